@@ -1,0 +1,45 @@
+# Two commands a newcomer needs: `make run` and `make test`. Each sets itself up.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
+
+.PHONY: install run test lint typecheck pytest schema lock bench clean
+
+$(STAMP): requirements.lock pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --disable-pip-version-check -r requirements.lock
+	$(BIN)/python -m pip install -q --disable-pip-version-check --no-deps -e .
+	rm -f $(VENV)/.installed-*
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# The service on embedded defaults: SQLite under .mailtrail/, the Gmail emulator, an in-process
+# worker and scheduler. Override with MAILTRAIL_PORT, MAILTRAIL_DATABASE_URL, MAILTRAIL_DEMO_TOKEN.
+run: export MAILTRAIL_EMBEDDED ?= 1
+run: export MAILTRAIL_BROKER_URL ?= stub://
+run: $(STAMP)
+	$(BIN)/mailtrail migrate
+	$(BIN)/mailtrail serve
+
+test: lint typecheck pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+pytest: $(STAMP)
+	$(BIN)/pytest
+
+schema: $(STAMP)
+	$(BIN)/python -c "from api.schema import build_schema; open('schema.graphql', 'w').write(str(build_schema()) + '\n')"
+
+lock: $(STAMP)
+	$(BIN)/pip freeze --exclude-editable | sed '1i # Fully pinned dependencies (runtime + dev). Regenerate with: make lock' > requirements.lock
+
+clean:
+	rm -rf $(VENV) .mailtrail .pytest_cache .mypy_cache .ruff_cache

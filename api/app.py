@@ -1,0 +1,145 @@
+"""The Starlette application: /graphql behind bearer auth, health, and the process's services."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from sqlmodel.ext.asyncio.session import AsyncSession
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
+from strawberry.asgi import GraphQL
+
+from api.auth import Principal, TokenAuthenticator, bearer_token
+from api.context import Context
+from api.db import make_async_engine, make_sessionmaker
+from api.schema import build_schema
+from domain.settings import Settings, get_settings
+
+log = logging.getLogger("mailtrail.api")
+
+Hook = Callable[["Services"], Awaitable[None]]
+
+
+@dataclass
+class Services:
+    """What one API process shares between requests."""
+
+    settings: Settings
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    authenticator: TokenAuthenticator
+    extras: dict[str, Any] = field(default_factory=dict)
+    """Pluggable parts (the enqueuer, the event hub, the embedded emulator) keyed by name."""
+
+
+class MailtrailGraphQL(GraphQL[Context, None]):
+    """Strawberry's ASGI app with our context: the principal and session the auth gate put in scope."""
+
+    def __init__(self, services: Services, **kwargs: Any) -> None:
+        super().__init__(build_schema(services.settings), **kwargs)
+        self.services = services
+
+    async def get_context(self, request: Any, response: Any) -> Context:
+        state = request.scope["state"]
+        principal: Principal = state["principal"]
+        return Context(
+            session=state["session"],
+            organization_id=principal.organization_id,
+            actor=principal.actor,
+            settings=self.services.settings,
+            services=self.services,
+        )
+
+
+class AuthGate:
+    """Every GraphQL request needs a valid bearer token; the GraphiQL page itself does not."""
+
+    def __init__(self, services: Services, graphql: MailtrailGraphQL) -> None:
+        self.services = services
+        self.graphql = graphql
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.graphql(scope, receive, send)
+            return
+        request = Request(scope)
+        wants_page = (
+            request.method == "GET"
+            and "text/html" in request.headers.get("accept", "")
+            and not request.query_params
+        )
+        if wants_page:
+            page = await self.graphql.render_graphql_ide(request)
+            await page(scope, receive, send)
+            return
+        principal = await self.services.authenticator.authenticate(
+            bearer_token(request.headers.get("authorization"))
+        )
+        if principal is None:
+            await unauthenticated()(scope, receive, send)
+            return
+        async with self.services.sessions() as session:
+            scope.setdefault("state", {})
+            scope["state"]["principal"] = principal
+            scope["state"]["session"] = session
+            await self.graphql(scope, receive, send)
+
+
+def unauthenticated() -> Response:
+    return JSONResponse(
+        {
+            "errors": [
+                {"message": "missing or invalid bearer token", "extensions": {"code": "UNAUTHENTICATED"}}
+            ]
+        },
+        status_code=401,
+        headers={"WWW-Authenticate": 'Bearer realm="mailtrail"'},
+    )
+
+
+async def health(request: Request) -> Response:
+    return JSONResponse({"status": "ok"})
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    on_startup: list[Hook] | None = None,
+    on_shutdown: list[Hook] | None = None,
+    extras: dict[str, Any] | None = None,
+) -> Starlette:
+    """Build the app; `on_startup` hooks run in the lifespan (the embedded mode adds its parts there)."""
+    settings = settings or get_settings()
+    engine = make_async_engine(settings)
+    sessions = make_sessionmaker(engine)
+    services = Services(settings, engine, sessions, TokenAuthenticator(sessions), dict(extras or {}))
+    graphql = MailtrailGraphQL(services, graphql_ide="graphiql")
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        for hook in on_startup or []:
+            await hook(services)
+        try:
+            yield
+        finally:
+            for hook in reversed(on_shutdown or []):
+                await hook(services)
+            await engine.dispose()
+
+    app = Starlette(
+        routes=[
+            Route("/healthz", health),
+            Route("/graphql", AuthGate(services, graphql), methods=["GET", "POST"]),
+        ],
+        lifespan=lifespan,
+    )
+    app.state.services = services
+    return app

@@ -1,0 +1,114 @@
+"""The `mailtrail` command: serve, migrate, tokens, worker, scheduler, sandbox."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from domain.settings import get_settings
+
+ROOT = Path(__file__).resolve().parent.parent
+if not (ROOT / "alembic.ini").exists():  # installed as a package (the Docker image): run from /app
+    ROOT = Path.cwd()
+
+
+def migrate() -> None:
+    """Bring the configured database to the newest schema (idempotent)."""
+    from alembic import command
+    from alembic.config import Config
+
+    settings = get_settings()
+    if settings.is_sqlite:
+        db_path = settings.database_url.partition(":///")[2]
+        if db_path and db_path != ":memory:":
+            Path(db_path).parent.mkdir(parents=True, exist_ok=True)
+    config = Config(str(ROOT / "alembic.ini"))
+    config.set_main_option("script_location", str(ROOT / "migrations"))
+    command.upgrade(config, "head")
+
+
+def create_token(org: str, name: str) -> str:
+    from domain.tokens import ensure_organization, issue_token
+    from workers.db import session_scope
+
+    with session_scope() as session:
+        organization = ensure_organization(session, org)
+        return issue_token(session, organization.id, name=name)
+
+
+def serve(host: str | None, port: int | None) -> None:
+    import uvicorn
+
+    settings = get_settings()
+    if settings.embedded:
+        from api.embedded import create_embedded_app
+
+        app = create_embedded_app(settings)
+    else:
+        from api.app import create_app
+
+        app = create_app(settings)
+    uvicorn.run(
+        app,
+        host=host or settings.host,
+        port=port or settings.port,
+        access_log=False,
+        log_level=settings.log_level.lower(),
+        proxy_headers=False,
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="mailtrail", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve_cmd = commands.add_parser(
+        "serve", help="run the API server (embedded parts if MAILTRAIL_EMBEDDED=1)"
+    )
+    serve_cmd.add_argument("--host")
+    serve_cmd.add_argument("--port", type=int)
+    commands.add_parser("migrate", help="apply database migrations")
+    tokens = commands.add_parser("tokens", help="manage API tokens").add_subparsers(
+        dest="action", required=True
+    )
+    create = tokens.add_parser("create", help="create a token (and the organization if needed)")
+    create.add_argument("--org", required=True, help="organization name")
+    create.add_argument("--name", default="", help="a label for the token")
+    commands.add_parser("worker", help="run Dramatiq workers for the configured broker")
+    commands.add_parser("scheduler", help="move due drafts to PENDING and run periodic jobs")
+    sandbox = commands.add_parser("sandbox", help="run the Gmail API emulator", add_help=False)
+    sandbox.add_argument("rest", nargs=argparse.REMAINDER)
+
+    args, extra = parser.parse_known_args(argv)
+    logging.basicConfig(
+        level=get_settings().log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s"
+    )
+    if args.command == "sandbox":
+        from sandbox.cli import main as sandbox_main
+
+        return int(sandbox_main([*args.rest, *extra]))
+    if extra:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    if args.command == "migrate":
+        migrate()
+    elif args.command == "tokens":
+        token = create_token(args.org, args.name)
+        print(f"Created a token for organization {args.org!r}. It is shown once; store it now:")
+        print(token)
+    elif args.command == "serve":
+        serve(args.host, args.port)
+    elif args.command == "worker":
+        from workers.cli import run_worker
+
+        return run_worker()
+    elif args.command == "scheduler":
+        from workers.cli import run_scheduler
+
+        return run_scheduler()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

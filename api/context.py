@@ -1,0 +1,40 @@
+"""The per-request context: who is asking, their database session and their loaders."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from api.loaders import Loaders
+from domain.drafts import Limits
+from domain.settings import Settings
+
+
+@dataclass
+class Context:
+    session: AsyncSession
+    organization_id: uuid.UUID
+    actor: str
+    settings: Settings
+    services: Any
+    """api.app.Services: the enqueue hooks and shared objects of this process."""
+    loaders: Loaders = field(init=False)
+    after_commit: list[Callable[[], None]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.loaders = Loaders(self.session, self.organization_id)
+
+    async def fetch(self, statement: Any) -> list[Any]:
+        """Run one read statement on the request's session (serialised with the loaders)."""
+        return await self.loaders.fetch(statement)
+
+    @property
+    def limits(self) -> Limits:
+        return Limits(
+            max_recipients=self.settings.max_recipients,
+            max_attachments_bytes=self.settings.max_attachments_bytes,
+        )

@@ -1,0 +1,96 @@
+"""Mutations that compose emails: create, edit, schedule, unschedule, delete drafts."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+import strawberry
+
+from api.errors import ErrorType, to_graphql
+from api.inputs import DraftInput, DraftPatch, draft_fields, parse_id, patch_changes
+from api.runner import run_use_case
+from api.types import Info, OutboundEmail
+from domain import drafts
+from domain.errors import DomainError
+
+
+@strawberry.type
+class DraftSaved:
+    outbound_email: OutboundEmail
+
+
+@strawberry.type
+class DraftDeleted:
+    id: strawberry.ID
+
+
+DraftResult = Annotated[DraftSaved | ErrorType, strawberry.union("DraftResult")]
+DeleteDraftResult = Annotated[DraftDeleted | ErrorType, strawberry.union("DeleteDraftResult")]
+
+
+@strawberry.type
+class DraftMutations:
+    @strawberry.mutation(description="Save a new DRAFT; nothing is sent.")
+    async def create_draft(self, info: Info, input: DraftInput) -> DraftResult:
+        ctx = info.context
+        try:
+            fields = draft_fields(input)
+            row = await run_use_case(
+                ctx, lambda s: drafts.create_draft(s, ctx.organization_id, fields, ctx.actor, ctx.limits)
+            )
+        except DomainError as error:
+            return to_graphql(error)
+        return DraftSaved(outbound_email=OutboundEmail.from_row(row))
+
+    @strawberry.mutation(description="Edit a DRAFT: only the given fields change.")
+    async def update_draft(self, info: Info, id: strawberry.ID, input: DraftPatch) -> DraftResult:
+        ctx = info.context
+        try:
+            email_id, changes = parse_id(id, "id"), patch_changes(input)
+            row = await run_use_case(
+                ctx,
+                lambda s: drafts.update_draft(
+                    s, ctx.organization_id, email_id, changes, ctx.actor, ctx.limits
+                ),
+            )
+        except DomainError as error:
+            return to_graphql(error)
+        return DraftSaved(outbound_email=OutboundEmail.from_row(row))
+
+    @strawberry.mutation(description="Delete a DRAFT for good; its audit trail stays.")
+    async def delete_draft(self, info: Info, id: strawberry.ID) -> DeleteDraftResult:
+        ctx = info.context
+        try:
+            email_id = parse_id(id, "id")
+            await run_use_case(
+                ctx, lambda s: drafts.delete_draft(s, ctx.organization_id, email_id, ctx.actor)
+            )
+        except DomainError as error:
+            return to_graphql(error)
+        return DraftDeleted(id=id)
+
+    @strawberry.mutation(description="Plan a DRAFT's send; it goes out within seconds of that time.")
+    async def schedule_draft(self, info: Info, id: strawberry.ID, planned_send_at: datetime) -> DraftResult:
+        ctx = info.context
+        try:
+            email_id = parse_id(id, "id")
+            row = await run_use_case(
+                ctx,
+                lambda s: drafts.schedule_draft(s, ctx.organization_id, email_id, planned_send_at, ctx.actor),
+            )
+        except DomainError as error:
+            return to_graphql(error)
+        return DraftSaved(outbound_email=OutboundEmail.from_row(row))
+
+    @strawberry.mutation(description="Cancel a DRAFT's planned send.")
+    async def unschedule_draft(self, info: Info, id: strawberry.ID) -> DraftResult:
+        ctx = info.context
+        try:
+            email_id = parse_id(id, "id")
+            row = await run_use_case(
+                ctx, lambda s: drafts.unschedule_draft(s, ctx.organization_id, email_id, ctx.actor)
+            )
+        except DomainError as error:
+            return to_graphql(error)
+        return DraftSaved(outbound_email=OutboundEmail.from_row(row))

@@ -1,0 +1,116 @@
+"""GraphQL inputs, and their conversion to domain values."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+import strawberry
+
+from api.types import DeliveryStatus, OutboundEmailStatus
+from domain.drafts import AttachmentInput as DomainAttachment
+from domain.drafts import DraftFields
+from domain.errors import DomainError, ErrorCode
+
+
+@strawberry.input
+class AttachmentInput:
+    filename: str
+    content_type: str
+    data_base64: str
+
+
+@strawberry.input(description="A new email's content. Lists replace; nothing is sent until you ask.")
+class DraftInput:
+    account_id: strawberry.ID
+    to: list[str] = strawberry.field(default_factory=list)
+    cc: list[str] = strawberry.field(default_factory=list)
+    bcc: list[str] = strawberry.field(default_factory=list)
+    subject: str | None = None
+    body_text: str | None = None
+    body_html: str | None = None
+    attachments: list[AttachmentInput] | None = None
+    context_type: str | None = None
+    context_id: uuid.UUID | None = None
+    planned_send_at: datetime | None = None
+
+
+@strawberry.input(description="A partial edit: only the fields you give change; lists are replaced whole.")
+class DraftPatch:
+    account_id: strawberry.ID | None = strawberry.UNSET
+    to: list[str] | None = strawberry.UNSET
+    cc: list[str] | None = strawberry.UNSET
+    bcc: list[str] | None = strawberry.UNSET
+    subject: str | None = strawberry.UNSET
+    body_text: str | None = strawberry.UNSET
+    body_html: str | None = strawberry.UNSET
+    attachments: list[AttachmentInput] | None = strawberry.UNSET
+    context_type: str | None = strawberry.UNSET
+    context_id: uuid.UUID | None = strawberry.UNSET
+    planned_send_at: datetime | None = strawberry.UNSET
+
+
+@strawberry.input
+class OutboundEmailFilter:
+    context_type: str | None = None
+    context_id: uuid.UUID | None = None
+    status: list[OutboundEmailStatus] | None = None
+    delivery_status: list[DeliveryStatus] | None = None
+    account_id: strawberry.ID | None = None
+    created_after: datetime | None = None
+    created_before: datetime | None = None
+
+
+def parse_id(value: str | None, field: str) -> uuid.UUID:
+    """A UUID from a GraphQL ID, or a typed validation error."""
+    try:
+        return uuid.UUID(str(value))
+    except (ValueError, TypeError):
+        raise DomainError(ErrorCode.INVALID_INPUT, f"{field} is not a valid id", field) from None
+
+
+def _attachments(items: list[AttachmentInput] | None) -> list[DomainAttachment] | None:
+    if items is None:
+        return None
+    return [DomainAttachment(a.filename, a.content_type, a.data_base64) for a in items]
+
+
+def draft_fields(data: DraftInput) -> DraftFields:
+    return DraftFields(
+        account_id=parse_id(data.account_id, "accountId"),
+        to=data.to,
+        cc=data.cc,
+        bcc=data.bcc,
+        subject=data.subject,
+        body_text=data.body_text,
+        body_html=data.body_html,
+        attachments=_attachments(data.attachments),
+        context_type=data.context_type,
+        context_id=data.context_id,
+        planned_send_at=data.planned_send_at,
+    )
+
+
+def patch_changes(patch: DraftPatch) -> dict[str, Any]:
+    """Only the fields the caller gave; an explicit null clears a field."""
+    changes: dict[str, Any] = {}
+    for name in (
+        "to",
+        "cc",
+        "bcc",
+        "subject",
+        "body_text",
+        "body_html",
+        "context_type",
+        "context_id",
+        "planned_send_at",
+    ):
+        value = getattr(patch, name)
+        if value is not strawberry.UNSET:
+            changes[name] = value
+    if patch.account_id is not strawberry.UNSET:
+        changes["account_id"] = parse_id(patch.account_id, "accountId")
+    if patch.attachments is not strawberry.UNSET:
+        changes["attachments"] = _attachments(patch.attachments) or []
+    return changes

@@ -1,0 +1,117 @@
+"""DataLoaders, built per request: one SQL statement per batch, results in key order."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select as sa_select
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+from strawberry.dataloader import DataLoader
+
+from domain.records import EmailMessage, MailAccount, OutboundAttachment, OutboundEmailEvent
+
+
+@dataclass
+class Loaders:
+    """Every loader of one request; rows are always filtered to the caller's organization."""
+
+    session: AsyncSession
+    organization_id: uuid.UUID
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    account_by_id: DataLoader[uuid.UUID, MailAccount] = field(init=False)
+    attachments_by_email_id: DataLoader[uuid.UUID, list[OutboundAttachment]] = field(init=False)
+    events_by_email_id: DataLoader[uuid.UUID, list[OutboundEmailEvent]] = field(init=False)
+    email_message_by_id: DataLoader[uuid.UUID, EmailMessage | None] = field(init=False)
+    related_messages_by_email_id: DataLoader[uuid.UUID, list[EmailMessage]] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.account_by_id = DataLoader(self._accounts)
+        self.attachments_by_email_id = DataLoader(self._attachments)
+        self.events_by_email_id = DataLoader(self._events)
+        self.email_message_by_id = DataLoader(self._email_messages)
+        self.related_messages_by_email_id = DataLoader(self._related_messages)
+
+    async def fetch(self, statement: Any) -> list[Any]:
+        """Run one statement. Sibling resolvers run concurrently, and one AsyncSession must not."""
+        async with self.lock:
+            return list(await self.session.exec(statement))
+
+    async def _accounts(self, ids: Sequence[uuid.UUID]) -> list[MailAccount]:
+        rows = await self.fetch(
+            select(MailAccount).where(
+                col(MailAccount.id).in_(ids), MailAccount.organization_id == self.organization_id
+            )
+        )
+        by_id = {row.id: row for row in rows}
+        return [by_id[i] for i in ids]
+
+    async def _attachments(self, ids: Sequence[uuid.UUID]) -> list[list[OutboundAttachment]]:
+        # Deferring `content` would still load it lazily per row; select only the listed columns.
+        rows = await self.fetch(
+            sa_select(
+                col(OutboundAttachment.email_id),
+                col(OutboundAttachment.filename),
+                col(OutboundAttachment.content_type),
+                col(OutboundAttachment.size),
+                col(OutboundAttachment.position),
+            )
+            .where(col(OutboundAttachment.email_id).in_(ids))
+            .order_by(col(OutboundAttachment.position))
+        )
+        grouped: dict[uuid.UUID, list[OutboundAttachment]] = defaultdict(list)
+        for email_id, filename, content_type, size, position in rows:
+            grouped[email_id].append(
+                OutboundAttachment(
+                    email_id=email_id,
+                    filename=filename,
+                    content_type=content_type,
+                    size=size,
+                    position=position,
+                    content=b"",
+                )
+            )
+        return [grouped.get(i, []) for i in ids]
+
+    async def _events(self, ids: Sequence[uuid.UUID]) -> list[list[OutboundEmailEvent]]:
+        rows = await self.fetch(
+            select(OutboundEmailEvent)
+            .where(
+                col(OutboundEmailEvent.email_id).in_(ids),
+                OutboundEmailEvent.organization_id == self.organization_id,
+            )
+            .order_by(col(OutboundEmailEvent.seq))
+        )
+        grouped: dict[uuid.UUID, list[OutboundEmailEvent]] = defaultdict(list)
+        for row in rows:
+            grouped[row.email_id].append(row)
+        return [grouped.get(i, []) for i in ids]
+
+    async def _email_messages(self, ids: Sequence[uuid.UUID]) -> list[EmailMessage | None]:
+        rows = await self.fetch(
+            select(EmailMessage).where(
+                col(EmailMessage.id).in_(ids), EmailMessage.organization_id == self.organization_id
+            )
+        )
+        by_id = {row.id: row for row in rows}
+        return [by_id.get(i) for i in ids]
+
+    async def _related_messages(self, ids: Sequence[uuid.UUID]) -> list[list[EmailMessage]]:
+        rows = await self.fetch(
+            select(EmailMessage)
+            .where(
+                col(EmailMessage.outbound_email_id).in_(ids),
+                EmailMessage.organization_id == self.organization_id,
+            )
+            .order_by(col(EmailMessage.created_at))
+        )
+        grouped: dict[uuid.UUID, list[EmailMessage]] = defaultdict(list)
+        for row in rows:
+            if row.outbound_email_id is not None:
+                grouped[row.outbound_email_id].append(row)
+        return [grouped.get(i, []) for i in ids]

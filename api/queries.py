@@ -1,0 +1,125 @@
+"""Read side: one email, pages of emails, the organization's accounts."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import uuid
+from datetime import datetime
+
+import strawberry
+from sqlalchemy import func, tuple_
+from sqlmodel import col, select
+from sqlmodel.sql.expression import SelectOfScalar
+
+from api.errors import query_error
+from api.inputs import OutboundEmailFilter, parse_id
+from api.types import (
+    Info,
+    MailAccount,
+    OutboundEmail,
+    OutboundEmailConnection,
+    OutboundEmailEdge,
+    PageInfo,
+)
+from domain import records
+from domain.errors import DomainError, ErrorCode
+
+
+def encode_cursor(row: records.OutboundEmail) -> str:
+    return base64.urlsafe_b64encode(f"{row.created_at.isoformat()}|{row.id}".encode()).decode()
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
+    try:
+        created, _, ident = base64.urlsafe_b64decode(cursor.encode()).decode().partition("|")
+        return datetime.fromisoformat(created), uuid.UUID(ident)
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        raise DomainError(ErrorCode.INVALID_INPUT, "invalid cursor", "after") from None
+
+
+def apply_filter(
+    query: SelectOfScalar[records.OutboundEmail],
+    organization_id: uuid.UUID,
+    where: OutboundEmailFilter | None,
+) -> SelectOfScalar[records.OutboundEmail]:
+    """Scope to the organization first, then narrow by the caller's filter."""
+    E = records.OutboundEmail
+    query = query.where(E.organization_id == organization_id)
+    if where is None:
+        return query
+    if where.context_type is not None:
+        query = query.where(E.context_type == where.context_type)
+    if where.context_id is not None:
+        query = query.where(E.context_id == where.context_id)
+    if where.status:
+        query = query.where(col(E.status).in_([s.value for s in where.status]))
+    if where.delivery_status:
+        query = query.where(col(E.delivery_status).in_([s.value for s in where.delivery_status]))
+    if where.account_id is not None:
+        query = query.where(E.account_id == parse_id(where.account_id, "filter.accountId"))
+    if where.created_after is not None:
+        query = query.where(col(E.created_at) >= where.created_after)
+    if where.created_before is not None:
+        query = query.where(col(E.created_at) < where.created_before)
+    return query
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(description="One email of your organization, or null.")
+    async def outbound_email(self, info: Info, id: strawberry.ID) -> OutboundEmail | None:
+        try:
+            email_id = uuid.UUID(str(id))
+        except ValueError:
+            return None
+        rows = await info.context.fetch(
+            select(records.OutboundEmail).where(
+                records.OutboundEmail.id == email_id,
+                records.OutboundEmail.organization_id == info.context.organization_id,
+            )
+        )
+        return OutboundEmail.from_row(rows[0]) if rows else None
+
+    @strawberry.field(description="Your emails, newest first, filtered; Relay-style paging.")
+    async def outbound_emails(
+        self,
+        info: Info,
+        filter: OutboundEmailFilter | None = None,
+        first: int | None = 20,
+        after: str | None = None,
+    ) -> OutboundEmailConnection:
+        context = info.context
+        limit = max(1, min(first or 20, context.settings.page_size_max))
+        E = records.OutboundEmail
+        try:
+            base = apply_filter(select(E), context.organization_id, filter)
+        except DomainError as error:
+            raise query_error(error) from None
+        (total,) = await context.fetch(select(func.count()).select_from(base.subquery()))
+        page = base
+        if after:
+            try:
+                created, ident = decode_cursor(after)
+            except DomainError as error:
+                raise query_error(error) from None
+            page = page.where(tuple_(col(E.created_at), col(E.id)) < tuple_(created, ident))
+        page = page.order_by(col(E.created_at).desc(), col(E.id).desc()).limit(limit + 1)
+        rows = await context.fetch(page)
+        has_next = len(rows) > limit
+        rows = rows[:limit]
+        edges = [OutboundEmailEdge(cursor=encode_cursor(r), node=OutboundEmail.from_row(r)) for r in rows]
+        return OutboundEmailConnection(
+            edges=edges,
+            page_info=PageInfo(has_next_page=has_next, end_cursor=edges[-1].cursor if edges else None),
+            total_count=int(total),
+        )
+
+    @strawberry.field(description="The Gmail accounts your organization connected.")
+    async def mail_accounts(self, info: Info) -> list[MailAccount]:
+        rows = await info.context.fetch(
+            select(records.MailAccount)
+            .where(records.MailAccount.organization_id == info.context.organization_id)
+            .order_by(col(records.MailAccount.created_at))
+        )
+        return [MailAccount.from_row(r) for r in rows]

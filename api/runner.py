@@ -1,0 +1,32 @@
+"""Run one domain use case in the request's transaction, then the after-commit hooks."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeVar
+
+from sqlmodel import Session
+
+from api.context import Context
+
+T = TypeVar("T")
+
+
+async def run_use_case(context: Context, use_case: Callable[[Session], T]) -> T:
+    """Commit on success; roll back and re-raise a DomainError (nothing changes on failure).
+
+    Use cases are synchronous functions over a Session, shared with the workers; SQLAlchemy's
+    `run_sync` runs them on the request's async connection without a thread hop.
+    """
+    session = context.session
+    async with context.loaders.lock:
+        try:
+            result = await session.run_sync(use_case)  # type: ignore[arg-type]  # sqlmodel's Session subclass
+            await session.commit()
+        except BaseException:
+            await session.rollback()
+            raise
+    hooks, context.after_commit[:] = list(context.after_commit), []
+    for hook in hooks:
+        hook()
+    return result

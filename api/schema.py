@@ -1,0 +1,52 @@
+"""The GraphQL schema: queries, mutations and subscriptions assembled with their abuse limits."""
+
+from __future__ import annotations
+
+import logging
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import (
+    MaskErrors,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    ValidationCache,
+)
+from strawberry.tools import merge_types
+
+from api.drafts import DraftMutations
+from api.queries import Query
+from domain.settings import Settings, get_settings
+
+log = logging.getLogger("mailtrail.api")
+
+
+def should_mask(error: GraphQLError) -> bool:
+    """Mask errors raised by our code (bugs); keep the client's own mistakes (syntax, validation) visible."""
+    original = error.original_error
+    return original is not None and not isinstance(original, GraphQLError)
+
+
+def build_schema(settings: Settings | None = None) -> strawberry.Schema:
+    settings = settings or get_settings()
+    mutation = merge_types("Mutation", (DraftMutations,))
+    # Caches must outlive a request to be of use, so each factory hands back the same instance;
+    # the limiters and the error mask are built fresh per request.
+    parser_cache, validation_cache = ParserCache(maxsize=256), ValidationCache(maxsize=256)
+    return strawberry.Schema(
+        query=Query,
+        mutation=mutation,
+        extensions=[
+            lambda: QueryDepthLimiter(max_depth=settings.max_query_depth),
+            lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
+            lambda: MaxTokensLimiter(max_token_count=settings.max_query_tokens),
+            lambda: parser_cache,
+            lambda: validation_cache,
+            lambda: MaskErrors(should_mask_error=should_mask, error_message="Unexpected error."),
+        ],
+    )
+
+
+schema = build_schema()

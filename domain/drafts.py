@@ -1,0 +1,300 @@
+"""Use cases for composing emails: create, edit, schedule, unschedule and delete drafts."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session, col, delete, select
+
+from domain import validation
+from domain.errors import DomainError, ErrorCode, NotFound
+from domain.events import EventKind, record_event
+from domain.lifecycle import Action, EmailStatus, advance
+from domain.records import AccountState, MailAccount, OutboundAttachment, OutboundEmail, utcnow
+
+
+@dataclass(frozen=True)
+class Limits:
+    """The caps every composed email is checked against (from settings)."""
+
+    max_recipients: int = 100
+    max_attachments_bytes: int = 25 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class AttachmentInput:
+    filename: str
+    content_type: str
+    data_base64: str
+
+
+@dataclass(frozen=True)
+class DraftFields:
+    """What a caller composes; for a patch, only the keys present in `DraftPatch.changes` apply."""
+
+    account_id: uuid.UUID | None = None
+    to: Sequence[str] = ()
+    cc: Sequence[str] = ()
+    bcc: Sequence[str] = ()
+    subject: str | None = None
+    body_text: str | None = None
+    body_html: str | None = None
+    attachments: Sequence[AttachmentInput] | None = None
+    context_type: str | None = None
+    context_id: uuid.UUID | None = None
+    planned_send_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Composed:
+    """Validated, normalized content, ready to store on an OutboundEmail."""
+
+    values: dict[str, Any]
+    attachments: list[validation.AttachmentData] | None = None
+    account: MailAccount | None = field(default=None, compare=False)
+
+
+PATCHABLE = frozenset(
+    {
+        "account_id",
+        "to",
+        "cc",
+        "bcc",
+        "subject",
+        "body_text",
+        "body_html",
+        "attachments",
+        "context_type",
+        "context_id",
+        "planned_send_at",
+    }
+)
+
+
+def get_email(
+    session: Session, organization_id: uuid.UUID, email_id: uuid.UUID, *, lock: bool = False
+) -> OutboundEmail:
+    """The organization's email, or NotFound (also for another organization's email)."""
+    query = select(OutboundEmail).where(
+        OutboundEmail.id == email_id, OutboundEmail.organization_id == organization_id
+    )
+    if lock:
+        query = query.with_for_update()
+    email = session.exec(query).first()
+    if email is None:
+        raise NotFound("email")
+    return email
+
+
+def get_account(session: Session, organization_id: uuid.UUID, account_id: uuid.UUID | None) -> MailAccount:
+    """The organization's mail account; another organization's account is not found."""
+    if account_id is None:
+        raise DomainError(ErrorCode.ACCOUNT_NOT_FOUND, "accountId is required", "accountId")
+    account = session.exec(
+        select(MailAccount).where(
+            MailAccount.id == account_id, MailAccount.organization_id == organization_id
+        )
+    ).first()
+    if account is None:
+        raise DomainError(ErrorCode.ACCOUNT_NOT_FOUND, "mail account not found", "accountId")
+    return account
+
+
+def compose(
+    session: Session,
+    organization_id: uuid.UUID,
+    changes: Mapping[str, Any],
+    limits: Limits,
+    now: datetime,
+    current: OutboundEmail | None = None,
+) -> Composed:
+    """Validate the given fields (all of them or a patch) against `current`; raise DomainError."""
+    values: dict[str, Any] = {}
+    account: MailAccount | None = None
+    if "account_id" in changes or current is None:
+        account = get_account(session, organization_id, changes.get("account_id"))
+        if account.state == AccountState.DISCONNECTED:
+            raise DomainError(ErrorCode.ACCOUNT_NOT_ACTIVE, "mail account is disconnected", "accountId")
+        values.update(account_id=account.id, from_email=account.email, from_name=account.display_name)
+    for name in ("to", "cc", "bcc"):
+        if name in changes:
+            values[name] = validation.normalize_addresses(changes[name] or (), name)
+    validation.check_recipient_count(
+        values.get("to", current.to if current else []),
+        values.get("cc", current.cc if current else []),
+        values.get("bcc", current.bcc if current else []),
+        limits.max_recipients,
+    )
+    if "subject" in changes:
+        validation.check_subject(changes["subject"])
+        values["subject"] = changes["subject"] or ""
+    for name in ("body_text", "body_html", "context_id"):
+        if name in changes:
+            values[name] = changes[name]
+    if "context_type" in changes:
+        validation.check_context(changes["context_type"])
+        values["context_type"] = changes["context_type"]
+    if "planned_send_at" in changes:
+        validation.check_planned_time(changes["planned_send_at"], now)
+        values["planned_send_at"] = changes["planned_send_at"]
+    attachments = None
+    if changes.get("attachments") is not None or ("attachments" in changes and current is not None):
+        attachments = validation.decode_attachments(
+            ((a.filename, a.content_type, a.data_base64) for a in changes.get("attachments") or ()),
+            limits.max_attachments_bytes,
+        )
+    return Composed(values, attachments, account)
+
+
+def store_attachments(
+    session: Session, email: OutboundEmail, attachments: list[validation.AttachmentData]
+) -> None:
+    """Replace the email's attachments with `attachments`."""
+    session.exec(delete(OutboundAttachment).where(col(OutboundAttachment.email_id) == email.id))
+    for position, item in enumerate(attachments):
+        session.add(
+            OutboundAttachment(
+                email_id=email.id,
+                position=position,
+                filename=item.filename,
+                content_type=item.content_type,
+                size=len(item.content),
+                content=item.content,
+            )
+        )
+
+
+def _changed_fields(composed: Composed) -> list[str]:
+    names = sorted(composed.values)
+    if composed.attachments is not None:
+        names.append("attachments")
+    return names
+
+
+def create_draft(
+    session: Session,
+    organization_id: uuid.UUID,
+    fields: DraftFields,
+    actor: str,
+    limits: Limits,
+    now: datetime | None = None,
+) -> OutboundEmail:
+    """Store a new DRAFT (validated first: nothing is stored on failure)."""
+    now = now or utcnow()
+    changes = {name: getattr(fields, name) for name in PATCHABLE}
+    composed = compose(session, organization_id, changes, limits, now)
+    email = OutboundEmail(organization_id=organization_id, status=EmailStatus.DRAFT, **composed.values)
+    email.created_at = email.updated_at = now
+    session.add(email)
+    session.flush()
+    if composed.attachments:
+        store_attachments(session, email, composed.attachments)
+    record_event(session, email, EventKind.CREATED, actor, {"status": email.status.value}, at=now)
+    if email.planned_send_at is not None:
+        record_event(
+            session,
+            email,
+            EventKind.SCHEDULED,
+            actor,
+            {"planned_send_at": email.planned_send_at.isoformat()},
+            at=now,
+        )
+    return email
+
+
+def update_draft(
+    session: Session,
+    organization_id: uuid.UUID,
+    email_id: uuid.UUID,
+    changes: Mapping[str, Any],
+    actor: str,
+    limits: Limits,
+    now: datetime | None = None,
+) -> OutboundEmail:
+    """Apply a partial edit to a DRAFT; lists (recipients, attachments) are replaced whole."""
+    now = now or utcnow()
+    unknown = set(changes) - PATCHABLE
+    if unknown:
+        raise DomainError(ErrorCode.INVALID_INPUT, f"unknown fields: {sorted(unknown)}", None)
+    email = get_email(session, organization_id, email_id, lock=True)
+    advance(email.status, Action.EDIT)
+    composed = compose(session, organization_id, changes, limits, now, current=email)
+    for name, value in composed.values.items():
+        setattr(email, name, value)
+    if composed.attachments is not None:
+        store_attachments(session, email, composed.attachments)
+    email.updated_at = now
+    session.add(email)
+    record_event(session, email, EventKind.UPDATED, actor, {"fields": _changed_fields(composed)}, at=now)
+    return email
+
+
+def schedule_draft(
+    session: Session,
+    organization_id: uuid.UUID,
+    email_id: uuid.UUID,
+    planned_send_at: datetime,
+    actor: str,
+    now: datetime | None = None,
+) -> OutboundEmail:
+    """Plan a DRAFT's send; the scheduler moves it to PENDING when the time comes."""
+    now = now or utcnow()
+    validation.check_planned_time(planned_send_at, now)
+    email = get_email(session, organization_id, email_id, lock=True)
+    advance(email.status, Action.SCHEDULE)
+    if not email.to and not email.cc and not email.bcc:
+        raise DomainError(
+            ErrorCode.RECIPIENT_REQUIRED, "a scheduled email needs at least one recipient", "to"
+        )
+    email.planned_send_at = planned_send_at
+    email.updated_at = now
+    session.add(email)
+    record_event(
+        session, email, EventKind.SCHEDULED, actor, {"planned_send_at": planned_send_at.isoformat()}, at=now
+    )
+    return email
+
+
+def unschedule_draft(
+    session: Session,
+    organization_id: uuid.UUID,
+    email_id: uuid.UUID,
+    actor: str,
+    now: datetime | None = None,
+) -> OutboundEmail:
+    """Cancel a DRAFT's planned send. It wins over the scheduler until the scheduler claims the row."""
+    now = now or utcnow()
+    email = get_email(session, organization_id, email_id, lock=True)
+    advance(email.status, Action.UNSCHEDULE)
+    previous = email.planned_send_at
+    email.planned_send_at = None
+    email.updated_at = now
+    session.add(email)
+    record_event(
+        session,
+        email,
+        EventKind.UNSCHEDULED,
+        actor,
+        {"was": previous.isoformat() if previous else None},
+        at=now,
+    )
+    return email
+
+
+def delete_draft(
+    session: Session,
+    organization_id: uuid.UUID,
+    email_id: uuid.UUID,
+    actor: str,
+    now: datetime | None = None,
+) -> uuid.UUID:
+    """Delete a DRAFT for good; its audit trail stays."""
+    email = get_email(session, organization_id, email_id, lock=True)
+    advance(email.status, Action.DELETE)
+    record_event(session, email, EventKind.DELETED, actor, {"subject": email.subject}, at=now)
+    session.delete(email)
+    return email_id

@@ -1,0 +1,50 @@
+"""Domain errors: every expected failure carries a stable code the API turns into a typed error."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class ErrorCode(StrEnum):
+    """Stable error codes; clients branch on these, so never rename one."""
+
+    NOT_FOUND = "NOT_FOUND"
+    INVALID_INPUT = "INVALID_INPUT"
+    INVALID_EMAIL = "INVALID_EMAIL"
+    TOO_MANY_RECIPIENTS = "TOO_MANY_RECIPIENTS"
+    HEADER_INJECTION = "HEADER_INJECTION"
+    ATTACHMENTS_TOO_LARGE = "ATTACHMENTS_TOO_LARGE"
+    INVALID_ATTACHMENT = "INVALID_ATTACHMENT"
+    NAIVE_DATETIME = "NAIVE_DATETIME"
+    PLANNED_IN_PAST = "PLANNED_IN_PAST"
+    ACCOUNT_NOT_FOUND = "ACCOUNT_NOT_FOUND"
+    ACCOUNT_NOT_ACTIVE = "ACCOUNT_NOT_ACTIVE"
+    ILLEGAL_TRANSITION = "ILLEGAL_TRANSITION"
+    IDEMPOTENCY_CONFLICT = "IDEMPOTENCY_CONFLICT"
+    RECIPIENT_SUPPRESSED = "RECIPIENT_SUPPRESSED"
+    RECIPIENT_REQUIRED = "RECIPIENT_REQUIRED"
+    REPLY_TARGET_INVALID = "REPLY_TARGET_INVALID"
+    ACCOUNT_CONFLICT = "ACCOUNT_CONFLICT"
+    OAUTH_STATE_INVALID = "OAUTH_STATE_INVALID"
+    OAUTH_SCOPES_MISSING = "OAUTH_SCOPES_MISSING"
+    OAUTH_FAILED = "OAUTH_FAILED"
+
+
+class DomainError(Exception):
+    """An expected failure of a use case: nothing was changed when one is raised."""
+
+    def __init__(self, code: ErrorCode, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.field = field
+
+    def __repr__(self) -> str:
+        return f"DomainError({self.code.value!r}, {self.message!r}, field={self.field!r})"
+
+
+class NotFound(DomainError):
+    """The record does not exist or belongs to another organization (indistinguishable on purpose)."""
+
+    def __init__(self, what: str, field: str | None = "id") -> None:
+        super().__init__(ErrorCode.NOT_FOUND, f"{what} not found", field)

@@ -1,0 +1,53 @@
+"""Connected Gmail accounts and the OAuth flows that connect them."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import BigInteger
+from sqlmodel import Field, SQLModel
+
+from domain.records.types import JSONType, UTCDateTime, enum_column, utcnow
+
+
+class AccountState(StrEnum):
+    ACTIVE = "ACTIVE"
+    NEEDS_REAUTH = "NEEDS_REAUTH"
+    DISCONNECTED = "DISCONNECTED"
+
+
+class MailAccount(SQLModel, table=True):
+    """A Gmail mailbox an organization connected; one organization owns an address at a time."""
+
+    __tablename__ = "mail_account"
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    organization_id: uuid.UUID = Field(foreign_key="organization.id", index=True, ondelete="CASCADE")
+    email: str = Field(max_length=320, unique=True, description="lower-cased")
+    display_name: str | None = Field(default=None, max_length=200)
+    provider: str = Field(default="gmail", max_length=20)
+    state: AccountState = Field(default=AccountState.ACTIVE, sa_type=enum_column(AccountState))
+    state_reason: str | None = None
+    credentials_encrypted: str | None = Field(default=None, description="Fernet token; never exposed")
+    scopes: list[str] = Field(default_factory=list, sa_type=JSONType)
+    history_id: int | None = Field(default=None, sa_type=BigInteger, description="sync cursor")
+    watch_expires_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    watch_error: str | None = None
+    last_synced_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    daily_send_cap: int | None = Field(default=None, description="None: the configured default")
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class OAuthFlow(SQLModel, table=True):
+    """An authorization-code flow in progress: the state and PKCE verifier, single use."""
+
+    __tablename__ = "oauth_flow"
+
+    state_hash: str = Field(primary_key=True, max_length=64)
+    organization_id: uuid.UUID = Field(foreign_key="organization.id", ondelete="CASCADE")
+    code_verifier: str = Field(max_length=200)
+    redirect_after: str | None = None
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -1,0 +1,135 @@
+"""One typed settings object, read from the environment (prefix MAILTRAIL_), checked at start-up."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+EMBEDDED_DIR = Path(".mailtrail")
+PLACEHOLDER_KEY = "dev-only-insecure-key-change-me"
+
+
+class Settings(BaseSettings):
+    """Every setting Mailtrail reads; the README documents each one."""
+
+    model_config = SettingsConfigDict(env_prefix="MAILTRAIL_", extra="ignore")
+
+    env: Literal["development", "test", "production"] = "development"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    public_url: str = ""
+    """Base URL the service is reached at (OAuth redirect, push endpoint); defaults to http://host:port."""
+
+    database_url: str = f"sqlite:///{EMBEDDED_DIR}/mailtrail.db"
+    db_pool_size: int = 10
+    embedded: bool = False
+    """Run the Gmail emulator, an in-process worker and the scheduler inside the API process."""
+
+    broker_url: str = "redis://127.0.0.1:6379/0"
+    """redis://..., amqp://... or stub:// (in-process, embedded mode only)."""
+    demo_token: str = ""
+
+    credentials_keys: list[SecretStr] = Field(default_factory=lambda: [SecretStr(PLACEHOLDER_KEY)])
+    """Fernet keys, newest first: new secrets are encrypted with the first, any of them decrypts."""
+
+    gmail_api_url: str = "https://gmail.googleapis.com"
+    oauth_auth_url: str = "https://accounts.google.com/o/oauth2/auth"
+    oauth_token_url: str = "https://oauth2.googleapis.com/token"
+    oauth_revoke_url: str = "https://oauth2.googleapis.com/revoke"
+    oauth_client_id: str = ""
+    oauth_client_secret: SecretStr = SecretStr("")
+    oauth_scopes: list[str] = Field(
+        default_factory=lambda: [
+            "https://www.googleapis.com/auth/gmail.send",
+            "https://www.googleapis.com/auth/gmail.readonly",
+        ]
+    )
+    oauth_state_ttl_seconds: int = 600
+
+    pubsub_topic: str = "projects/mailtrail/topics/gmail"
+    push_certs_url: str = "https://www.googleapis.com/oauth2/v1/certs"
+    push_audience: str = ""
+    """Expected `aud` of push JWTs; defaults to the push endpoint URL."""
+    push_service_account: str = ""
+    """Expected `email` claim of push JWTs (the Pub/Sub subscription's service account)."""
+    push_issuers: list[str] = Field(
+        default_factory=lambda: ["https://accounts.google.com", "accounts.google.com"]
+    )
+
+    max_recipients: int = 100
+    max_attachments_bytes: int = 25 * 1024 * 1024
+    max_query_depth: int = 10
+    max_aliases: int = 30
+    max_query_tokens: int = 4000
+    page_size_max: int = 100
+
+    send_deadline_seconds: int = 3600
+    """How long transient Gmail errors are retried before an email is FAILED."""
+    send_lease_seconds: int = 120
+    """How long a worker's claim on an email's send lasts before another may take over."""
+    daily_send_cap: int = 2000
+    quota_units_per_minute: int = 15000
+    scheduler_interval_seconds: float = 0.5
+    sweeper_stale_seconds: int = 60
+    watch_renew_within_hours: int = 48
+    sync_batch_size: int = 50
+    full_sync_days: int = 30
+    safety_sync_minutes: int = 15
+
+    log_level: str = "INFO"
+
+    @field_validator("credentials_keys", mode="before")
+    @classmethod
+    def _split_keys(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [k.strip() for k in value.split(",") if k.strip()]
+        return value
+
+    @model_validator(mode="after")
+    def _refuse_placeholders_in_production(self) -> Settings:
+        if self.env == "production":
+            if any(k.get_secret_value() == PLACEHOLDER_KEY for k in self.credentials_keys):
+                raise ValueError("MAILTRAIL_CREDENTIALS_KEYS must be set to real Fernet keys in production")
+            if self.database_url.startswith("sqlite"):
+                raise ValueError("production needs PostgreSQL: set MAILTRAIL_DATABASE_URL")
+            if self.broker_url.startswith("stub"):
+                raise ValueError("production needs a real broker: set MAILTRAIL_BROKER_URL")
+        if not self.credentials_keys:
+            raise ValueError("MAILTRAIL_CREDENTIALS_KEYS needs at least one key")
+        return self
+
+    @property
+    def base_url(self) -> str:
+        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    def sync_database_url(self) -> str:
+        """The URL for SQLAlchemy's sync engine (psycopg 3 for PostgreSQL)."""
+        return _with_driver(self.database_url, postgres="psycopg", sqlite="pysqlite")
+
+    def async_database_url(self) -> str:
+        """The URL for SQLAlchemy's asyncio engine (psycopg 3 async, or aiosqlite)."""
+        return _with_driver(self.database_url, postgres="psycopg", sqlite="aiosqlite")
+
+
+def _with_driver(url: str, *, postgres: str, sqlite: str) -> str:
+    scheme, sep, rest = url.partition("://")
+    base = scheme.split("+")[0]
+    if base in ("postgres", "postgresql"):
+        return f"postgresql+{postgres}{sep}{rest}"
+    if base == "sqlite":
+        return f"sqlite+{sqlite}{sep}{rest}"
+    return url
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once."""
+    return Settings()

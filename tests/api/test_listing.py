@@ -1,0 +1,147 @@
+"""Finding emails: filters, stable newest-first paging, and a fixed SQL budget per page."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import psycopg
+import pytest
+from sqlalchemy import event
+
+from tests.factories import Tenant, gql, make_tenant
+
+PAGE = """query($filter: OutboundEmailFilter, $first: Int, $after: String) {
+  outboundEmails(filter: $filter, first: $first, after: $after) {
+    totalCount pageInfo { hasNextPage endCursor }
+    edges { cursor node { id subject status deliveryStatus contextId
+      account { id email } bounceDetails { bouncedRecipients { email action statusCode diagnostic } detectedAt } } }
+  }
+}"""
+CREATE = """mutation($input: DraftInput!) { createDraft(input: $input) {
+  ... on DraftSaved { outboundEmail { id } } ... on MutationError { code } } }"""
+
+
+async def make_drafts(client, tenant: Tenant, count: int, **fields: object) -> list[str]:  # type: ignore[no-untyped-def]
+    ids = []
+    for i in range(count):
+        data = {"accountId": str(tenant.account_id), "to": ["a@example.com"], "subject": f"#{i}", **fields}
+        body = await gql(client, CREATE, {"input": data}, tenant.token)
+        ids.append(body["data"]["createDraft"]["outboundEmail"]["id"])
+    return ids
+
+
+@pytest.fixture
+def tenant(db: str) -> Tenant:
+    return make_tenant("acme")
+
+
+async def test_pages_walk_every_email_once_newest_first(client, tenant) -> None:
+    ids = await make_drafts(client, tenant, 7)
+    seen, after = [], None
+    while True:
+        body = await gql(client, PAGE, {"first": 3, "after": after}, tenant.token)
+        conn = body["data"]["outboundEmails"]
+        assert conn["totalCount"] == 7
+        seen += [edge["node"]["id"] for edge in conn["edges"]]
+        if not conn["pageInfo"]["hasNextPage"]:
+            break
+        after = conn["pageInfo"]["endCursor"]
+    assert seen == list(reversed(ids))
+
+
+async def test_emails_created_in_the_same_instant_still_page_stably(client, tenant, db) -> None:
+    ids = await make_drafts(client, tenant, 5)
+    with psycopg.connect(db) as conn:
+        conn.execute("UPDATE outbound_email SET created_at = '2026-01-01T00:00:00Z'")
+    first = (await gql(client, PAGE, {"first": 2}, tenant.token))["data"]["outboundEmails"]
+    rest = await gql(client, PAGE, {"first": 10, "after": first["pageInfo"]["endCursor"]}, tenant.token)
+    got = [e["node"]["id"] for e in first["edges"]] + [
+        e["node"]["id"] for e in rest["data"]["outboundEmails"]["edges"]
+    ]
+    assert sorted(got) == sorted(ids) and len(set(got)) == 5
+
+
+async def test_filters_by_context_status_delivery_status_account_and_creation_time(
+    client, tenant, db
+) -> None:
+    invoice = str(uuid.uuid4())
+    mine = await make_drafts(client, tenant, 2, contextType="invoice", contextId=invoice)
+    await make_drafts(client, tenant, 1, contextType="invoice", contextId=str(uuid.uuid4()))
+    await make_drafts(client, tenant, 1, contextType="quote", contextId=invoice)
+    with psycopg.connect(db) as conn:
+        conn.execute(
+            "UPDATE outbound_email SET status='SENT', delivery_status='bounce_detected' WHERE id=%s",
+            (mine[0],),
+        )
+
+    async def ids(filter: dict) -> set[str]:  # type: ignore[type-arg]
+        body = await gql(client, PAGE, {"filter": filter, "first": 100}, tenant.token)
+        conn_ = body["data"]["outboundEmails"]
+        assert conn_["totalCount"] == len(conn_["edges"])
+        return {e["node"]["id"] for e in conn_["edges"]}
+
+    assert await ids({"contextType": "invoice", "contextId": invoice}) == set(mine)
+    assert await ids({"status": ["SENT"]}) == {mine[0]}
+    assert await ids({"status": "DRAFT", "contextId": invoice}) == {
+        mine[1],
+        *(await ids({"contextType": "quote"})),
+    }
+    assert await ids({"deliveryStatus": ["BOUNCE_DETECTED"]}) == {mine[0]}
+    assert len(await ids({"accountId": str(tenant.account_id)})) == 4
+    now = datetime.now(UTC)
+    assert len(await ids({"createdAfter": (now - timedelta(minutes=5)).isoformat()})) == 4
+    assert await ids({"createdBefore": (now - timedelta(minutes=5)).isoformat()}) == set()
+
+
+async def test_a_bad_cursor_is_a_clear_error(client, tenant) -> None:
+    body = await gql(client, PAGE, {"after": "garbage!!"}, tenant.token)
+    assert body["data"] is None or body["data"]["outboundEmails"] is None
+    assert "cursor" in body["errors"][0]["message"]
+
+
+async def test_a_page_of_100_emails_with_account_and_bounce_details_takes_three_statements(
+    client, app, tenant, db
+) -> None:
+    other = make_tenant("globex")
+    await make_drafts(client, other, 2)
+    with psycopg.connect(db) as conn:
+        conn.execute(
+            """INSERT INTO outbound_email (id, organization_id, account_id, from_email, "to", cc, bcc, subject,
+                 status, delivery_status, bounce_details, allow_suppressed, attempt_count, created_at, updated_at)
+               SELECT gen_random_uuid(), %(org)s, %(acc)s, 'a@x.com', '[]', '[]', '[]', 's' || g, 'SENT',
+                 'bounce_detected', '{"bounced_recipients": [{"email": "b@x.invalid", "action": "failed",
+                 "status_code": "5.1.1", "diagnostic": "no such user"}], "detected_at": "2026-11-24T00:00:00+00:00"}',
+                 false, 0, now() - g * interval '1 second', now()
+               FROM generate_series(1, 120) g""",
+            {"org": tenant.organization_id, "acc": tenant.account_id},
+        )
+    await gql(client, "{ mailAccounts { id } }", token=tenant.token)  # warm the token cache
+    statements: list[str] = []
+    engine = app.state.services.engine.sync_engine
+
+    def count(_conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        body = await gql(client, PAGE, {"first": 100}, tenant.token)
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    conn_ = body["data"]["outboundEmails"]
+    assert len(conn_["edges"]) == 100 and conn_["totalCount"] == 120
+    node = conn_["edges"][0]["node"]
+    assert node["account"]["email"] == tenant.account_email
+    assert node["bounceDetails"]["bouncedRecipients"][0] == {
+        "email": "b@x.invalid",
+        "action": "failed",
+        "statusCode": "5.1.1",
+        "diagnostic": "no such user",
+    }
+    assert len(statements) <= 3, statements
+
+
+async def test_page_size_is_capped(client, tenant, db) -> None:
+    await make_drafts(client, tenant, 3)
+    body = await gql(client, PAGE, {"first": 100000}, tenant.token)
+    assert len(body["data"]["outboundEmails"]["edges"]) == 3

@@ -1,0 +1,93 @@
+"""The transition table, pair by pair, and random action sequences against a reference model."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from domain.errors import ErrorCode
+from domain.lifecycle import Action, EmailStatus, IllegalTransition, advance, allowed
+
+D, P, S, F = EmailStatus.DRAFT, EmailStatus.PENDING, EmailStatus.SENT, EmailStatus.FAILED
+DELETED = "deleted"
+
+# Every (state, action) pair, written out by hand: the expected next state, or None when illegal.
+EXPECTED: dict[tuple[EmailStatus, Action], EmailStatus | str | None] = {
+    (D, Action.EDIT): D,
+    (D, Action.SCHEDULE): D,
+    (D, Action.UNSCHEDULE): D,
+    (D, Action.DELETE): DELETED,
+    (D, Action.REQUEST_SEND): P,
+    (D, Action.PLANNED_TIME_REACHED): P,
+    (D, Action.MARK_SENT): None,
+    (D, Action.MARK_FAILED): None,
+    (D, Action.RETRY): None,
+    (P, Action.EDIT): None,
+    (P, Action.SCHEDULE): None,
+    (P, Action.UNSCHEDULE): None,
+    (P, Action.DELETE): None,
+    (P, Action.REQUEST_SEND): None,
+    (P, Action.PLANNED_TIME_REACHED): None,
+    (P, Action.MARK_SENT): S,
+    (P, Action.MARK_FAILED): F,
+    (P, Action.RETRY): None,
+    (S, Action.EDIT): None,
+    (S, Action.SCHEDULE): None,
+    (S, Action.UNSCHEDULE): None,
+    (S, Action.DELETE): None,
+    (S, Action.REQUEST_SEND): None,
+    (S, Action.PLANNED_TIME_REACHED): None,
+    (S, Action.MARK_SENT): None,
+    (S, Action.MARK_FAILED): None,
+    (S, Action.RETRY): None,
+    (F, Action.EDIT): None,
+    (F, Action.SCHEDULE): None,
+    (F, Action.UNSCHEDULE): None,
+    (F, Action.DELETE): None,
+    (F, Action.REQUEST_SEND): None,
+    (F, Action.PLANNED_TIME_REACHED): None,
+    (F, Action.MARK_SENT): None,
+    (F, Action.MARK_FAILED): None,
+    (F, Action.RETRY): P,
+}
+
+
+def test_the_table_covers_every_state_and_action_pair() -> None:
+    assert set(EXPECTED) == {(s, a) for s in EmailStatus for a in Action}
+
+
+@pytest.mark.parametrize(("status", "action"), sorted(EXPECTED, key=str))
+def test_each_pair_moves_or_refuses_exactly_as_specified(status: EmailStatus, action: Action) -> None:
+    expected = EXPECTED[(status, action)]
+    if expected is None:
+        assert not allowed(status, action)
+        with pytest.raises(IllegalTransition) as caught:
+            advance(status, action)
+        assert caught.value.code == ErrorCode.ILLEGAL_TRANSITION
+        assert status.value in caught.value.message
+    else:
+        assert allowed(status, action)
+        result = advance(status, action)
+        assert (DELETED if result is None else result) == expected
+
+
+@given(st.lists(st.sampled_from(list(Action)), max_size=40))
+def test_random_action_sequences_follow_the_rules(actions: list[Action]) -> None:
+    status: EmailStatus | None = D
+    sent_count = 0
+    for action in actions:
+        if status is None:
+            break
+        expected = EXPECTED[(status, action)]
+        if expected is None:
+            with pytest.raises(IllegalTransition):
+                advance(status, action)
+            continue
+        new = advance(status, action)
+        if new == S:
+            sent_count += 1
+        # Once sent, an email never moves again; nothing leaves SENT.
+        assert status != S
+        status = new
+    assert sent_count <= 1
