@@ -30,9 +30,7 @@ def make_engine(settings: Settings) -> Engine:
     """A sync engine for `settings.database_url`."""
     url = settings.sync_database_url()
     if settings.is_sqlite:
-        engine = create_engine(
-            url, connect_args={"check_same_thread": False, "timeout": 30}, poolclass=NullPool
-        )
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, poolclass=NullPool)
         configure_sqlite(engine)
         return engine
     return create_engine(url, pool_size=settings.db_pool_size, max_overflow=10, pool_pre_ping=True)

@@ -1,0 +1,195 @@
+"""Use cases that ask for a send: send a draft, a new email or a reply; retry a failed one.
+
+The email is recorded PENDING (with its audit events) in the caller's transaction; the caller
+enqueues the send job only after that commit, so a worker never looks for a row it cannot see.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from email.utils import parseaddr
+
+from sqlmodel import Session, select
+
+from domain import mime
+from domain.drafts import DraftFields, Limits, compose, create_draft, get_email, store_attachments
+from domain.errors import DomainError, ErrorCode
+from domain.events import EventKind, record_event
+from domain.lifecycle import Action, EmailStatus, advance
+from domain.records import AccountState, EmailMessage, MailAccount, OutboundEmail, utcnow
+from domain.suppression import check_not_suppressed
+
+
+@dataclass(frozen=True)
+class SendRequest:
+    """One of: an existing draft (`draft_id`), a new email (`fields`), or a reply (`reply_to_message_id`)."""
+
+    draft_id: uuid.UUID | None = None
+    fields: DraftFields = field(default_factory=DraftFields)
+    reply_to_message_id: uuid.UUID | None = None
+    idempotency_key: str | None = None
+    allow_suppressed: bool = False
+
+    def payload_hash(self) -> str:
+        """A stable digest of what was asked, to tell a retried request from a different one."""
+        data = asdict(self)
+        data.pop("idempotency_key")
+        return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
+
+
+CONTENT_FIELDS = (
+    "account_id",
+    "to",
+    "cc",
+    "bcc",
+    "subject",
+    "body_text",
+    "body_html",
+    "attachments",
+    "context_type",
+    "context_id",
+    "planned_send_at",
+)
+
+
+def _has_content(fields: DraftFields) -> bool:
+    return any(getattr(fields, name) for name in CONTENT_FIELDS)
+
+
+def request_send(
+    session: Session,
+    organization_id: uuid.UUID,
+    request: SendRequest,
+    actor: str,
+    limits: Limits,
+    now: datetime | None = None,
+) -> tuple[OutboundEmail, bool]:
+    """Record the email as PENDING (or scheduled); return it and whether a send job must be enqueued."""
+    now = now or utcnow()
+    key = request.idempotency_key
+    if key is not None:
+        if not key.strip() or len(key) > 200:
+            raise DomainError(ErrorCode.INVALID_INPUT, "idempotencyKey must be 1 to 200 characters", "idempotencyKey")
+        existing = session.exec(
+            select(OutboundEmail).where(
+                OutboundEmail.organization_id == organization_id, OutboundEmail.idempotency_key == key
+            )
+        ).first()
+        if existing is not None:
+            if existing.payload_hash != request.payload_hash():
+                raise DomainError(
+                    ErrorCode.IDEMPOTENCY_CONFLICT,
+                    "this idempotencyKey was used for a different request",
+                    "idempotencyKey",
+                )
+            return existing, False
+
+    if request.draft_id is not None:
+        if request.reply_to_message_id is not None or _has_content(request.fields):
+            raise DomainError(ErrorCode.INVALID_INPUT, "draftId cannot be combined with content fields", "draftId")
+        email = get_email(session, organization_id, request.draft_id, lock=True)
+        advance(email.status, Action.REQUEST_SEND)
+    elif request.reply_to_message_id is not None:
+        email = _reply(session, organization_id, request, actor, limits, now)
+    else:
+        if request.fields.account_id is None:
+            raise DomainError(ErrorCode.ACCOUNT_NOT_FOUND, "accountId is required", "accountId")
+        email = create_draft(session, organization_id, request.fields, actor, limits, now)
+
+    account = session.get(MailAccount, email.account_id)
+    if account is None or account.state != AccountState.ACTIVE:
+        state = account.state.value if account else "missing"
+        raise DomainError(ErrorCode.ACCOUNT_NOT_ACTIVE, f"the sending account is {state}; reconnect it", "accountId")
+    if not (email.to or email.cc or email.bcc):
+        raise DomainError(ErrorCode.RECIPIENT_REQUIRED, "an email needs at least one recipient", "to")
+    if not request.allow_suppressed:
+        check_not_suppressed(session, organization_id, [*email.to, *email.cc, *email.bcc])
+    email.allow_suppressed = request.allow_suppressed
+    if key is not None:
+        email.idempotency_key = key
+        email.payload_hash = request.payload_hash()
+    if email.planned_send_at is not None and request.draft_id is None:
+        session.add(email)
+        return email, False  # a scheduled email: the scheduler queues it when its time comes
+    queue(session, email, actor, now)
+    return email, True
+
+
+def queue(
+    session: Session, email: OutboundEmail, actor: str, now: datetime, action: Action = Action.REQUEST_SEND
+) -> None:
+    """Move the email to PENDING and give it the Message-ID it will be sent with."""
+    email.status = advance(email.status, action) or email.status
+    domain = email.from_email.rpartition("@")[2] or "mailtrail.local"
+    email.local_message_id = email.local_message_id or mime.make_message_id(email.id.hex, domain)
+    email.planned_send_at = email.planned_send_at if action == Action.PLANNED_TIME_REACHED else None
+    email.first_queued_at = now
+    email.next_attempt_at = now
+    email.wait_reason = None
+    email.error_message = None
+    email.updated_at = now
+    session.add(email)
+    record_event(session, email, EventKind.QUEUED, actor, {"status": EmailStatus.PENDING.value}, at=now)
+
+
+def _reply(
+    session: Session, organization_id: uuid.UUID, request: SendRequest, actor: str, limits: Limits, now: datetime
+) -> OutboundEmail:
+    """A reply goes from the account that owns the conversation, in its Gmail thread."""
+    message = session.exec(
+        select(EmailMessage).where(
+            EmailMessage.id == request.reply_to_message_id, EmailMessage.organization_id == organization_id
+        )
+    ).first()
+    if message is None:
+        raise DomainError(ErrorCode.NOT_FOUND, "the message to reply to was not found", "replyToMessageId")
+    if not message.message_id_header or not message.thread_id:
+        raise DomainError(
+            ErrorCode.REPLY_TARGET_INVALID,
+            "the message to reply to has no Message-ID or Gmail thread; it cannot be threaded",
+            "replyToMessageId",
+        )
+    fields = request.fields
+    to = list(fields.to) or [parseaddr(message.from_address or "")[1]]
+    subject = fields.subject if fields.subject is not None else mime.reply_subject(message.subject or "")
+    reply = DraftFields(
+        account_id=message.account_id,
+        to=to,
+        cc=fields.cc,
+        bcc=fields.bcc,
+        subject=subject,
+        body_text=fields.body_text,
+        body_html=fields.body_html,
+        attachments=fields.attachments,
+        context_type=fields.context_type,
+        context_id=fields.context_id,
+    )
+    email = create_draft(session, organization_id, reply, actor, limits, now)
+    references = (message.references or "").split()
+    email.reply_to_message_id = message.id
+    email.in_reply_to_header = message.message_id_header
+    email.references_header = " ".join([*references, message.message_id_header])
+    email.thread_hint = message.thread_id
+    return email
+
+
+def retry_email(
+    session: Session, organization_id: uuid.UUID, email_id: uuid.UUID, actor: str, now: datetime | None = None
+) -> OutboundEmail:
+    """Send a FAILED email again (a new deadline starts now)."""
+    now = now or utcnow()
+    email = get_email(session, organization_id, email_id, lock=True)
+    advance(email.status, Action.RETRY)
+    account = session.get(MailAccount, email.account_id)
+    if account is None or account.state != AccountState.ACTIVE:
+        raise DomainError(ErrorCode.ACCOUNT_NOT_ACTIVE, "the sending account must be reconnected first", "id")
+    record_event(session, email, EventKind.RETRIED, actor, {"after": email.error_message}, at=now)
+    queue(session, email, actor, now, Action.RETRY)
+    return email
+
+
+__all__ = ["SendRequest", "compose", "queue", "request_send", "retry_email", "store_attachments"]

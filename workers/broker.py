@@ -1,0 +1,33 @@
+"""The one place that builds the Dramatiq broker from MAILTRAIL_BROKER_URL.
+
+redis://... (the default outside the embedded mode), amqp://... (RabbitMQ) or stub:// (an
+in-process broker for `make run` and tests). Actors bind to the broker set here at import.
+"""
+
+from __future__ import annotations
+
+import dramatiq
+from dramatiq.broker import Broker
+from dramatiq.brokers.stub import StubBroker
+
+from domain.settings import get_settings
+
+
+def make_broker(url: str) -> Broker:
+    if url.startswith("stub"):
+        broker: Broker = StubBroker()
+        broker.emit_after("process_boot")
+        return broker
+    if url.startswith(("redis://", "rediss://", "unix://")):
+        from dramatiq.brokers.redis import RedisBroker
+
+        return RedisBroker(url=url)  # type: ignore[no-untyped-call]
+    if url.startswith(("amqp://", "amqps://")):
+        from dramatiq.brokers.rabbitmq import RabbitmqBroker
+
+        return RabbitmqBroker(url=url)
+    raise ValueError(f"unsupported broker URL {url!r}: use redis://, amqp:// or stub://")
+
+
+broker = make_broker(get_settings().broker_url)
+dramatiq.set_broker(broker)

@@ -1,0 +1,250 @@
+"""The Gmail adapter: the domain's MailGateway on top of google-api-python-client.
+
+httplib2 is not thread-safe and Dramatiq workers are threads, so every thread keeps its own
+AuthorizedHttp and service per account (`build` with the bundled discovery document is cheap).
+Batches go to `<base>/batch/gmail/v1` built by hand: `new_batch_http_request()` ignores
+`api_endpoint` (googleapis/google-api-python-client#1107).
+"""
+
+from __future__ import annotations
+
+import base64
+import threading
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+import httplib2
+from google.oauth2.credentials import Credentials
+from google_auth_httplib2 import AuthorizedHttp
+from googleapiclient.discovery import build
+from googleapiclient.errors import HttpError
+from googleapiclient.http import BatchHttpRequest
+
+from domain.gateway import (
+    AccountRef,
+    FetchedMessage,
+    HistoryExpired,
+    HistoryPage,
+    PermanentError,
+    SentMessage,
+    WatchState,
+)
+from domain.settings import Settings
+from workers.gmail.errors import translate
+
+T = TypeVar("T")
+HTTP_TIMEOUT_SECONDS = 30
+"""Well below the send lease, so a worker's call always ends before another may take the send over."""
+BATCH_LIMIT = 50
+
+
+class GmailGateway:
+    """Talks to Gmail (or the emulator at `settings.gmail_api_url`) for one process."""
+
+    def __init__(self, settings: Settings, timeout: float = HTTP_TIMEOUT_SECONDS) -> None:
+        self.settings = settings
+        self.timeout = timeout
+        self._local = threading.local()
+
+    # -- plumbing --------------------------------------------------------------------------
+
+    def credentials(self, account: AccountRef) -> Credentials:
+        data = account.credentials
+        return Credentials(  # type: ignore[no-untyped-call]
+            token=data.get("token"),
+            refresh_token=data.get("refresh_token"),
+            token_uri=self.settings.oauth_token_url,
+            client_id=self.settings.oauth_client_id or None,
+            client_secret=self.settings.oauth_client_secret.get_secret_value() or None,
+            scopes=data.get("scopes"),
+        )
+
+    def _client(self, account: AccountRef) -> tuple[Any, AuthorizedHttp]:
+        cache: dict[tuple[str, str], tuple[Any, AuthorizedHttp]] = getattr(self._local, "clients", None) or {}
+        self._local.clients = cache
+        key = (account.id, str(account.credentials.get("refresh_token") or account.credentials.get("token")))
+        if key not in cache:
+            http = AuthorizedHttp(self.credentials(account), http=httplib2.Http(timeout=self.timeout))
+            service = build(
+                "gmail",
+                "v1",
+                http=http,
+                static_discovery=True,
+                cache_discovery=False,
+                client_options={"api_endpoint": self.settings.gmail_api_url},
+            )
+            cache[key] = (service, http)
+        return cache[key]
+
+    def _call(self, account: AccountRef, request: Callable[[Any], Any]) -> Any:
+        service, _http = self._client(account)
+        try:
+            return request(service).execute(num_retries=0)
+        except Exception as exc:  # every failure leaves as a domain gateway error
+            self._forget(account)
+            raise translate(exc) from exc
+
+    def _forget(self, account: AccountRef) -> None:
+        """Drop the thread's client: after a failure its connection state is unknown."""
+        cache = getattr(self._local, "clients", {})
+        for key in [k for k in cache if k[0] == account.id]:
+            del cache[key]
+
+    # -- MailGateway -----------------------------------------------------------------------
+
+    def send(self, account: AccountRef, raw: str, thread_id: str | None) -> SentMessage:
+        body: dict[str, Any] = {"raw": raw}
+        if thread_id:
+            body["threadId"] = thread_id
+        result = self._call(account, lambda s: s.users().messages().send(userId="me", body=body))
+        return SentMessage(result["id"], result["threadId"], tuple(result.get("labelIds", ())))
+
+    def message_id_header(self, account: AccountRef, provider_message_id: str) -> str | None:
+        result = self._call(
+            account,
+            lambda s: (
+                s.users()
+                .messages()
+                .get(userId="me", id=provider_message_id, format="metadata", metadataHeaders=["Message-ID"])
+            ),
+        )
+        return header(result, "Message-ID")
+
+    def find_sent_by_header(
+        self, account: AccountRef, name: str, value: str, sent_after: datetime
+    ) -> SentMessage | None:
+        """Gmail cannot search custom headers, so list what was sent since then and read each one's."""
+        query = f"in:sent after:{int(sent_after.timestamp()) - 60}"
+        token: str | None = None
+        while True:
+            page = self._call(account, _list_request(query, token))
+            ids = [m["id"] for m in page.get("messages", [])]
+            for item in self._batch_get(account, ids, format="metadata", metadataHeaders=[name]):
+                if header(item, name) == value:
+                    return SentMessage(item["id"], item["threadId"], tuple(item.get("labelIds", ())))
+            token = page.get("nextPageToken")
+            if not token:
+                return None
+
+    def history(self, account: AccountRef, start_history_id: int, page_token: str | None) -> HistoryPage:
+        try:
+            result = self._call(
+                account,
+                lambda s: (
+                    s.users()
+                    .history()
+                    .list(
+                        userId="me",
+                        startHistoryId=str(start_history_id),
+                        historyTypes=["messageAdded"],
+                        pageToken=page_token,
+                        maxResults=500,
+                    )
+                ),
+            )
+        except PermanentError as error:
+            if error.status == 404:
+                raise HistoryExpired(error.message, status=404, reason=error.reason) from error
+            raise
+        ids: list[str] = []
+        for record in result.get("history", []):
+            for added in record.get("messagesAdded", []):
+                ids.append(added["message"]["id"])
+        return HistoryPage(tuple(dict.fromkeys(ids)), int(result["historyId"]), result.get("nextPageToken"))
+
+    def list_recent(self, account: AccountRef, newer_than_days: int, page_token: str | None) -> HistoryPage:
+        result = self._call(
+            account,
+            lambda s: (
+                s.users()
+                .messages()
+                .list(
+                    userId="me",
+                    q=f"newer_than:{newer_than_days}d",
+                    includeSpamTrash=True,
+                    maxResults=500,
+                    pageToken=page_token,
+                )
+            ),
+        )
+        ids = tuple(m["id"] for m in result.get("messages", []))
+        return HistoryPage(ids, 0, result.get("nextPageToken"))
+
+    def fetch(self, account: AccountRef, provider_message_ids: Sequence[str]) -> list[FetchedMessage]:
+        fetched = []
+        for item in self._batch_get(account, list(provider_message_ids), format="raw"):
+            internal = item.get("internalDate")
+            fetched.append(
+                FetchedMessage(
+                    provider_message_id=item["id"],
+                    provider_thread_id=item["threadId"],
+                    history_id=int(item["historyId"]) if item.get("historyId") else None,
+                    label_ids=tuple(item.get("labelIds", ())),
+                    raw=base64.urlsafe_b64decode(item["raw"] + "=" * (-len(item["raw"]) % 4)),
+                    snippet=item.get("snippet"),
+                    size_estimate=item.get("sizeEstimate"),
+                    internal_date=datetime.fromtimestamp(int(internal) / 1000, UTC) if internal else None,
+                )
+            )
+        return fetched
+
+    def profile(self, account: AccountRef) -> tuple[str, int]:
+        result = self._call(account, lambda s: s.users().getProfile(userId="me"))
+        return str(result["emailAddress"]).lower(), int(result["historyId"])
+
+    def watch(self, account: AccountRef, topic: str) -> WatchState:
+        # No labelIds: every change is announced, so bounces filed in Spam are still seen.
+        result = self._call(account, lambda s: s.users().watch(userId="me", body={"topicName": topic}))
+        return WatchState(
+            history_id=int(result["historyId"]),
+            expires_at=datetime.fromtimestamp(int(result["expiration"]) / 1000, UTC),
+        )
+
+    def stop(self, account: AccountRef) -> None:
+        self._call(account, lambda s: s.users().stop(userId="me"))
+
+    # -- batches ---------------------------------------------------------------------------
+
+    def _batch_get(self, account: AccountRef, ids: list[str], **params: Any) -> list[dict[str, Any]]:
+        """messages.get for many ids, at most 50 per batch request; vanished messages are skipped."""
+        results: dict[str, dict[str, Any]] = {}
+        failures: list[BaseException] = []
+
+        def collect(request_id: str, response: Any, exception: BaseException | None) -> None:
+            if exception is None:
+                results[request_id] = response
+            elif not (isinstance(exception, HttpError) and exception.resp.status == 404):
+                failures.append(exception)
+
+        service, http = self._client(account)
+        for start in range(0, len(ids), BATCH_LIMIT):
+            chunk = ids[start : start + BATCH_LIMIT]
+            batch = BatchHttpRequest(
+                callback=collect, batch_uri=self.settings.gmail_api_url.rstrip("/") + "/batch/gmail/v1"
+            )
+            for message_id in chunk:
+                batch.add(
+                    service.users().messages().get(userId="me", id=message_id, **params),
+                    request_id=message_id,
+                )
+            try:
+                batch.execute(http=http)
+            except Exception as exc:
+                self._forget(account)
+                raise translate(exc) from exc
+            if failures:
+                raise translate(failures[0])
+        return [results[i] for i in ids if i in results]
+
+
+def _list_request(query: str, page_token: str | None) -> Callable[[Any], Any]:
+    return lambda s: s.users().messages().list(userId="me", q=query, maxResults=100, pageToken=page_token)
+
+
+def header(message: dict[str, Any], name: str) -> str | None:
+    """A header's value from a messages.get metadata/full response (names are case-insensitive)."""
+    for item in message.get("payload", {}).get("headers", []):
+        if item.get("name", "").lower() == name.lower():
+            return str(item.get("value"))
+    return None

@@ -1,0 +1,50 @@
+"""What a worker process shares: the sync engine's sessions, the Gmail gateway, the dispatcher."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from functools import lru_cache
+
+from domain.dispatch import Dispatcher, Policy
+from domain.settings import Settings, get_settings
+from workers.credentials import CredentialCipher
+from workers.db import session_scope
+from workers.failpoints import failpoint
+from workers.gmail.client import GmailGateway
+from workers.sync import Syncer
+
+
+def policy(settings: Settings) -> Policy:
+    return Policy(
+        lease=timedelta(seconds=settings.send_lease_seconds),
+        deadline=timedelta(seconds=settings.send_deadline_seconds),
+        daily_cap=settings.daily_send_cap,
+        units_per_minute=settings.quota_units_per_minute,
+    )
+
+
+@lru_cache(maxsize=1)
+def gateway() -> GmailGateway:
+    return GmailGateway(get_settings())
+
+
+@lru_cache(maxsize=1)
+def cipher() -> CredentialCipher:
+    return CredentialCipher.from_settings(get_settings())
+
+
+@lru_cache(maxsize=1)
+def dispatcher() -> Dispatcher:
+    settings = get_settings()
+    return Dispatcher(
+        sessions=session_scope,
+        gateway=gateway(),
+        decrypt=cipher().decrypt,
+        policy=policy(settings),
+        failpoint=failpoint,
+    )
+
+
+@lru_cache(maxsize=1)
+def syncer() -> Syncer:
+    return Syncer(get_settings(), session_scope, gateway(), cipher())

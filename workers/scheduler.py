@@ -1,0 +1,119 @@
+"""The scheduler: due drafts to PENDING, a sweeper for lost jobs, and the periodic account jobs.
+
+Several schedulers may run: rows are claimed with FOR UPDATE SKIP LOCKED, so each due draft is
+queued by exactly one of them, and a draft being unscheduled (row locked) is simply skipped.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlmodel import col, or_, select
+
+from domain.dispatch import Sessions
+from domain.lifecycle import Action, EmailStatus
+from domain.records import OutboundEmail, utcnow
+from domain.sending import queue
+
+log = logging.getLogger("mailtrail.scheduler")
+ACTOR = "scheduler"
+
+
+def release_due_drafts(sessions: Sessions, now: datetime, limit: int = 200) -> list[uuid.UUID]:
+    """Move drafts whose planned time has come to PENDING; return their ids (enqueue after this commit)."""
+    with sessions() as session:
+        rows = session.exec(
+            select(OutboundEmail)
+            .where(OutboundEmail.status == EmailStatus.DRAFT, col(OutboundEmail.planned_send_at) <= now)
+            .order_by(col(OutboundEmail.planned_send_at))
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        ).all()
+        for email in rows:
+            queue(session, email, ACTOR, now, Action.PLANNED_TIME_REACHED)
+        return [email.id for email in rows]
+
+
+def stale_pending(
+    sessions: Sessions, now: datetime, stale: timedelta, lease: timedelta, limit: int = 500
+) -> list[uuid.UUID]:
+    """PENDING emails whose job seems lost: due long ago and unclaimed, or claimed past the lease."""
+    E = OutboundEmail
+    with sessions() as session:
+        rows = session.exec(
+            select(E.id)
+            .where(
+                E.status == EmailStatus.PENDING,
+                or_(
+                    col(E.attempt_token).is_(None) & (col(E.next_attempt_at) <= now - stale),
+                    col(E.attempt_token).is_not(None) & (col(E.attempt_started_at) <= now - lease),
+                ),
+            )
+            .limit(limit)
+        ).all()
+        return list(rows)
+
+
+@dataclass
+class Job:
+    name: str
+    every: float
+    run: Callable[[], None]
+    next_at: float = 0.0
+
+
+@dataclass
+class Scheduler:
+    """Runs jobs at their intervals until stopped; a failing job is logged and tried again later."""
+
+    jobs: list[Job]
+    stop_event: threading.Event = field(default_factory=threading.Event)
+
+    def run_forever(self) -> None:
+        while not self.stop_event.is_set():
+            now = time.monotonic()
+            for job in self.jobs:
+                if now >= job.next_at:
+                    job.next_at = now + job.every
+                    try:
+                        job.run()
+                    except Exception:  # keep the loop alive; the job runs again next interval
+                        log.exception("scheduled job %s failed", job.name)
+            next_due = min(job.next_at for job in self.jobs)
+            self.stop_event.wait(max(0.01, next_due - time.monotonic()))
+
+    def start_thread(self) -> threading.Thread:
+        thread = threading.Thread(target=self.run_forever, name="mailtrail-scheduler", daemon=True)
+        thread.start()
+        return thread
+
+    def stop(self) -> None:
+        self.stop_event.set()
+
+
+def default_jobs(
+    sessions: Sessions,
+    enqueue_send: Callable[[uuid.UUID], None],
+    *,
+    interval: float,
+    stale: timedelta,
+    lease: timedelta,
+    extra: list[Job] | None = None,
+    clock: Callable[[], datetime] = utcnow,
+) -> list[Job]:
+    def release() -> None:
+        for email_id in release_due_drafts(sessions, clock()):
+            enqueue_send(email_id)
+
+    def sweep() -> None:
+        for email_id in stale_pending(sessions, clock(), stale, lease):
+            log.info("re-enqueueing stale PENDING email %s", email_id)
+            enqueue_send(email_id)
+
+    return [Job("release_due_drafts", interval, release), Job("sweep_stale_pending", 30.0, sweep), *(extra or [])]
