@@ -49,6 +49,8 @@ class Settings(BaseSettings):
         ]
     )
     oauth_state_ttl_seconds: int = 600
+    oauth_redirect_origins: list[str] = Field(default_factory=list)
+    """Origins (besides this service's own) that connectMailAccount's redirectAfter may point to."""
 
     pubsub_topic: str = "projects/mailtrail/topics/gmail"
     push_certs_url: str = "https://www.googleapis.com/oauth2/v1/certs"
@@ -56,9 +58,7 @@ class Settings(BaseSettings):
     """Expected `aud` of push JWTs; defaults to the push endpoint URL."""
     push_service_account: str = ""
     """Expected `email` claim of push JWTs (the Pub/Sub subscription's service account)."""
-    push_issuers: list[str] = Field(
-        default_factory=lambda: ["https://accounts.google.com", "accounts.google.com"]
-    )
+    push_issuers: list[str] = Field(default_factory=lambda: ["https://accounts.google.com", "accounts.google.com"])
 
     max_recipients: int = 100
     max_attachments_bytes: int = 25 * 1024 * 1024
