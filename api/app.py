@@ -39,6 +39,22 @@ class Services:
     extras: dict[str, Any] = field(default_factory=dict)
     """Pluggable parts (the enqueuer, the event hub, the embedded emulator) keyed by name."""
 
+    def gateway(self) -> Any:
+        """The Gmail gateway (workers.gmail.client.GmailGateway), built on first use."""
+        if "gateway" not in self.extras:
+            from workers.gmail.client import GmailGateway
+
+            self.extras["gateway"] = GmailGateway(self.settings)
+        return self.extras["gateway"]
+
+    def cipher(self) -> Any:
+        """The credentials cipher (workers.credentials.CredentialCipher)."""
+        if "cipher" not in self.extras:
+            from workers.credentials import CredentialCipher
+
+            self.extras["cipher"] = CredentialCipher.from_settings(self.settings)
+        return self.extras["cipher"]
+
 
 class MailtrailGraphQL(GraphQL[Context, None]):
     """Strawberry's ASGI app with our context: the principal and session the auth gate put in scope."""
@@ -72,17 +88,13 @@ class AuthGate:
             return
         request = Request(scope)
         wants_page = (
-            request.method == "GET"
-            and "text/html" in request.headers.get("accept", "")
-            and not request.query_params
+            request.method == "GET" and "text/html" in request.headers.get("accept", "") and not request.query_params
         )
         if wants_page:
             page = await self.graphql.render_graphql_ide(request)
             await page(scope, receive, send)
             return
-        principal = await self.services.authenticator.authenticate(
-            bearer_token(request.headers.get("authorization"))
-        )
+        principal = await self.services.authenticator.authenticate(bearer_token(request.headers.get("authorization")))
         if principal is None:
             await unauthenticated()(scope, receive, send)
             return
@@ -95,11 +107,7 @@ class AuthGate:
 
 def unauthenticated() -> Response:
     return JSONResponse(
-        {
-            "errors": [
-                {"message": "missing or invalid bearer token", "extensions": {"code": "UNAUTHENTICATED"}}
-            ]
-        },
+        {"errors": [{"message": "missing or invalid bearer token", "extensions": {"code": "UNAUTHENTICATED"}}]},
         status_code=401,
         headers={"WWW-Authenticate": 'Bearer realm="mailtrail"'},
     )
@@ -121,6 +129,11 @@ def create_app(
     engine = make_async_engine(settings)
     sessions = make_sessionmaker(engine)
     services = Services(settings, engine, sessions, TokenAuthenticator(sessions), dict(extras or {}))
+    if "enqueue_send" not in services.extras or "enqueue_sync" not in services.extras:
+        from workers.actors import enqueue_send, enqueue_sync
+
+        services.extras.setdefault("enqueue_send", enqueue_send)
+        services.extras.setdefault("enqueue_sync", enqueue_sync)
     graphql = MailtrailGraphQL(services, graphql_ide="graphiql")
 
     @contextlib.asynccontextmanager

@@ -70,7 +70,7 @@ def parse_id(value: str | None, field: str) -> uuid.UUID:
         raise DomainError(ErrorCode.INVALID_INPUT, f"{field} is not a valid id", field) from None
 
 
-def _attachments(items: list[AttachmentInput] | None) -> list[DomainAttachment] | None:
+def domain_attachments(items: list[AttachmentInput] | None) -> list[DomainAttachment] | None:
     if items is None:
         return None
     return [DomainAttachment(a.filename, a.content_type, a.data_base64) for a in items]
@@ -85,7 +85,7 @@ def draft_fields(data: DraftInput) -> DraftFields:
         subject=data.subject,
         body_text=data.body_text,
         body_html=data.body_html,
-        attachments=_attachments(data.attachments),
+        attachments=domain_attachments(data.attachments),
         context_type=data.context_type,
         context_id=data.context_id,
         planned_send_at=data.planned_send_at,
@@ -112,5 +112,5 @@ def patch_changes(patch: DraftPatch) -> dict[str, Any]:
     if patch.account_id is not strawberry.UNSET:
         changes["account_id"] = parse_id(patch.account_id, "accountId")
     if patch.attachments is not strawberry.UNSET:
-        changes["attachments"] = _attachments(patch.attachments) or []
+        changes["attachments"] = domain_attachments(patch.attachments) or []
     return changes

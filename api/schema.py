@@ -16,8 +16,11 @@ from strawberry.extensions import (
 )
 from strawberry.tools import merge_types
 
+from api.accounts import AccountMutations
 from api.drafts import DraftMutations
+from api.mailbox import MailboxQuery, SuppressionMutations
 from api.queries import Query
+from api.sending import SendingMutations
 from domain.settings import Settings, get_settings
 
 log = logging.getLogger("mailtrail.api")
@@ -31,12 +34,13 @@ def should_mask(error: GraphQLError) -> bool:
 
 def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     settings = settings or get_settings()
-    mutation = merge_types("Mutation", (DraftMutations,))
+    mutation = merge_types("Mutation", (DraftMutations, SendingMutations, AccountMutations, SuppressionMutations))
+    query = merge_types("Query", (Query, MailboxQuery))
     # Caches must outlive a request to be of use, so each factory hands back the same instance;
     # the limiters and the error mask are built fresh per request.
     parser_cache, validation_cache = ParserCache(maxsize=256), ValidationCache(maxsize=256)
     return strawberry.Schema(
-        query=Query,
+        query=query,
         mutation=mutation,
         extensions=[
             lambda: QueryDepthLimiter(max_depth=settings.max_query_depth),

@@ -1,0 +1,127 @@
+"""Mutations that send: sendEmail (a draft, a new email or a reply) and retryEmail."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated
+
+import strawberry
+from sqlalchemy.exc import IntegrityError
+
+from api.context import Context
+from api.errors import ErrorType, to_graphql
+from api.inputs import AttachmentInput, domain_attachments, parse_id
+from api.runner import run_use_case
+from api.types import Info, OutboundEmail
+from domain import records, sending
+from domain.drafts import DraftFields
+from domain.errors import DomainError
+
+
+@strawberry.input(description="Exactly one of: draftId; the content of a new email (accountId...); replyToMessageId.")
+class SendEmailInput:
+    draft_id: strawberry.ID | None = None
+    account_id: strawberry.ID | None = None
+    to: list[str] = strawberry.field(default_factory=list)
+    cc: list[str] = strawberry.field(default_factory=list)
+    bcc: list[str] = strawberry.field(default_factory=list)
+    subject: str | None = None
+    body_text: str | None = None
+    body_html: str | None = None
+    attachments: list[AttachmentInput] | None = None
+    context_type: str | None = None
+    context_id: uuid.UUID | None = None
+    planned_send_at: datetime | None = strawberry.field(
+        default=None, description="Send later: the email is kept as a scheduled DRAFT until then."
+    )
+    reply_to_message_id: strawberry.ID | None = strawberry.field(
+        default=None, description="An EmailMessage id: reply in its Gmail thread from the account that owns it."
+    )
+    idempotency_key: str | None = strawberry.field(
+        default=None, description="The same key returns the same email and never sends twice."
+    )
+    allow_suppressed: bool = strawberry.field(
+        default=False, description="Send even to addresses suppressed after a hard bounce."
+    )
+
+
+@strawberry.type
+class EmailQueued:
+    outbound_email: OutboundEmail
+
+
+SendEmailResult = Annotated[EmailQueued | ErrorType, strawberry.union("SendEmailResult")]
+
+
+def send_request(data: SendEmailInput) -> sending.SendRequest:
+    fields = DraftFields(
+        account_id=parse_id(data.account_id, "accountId") if data.account_id is not None else None,
+        to=tuple(data.to),
+        cc=tuple(data.cc),
+        bcc=tuple(data.bcc),
+        subject=data.subject,
+        body_text=data.body_text,
+        body_html=data.body_html,
+        attachments=domain_attachments(data.attachments),
+        context_type=data.context_type,
+        context_id=data.context_id,
+        planned_send_at=data.planned_send_at,
+    )
+    return sending.SendRequest(
+        draft_id=parse_id(data.draft_id, "draftId") if data.draft_id is not None else None,
+        fields=fields,
+        reply_to_message_id=(
+            parse_id(data.reply_to_message_id, "replyToMessageId") if data.reply_to_message_id is not None else None
+        ),
+        idempotency_key=data.idempotency_key,
+        allow_suppressed=data.allow_suppressed,
+    )
+
+
+def enqueue_after_commit(ctx: Context, email: records.OutboundEmail) -> None:
+    enqueue = ctx.services.extras["enqueue_send"]
+    ctx.after_commit.append(lambda: enqueue(email.id))
+
+
+@strawberry.type
+class SendingMutations:
+    @strawberry.mutation(description="Send now (or at plannedSendAt): recorded PENDING before it reaches Gmail.")
+    async def send_email(self, info: Info, input: SendEmailInput) -> SendEmailResult:
+        ctx = info.context
+        try:
+            request = send_request(input)
+
+            def use_case(session):  # type: ignore[no-untyped-def]
+                email, enqueue = sending.request_send(session, ctx.organization_id, request, ctx.actor, ctx.limits)
+                if enqueue:
+                    enqueue_after_commit(ctx, email)
+                return email
+
+            try:
+                row = await run_use_case(ctx, use_case)
+            except IntegrityError:
+                # Two requests with one idempotency key raced; the winner's row is the answer.
+                ctx.after_commit.clear()
+                row = await run_use_case(ctx, use_case)
+        except DomainError as error:
+            ctx.after_commit.clear()
+            return to_graphql(error)
+        return EmailQueued(outbound_email=OutboundEmail.from_row(row))
+
+    @strawberry.mutation(description="Send a FAILED email again.")
+    async def retry_email(self, info: Info, id: strawberry.ID) -> SendEmailResult:
+        ctx = info.context
+        try:
+            email_id = parse_id(id, "id")
+
+            def use_case(session):  # type: ignore[no-untyped-def]
+                email = sending.retry_email(session, ctx.organization_id, email_id, ctx.actor)
+                enqueue_after_commit(ctx, email)
+                return email
+
+            row = await run_use_case(ctx, use_case)
+        except DomainError as error:
+            ctx.after_commit.clear()
+            return to_graphql(error)
+        return EmailQueued(outbound_email=OutboundEmail.from_row(row))
