@@ -39,9 +39,7 @@ class TokenAuthenticator:
     The cache trades at most `ttl` seconds of revocation lag for one round trip per request.
     """
 
-    def __init__(
-        self, sessions: async_sessionmaker[AsyncSession], ttl: float = 30.0, size: int = 4096
-    ) -> None:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], ttl: float = 30.0, size: int = 4096) -> None:
         self._sessions = sessions
         self._ttl = ttl
         self._size = size

@@ -64,15 +64,11 @@ def serve(host: str | None, port: int | None) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="mailtrail", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
-    serve_cmd = commands.add_parser(
-        "serve", help="run the API server (embedded parts if MAILTRAIL_EMBEDDED=1)"
-    )
+    serve_cmd = commands.add_parser("serve", help="run the API server (embedded parts if MAILTRAIL_EMBEDDED=1)")
     serve_cmd.add_argument("--host")
     serve_cmd.add_argument("--port", type=int)
     commands.add_parser("migrate", help="apply database migrations")
-    tokens = commands.add_parser("tokens", help="manage API tokens").add_subparsers(
-        dest="action", required=True
-    )
+    tokens = commands.add_parser("tokens", help="manage API tokens").add_subparsers(dest="action", required=True)
     create = tokens.add_parser("create", help="create a token (and the organization if needed)")
     create.add_argument("--org", required=True, help="organization name")
     create.add_argument("--name", default="", help="a label for the token")
@@ -82,9 +78,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     sandbox.add_argument("rest", nargs=argparse.REMAINDER)
 
     args, extra = parser.parse_known_args(argv)
-    logging.basicConfig(
-        level=get_settings().log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s"
-    )
+    logging.basicConfig(level=get_settings().log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     if args.command == "sandbox":
         from sandbox.cli import main as sandbox_main
 

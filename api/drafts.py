@@ -50,9 +50,7 @@ class DraftMutations:
             email_id, changes = parse_id(id, "id"), patch_changes(input)
             row = await run_use_case(
                 ctx,
-                lambda s: drafts.update_draft(
-                    s, ctx.organization_id, email_id, changes, ctx.actor, ctx.limits
-                ),
+                lambda s: drafts.update_draft(s, ctx.organization_id, email_id, changes, ctx.actor, ctx.limits),
             )
         except DomainError as error:
             return to_graphql(error)
@@ -63,9 +61,7 @@ class DraftMutations:
         ctx = info.context
         try:
             email_id = parse_id(id, "id")
-            await run_use_case(
-                ctx, lambda s: drafts.delete_draft(s, ctx.organization_id, email_id, ctx.actor)
-            )
+            await run_use_case(ctx, lambda s: drafts.delete_draft(s, ctx.organization_id, email_id, ctx.actor))
         except DomainError as error:
             return to_graphql(error)
         return DraftDeleted(id=id)

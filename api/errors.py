@@ -8,9 +8,7 @@ from graphql import GraphQLError
 from domain.errors import DomainError, ErrorCode
 
 
-@strawberry.interface(
-    description="Every expected mutation failure; nothing was changed when one is returned."
-)
+@strawberry.interface(description="Every expected mutation failure; nothing was changed when one is returned.")
 class MutationError:
     code: str
     message: str
@@ -42,9 +40,7 @@ class RecipientSuppressedError(MutationError):
     addresses: list[str]
 
 
-ErrorType = (
-    ValidationError | NotFoundError | InvalidStateError | IdempotencyConflictError | RecipientSuppressedError
-)
+ErrorType = ValidationError | NotFoundError | InvalidStateError | IdempotencyConflictError | RecipientSuppressedError
 
 _STATE_CODES = {ErrorCode.ILLEGAL_TRANSITION, ErrorCode.ACCOUNT_NOT_ACTIVE}
 

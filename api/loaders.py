@@ -44,9 +44,7 @@ class Loaders:
 
     async def _accounts(self, ids: Sequence[uuid.UUID]) -> list[MailAccount]:
         rows = await self.fetch(
-            select(MailAccount).where(
-                col(MailAccount.id).in_(ids), MailAccount.organization_id == self.organization_id
-            )
+            select(MailAccount).where(col(MailAccount.id).in_(ids), MailAccount.organization_id == self.organization_id)
         )
         by_id = {row.id: row for row in rows}
         return [by_id[i] for i in ids]

@@ -16,9 +16,7 @@ from domain import records
 Info = strawberry.Info[Context, None]
 
 
-@strawberry.enum(
-    description="Where an email is in its life: composed, handed to the queue, accepted, or refused."
-)
+@strawberry.enum(description="Where an email is in its life: composed, handed to the queue, accepted, or refused.")
 class OutboundEmailStatus(Enum):
     DRAFT = "DRAFT"
     PENDING = "PENDING"
@@ -185,9 +183,7 @@ class OutboundEmail:
     idempotency_key: str | None
     attempt_count: int
     next_attempt_at: datetime | None = strawberry.field(description="When a waiting send will be tried next.")
-    wait_reason: str | None = strawberry.field(
-        description="Why a PENDING email is waiting (e.g. the daily cap)."
-    )
+    wait_reason: str | None = strawberry.field(description="Why a PENDING email is waiting (e.g. the daily cap).")
     created_at: datetime
     updated_at: datetime
     sent_at: datetime | None
@@ -238,9 +234,7 @@ class OutboundEmail:
     async def events(self, info: Info) -> list[OutboundEmailEvent]:
         rows = await info.context.loaders.events_by_email_id.load(self.row.id)
         return [
-            OutboundEmailEvent(
-                kind=r.kind, at=r.at, data=cast(JSON, r.data), actor=r.actor, cursor=str(r.seq)
-            )
+            OutboundEmailEvent(kind=r.kind, at=r.at, data=cast(JSON, r.data), actor=r.actor, cursor=str(r.seq))
             for r in rows
         ]
 

@@ -79,9 +79,7 @@ def get_email(
     session: Session, organization_id: uuid.UUID, email_id: uuid.UUID, *, lock: bool = False
 ) -> OutboundEmail:
     """The organization's email, or NotFound (also for another organization's email)."""
-    query = select(OutboundEmail).where(
-        OutboundEmail.id == email_id, OutboundEmail.organization_id == organization_id
-    )
+    query = select(OutboundEmail).where(OutboundEmail.id == email_id, OutboundEmail.organization_id == organization_id)
     if lock:
         query = query.with_for_update()
     email = session.exec(query).first()
@@ -95,9 +93,7 @@ def get_account(session: Session, organization_id: uuid.UUID, account_id: uuid.U
     if account_id is None:
         raise DomainError(ErrorCode.ACCOUNT_NOT_FOUND, "accountId is required", "accountId")
     account = session.exec(
-        select(MailAccount).where(
-            MailAccount.id == account_id, MailAccount.organization_id == organization_id
-        )
+        select(MailAccount).where(MailAccount.id == account_id, MailAccount.organization_id == organization_id)
     ).first()
     if account is None:
         raise DomainError(ErrorCode.ACCOUNT_NOT_FOUND, "mail account not found", "accountId")
@@ -150,9 +146,7 @@ def compose(
     return Composed(values, attachments, account)
 
 
-def store_attachments(
-    session: Session, email: OutboundEmail, attachments: list[validation.AttachmentData]
-) -> None:
+def store_attachments(session: Session, email: OutboundEmail, attachments: list[validation.AttachmentData]) -> None:
     """Replace the email's attachments with `attachments`."""
     session.exec(delete(OutboundAttachment).where(col(OutboundAttachment.email_id) == email.id))
     for position, item in enumerate(attachments):
@@ -247,15 +241,11 @@ def schedule_draft(
     email = get_email(session, organization_id, email_id, lock=True)
     advance(email.status, Action.SCHEDULE)
     if not email.to and not email.cc and not email.bcc:
-        raise DomainError(
-            ErrorCode.RECIPIENT_REQUIRED, "a scheduled email needs at least one recipient", "to"
-        )
+        raise DomainError(ErrorCode.RECIPIENT_REQUIRED, "a scheduled email needs at least one recipient", "to")
     email.planned_send_at = planned_send_at
     email.updated_at = now
     session.add(email)
-    record_event(
-        session, email, EventKind.SCHEDULED, actor, {"planned_send_at": planned_send_at.isoformat()}, at=now
-    )
+    record_event(session, email, EventKind.SCHEDULED, actor, {"planned_send_at": planned_send_at.isoformat()}, at=now)
     return email
 
 

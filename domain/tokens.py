@@ -32,9 +32,7 @@ def ensure_organization(session: Session, name: str) -> Organization:
     return org
 
 
-def issue_token(
-    session: Session, organization_id: uuid.UUID, name: str = "", token: str | None = None
-) -> str:
+def issue_token(session: Session, organization_id: uuid.UUID, name: str = "", token: str | None = None) -> str:
     """Create a token for the organization and return it; it cannot be read back later."""
     token = token or new_token()
     hashed = hash_token(token)

@@ -31,9 +31,7 @@ def normalize_address(address: str, field: str) -> str:
     try:
         result = validate_email(address.strip(), check_deliverability=False)
     except EmailNotValidError as exc:
-        raise DomainError(
-            ErrorCode.INVALID_EMAIL, f"{address!r} is not a valid email address: {exc}", field
-        ) from None
+        raise DomainError(ErrorCode.INVALID_EMAIL, f"{address!r} is not a valid email address: {exc}", field) from None
     return result.normalized.lower() if result.normalized.isascii() else result.normalized
 
 
@@ -49,9 +47,7 @@ def check_recipient_count(to: Sequence[str], cc: Sequence[str], bcc: Sequence[st
     """Gmail accepts at most 100 recipients per message (to + cc + bcc)."""
     total = len(to) + len(cc) + len(bcc)
     if total > limit:
-        raise DomainError(
-            ErrorCode.TOO_MANY_RECIPIENTS, f"{total} recipients given; at most {limit} are allowed", "to"
-        )
+        raise DomainError(ErrorCode.TOO_MANY_RECIPIENTS, f"{total} recipients given; at most {limit} are allowed", "to")
 
 
 def check_header_value(value: str | None, field: str) -> None:
@@ -63,9 +59,7 @@ def check_header_value(value: str | None, field: str) -> None:
 def check_subject(subject: str | None) -> None:
     check_header_value(subject, "subject")
     if subject is not None and len(subject) > MAX_SUBJECT_CHARS:
-        raise DomainError(
-            ErrorCode.INVALID_INPUT, f"subject is longer than {MAX_SUBJECT_CHARS} characters", "subject"
-        )
+        raise DomainError(ErrorCode.INVALID_INPUT, f"subject is longer than {MAX_SUBJECT_CHARS} characters", "subject")
 
 
 def check_context(context_type: str | None) -> None:
@@ -82,14 +76,10 @@ def decode_attachments(items: Iterable[tuple[str, str, str]], max_total_bytes: i
         check_header_value(filename, "attachments.filename")
         check_header_value(content_type, "attachments.contentType")
         if not filename.strip() or len(filename) > MAX_FILENAME_CHARS or "/" in filename or "\\" in filename:
-            raise DomainError(
-                ErrorCode.INVALID_ATTACHMENT, f"invalid attachment filename {filename!r}", "attachments"
-            )
+            raise DomainError(ErrorCode.INVALID_ATTACHMENT, f"invalid attachment filename {filename!r}", "attachments")
         maintype, _, subtype = content_type.partition("/")
         if not maintype or not subtype or " " in content_type:
-            raise DomainError(
-                ErrorCode.INVALID_ATTACHMENT, f"invalid content type {content_type!r}", "attachments"
-            )
+            raise DomainError(ErrorCode.INVALID_ATTACHMENT, f"invalid content type {content_type!r}", "attachments")
         try:
             content = base64.b64decode(data_base64, validate=True)
         except (binascii.Error, ValueError):

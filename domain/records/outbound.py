@@ -56,9 +56,7 @@ class OutboundEmail(SQLModel, table=True):
     provider_message_id: str | None = Field(default=None, max_length=64)
     provider_thread_id: str | None = Field(default=None, max_length=64)
     message_id_header: str | None = Field(default=None, max_length=998)
-    local_message_id: str | None = Field(
-        default=None, max_length=998, description="the Message-ID we generated"
-    )
+    local_message_id: str | None = Field(default=None, max_length=998, description="the Message-ID we generated")
     error_message: str | None = Field(default=None, sa_type=Text)
     delivery_status: DeliveryStatus | None = Field(default=None, sa_type=enum_column(DeliveryStatus))
     bounce_details: dict[str, Any] | None = Field(default=None, sa_type=JSONType)
@@ -110,9 +108,7 @@ class OutboundEmailEvent(SQLModel, table=True):
 
     seq: int | None = Field(
         default=None,
-        sa_column=Column(
-            BigInteger().with_variant(Integer, "sqlite"), Identity(always=False), primary_key=True
-        ),
+        sa_column=Column(BigInteger().with_variant(Integer, "sqlite"), Identity(always=False), primary_key=True),
     )
     organization_id: uuid.UUID = Field(foreign_key="organization.id", ondelete="CASCADE")
     email_id: uuid.UUID
