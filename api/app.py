@@ -44,7 +44,7 @@ class Services:
         if "gateway" not in self.extras:
             from workers.gmail.client import GmailGateway
 
-            self.extras["gateway"] = GmailGateway(self.settings)
+            self.extras["gateway"] = GmailGateway(self.settings, timeout=self.settings.gmail_timeout_seconds)
         return self.extras["gateway"]
 
     def cipher(self) -> Any:

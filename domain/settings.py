@@ -71,6 +71,8 @@ class Settings(BaseSettings):
     """How long transient Gmail errors are retried before an email is FAILED."""
     send_lease_seconds: int = 120
     """How long a worker's claim on an email's send lasts before another may take over."""
+    gmail_timeout_seconds: float = 30.0
+    """Socket timeout of each Gmail call; must stay well under the send lease (checked)."""
     daily_send_cap: int = 2000
     quota_units_per_minute: int = 15000
     scheduler_interval_seconds: float = 0.5
@@ -98,6 +100,8 @@ class Settings(BaseSettings):
                 raise ValueError("production needs PostgreSQL: set MAILTRAIL_DATABASE_URL")
             if self.broker_url.startswith("stub"):
                 raise ValueError("production needs a real broker: set MAILTRAIL_BROKER_URL")
+        if self.send_lease_seconds < 2 * self.gmail_timeout_seconds:
+            raise ValueError("MAILTRAIL_SEND_LEASE_SECONDS must be at least twice MAILTRAIL_GMAIL_TIMEOUT_SECONDS")
         if not self.credentials_keys:
             raise ValueError("MAILTRAIL_CREDENTIALS_KEYS needs at least one key")
         return self

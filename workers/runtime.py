@@ -25,7 +25,8 @@ def policy(settings: Settings) -> Policy:
 
 @lru_cache(maxsize=1)
 def gateway() -> GmailGateway:
-    return GmailGateway(get_settings())
+    settings = get_settings()
+    return GmailGateway(settings, timeout=settings.gmail_timeout_seconds)
 
 
 @lru_cache(maxsize=1)

@@ -116,4 +116,5 @@ def default_jobs(
             log.info("re-enqueueing stale PENDING email %s", email_id)
             enqueue_send(email_id)
 
-    return [Job("release_due_drafts", interval, release), Job("sweep_stale_pending", 30.0, sweep), *(extra or [])]
+    sweep_every = max(1.0, min(30.0, stale.total_seconds() / 2))
+    return [Job("release_due_drafts", interval, release), Job("sweep_stale_pending", sweep_every, sweep), *(extra or [])]
