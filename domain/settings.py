@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 EMBEDDED_DIR = Path(".mailtrail")
 PLACEHOLDER_KEY = "dev-only-insecure-key-change-me"
@@ -33,7 +33,7 @@ class Settings(BaseSettings):
     """redis://..., amqp://... or stub:// (in-process, embedded mode only)."""
     demo_token: str = ""
 
-    credentials_keys: list[SecretStr] = Field(default_factory=lambda: [SecretStr(PLACEHOLDER_KEY)])
+    credentials_keys: Annotated[list[SecretStr], NoDecode] = Field(default_factory=lambda: [SecretStr(PLACEHOLDER_KEY)])
     """Fernet keys, newest first: new secrets are encrypted with the first, any of them decrypts."""
 
     gmail_api_url: str = "https://gmail.googleapis.com"

@@ -7,6 +7,9 @@ the end. Settings are fixed through the environment before any Mailtrail module 
 from __future__ import annotations
 
 import os
+import socket
+import threading
+import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
 
@@ -17,10 +20,42 @@ ADMIN_URL = os.environ.get("MAILTRAIL_TEST_ADMIN_URL", "postgresql://postgres@12
 TEST_DB = f"mailtrail_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
 TEST_DB_URL = ADMIN_URL.rsplit("/", 1)[0] + "/" + TEST_DB
 
-os.environ["MAILTRAIL_ENV"] = "test"
-os.environ["MAILTRAIL_DATABASE_URL"] = TEST_DB_URL
-os.environ.setdefault("MAILTRAIL_BROKER_URL", "stub://")
-os.environ.setdefault("MAILTRAIL_LOG_LEVEL", "WARNING")
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+EMULATOR_PORT = free_port()
+API_PORT = free_port()
+EMULATOR_URL = f"http://127.0.0.1:{EMULATOR_PORT}"
+API_URL = f"http://127.0.0.1:{API_PORT}"
+PUSH_SERVICE_ACCOUNT = "gmail-push@mailtrail-sandbox.iam.gserviceaccount.com"
+
+# Every Mailtrail module reads these once; the emulator and the live API bind these ports.
+os.environ.update(
+    {
+        "MAILTRAIL_ENV": "test",
+        "MAILTRAIL_DATABASE_URL": TEST_DB_URL,
+        "MAILTRAIL_BROKER_URL": "stub://",
+        "MAILTRAIL_LOG_LEVEL": "WARNING",
+        "MAILTRAIL_PORT": str(API_PORT),
+        "MAILTRAIL_GMAIL_API_URL": EMULATOR_URL,
+        "MAILTRAIL_OAUTH_AUTH_URL": EMULATOR_URL + "/o/oauth2/auth",
+        "MAILTRAIL_OAUTH_TOKEN_URL": EMULATOR_URL + "/token",
+        "MAILTRAIL_OAUTH_REVOKE_URL": EMULATOR_URL + "/revoke",
+        "MAILTRAIL_PUSH_CERTS_URL": EMULATOR_URL + "/oauth2/v1/certs",
+        "MAILTRAIL_PUSH_SERVICE_ACCOUNT": PUSH_SERVICE_ACCOUNT,
+        "MAILTRAIL_OAUTH_CLIENT_ID": "mailtrail-test.apps.example",
+        "MAILTRAIL_OAUTH_CLIENT_SECRET": "test-secret",
+        "MAILTRAIL_CREDENTIALS_KEYS": "Zm9vYmFyYmF6cXV4Zm9vYmFyYmF6cXV4Zm9vYmFyYmE=",
+        "MAILTRAIL_GMAIL_TIMEOUT_SECONDS": "2",
+        "MAILTRAIL_SEND_LEASE_SECONDS": "5",
+        "MAILTRAIL_SWEEPER_STALE_SECONDS": "2",
+        "MAILTRAIL_SEND_DEADLINE_SECONDS": "20",
+    }
+)
 
 TABLES = (
     "outbound_email_event, outbound_attachment, email_message, suppressed_address, outbound_email, "
@@ -94,3 +129,74 @@ async def client(app) -> AsyncIterator[object]:  # type: ignore[no-untyped-def]
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
         yield http
+
+
+@pytest.fixture(scope="session")
+def emulator_server() -> Iterator[object]:
+    """The Gmail emulator for the whole run, pushing to the live API's webhook."""
+    from sandbox import Emulator, PushConfig
+
+    server = Emulator(
+        port=EMULATOR_PORT,
+        push=PushConfig(endpoint=API_URL + "/webhooks/gmail/push", service_account=PUSH_SERVICE_ACCOUNT, backoff=0.05),
+    )
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def gmail(emulator_server):  # type: ignore[no-untyped-def]
+    """The emulator, with faults and consent choices cleared after the test."""
+    yield emulator_server
+    emulator_server.router.faults.clear()
+    emulator_server.authority.consent_scopes = None
+    emulator_server.authority.default_mailbox = None
+
+
+@pytest.fixture(scope="session")
+def live_api(database_url: str) -> Iterator[str]:
+    """The API served by real uvicorn on API_PORT (the emulator pushes to it)."""
+    import uvicorn
+
+    from api.app import create_app
+    from domain.settings import get_settings
+
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(get_settings()), host="127.0.0.1", port=API_PORT, log_level="warning", lifespan="on")
+    )
+    thread = threading.Thread(target=server.run, name="live-api", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert server.started, "the live API did not start"
+    yield API_URL
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture
+def worker(db: str) -> Iterator[object]:
+    """A Dramatiq worker on the stub broker, running the real actors in threads."""
+    import dramatiq
+
+    from workers.actors import broker
+
+    broker.flush_all()
+    running = dramatiq.Worker(broker, worker_timeout=50, worker_threads=4)
+    running.start()
+    yield running
+    running.stop()
+    broker.flush_all()
+
+
+def wait_for(predicate, timeout: float = 10.0, interval: float = 0.05):  # type: ignore[no-untyped-def]
+    """Poll until `predicate()` is truthy; return its value or fail with the last one."""
+    deadline = time.monotonic() + timeout
+    value = predicate()
+    while not value and time.monotonic() < deadline:
+        time.sleep(interval)
+        value = predicate()
+    assert value, f"condition not met within {timeout}s"
+    return value

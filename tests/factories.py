@@ -38,13 +38,36 @@ def make_tenant(name: str | None = None, email: str | None = None, **account: An
         return Tenant(org.id, token, row.id, row.email)
 
 
-async def gql(
-    client: Any, query: str, variables: dict[str, Any] | None = None, token: str | None = None
-) -> Any:
+async def gql(client: Any, query: str, variables: dict[str, Any] | None = None, token: str | None = None) -> Any:
     """POST a GraphQL operation; return the JSON body (asserting HTTP 200)."""
     headers = {"Authorization": f"Bearer {token}"} if token else {}
-    response = await client.post(
-        "/graphql", json={"query": query, "variables": variables or {}}, headers=headers
-    )
+    response = await client.post("/graphql", json={"query": query, "variables": variables or {}}, headers=headers)
     assert response.status_code == 200, response.text
     return response.json()
+
+
+def make_connected_tenant(gmail: Any, name: str | None = None, address: str | None = None, **account: Any) -> Tenant:
+    """A tenant whose account is really connected to an emulator mailbox (encrypted credentials, cursor)."""
+    from workers.credentials import CredentialCipher
+
+    from domain.settings import get_settings
+
+    name = name or f"org-{uuid.uuid4().hex[:8]}"
+    address = (address or f"{name}@mailtrail.test").lower()
+    gmail.create_mailbox(address, display_name=name.title())
+    access, refresh = gmail.issue_token(address)
+    box = gmail.store.mailbox(address)
+    credentials = {
+        "token": access,
+        "refresh_token": refresh,
+        "scopes": ["https://www.googleapis.com/auth/gmail.send", "https://www.googleapis.com/auth/gmail.readonly"],
+    }
+    cipher = CredentialCipher.from_settings(get_settings())
+    return make_tenant(
+        name,
+        address,
+        credentials_encrypted=cipher.encrypt(credentials),
+        scopes=credentials["scopes"],
+        history_id=box.history_id,
+        **account,
+    )

@@ -34,8 +34,7 @@ def modules(package: str) -> list[Path]:
 @pytest.mark.parametrize("package", sorted(FORBIDDEN))
 def test_a_layer_never_imports_the_layers_above_it(package: str) -> None:
     offenders = {
-        str(path.relative_to(ROOT)): sorted(imported_roots(path) & FORBIDDEN[package])
-        for path in modules(package)
+        str(path.relative_to(ROOT)): sorted(imported_roots(path) & FORBIDDEN[package]) for path in modules(package)
     }
     assert {k: v for k, v in offenders.items() if v} == {}
     assert modules(package), f"{package} has no modules"

@@ -29,9 +29,7 @@ def test_tokens_create_makes_the_organization_and_prints_the_token_last(db: str)
             (hash_token(token),),
         ).fetchone()
         assert row == ("Initech",)
-        assert conn.execute("SELECT count(*) FROM api_token WHERE token_hash = %s", (token,)).fetchone() == (
-            0,
-        )
+        assert conn.execute("SELECT count(*) FROM api_token WHERE token_hash = %s", (token,)).fetchone() == (0,)
     second = (
         subprocess.run(
             [sys.executable, "-m", "api.cli", "tokens", "create", "--org", "Initech"],

@@ -117,4 +117,8 @@ def default_jobs(
             enqueue_send(email_id)
 
     sweep_every = max(1.0, min(30.0, stale.total_seconds() / 2))
-    return [Job("release_due_drafts", interval, release), Job("sweep_stale_pending", sweep_every, sweep), *(extra or [])]
+    return [
+        Job("release_due_drafts", interval, release),
+        Job("sweep_stale_pending", sweep_every, sweep),
+        *(extra or []),
+    ]

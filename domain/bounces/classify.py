@@ -112,9 +112,15 @@ STATUS_REASONS = {
 }
 
 
+DEFINITIVE_STATUSES = frozenset({"5.1.1", "5.1.2", "5.1.10", "5.2.2", "4.2.2", "5.1.6", "5.2.1", "5.3.4", "5.2.3"})
+
+
 def classify(status: str | None, diagnostic: str, action: str) -> tuple[str, bool]:
-    """(reason, hard) for one recipient."""
+    """(reason, hard) for one recipient: a specific status code wins, then the diagnostic text."""
     text = diagnostic or ""
+    if status in DEFINITIVE_STATUSES:
+        reason = STATUS_REASONS[status]
+        return reason, reason in HARD_REASONS and action == "failed"
     reason = None
     for name, pattern in TEXT_RULES:
         if pattern.search(text):

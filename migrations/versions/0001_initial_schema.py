@@ -94,9 +94,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("email"),
     )
-    op.create_index(
-        op.f("ix_mail_account_organization_id"), "mail_account", ["organization_id"], unique=False
-    )
+    op.create_index(op.f("ix_mail_account_organization_id"), "mail_account", ["organization_id"], unique=False)
     op.create_table(
         "oauth_flow",
         sa.Column("state_hash", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
@@ -129,12 +127,8 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["organization_id"], ["organization.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("seq"),
     )
-    op.create_index(
-        "ix_outbound_email_event_email", "outbound_email_event", ["email_id", "seq"], unique=False
-    )
-    op.create_index(
-        "ix_outbound_email_event_org_seq", "outbound_email_event", ["organization_id", "seq"], unique=False
-    )
+    op.create_index("ix_outbound_email_event_email", "outbound_email_event", ["email_id", "seq"], unique=False)
+    op.create_index("ix_outbound_email_event_org_seq", "outbound_email_event", ["organization_id", "seq"], unique=False)
     op.create_table(
         "suppressed_address",
         sa.Column("id", sa.Uuid(), nullable=False),
@@ -188,9 +182,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("account_id", "gmail_id", name="uq_email_message_account_gmail"),
     )
     op.create_index("ix_email_message_message_id", "email_message", ["message_id_header"], unique=False)
-    op.create_index(
-        "ix_email_message_org_created", "email_message", ["organization_id", "created_at"], unique=False
-    )
+    op.create_index("ix_email_message_org_created", "email_message", ["organization_id", "created_at"], unique=False)
     op.create_index("ix_email_message_outbound", "email_message", ["outbound_email_id"], unique=False)
     op.create_index("ix_email_message_thread", "email_message", ["account_id", "thread_id"], unique=False)
     op.create_table(
@@ -259,9 +251,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("organization_id", "idempotency_key", name="uq_outbound_email_idempotency"),
     )
     op.create_index(op.f("ix_outbound_email_account_id"), "outbound_email", ["account_id"], unique=False)
-    op.create_index(
-        "ix_outbound_email_account_sent", "outbound_email", ["account_id", "sent_at"], unique=False
-    )
+    op.create_index("ix_outbound_email_account_sent", "outbound_email", ["account_id", "sent_at"], unique=False)
     op.create_index(
         "ix_outbound_email_context",
         "outbound_email",
@@ -269,18 +259,14 @@ def upgrade() -> None:
         unique=False,
     )
     op.create_index("ix_outbound_email_due", "outbound_email", ["status", "planned_send_at"], unique=False)
-    op.create_index(
-        "ix_outbound_email_message_id_header", "outbound_email", ["message_id_header"], unique=False
-    )
+    op.create_index("ix_outbound_email_message_id_header", "outbound_email", ["message_id_header"], unique=False)
     op.create_index(
         "ix_outbound_email_org_created",
         "outbound_email",
         ["organization_id", "created_at", "id"],
         unique=False,
     )
-    op.create_index(
-        "ix_outbound_email_org_status", "outbound_email", ["organization_id", "status"], unique=False
-    )
+    op.create_index("ix_outbound_email_org_status", "outbound_email", ["organization_id", "status"], unique=False)
     op.create_index(
         "ix_outbound_email_provider_message",
         "outbound_email",
@@ -299,9 +285,7 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["email_id"], ["outbound_email.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id"),
     )
-    op.create_index(
-        op.f("ix_outbound_attachment_email_id"), "outbound_attachment", ["email_id"], unique=False
-    )
+    op.create_index(op.f("ix_outbound_attachment_email_id"), "outbound_attachment", ["email_id"], unique=False)
     # ### end Alembic commands ###
     if op.get_bind().dialect.name == "postgresql":
         op.execute(APPEND_ONLY)

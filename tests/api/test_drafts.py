@@ -24,9 +24,7 @@ RESULT = f"""
 """
 CREATE = f"mutation($input: DraftInput!) {{ createDraft(input: $input) {{ {RESULT} }} }}"
 UPDATE = f"mutation($id: ID!, $input: DraftPatch!) {{ updateDraft(id: $id, input: $input) {{ {RESULT} }} }}"
-SCHEDULE = (
-    f"mutation($id: ID!, $at: DateTime!) {{ scheduleDraft(id: $id, plannedSendAt: $at) {{ {RESULT} }} }}"
-)
+SCHEDULE = f"mutation($id: ID!, $at: DateTime!) {{ scheduleDraft(id: $id, plannedSendAt: $at) {{ {RESULT} }} }}"
 UNSCHEDULE = f"mutation($id: ID!) {{ unscheduleDraft(id: $id) {{ {RESULT} }} }}"
 DELETE = """mutation($id: ID!) { deleteDraft(id: $id) { __typename
   ... on DraftDeleted { id } ... on MutationError { code message field } } }"""
@@ -77,9 +75,7 @@ async def test_creating_a_draft_stores_it_normalized_with_an_audit_event(client,
     assert email["account"] == {"id": str(tenant.account_id), "email": tenant.account_email}
     assert email["attachments"] == [{"filename": "inv.pdf", "contentType": "application/pdf", "size": 4}]
     assert [e["kind"] for e in email["events"]] == ["created"]
-    assert (
-        email["deliveryStatus"] is None and email["bounceDetails"] is None and email["emailMessage"] is None
-    )
+    assert email["deliveryStatus"] is None and email["bounceDetails"] is None and email["emailMessage"] is None
 
     fetched = (await gql(client, GET, {"id": email["id"]}, tenant.token))["data"]["outboundEmail"]
     assert fetched["subject"] == "Invoice INV-1" and fetched["contextType"] == "invoice"
@@ -104,9 +100,7 @@ async def test_updating_a_draft_changes_only_the_given_fields(client, tenant) ->
 async def test_an_explicit_null_clears_a_field_and_attachments_are_replaced_whole(client, tenant) -> None:
     one = {"filename": "a.txt", "contentType": "text/plain", "dataBase64": base64.b64encode(b"a").decode()}
     email = (await create(client, tenant, attachments=[one]))["outboundEmail"]
-    body = await gql(
-        client, UPDATE, {"id": email["id"], "input": {"bodyText": None, "attachments": []}}, tenant.token
-    )
+    body = await gql(client, UPDATE, {"id": email["id"], "input": {"bodyText": None, "attachments": []}}, tenant.token)
     updated = body["data"]["updateDraft"]["outboundEmail"]
     assert updated["bodyText"] is None
     assert updated["attachments"] == []
@@ -115,13 +109,9 @@ async def test_an_explicit_null_clears_a_field_and_attachments_are_replaced_whol
 async def test_scheduling_and_unscheduling_a_draft(client, tenant) -> None:
     email = (await create(client, tenant))["outboundEmail"]
     at = future()
-    scheduled = (await gql(client, SCHEDULE, {"id": email["id"], "at": at}, tenant.token))["data"][
-        "scheduleDraft"
-    ]
+    scheduled = (await gql(client, SCHEDULE, {"id": email["id"], "at": at}, tenant.token))["data"]["scheduleDraft"]
     assert datetime.fromisoformat(scheduled["outboundEmail"]["plannedSendAt"]) == datetime.fromisoformat(at)
-    unscheduled = (await gql(client, UNSCHEDULE, {"id": email["id"]}, tenant.token))["data"][
-        "unscheduleDraft"
-    ]
+    unscheduled = (await gql(client, UNSCHEDULE, {"id": email["id"]}, tenant.token))["data"]["unscheduleDraft"]
     assert unscheduled["outboundEmail"]["plannedSendAt"] is None
     assert [e["kind"] for e in unscheduled["outboundEmail"]["events"]] == [
         "created",
@@ -164,11 +154,7 @@ async def test_deleting_a_draft_removes_it_but_keeps_its_audit_trail(client, ten
             "attachments.filename",
         ),
         (
-            {
-                "attachments": [
-                    {"filename": "x.txt", "contentType": "text/plain", "dataBase64": "!!notbase64"}
-                ]
-            },
+            {"attachments": [{"filename": "x.txt", "contentType": "text/plain", "dataBase64": "!!notbase64"}]},
             "INVALID_ATTACHMENT",
             "attachments",
         ),
@@ -183,9 +169,7 @@ async def test_deleting_a_draft_removes_it_but_keeps_its_audit_trail(client, ten
         ({"accountId": "not-a-uuid"}, "INVALID_INPUT", "accountId"),
     ],
 )
-async def test_bad_input_gets_a_typed_error_and_stores_nothing(
-    client, tenant, db, overrides, code, field
-) -> None:
+async def test_bad_input_gets_a_typed_error_and_stores_nothing(client, tenant, db, overrides, code, field) -> None:
     body = await gql(client, CREATE, {"input": draft_input(tenant, **overrides)}, tenant.token)
     result = body["data"]["createDraft"]
     assert result["__typename"] in {"ValidationError", "NotFoundError"}
@@ -198,19 +182,14 @@ async def test_bad_input_gets_a_typed_error_and_stores_nothing(
 
 async def test_attachments_over_25_mb_in_total_are_refused(client, tenant, db) -> None:
     chunk = base64.b64encode(b"\0" * (13 * 1024 * 1024)).decode()
-    files = [
-        {"filename": f"{i}.bin", "contentType": "application/octet-stream", "dataBase64": chunk}
-        for i in range(2)
-    ]
+    files = [{"filename": f"{i}.bin", "contentType": "application/octet-stream", "dataBase64": chunk} for i in range(2)]
     body = await gql(client, CREATE, {"input": draft_input(tenant, attachments=files)}, tenant.token)
     assert body["data"]["createDraft"]["code"] == "ATTACHMENTS_TOO_LARGE"
 
 
 async def test_a_failed_edit_changes_nothing(client, tenant) -> None:
     email = (await create(client, tenant))["outboundEmail"]
-    body = await gql(
-        client, UPDATE, {"id": email["id"], "input": {"subject": "ok", "to": ["bad"]}}, tenant.token
-    )
+    body = await gql(client, UPDATE, {"id": email["id"], "input": {"subject": "ok", "to": ["bad"]}}, tenant.token)
     assert body["data"]["updateDraft"]["code"] == "INVALID_EMAIL"
     fetched = (await gql(client, GET, {"id": email["id"]}, tenant.token))["data"]["outboundEmail"]
     assert fetched["subject"] == email["subject"]
@@ -257,9 +236,7 @@ async def test_another_organizations_email_is_not_found_everywhere(client, tenan
     accounts = await gql(client, "{ mailAccounts { id email } }", token=tenant.token)
     assert accounts["data"]["mailAccounts"] == [{"id": str(tenant.account_id), "email": tenant.account_email}]
     # Using another organization's account to compose is refused as not found.
-    body = await gql(
-        client, CREATE, {"input": draft_input(tenant, accountId=str(other.account_id))}, tenant.token
-    )
+    body = await gql(client, CREATE, {"input": draft_input(tenant, accountId=str(other.account_id))}, tenant.token)
     assert body["data"]["createDraft"]["code"] == "ACCOUNT_NOT_FOUND"
     filtered = await gql(
         client,

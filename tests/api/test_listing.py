@@ -56,15 +56,11 @@ async def test_emails_created_in_the_same_instant_still_page_stably(client, tena
         conn.execute("UPDATE outbound_email SET created_at = '2026-01-01T00:00:00Z'")
     first = (await gql(client, PAGE, {"first": 2}, tenant.token))["data"]["outboundEmails"]
     rest = await gql(client, PAGE, {"first": 10, "after": first["pageInfo"]["endCursor"]}, tenant.token)
-    got = [e["node"]["id"] for e in first["edges"]] + [
-        e["node"]["id"] for e in rest["data"]["outboundEmails"]["edges"]
-    ]
+    got = [e["node"]["id"] for e in first["edges"]] + [e["node"]["id"] for e in rest["data"]["outboundEmails"]["edges"]]
     assert sorted(got) == sorted(ids) and len(set(got)) == 5
 
 
-async def test_filters_by_context_status_delivery_status_account_and_creation_time(
-    client, tenant, db
-) -> None:
+async def test_filters_by_context_status_delivery_status_account_and_creation_time(client, tenant, db) -> None:
     invoice = str(uuid.uuid4())
     mine = await make_drafts(client, tenant, 2, contextType="invoice", contextId=invoice)
     await make_drafts(client, tenant, 1, contextType="invoice", contextId=str(uuid.uuid4()))

@@ -1,0 +1,59 @@
+"""Shared steps for end-to-end tests: GraphQL calls over the ASGI client, and reading state back."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import uuid
+from typing import Any
+
+from sqlmodel import select
+
+from domain.records import OutboundEmail, OutboundEmailEvent
+from tests.factories import gql
+from workers.db import session_scope
+
+SEND = """mutation($input: SendEmailInput!) { sendEmail(input: $input) { __typename
+  ... on EmailQueued { outboundEmail { id status messageIdHeader } }
+  ... on MutationError { code message field }
+  ... on RecipientSuppressedError { addresses } } }"""
+
+
+async def send(client: Any, token: str, **fields: Any) -> dict[str, Any]:
+    body = await gql(client, SEND, {"input": fields}, token)
+    assert "errors" not in body, body
+    return dict(body["data"]["sendEmail"])
+
+
+def email_row(email_id: str | uuid.UUID) -> OutboundEmail:
+    with session_scope() as session:
+        row = session.get(OutboundEmail, uuid.UUID(str(email_id)))
+        assert row is not None
+        return row
+
+
+def event_kinds(email_id: str | uuid.UUID) -> list[str]:
+    with session_scope() as session:
+        rows = session.exec(
+            select(OutboundEmailEvent)
+            .where(OutboundEmailEvent.email_id == uuid.UUID(str(email_id)))
+            .order_by(OutboundEmailEvent.seq)  # type: ignore[arg-type]
+        ).all()
+        return [row.kind for row in rows]
+
+
+def status_is(email_id: str, *statuses: str) -> Any:
+    def check() -> Any:
+        row = email_row(email_id)
+        return row if row.status.value in statuses else None
+
+    return check
+
+
+def sent_copies(gmail: Any, address: str, email_id: str) -> list[Any]:
+    """The messages in the mailbox's Sent carrying this email's X-Mailtrail-Id."""
+    return [m for m in gmail.messages(address, "SENT") if m.header("X-Mailtrail-Id") == str(email_id)]
+
+
+def parsed(raw: bytes) -> email.message.EmailMessage:
+    return email.message_from_bytes(raw, policy=email.policy.default)  # type: ignore[return-value]
