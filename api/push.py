@@ -63,7 +63,7 @@ class PushVerifier:
         if not token:
             raise PushRejected(401, "missing bearer token")
         try:
-            header = jwt.decode_header(token)
+            header = jwt.decode_header(token)  # type: ignore[no-untyped-call]
         except (ValueError, auth_exceptions.GoogleAuthError) as error:
             raise PushRejected(401, f"malformed token: {error}") from error
         try:
@@ -71,7 +71,7 @@ class PushVerifier:
         except httpx.HTTPError as error:
             raise PushRejected(503, f"certificates unavailable: {error}") from error
         try:
-            claims = dict(jwt.decode(token, certs=certs, audience=self.audience))
+            claims = dict(jwt.decode(token, certs=certs, audience=self.audience))  # type: ignore[no-untyped-call]
         except (ValueError, auth_exceptions.GoogleAuthError) as error:
             status = 403 if "audience" in str(error).lower() else 401
             raise PushRejected(status, f"token rejected: {error}") from error

@@ -48,9 +48,8 @@ async def gql(client: Any, query: str, variables: dict[str, Any] | None = None, 
 
 def make_connected_tenant(gmail: Any, name: str | None = None, address: str | None = None, **account: Any) -> Tenant:
     """A tenant whose account is really connected to an emulator mailbox (encrypted credentials, cursor)."""
-    from workers.credentials import CredentialCipher
-
     from domain.settings import get_settings
+    from workers.credentials import CredentialCipher
 
     name = name or f"org-{uuid.uuid4().hex[:8]}"
     address = (address or f"{name}@mailtrail.test").lower()

@@ -119,9 +119,9 @@ def classify(status: str | None, diagnostic: str, action: str) -> tuple[str, boo
     """(reason, hard) for one recipient: a specific status code wins, then the diagnostic text."""
     text = diagnostic or ""
     if status in DEFINITIVE_STATUSES:
-        reason = STATUS_REASONS[status]
-        return reason, reason in HARD_REASONS and action == "failed"
-    reason = None
+        definitive = STATUS_REASONS[status]
+        return definitive, definitive in HARD_REASONS and action == "failed"
+    reason: str | None = None
     for name, pattern in TEXT_RULES:
         if pattern.search(text):
             reason = name
