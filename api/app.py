@@ -17,9 +17,11 @@ from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 from strawberry.asgi import GraphQL
 
+from api.accounts import connected_page, oauth_callback
 from api.auth import Principal, TokenAuthenticator, bearer_token
 from api.context import Context
 from api.db import make_async_engine, make_sessionmaker
+from api.push import PUSH_PATH, gmail_push
 from api.schema import build_schema
 from domain.settings import Settings, get_settings
 
@@ -151,6 +153,9 @@ def create_app(
         routes=[
             Route("/healthz", health),
             Route("/graphql", AuthGate(services, graphql), methods=["GET", "POST"]),
+            Route("/oauth/google/callback", oauth_callback),
+            Route("/oauth/google/connected", connected_page),
+            Route(PUSH_PATH, gmail_push, methods=["POST"]),
         ],
         lifespan=lifespan,
     )

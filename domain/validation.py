@@ -8,9 +8,17 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+import email_validator
 from email_validator import EmailNotValidError, validate_email
 
 from domain.errors import DomainError, ErrorCode
+
+# Gmail accepts mail to the reserved `.invalid` and `.test` names and answers with a bounce, which
+# is exactly what tests and demos rely on; the other special-use names (localhost, local, onion,
+# arpa) stay refused.
+for _name in ("invalid", "test"):
+    if _name in email_validator.SPECIAL_USE_DOMAIN_NAMES:
+        email_validator.SPECIAL_USE_DOMAIN_NAMES.remove(_name)
 
 MAX_SUBJECT_CHARS = 998
 MAX_FILENAME_CHARS = 255

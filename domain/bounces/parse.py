@@ -277,7 +277,38 @@ def _recipients_from_text(message: email.message.Message, subject: str) -> list[
     return [_text_recipient(address, text, "delayed" if delayed else "failed") for address in candidates[:20]]
 
 
+INLINE_COPY = re.compile(
+    r"^[- ]*(this is a copy of the message|original message( follows)?|below this line is a copy of the message|"
+    r"the original message (was|follows))[^\n]*$",
+    re.IGNORECASE | re.MULTILINE,
+)
+
+
+def _inline_copy_headers(message: email.message.Message) -> dict[str, str] | None:
+    """Headers of an original quoted inline after a marker line (Postfix, Exim, qmail)."""
+    for part in message.walk():
+        if part.get_content_maintype() != "text":
+            continue
+        payload = part.get_payload(decode=True)
+        if not isinstance(payload, bytes):
+            continue
+        text = payload.decode("utf-8", "replace")
+        marker = INLINE_COPY.search(text)
+        if marker is None:
+            continue
+        rest = text[marker.end() :].lstrip("\r\n")
+        picked = _pick(email.message_from_string(rest, policy=policy.compat32))
+        if picked:
+            return picked
+    return None
+
+
 def _original_headers(message: email.message.Message) -> dict[str, str] | None:
+    attached = _attached_headers(message)
+    return attached if attached else _inline_copy_headers(message)
+
+
+def _attached_headers(message: email.message.Message) -> dict[str, str] | None:
     for part in message.walk():
         ctype = part.get_content_type()
         if ctype == "message/rfc822":
