@@ -2,8 +2,9 @@
 
 Exactly once rests on three things:
 - a claim (an attempt token written under a row lock) so one worker at a time holds a send; a
-  claim older than the lease may be taken over, and the lease is far longer than the Gmail
-  call's timeout, so the previous holder has always given up by then;
+  claim older than the lease may be taken over. A worker starts the Gmail call only within half
+  the lease of its claim, and the lease is at least twice the call's timeout, so the previous
+  holder has always finished or given up before anyone can take over;
 - every attempt after the first looks in the account's Sent mail for the message carrying this
   email's X-Mailtrail-Id before sending, because a crash or a timeout may have hidden a send that
   Gmail did accept;
@@ -94,6 +95,10 @@ class Dispatcher:
                     log.info("email %s was already in Sent (%s); recording it", email_id, sent.provider_message_id)
             if sent is None:
                 self.failpoint("before_gmail")
+                if self.clock() - claim.claimed_at > self.policy.lease / 2:
+                    # Paused too long since the claim (GC, a stalled VM, a blocked thread): another
+                    # worker may take over before this call could finish, so do not start it.
+                    return self._retry_or_fail(email_id, claim.token, TransientError("claim too old to send"))
                 sent = self.gateway.send(claim.account, claim.raw, claim.thread_id)
                 self.failpoint("after_gmail")
             header = self._read_message_id(claim.account, sent)
@@ -186,6 +191,7 @@ class Dispatcher:
                 email.thread_hint,
                 previous,
                 (email.created_at or now) - timedelta(minutes=5),
+                now,
             )
 
     def _usage(self, session: Session, account_id: uuid.UUID, now: datetime) -> tuple[list[datetime], list[datetime]]:
@@ -340,6 +346,7 @@ class _Claim:
     thread_id: str | None
     previous_attempts: int
     search_after: datetime
+    claimed_at: datetime
 
 
 def _outgoing(email: OutboundEmail, attachments: Any) -> mime.OutgoingMessage:

@@ -25,6 +25,14 @@ class Server(ThreadingHTTPServer):
         self.emulator = emulator
         super().__init__(address, Handler)
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that vanished mid-request (killed worker, timeout) is normal here, not an error."""
+        import sys
+
+        if isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
+            return
+        super().handle_error(request, client_address)
+
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"

@@ -146,23 +146,35 @@ async def test_reconnecting_an_account_that_needs_reauth_reactivates_it(client, 
 
 async def test_open_redirects_are_refused_before_anything_starts(client, org) -> None:
     body = await gql(client, CONNECT, {"r": "https://evil.example/steal"}, org.token)
-    assert body["data"]["connectMailAccount"] == {"__typename": "ValidationError", "code": "INVALID_INPUT",
-                                                  "field": "redirectAfter"}
+    assert body["data"]["connectMailAccount"] == {
+        "__typename": "ValidationError",
+        "code": "INVALID_INPUT",
+        "field": "redirectAfter",
+    }
 
 
 async def test_disconnecting_stops_the_watch_revokes_the_grant_and_keeps_history(client, gmail, live_api, db) -> None:
     tenant = make_connected_tenant(gmail)
     gmail.store.mailbox(tenant.account_email).watch = {"topicName": "t"}
-    body = await gql(client, """mutation($id: ID!) { disconnectMailAccount(id: $id) { __typename
-        ... on MailAccountDisconnected { mailAccount { state } } } }""", {"id": str(tenant.account_id)}, tenant.token)
+    body = await gql(
+        client,
+        """mutation($id: ID!) { disconnectMailAccount(id: $id) { __typename
+        ... on MailAccountDisconnected { mailAccount { state } } } }""",
+        {"id": str(tenant.account_id)},
+        tenant.token,
+    )
     assert body["data"]["disconnectMailAccount"]["mailAccount"]["state"] == "DISCONNECTED"
     assert gmail.store.mailbox(tenant.account_email).watch is None
     assert all(g.revoked for g in gmail.authority.grants.values() if g.mailbox == tenant.account_email)
     row = account(tenant.account_email)
     assert row.credentials_encrypted is None and row.state == AccountState.DISCONNECTED
     other = make_tenant()
-    foreign = await gql(client, """mutation($id: ID!) { disconnectMailAccount(id: $id) { __typename } }""",
-                        {"id": str(tenant.account_id)}, other.token)
+    foreign = await gql(
+        client,
+        """mutation($id: ID!) { disconnectMailAccount(id: $id) { __typename } }""",
+        {"id": str(tenant.account_id)},
+        other.token,
+    )
     assert foreign["data"]["disconnectMailAccount"]["__typename"] == "NotFoundError"
 
 
@@ -171,8 +183,11 @@ async def test_the_renewal_job_renews_expiring_watches_and_reports_failures(gmai
     soon, later, failing = make_connected_tenant(gmail), make_connected_tenant(gmail), make_connected_tenant(gmail)
     now = datetime.now(UTC)
     with session_scope() as session:
-        for tenant, expires in ((soon, now + timedelta(hours=2)), (later, now + timedelta(days=5)),
-                                (failing, now + timedelta(hours=1))):
+        for tenant, expires in (
+            (soon, now + timedelta(hours=2)),
+            (later, now + timedelta(days=5)),
+            (failing, now + timedelta(hours=1)),
+        ):
             row = session.get(MailAccount, tenant.account_id)
             row.watch_expires_at = expires
             session.add(row)
