@@ -9,6 +9,7 @@ from outside while sends are in flight (the emulator holds each answer a little)
 
 from __future__ import annotations
 
+import contextlib
 import os
 import random
 import signal
@@ -59,10 +60,8 @@ def start_worker(broker_url: str, failpoints: str = "", threads: int = 4) -> sub
 
 def kill(worker: subprocess.Popen[bytes]) -> None:
     """SIGKILL the whole worker (Dramatiq's main process and its worker child), like a lost machine."""
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.killpg(worker.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
     worker.wait()
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -67,9 +68,7 @@ async def test_unscheduling_before_the_time_wins(client, tenant, gmail, schedule
     await gql(client, SCHEDULE, {"id": str(email_id), "at": planned.isoformat()}, tenant.token)
     result = await gql(client, UNSCHEDULE, {"id": str(email_id)}, tenant.token)
     assert result["data"]["unscheduleDraft"]["__typename"] == "DraftSaved"
-    import time
-
-    time.sleep(2.0)
+    await asyncio.sleep(2.0)
     assert email_row(email_id).status.value == "DRAFT"
     assert sent_copies(gmail, tenant.account_email, str(email_id)) == []
 
