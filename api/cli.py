@@ -62,6 +62,12 @@ def serve(host: str | None, port: int | None) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["sandbox"]:
+        # The emulator owns its own options; it imports nothing from the service.
+        from sandbox.cli import main as sandbox_main
+
+        return int(sandbox_main(argv[1:]))
     parser = argparse.ArgumentParser(prog="mailtrail", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     serve_cmd = commands.add_parser("serve", help="run the API server (embedded parts if MAILTRAIL_EMBEDDED=1)")
@@ -74,15 +80,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     create.add_argument("--name", default="", help="a label for the token")
     commands.add_parser("worker", help="run Dramatiq workers for the configured broker")
     commands.add_parser("scheduler", help="move due drafts to PENDING and run periodic jobs")
-    sandbox = commands.add_parser("sandbox", help="run the Gmail API emulator", add_help=False)
-    sandbox.add_argument("rest", nargs=argparse.REMAINDER)
+    commands.add_parser("sandbox", help="run the Gmail API emulator (see `mailtrail sandbox --help`)")
 
     args, extra = parser.parse_known_args(argv)
     logging.basicConfig(level=get_settings().log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    if args.command == "sandbox":
-        from sandbox.cli import main as sandbox_main
-
-        return int(sandbox_main([*args.rest, *extra]))
     if extra:
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
     if args.command == "migrate":

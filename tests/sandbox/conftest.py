@@ -1,0 +1,51 @@
+"""Fixtures for the emulator's contract tests: a fresh emulator and the real Gmail client on it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from google.oauth2.credentials import Credentials
+from googleapiclient.discovery import build
+
+from sandbox import Emulator
+
+SEND = "https://www.googleapis.com/auth/gmail.send"
+READ = "https://www.googleapis.com/auth/gmail.readonly"
+
+
+@pytest.fixture
+def emulator() -> Iterator[Emulator]:
+    with Emulator(mailboxes=["ana@example.com", "bob@example.com"], seed=1) as running:
+        yield running
+
+
+def client_for(emulator: Emulator, address: str, scopes: list[str] | None = None) -> tuple[Any, Credentials]:
+    """The real google-api-python-client, pointed at the emulator, with refreshable credentials."""
+    access, refresh = emulator.issue_token(address, scopes or [SEND, READ])
+    credentials = Credentials(
+        access,
+        refresh_token=refresh,
+        token_uri=emulator.token_uri,
+        client_id="client",
+        client_secret="secret",
+        scopes=scopes or [SEND, READ],
+    )
+    service = build(
+        "gmail",
+        "v1",
+        credentials=credentials,
+        static_discovery=True,
+        cache_discovery=False,
+        client_options={"api_endpoint": emulator.base_url},
+    )
+    return service, credentials
+
+
+@pytest.fixture
+def gmail_for(emulator: Emulator) -> Callable[..., Any]:
+    def make(address: str = "ana@example.com", scopes: list[str] | None = None) -> Any:
+        return client_for(emulator, address, scopes)[0]
+
+    return make
