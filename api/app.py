@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -13,13 +14,14 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute
 from starlette.types import Receive, Scope, Send
 from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
 
 from api.accounts import connected_page, oauth_callback
 from api.auth import Principal, TokenAuthenticator, bearer_token
-from api.context import Context
+from api.context import Context, LiveContext
 from api.db import make_async_engine, make_sessionmaker
 from api.push import PUSH_PATH, gmail_push
 from api.schema import build_schema
@@ -49,6 +51,21 @@ class Services:
             self.extras["gateway"] = GmailGateway(self.settings, timeout=self.settings.gmail_timeout_seconds)
         return self.extras["gateway"]
 
+    async def hub(self) -> Any:
+        """This process's event hub (api.live.Hub), started on first use."""
+        hub = self.extras.get("hub")
+        if hub is None:
+            from api.live import Hub
+
+            lock = self.extras.setdefault("hub_lock", asyncio.Lock())
+            async with lock:
+                hub = self.extras.get("hub")
+                if hub is None:
+                    hub = Hub(self.settings, self.engine, self.sessions)
+                    await hub.start()
+                    self.extras["hub"] = hub
+        return hub
+
     def cipher(self) -> Any:
         """The credentials cipher (workers.credentials.CredentialCipher)."""
         if "cipher" not in self.extras:
@@ -58,14 +75,24 @@ class Services:
         return self.extras["cipher"]
 
 
-class MailtrailGraphQL(GraphQL[Context, None]):
-    """Strawberry's ASGI app with our context: the principal and session the auth gate put in scope."""
+class MailtrailGraphQL(GraphQL[Context | LiveContext, None]):
+    """Strawberry's ASGI app with our context: the principal and session the auth gate put in scope.
+
+    WebSockets (graphql-transport-ws and the legacy graphql-ws) authenticate in `connection_init`
+    with `{"Authorization": "Bearer <token>"}` and are closed (4403) without a valid token.
+    """
 
     def __init__(self, services: Services, **kwargs: Any) -> None:
-        super().__init__(build_schema(services.settings), **kwargs)
+        super().__init__(
+            build_schema(services.settings),
+            max_subscriptions_per_connection=services.settings.subscriptions_per_connection,
+            **kwargs,
+        )
         self.services = services
 
-    async def get_context(self, request: Any, response: Any) -> Context:
+    async def get_context(self, request: Any, response: Any) -> Context | LiveContext:
+        if request.scope["type"] == "websocket":
+            return LiveContext(settings=self.services.settings, services=self.services)
         state = request.scope["state"]
         principal: Principal = state["principal"]
         return Context(
@@ -75,6 +102,21 @@ class MailtrailGraphQL(GraphQL[Context, None]):
             settings=self.services.settings,
             services=self.services,
         )
+
+    async def on_ws_connect(self, context: Context | LiveContext) -> dict[str, object] | None:
+        if not isinstance(context, LiveContext):
+            raise ConnectionRejectionError({"message": "unexpected connection"})
+        params = context.connection_params or {}
+        raw = next(
+            (params[k] for k in ("Authorization", "authorization", "token") if isinstance(params.get(k), str)), None
+        )
+        token = bearer_token(raw) if raw and raw.lower().startswith("bearer ") else raw
+        principal = await self.services.authenticator.authenticate(token)
+        if principal is None:
+            raise ConnectionRejectionError({"message": "missing or invalid bearer token", "code": "UNAUTHENTICATED"})
+        context.organization_id = principal.organization_id
+        context.actor = principal.actor
+        return None
 
 
 class AuthGate:
@@ -147,12 +189,15 @@ def create_app(
         finally:
             for hook in reversed(on_shutdown or []):
                 await hook(services)
+            if "hub" in services.extras:
+                await services.extras["hub"].stop()
             await engine.dispose()
 
     app = Starlette(
         routes=[
             Route("/healthz", health),
             Route("/graphql", AuthGate(services, graphql), methods=["GET", "POST"]),
+            WebSocketRoute("/graphql", AuthGate(services, graphql)),
             Route("/oauth/google/callback", oauth_callback),
             Route("/oauth/google/connected", connected_page),
             Route(PUSH_PATH, gmail_push, methods=["POST"]),
@@ -160,4 +205,5 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.services = services
+    app.state.graphql = graphql
     return app

@@ -38,3 +38,17 @@ class Context:
             max_recipients=self.settings.max_recipients,
             max_attachments_bytes=self.settings.max_attachments_bytes,
         )
+
+
+@dataclass
+class LiveContext:
+    """The context of one WebSocket connection: who it is, once `connection_init` has been checked.
+
+    It holds no session: each update a subscription delivers opens its own, short-lived one.
+    """
+
+    settings: Settings
+    services: Any
+    connection_params: dict[str, Any] | None = None
+    organization_id: uuid.UUID | None = None
+    actor: str = ""

@@ -65,6 +65,24 @@ def apply_filter(
     return query
 
 
+def matches(row: records.OutboundEmail, organization_id: uuid.UUID, where: OutboundEmailFilter | None) -> bool:
+    """`apply_filter` for one row in memory (subscriptions test each update against the filter)."""
+    if row.organization_id != organization_id:
+        return False
+    if where is None:
+        return True
+    delivery = str(row.delivery_status) if row.delivery_status else None
+    return (
+        (where.context_type is None or row.context_type == where.context_type)
+        and (where.context_id is None or row.context_id == where.context_id)
+        and (not where.status or str(row.status) in {s.value for s in where.status})
+        and (not where.delivery_status or delivery in {s.value for s in where.delivery_status})
+        and (where.account_id is None or row.account_id == parse_id(where.account_id, "filter.accountId"))
+        and (where.created_after is None or row.created_at >= where.created_after)
+        and (where.created_before is None or row.created_at < where.created_before)
+    )
+
+
 @strawberry.type
 class Query:
     @strawberry.field(description="One email of your organization, or null.")

@@ -21,6 +21,7 @@ from api.drafts import DraftMutations
 from api.mailbox import MailboxQuery, SuppressionMutations
 from api.queries import Query
 from api.sending import SendingMutations
+from api.subscriptions import Subscription
 from domain.settings import Settings, get_settings
 
 log = logging.getLogger("mailtrail.api")
@@ -42,6 +43,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     return strawberry.Schema(
         query=query,
         mutation=mutation,
+        subscription=Subscription,
         extensions=[
             lambda: QueryDepthLimiter(max_depth=settings.max_query_depth),
             lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),

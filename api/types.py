@@ -11,6 +11,7 @@ import strawberry
 from strawberry.scalars import JSON
 
 from api.context import Context
+from api.loaders import Loaders
 from domain import records
 
 Info = strawberry.Info[Context, None]
@@ -188,9 +189,14 @@ class OutboundEmail:
     updated_at: datetime
     sent_at: datetime | None
     row: strawberry.Private[records.OutboundEmail]
+    bound_loaders: strawberry.Private[Loaders | None] = None
+    """Loaders of this one delivery (a subscription's update); a request's own otherwise."""
+
+    def loaders(self, info: Info) -> Loaders:
+        return self.bound_loaders or info.context.loaders
 
     @classmethod
-    def from_row(cls, row: records.OutboundEmail) -> OutboundEmail:
+    def from_row(cls, row: records.OutboundEmail, loaders: Loaders | None = None) -> OutboundEmail:
         return cls(
             id=strawberry.ID(str(row.id)),
             status=OutboundEmailStatus(row.status),
@@ -218,21 +224,22 @@ class OutboundEmail:
             updated_at=row.updated_at,
             sent_at=row.sent_at,
             row=row,
+            bound_loaders=loaders,
         )
 
     @strawberry.field
     async def account(self, info: Info) -> MailAccount:
-        row = await info.context.loaders.account_by_id.load(self.row.account_id)
+        row = await self.loaders(info).account_by_id.load(self.row.account_id)
         return MailAccount.from_row(row)
 
     @strawberry.field
     async def attachments(self, info: Info) -> list[Attachment]:
-        rows = await info.context.loaders.attachments_by_email_id.load(self.row.id)
+        rows = await self.loaders(info).attachments_by_email_id.load(self.row.id)
         return [Attachment(filename=r.filename, content_type=r.content_type, size=r.size) for r in rows]
 
     @strawberry.field(description="The audit trail, oldest first.")
     async def events(self, info: Info) -> list[OutboundEmailEvent]:
-        rows = await info.context.loaders.events_by_email_id.load(self.row.id)
+        rows = await self.loaders(info).events_by_email_id.load(self.row.id)
         return [
             OutboundEmailEvent(kind=r.kind, at=r.at, data=cast(JSON, r.data), actor=r.actor, cursor=str(r.seq))
             for r in rows
@@ -242,22 +249,22 @@ class OutboundEmail:
     async def email_message(self, info: Info) -> EmailMessage | None:
         if self.row.email_message_uid is None:
             return None
-        row = await info.context.loaders.email_message_by_id.load(self.row.email_message_uid)
+        row = await self.loaders(info).email_message_by_id.load(self.row.email_message_uid)
         return EmailMessage.from_row(row) if row else None
 
     @strawberry.field(description="Human replies linked to this email, oldest first.")
     async def replies(self, info: Info) -> list[EmailMessage]:
-        rows = await info.context.loaders.related_messages_by_email_id.load(self.row.id)
+        rows = await self.loaders(info).related_messages_by_email_id.load(self.row.id)
         return [EmailMessage.from_row(r) for r in rows if r.relation == records.Relation.REPLY]
 
     @strawberry.field(description="Automatic replies (out of office, vacation), kept apart from human ones.")
     async def auto_replies(self, info: Info) -> list[EmailMessage]:
-        rows = await info.context.loaders.related_messages_by_email_id.load(self.row.id)
+        rows = await self.loaders(info).related_messages_by_email_id.load(self.row.id)
         return [EmailMessage.from_row(r) for r in rows if r.relation == records.Relation.AUTO_REPLY]
 
     @strawberry.field(description="Bounce messages (DSNs) correlated to this email.")
     async def bounces(self, info: Info) -> list[EmailMessage]:
-        rows = await info.context.loaders.related_messages_by_email_id.load(self.row.id)
+        rows = await self.loaders(info).related_messages_by_email_id.load(self.row.id)
         return [EmailMessage.from_row(r) for r in rows if r.relation == records.Relation.BOUNCE]
 
 

@@ -82,6 +82,12 @@ class Settings(BaseSettings):
     full_sync_days: int = 30
     safety_sync_minutes: int = 15
 
+    subscription_queue_size: int = 1000
+    """Updates a subscriber may fall behind by before it is told to resubscribe with `since`."""
+    subscriptions_per_connection: int = 50
+    event_hole_seconds: float = 60.0
+    """How long a gap in the audit trail's sequence waits for its (uncommitted) transaction."""
+
     log_level: str = "INFO"
 
     @field_validator("credentials_keys", mode="before")

@@ -34,7 +34,8 @@ NOTIFY_EVENTS = """
 CREATE OR REPLACE FUNCTION mailtrail_notify_event() RETURNS trigger AS $$
 BEGIN
     PERFORM pg_notify('mailtrail_events', json_build_object(
-        'seq', NEW.seq, 'org', NEW.organization_id, 'email', NEW.email_id, 'kind', NEW.kind)::text);
+        'seq', NEW.seq, 'org', NEW.organization_id, 'email', NEW.email_id, 'kind', NEW.kind,
+        'at', NEW.at)::text);
     RETURN NULL;
 END;
 $$ LANGUAGE plpgsql;

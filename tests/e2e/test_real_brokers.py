@@ -22,7 +22,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-import redis
 from dramatiq import Message
 from dramatiq.brokers.rabbitmq import RabbitmqBroker
 from dramatiq.brokers.redis import RedisBroker
@@ -30,13 +29,12 @@ from dramatiq.brokers.redis import RedisBroker
 from domain.drafts import DraftFields, Limits
 from domain.records import OutboundEmail
 from domain.sending import SendRequest, request_send
+from tests.e2e.conftest import RABBIT_URL, REDIS_URL
 from tests.factories import Tenant, make_connected_tenant
 from workers.db import session_scope
 from workers.scheduler import stale_pending
 
 ROOT = Path(__file__).resolve().parents[2]
-REDIS_URL = "redis://127.0.0.1:6379/14"
-RABBIT_URL = "amqp://guest:guest@127.0.0.1:5672/%2F"
 
 
 def start_worker(broker_url: str, failpoints: str = "", threads: int = 4) -> subprocess.Popen[bytes]:
@@ -105,27 +103,6 @@ def assert_sent_exactly_once(gmail, tenant: Tenant, ids: list[uuid.UUID]) -> Non
             row = session.get(OutboundEmail, email_id)
             assert row.status.value == "SENT"
             assert row.provider_message_id is not None
-
-
-@pytest.fixture
-def redis_broker():  # type: ignore[no-untyped-def]
-    client = redis.Redis.from_url(REDIS_URL)
-    client.flushdb()
-    broker = RedisBroker(url=REDIS_URL)
-    yield broker
-    broker.close()
-    client.flushdb()
-    client.close()
-
-
-@pytest.fixture
-def rabbitmq_broker():  # type: ignore[no-untyped-def]
-    broker = RabbitmqBroker(url=RABBIT_URL)
-    broker.declare_queue("send")
-    broker.flush_all()
-    yield broker
-    broker.flush_all()
-    broker.close()
 
 
 @pytest.mark.parametrize("broker_name", ["redis", "rabbitmq"])

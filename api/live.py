@@ -1,0 +1,258 @@
+"""The event hub of one API process: committed audit events in, subscribers out.
+
+Events are written by workers and other API processes, so they reach this process from outside:
+- on PostgreSQL, through one dedicated `LISTEN mailtrail_events` connection (the trigger
+  NOTIFYs after commit, ids only); if that connection drops, the hub reconnects and reads the
+  events it missed from the table before going on;
+- on SQLite (the embedded mode, a single process), through the in-process bus.
+
+The hub fans each event out in memory to the subscribers of its organization. Every subscriber
+has a bounded queue: one that falls too far behind is dropped and told to resubscribe with the
+last cursor it saw, so a slow client never holds up the others or the writers. The current state
+of an email is read once per event and shared by every subscriber that receives it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import uuid
+from collections import OrderedDict
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import and_, func, not_, or_
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from domain.notify import CHANNEL, Committed, bus
+from domain.records import MailAccount, OutboundEmail, OutboundEmailEvent
+from domain.seqset import SeqSet
+from domain.settings import Settings
+
+log = logging.getLogger("mailtrail.live")
+
+REPLAY_CHUNK = 500
+SNAPSHOT_CACHE = 4096
+
+
+class FellBehind(Exception):
+    """The subscriber's queue overflowed; it must resubscribe with its last cursor."""
+
+
+@dataclass(frozen=True, slots=True)
+class Note:
+    """One committed event as the hub saw it, with the hub's view of the trail at that moment."""
+
+    event: Committed
+    seen: SeqSet
+    """Every seq this process had learned of when this event arrived (its cursor)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """An email as it was read after an event; shared read-only by every subscriber."""
+
+    email: OutboundEmail | None
+    account: MailAccount | None
+
+
+@dataclass(eq=False)
+class Subscriber:
+    organization_id: uuid.UUID
+    email_id: uuid.UUID | None
+    queue: asyncio.Queue[Note]
+    fell_behind: bool = False
+
+    def offer(self, note: Note) -> None:
+        if self.fell_behind:
+            return
+        try:
+            self.queue.put_nowait(note)
+        except asyncio.QueueFull:
+            self.fell_behind = True
+            log.warning("subscriber of %s fell behind; told to resubscribe", self.organization_id)
+
+    async def next(self) -> Note:
+        if self.fell_behind:
+            raise FellBehind
+        note = await self.queue.get()
+        if self.fell_behind:
+            raise FellBehind
+        return note
+
+
+@dataclass(eq=False)
+class Hub:
+    settings: Settings
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    seen: SeqSet = field(default_factory=SeqSet)
+    delivered: int = 0
+    _by_org: dict[uuid.UUID, set[Subscriber]] = field(default_factory=dict)
+    _snapshots: OrderedDict[int, asyncio.Future[Snapshot]] = field(default_factory=OrderedDict)
+    _task: asyncio.Task[None] | None = None
+    _unsubscribe_bus: Any = None
+    _ready: asyncio.Event = field(default_factory=asyncio.Event)
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        self.seen = SeqSet.up_to(await self._max_seq())
+        if self.settings.is_sqlite:
+            loop = asyncio.get_running_loop()
+
+            def deliver(items: list[Committed]) -> None:  # called on the committing thread
+                loop.call_soon_threadsafe(self._publish_many, items)
+
+            self._unsubscribe_bus = bus.subscribe(deliver)
+            self._ready.set()
+        else:
+            self._task = asyncio.create_task(self._listen_forever(), name="mailtrail-listen")
+            await asyncio.wait_for(self._ready.wait(), timeout=10)
+
+    async def stop(self) -> None:
+        if self._unsubscribe_bus is not None:
+            self._unsubscribe_bus()
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._task
+
+    async def _max_seq(self) -> int:
+        async with self.sessions() as session:
+            value = (await session.exec(select(func.max(OutboundEmailEvent.seq)))).one()
+        return int(value or 0)
+
+    async def _listen_forever(self) -> None:
+        import psycopg
+
+        conninfo = self.settings.sync_database_url().replace("postgresql+psycopg://", "postgresql://")
+        delay = 0.2
+        while True:
+            try:
+                async with await psycopg.AsyncConnection.connect(conninfo, autocommit=True) as conn:
+                    await conn.execute(f"LISTEN {CHANNEL}")
+                    await self._catch_up()  # anything committed while we were not listening
+                    self._ready.set()
+                    delay = 0.2
+                    async for notify in conn.notifies():
+                        self._publish_many([Committed.from_payload(json.loads(notify.payload))])
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("event listener lost its connection; reconnecting in %.1fs", delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)
+
+    async def _catch_up(self) -> None:
+        async for row in self._missing(None, None, self.seen):
+            self._publish_many([Committed(row.seq or 0, row.organization_id, row.email_id, row.kind, row.at)])
+
+    # -- fan-out ---------------------------------------------------------------------------
+
+    def _publish_many(self, items: list[Committed]) -> None:
+        for item in items:
+            if item.seq in self.seen:
+                continue  # already learned of (a catch-up overlapping a NOTIFY)
+            self.seen.add(item.seq)
+            self.seen.fill_stale_gaps(self.settings.event_hole_seconds)
+            note = Note(item, self.seen.copy())
+            for subscriber in self._by_org.get(item.organization_id, ()):
+                if subscriber.email_id is None or subscriber.email_id == item.email_id:
+                    subscriber.offer(note)
+                    self.delivered += 1
+
+    @contextlib.contextmanager
+    def subscribe(self, organization_id: uuid.UUID, email_id: uuid.UUID | None) -> Iterator[Subscriber]:
+        subscriber = Subscriber(organization_id, email_id, asyncio.Queue(self.settings.subscription_queue_size))
+        self._by_org.setdefault(organization_id, set()).add(subscriber)
+        try:
+            yield subscriber
+        finally:
+            group = self._by_org.get(organization_id)
+            if group is not None:
+                group.discard(subscriber)
+                if not group:
+                    del self._by_org[organization_id]
+
+    @property
+    def subscriber_count(self) -> int:
+        return sum(len(group) for group in self._by_org.values())
+
+    # -- reading ---------------------------------------------------------------------------
+
+    async def snapshot(self, event: Committed) -> Snapshot:
+        """The email after `event`, read once however many subscribers receive it."""
+        future = self._snapshots.get(event.seq)
+        if future is None:
+            future = asyncio.get_running_loop().create_future()
+            self._snapshots[event.seq] = future
+            while len(self._snapshots) > SNAPSHOT_CACHE:
+                self._snapshots.popitem(last=False)
+            try:
+                loaded = await self.load([event.email_id], event.organization_id)
+                future.set_result(loaded.get(event.email_id, Snapshot(None, None)))
+            except Exception as error:
+                self._snapshots.pop(event.seq, None)
+                future.set_exception(error)
+                raise
+        return await asyncio.shield(future)
+
+    async def load(self, email_ids: list[uuid.UUID], organization_id: uuid.UUID) -> dict[uuid.UUID, Snapshot]:
+        async with self.sessions() as session:
+            rows = await session.exec(
+                select(OutboundEmail, MailAccount)
+                .join(MailAccount, col(MailAccount.id) == col(OutboundEmail.account_id))
+                .where(col(OutboundEmail.id).in_(email_ids), OutboundEmail.organization_id == organization_id)
+            )
+            return {email.id: Snapshot(email, account) for email, account in rows}
+
+    async def _missing(
+        self, organization_id: uuid.UUID | None, email_id: uuid.UUID | None, known: SeqSet
+    ) -> AsyncIterator[OutboundEmailEvent]:
+        """Events not in `known`, oldest first, read in chunks."""
+        seq = col(OutboundEmailEvent.seq)
+        after = known.floor
+        holes = [(low, high) for low, high in known if high > after]
+        while True:
+            query = select(OutboundEmailEvent).where(seq > after)
+            if organization_id is not None:
+                query = query.where(OutboundEmailEvent.organization_id == organization_id)
+            if email_id is not None:
+                query = query.where(OutboundEmailEvent.email_id == email_id)
+            if holes:
+                query = query.where(not_(or_(*(and_(seq >= low, seq <= high) for low, high in holes))))
+            async with self.sessions() as session:
+                rows = list(await session.exec(query.order_by(seq).limit(REPLAY_CHUNK)))
+            for row in rows:
+                yield row
+            if len(rows) < REPLAY_CHUNK:
+                return
+            after = rows[-1].seq or after
+
+    async def replay(
+        self, organization_id: uuid.UUID, email_id: uuid.UUID | None, known: SeqSet
+    ) -> AsyncIterator[tuple[OutboundEmailEvent, Snapshot]]:
+        """The organization's events a client holding cursor `known` has not seen, with their emails."""
+        chunk: list[OutboundEmailEvent] = []
+        async for row in self._missing(organization_id, email_id, known):
+            chunk.append(row)
+            if len(chunk) == REPLAY_CHUNK:
+                for item in await self._with_snapshots(chunk, organization_id):
+                    yield item
+                chunk = []
+        for item in await self._with_snapshots(chunk, organization_id):
+            yield item
+
+    async def _with_snapshots(
+        self, rows: list[OutboundEmailEvent], organization_id: uuid.UUID
+    ) -> list[tuple[OutboundEmailEvent, Snapshot]]:
+        if not rows:
+            return []
+        loaded = await self.load(list({r.email_id for r in rows}), organization_id)
+        return [(r, loaded.get(r.email_id, Snapshot(None, None))) for r in rows]

@@ -1,0 +1,179 @@
+"""`outboundEmailUpdates`: watch emails move, live, with replay from a cursor."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncGenerator
+from datetime import datetime
+from enum import Enum
+
+import strawberry
+from graphql import GraphQLError
+
+from api.context import LiveContext
+from api.inputs import OutboundEmailFilter
+from api.live import FellBehind, Hub, Snapshot
+from api.loaders import Loaders
+from api.queries import matches
+from api.types import OutboundEmail
+from domain.errors import DomainError
+from domain.events import EventKind
+from domain.notify import Committed
+from domain.records import utcnow
+from domain.seqset import SeqSet
+
+
+@strawberry.enum(description="What kind of change an update reports.")
+class OutboundEmailUpdateKind(Enum):
+    CREATED = "CREATED"
+    UPDATED = "UPDATED"
+    DELETED = "DELETED"
+    STATUS_CHANGED = "STATUS_CHANGED"
+    SEND_PROGRESS = "SEND_PROGRESS"
+    SENT_COPY_LINKED = "SENT_COPY_LINKED"
+    DELIVERY_STATUS_CHANGED = "DELIVERY_STATUS_CHANGED"
+    BOUNCE_DETECTED = "BOUNCE_DETECTED"
+    REPLY_LINKED = "REPLY_LINKED"
+    AUTO_REPLY_LINKED = "AUTO_REPLY_LINKED"
+
+
+KINDS: dict[str, OutboundEmailUpdateKind] = {
+    EventKind.CREATED: OutboundEmailUpdateKind.CREATED,
+    EventKind.UPDATED: OutboundEmailUpdateKind.UPDATED,
+    EventKind.SCHEDULED: OutboundEmailUpdateKind.UPDATED,
+    EventKind.UNSCHEDULED: OutboundEmailUpdateKind.UPDATED,
+    EventKind.DELETED: OutboundEmailUpdateKind.DELETED,
+    EventKind.QUEUED: OutboundEmailUpdateKind.STATUS_CHANGED,
+    EventKind.SENT: OutboundEmailUpdateKind.STATUS_CHANGED,
+    EventKind.FAILED: OutboundEmailUpdateKind.STATUS_CHANGED,
+    EventKind.ATTEMPT: OutboundEmailUpdateKind.SEND_PROGRESS,
+    EventKind.RATE_LIMITED: OutboundEmailUpdateKind.SEND_PROGRESS,
+    EventKind.RETRIED: OutboundEmailUpdateKind.SEND_PROGRESS,
+    EventKind.SENT_COPY_LINKED: OutboundEmailUpdateKind.SENT_COPY_LINKED,
+    EventKind.DELIVERY_STATUS_CHANGED: OutboundEmailUpdateKind.DELIVERY_STATUS_CHANGED,
+    EventKind.BOUNCE_DETECTED: OutboundEmailUpdateKind.BOUNCE_DETECTED,
+    EventKind.REPLY_LINKED: OutboundEmailUpdateKind.REPLY_LINKED,
+    EventKind.AUTO_REPLY_LINKED: OutboundEmailUpdateKind.AUTO_REPLY_LINKED,
+}
+
+
+@strawberry.type(description="One change to an email, with the email as it is now.")
+class OutboundEmailUpdate:
+    kind: OutboundEmailUpdateKind
+    event: str = strawberry.field(description="The audit event behind the update (e.g. queued, sent, failed).")
+    cursor: str = strawberry.field(description="Pass as `since` when resubscribing to miss nothing.")
+    at: datetime
+    email_id: strawberry.ID
+    outbound_email: OutboundEmail | None = strawberry.field(description="Null once a draft is deleted.")
+
+
+def client_error(code: str, message: str, **extra: object) -> GraphQLError:
+    return GraphQLError(message, extensions={"code": code, **extra})
+
+
+@strawberry.type
+class Subscription:
+    @strawberry.subscription(
+        description=(
+            "Changes to your emails as they happen: one email (`id`), or those matching `filter`. "
+            "With `since` (the last cursor you saw) the missed updates are replayed first, "
+            "with no gap and no duplicate."
+        )
+    )
+    async def outbound_email_updates(
+        self,
+        info: strawberry.Info[LiveContext, None],
+        id: strawberry.ID | None = None,
+        filter: OutboundEmailFilter | None = None,
+        since: str | None = None,
+    ) -> AsyncGenerator[OutboundEmailUpdate]:
+        context = info.context
+        organization_id = getattr(context, "organization_id", None)
+        if not isinstance(context, LiveContext) or organization_id is None:
+            raise client_error("UNAUTHENTICATED", "subscriptions need a bearer token in connection_init")
+        email_id = parse_email_id(id)
+        check_filter(filter)
+        known: SeqSet | None = None
+        if since is not None:
+            try:
+                known = SeqSet.decode(since)
+            except ValueError as error:
+                raise client_error("INVALID_CURSOR", f"since: {error}") from None
+        hub: Hub = await context.services.hub()
+        sessions = context.services.sessions
+        last_cursor = since or ""
+
+        with hub.subscribe(organization_id, email_id) as subscriber:
+            if known is not None:
+                async for row, snapshot in hub.replay(organization_id, email_id, known):
+                    known.add(row.seq or 0)
+                    event = Committed(row.seq or 0, row.organization_id, row.email_id, row.kind, row.at)
+                    if wanted(snapshot, organization_id, email_id, filter):
+                        last_cursor = known.encode()
+                        async with sessions() as session:
+                            yield make_update(event, last_cursor, snapshot, Loaders(session, organization_id))
+            while True:
+                try:
+                    note = await subscriber.next()
+                except FellBehind:
+                    raise client_error(
+                        "RESUBSCRIBE",
+                        "this subscription fell too far behind; resubscribe with `since` set to the last cursor",
+                        since=last_cursor,
+                    ) from None
+                if known is not None:
+                    if note.event.seq in known:
+                        continue  # already replayed
+                    known.update(note.seen)
+                    cursor = known.encode()
+                else:
+                    cursor = note.seen.encode()
+                snapshot = await hub.snapshot(note.event)
+                if not wanted(snapshot, organization_id, email_id, filter):
+                    continue
+                last_cursor = cursor
+                async with sessions() as session:
+                    yield make_update(note.event, cursor, snapshot, Loaders(session, organization_id))
+
+
+def parse_email_id(value: strawberry.ID | None) -> uuid.UUID | None:
+    if value is None:
+        return None
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        raise client_error("INVALID_INPUT", "id is not a valid id", field="id") from None
+
+
+def check_filter(where: OutboundEmailFilter | None) -> None:
+    if where is not None and where.account_id is not None:
+        try:
+            uuid.UUID(str(where.account_id))
+        except ValueError:
+            raise client_error(
+                "INVALID_INPUT", "filter.accountId is not a valid id", field="filter.accountId"
+            ) from None
+
+
+def wanted(
+    snapshot: Snapshot, organization_id: uuid.UUID, email_id: uuid.UUID | None, where: OutboundEmailFilter | None
+) -> bool:
+    if snapshot.email is None:  # a deleted draft: only those watching it (or everything) hear of it
+        return email_id is not None or where is None
+    try:
+        return matches(snapshot.email, organization_id, where)
+    except DomainError:
+        return False
+
+
+def make_update(event: Committed, cursor: str, snapshot: Snapshot, loaders: Loaders) -> OutboundEmailUpdate:
+    if snapshot.account is not None:
+        loaders.account_by_id.prime(snapshot.account.id, snapshot.account)
+    return OutboundEmailUpdate(
+        kind=KINDS.get(event.kind, OutboundEmailUpdateKind.UPDATED),
+        event=event.kind,
+        cursor=cursor,
+        at=event.at or (snapshot.email.updated_at if snapshot.email else utcnow()),
+        email_id=strawberry.ID(str(event.email_id)),
+        outbound_email=OutboundEmail.from_row(snapshot.email, loaders) if snapshot.email else None,
+    )

@@ -1,0 +1,76 @@
+"""A subscriber that stops reading never holds up the others or the writers, and is told how to resume."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+from api.app import create_app
+from api.context import LiveContext
+from domain.drafts import DraftFields, Limits, create_draft
+from tests.e2e.sockets import UPDATES
+from tests.factories import Tenant, make_tenant
+from workers.db import session_scope
+
+
+def write_drafts(tenant: Tenant, count: int) -> list[str]:
+    ids = []
+    for i in range(count):
+        with session_scope() as session:  # one transaction (one NOTIFY) each
+            email = create_draft(
+                session,
+                tenant.organization_id,
+                DraftFields(account_id=tenant.account_id, to=["a@example.com"], subject=f"#{i}"),
+                "test",
+                Limits(max_recipients=100, max_attachments_bytes=1_000_000),
+            )
+            ids.append(str(email.id))
+        time.sleep(0.05)  # pace the writers so that the fast reader keeps up on a loaded machine
+    return ids
+
+
+async def open_stream(app: Any, tenant: Tenant, **variables: Any) -> Any:
+    services = app.state.services
+    context = LiveContext(services.settings, services, organization_id=tenant.organization_id)
+    schema = app.state.graphql.schema
+    return await schema.subscribe(UPDATES, variable_values=variables, context_value=context)
+
+
+async def test_a_slow_subscriber_is_dropped_with_its_cursor_and_resumes_from_it(settings) -> None:  # type: ignore[no-untyped-def]
+    app = create_app(settings.model_copy(update={"subscription_queue_size": 3}))
+    tenant = make_tenant()
+    services = app.state.services
+    hub = await services.hub()
+    try:
+        slow, fast = await open_stream(app, tenant), await open_stream(app, tenant)
+        slow_first = asyncio.create_task(slow.__anext__())
+
+        async def read_fast() -> list[Any]:
+            return [await fast.__anext__() for _ in range(10)]
+
+        fast_reader = asyncio.create_task(read_fast())
+        await asyncio.sleep(0.2)
+        assert hub.subscriber_count == 2
+
+        ids = await asyncio.to_thread(write_drafts, tenant, 10)  # the writers never wait for readers
+        first = await asyncio.wait_for(slow_first, 5)
+        fast_results = await asyncio.wait_for(fast_reader, 10)
+        assert [r.data["outboundEmailUpdates"]["emailId"] for r in fast_results] == ids
+
+        await asyncio.sleep(0.2)
+        assert first.data["outboundEmailUpdates"]["emailId"] == ids[0]
+        dropped = await asyncio.wait_for(slow.__anext__(), 5)
+        (error,) = dropped.errors
+        assert error.extensions["code"] == "RESUBSCRIBE"
+        cursor = first.data["outboundEmailUpdates"]["cursor"]
+        assert error.extensions["since"] == cursor
+
+        resumed = await open_stream(app, tenant, since=cursor)
+        rest = [await asyncio.wait_for(resumed.__anext__(), 5) for _ in range(9)]
+        assert [r.data["outboundEmailUpdates"]["emailId"] for r in rest] == ids[1:]
+        for stream in (slow, fast, resumed):
+            await stream.aclose()
+    finally:
+        await hub.stop()
+        await services.engine.dispose()
