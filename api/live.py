@@ -94,6 +94,9 @@ class Hub:
     seen: SeqSet = field(default_factory=SeqSet)
     delivered: int = 0
     _by_org: dict[uuid.UUID, set[Subscriber]] = field(default_factory=dict)
+    """Subscribers to every email of an organization (with or without a filter)."""
+    _by_email: dict[uuid.UUID, set[Subscriber]] = field(default_factory=dict)
+    """Subscribers to one email: found by id, so an event costs nothing per other subscriber."""
     _snapshots: OrderedDict[int, asyncio.Future[Snapshot]] = field(default_factory=OrderedDict)
     _task: asyncio.Task[None] | None = None
     _unsubscribe_bus: Any = None
@@ -163,26 +166,30 @@ class Hub:
             self.seen.fill_stale_gaps(self.settings.event_hole_seconds)
             note = Note(item, self.seen.copy())
             for subscriber in self._by_org.get(item.organization_id, ()):
-                if subscriber.email_id is None or subscriber.email_id == item.email_id:
+                subscriber.offer(note)
+                self.delivered += 1
+            for subscriber in self._by_email.get(item.email_id, ()):
+                if subscriber.organization_id == item.organization_id:
                     subscriber.offer(note)
                     self.delivered += 1
 
     @contextlib.contextmanager
     def subscribe(self, organization_id: uuid.UUID, email_id: uuid.UUID | None) -> Iterator[Subscriber]:
         subscriber = Subscriber(organization_id, email_id, asyncio.Queue(self.settings.subscription_queue_size))
-        self._by_org.setdefault(organization_id, set()).add(subscriber)
+        index, key = (self._by_org, organization_id) if email_id is None else (self._by_email, email_id)
+        index.setdefault(key, set()).add(subscriber)
         try:
             yield subscriber
         finally:
-            group = self._by_org.get(organization_id)
+            group = index.get(key)
             if group is not None:
                 group.discard(subscriber)
                 if not group:
-                    del self._by_org[organization_id]
+                    del index[key]
 
     @property
     def subscriber_count(self) -> int:
-        return sum(len(group) for group in self._by_org.values())
+        return sum(len(group) for index in (self._by_org, self._by_email) for group in index.values())
 
     # -- reading ---------------------------------------------------------------------------
 

@@ -7,6 +7,7 @@ import logging
 import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import (
+    AddValidationRules,
     MaskErrors,
     MaxAliasesLimiter,
     MaxTokensLimiter,
@@ -37,19 +38,23 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     settings = settings or get_settings()
     mutation = merge_types("Mutation", (DraftMutations, SendingMutations, AccountMutations, SuppressionMutations))
     query = merge_types("Query", (Query, MailboxQuery))
-    # Caches must outlive a request to be of use, so each factory hands back the same instance;
-    # the limiters and the error mask are built fresh per request.
-    parser_cache, validation_cache = ParserCache(maxsize=256), ValidationCache(maxsize=256)
+    # Extensions are built fresh per request (an instance holds that request's execution
+    # context). The limiters' rule classes, though, are made once and shared, so that the
+    # validation cache (keyed by the rules) hits for repeated queries; the parse and validation
+    # caches themselves live at module level in Strawberry.
+    limit_rules = [
+        *QueryDepthLimiter(max_depth=settings.max_query_depth).validation_rules,
+        *MaxAliasesLimiter(max_alias_count=settings.max_aliases).validation_rules,
+    ]
     return strawberry.Schema(
         query=query,
         mutation=mutation,
         subscription=Subscription,
         extensions=[
-            lambda: QueryDepthLimiter(max_depth=settings.max_query_depth),
-            lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
+            lambda: AddValidationRules(limit_rules),
             lambda: MaxTokensLimiter(max_token_count=settings.max_query_tokens),
-            lambda: parser_cache,
-            lambda: validation_cache,
+            lambda: ParserCache(maxsize=256),
+            lambda: ValidationCache(maxsize=256),
             lambda: MaskErrors(should_mask_error=should_mask, error_message="Unexpected error."),
         ],
     )

@@ -1,0 +1,118 @@
+"""What the benchmarks share: a fresh PostgreSQL database, an API server process, percentiles.
+
+Benchmarks set MAILTRAIL_* in the environment *before* importing Mailtrail modules, through
+`prepare()`, so every part reads the benchmark's own database.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+
+ROOT = Path(__file__).resolve().parents[1]
+ADMIN_URL = os.environ.get("MAILTRAIL_BENCH_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/test")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextlib.contextmanager
+def fresh_database(prefix: str = "mailtrail_bench") -> Iterator[str]:
+    """A new, migrated PostgreSQL database, dropped afterwards; its URL is put in the environment."""
+    name = f"{prefix}_{uuid.uuid4().hex[:8]}"
+    url = ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+    with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    os.environ["MAILTRAIL_DATABASE_URL"] = url
+    os.environ.setdefault("MAILTRAIL_LOG_LEVEL", "WARNING")
+    os.environ.setdefault("MAILTRAIL_CREDENTIALS_KEYS", "Zm9vYmFyYmF6cXV4Zm9vYmFyYmF6cXV4Zm9vYmFyYmE=")
+    try:
+        from api.cli import migrate
+
+        migrate()
+        yield url
+    finally:
+        with contextlib.suppress(Exception):
+            from workers.db import get_engine
+
+            get_engine().dispose()
+        with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
+            admin.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+                (name,),
+            )
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
+
+
+@contextlib.contextmanager
+def api_process(port: int, **env: str) -> Iterator[str]:
+    """`mailtrail serve` in its own process, on the current environment plus `env`."""
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            os.environ.get("BENCH_PRELUDE", "") + "from api.cli import main; main()",
+            "serve",
+            "--port",
+            str(port),
+        ],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT), **env},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        import httpx
+
+        deadline = time.monotonic() + 30
+        while True:
+            with contextlib.suppress(httpx.HTTPError):
+                if httpx.get(url + "/healthz", timeout=1).status_code == 200:
+                    break
+            if time.monotonic() > deadline or process.poll() is not None:
+                raise RuntimeError("the API process did not start")
+            time.sleep(0.1)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def percentiles(values: list[float]) -> dict[str, float]:
+    ordered = sorted(values)
+    if not ordered:
+        return {}
+
+    def at(q: float) -> float:
+        return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+    return {
+        "n": len(ordered),
+        "p50": at(0.50),
+        "p90": at(0.90),
+        "p99": at(0.99),
+        "max": ordered[-1],
+        "mean": statistics.fmean(ordered),
+    }
+
+
+def show(title: str, figures: dict[str, float], unit: str = "ms") -> None:
+    parts = [f"n={int(figures['n'])}"] + [f"{k}={v:.1f}{unit}" for k, v in figures.items() if k != "n"]
+    print(f"{title}: " + "  ".join(parts))
