@@ -1,25 +1,82 @@
-"""`make run`: the API with everything it needs in one process, on embedded defaults.
+"""`make run`: the whole service in one process, on embedded defaults, with no other server.
 
-SQLite under .mailtrail/, a demo organization with a ready token and a connected account
-`demo@mailtrail.test`, and (as they land) the Gmail emulator, an in-process worker and the scheduler.
+- SQLite under .mailtrail/ (MAILTRAIL_DATABASE_URL changes it);
+- the Gmail emulator (sandbox/) on MAILTRAIL_SANDBOX_PORT, with the mailbox demo@mailtrail.test,
+  pushing its notifications to this API's webhook with signed JWTs, as Pub/Sub would;
+- a demo organization with a ready bearer token and that mailbox connected (real OAuth tokens
+  from the emulator, encrypted at rest, and a users.watch), so a newcomer can send at once;
+- a Dramatiq worker on the in-process stub broker and the scheduler, in threads.
+
+A message to any address in a `.invalid` domain comes back as a bounce, which the sync links to
+the email (sandbox/README.md lists the emulator's other delivery rules).
 """
 
 from __future__ import annotations
 
+import contextlib
+import logging
+import os
 import secrets
+import socket
 from pathlib import Path
+from typing import Any
 
 from sqlmodel import select
 from starlette.applications import Starlette
 
-from api.app import create_app
+from api.app import Services, create_app
 from domain.records import AccountState, MailAccount
-from domain.settings import EMBEDDED_DIR, Settings
+from domain.settings import EMBEDDED_DIR, Settings, get_settings
 from domain.tokens import TOKEN_PREFIX, ensure_organization, issue_token
 from workers.db import session_scope
 
+log = logging.getLogger("mailtrail.embedded")
+
 DEMO_ORG = "demo"
 DEMO_ACCOUNT = "demo@mailtrail.test"
+PUSH_PATH = "/webhooks/gmail/push"
+
+
+def port_is_free(host: str, port: int) -> bool:
+    with socket.socket() as sock:
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def prepare_environment() -> Settings:
+    """Point every part of this process at the in-process emulator, unless told otherwise.
+
+    The environment is the one place all parts (API, worker, scheduler) read their settings
+    from, so the embedded defaults are set there, then the settings re-read.
+    """
+    settings = get_settings()
+    port = settings.sandbox_port
+    if not port_is_free("127.0.0.1", port):
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
+        log.warning("port %s is taken; the Gmail emulator uses %s", settings.sandbox_port, port)
+    sandbox = f"http://127.0.0.1:{port}"
+    defaults = {
+        "MAILTRAIL_SANDBOX_PORT": str(port),
+        "MAILTRAIL_GMAIL_API_URL": sandbox,
+        "MAILTRAIL_OAUTH_AUTH_URL": sandbox + "/o/oauth2/auth",
+        "MAILTRAIL_OAUTH_TOKEN_URL": sandbox + "/token",
+        "MAILTRAIL_OAUTH_REVOKE_URL": sandbox + "/revoke",
+        "MAILTRAIL_PUSH_CERTS_URL": sandbox + "/oauth2/v1/certs",
+        "MAILTRAIL_PUSH_SERVICE_ACCOUNT": "gmail-push@mailtrail-sandbox.iam.gserviceaccount.com",
+        "MAILTRAIL_OAUTH_CLIENT_ID": "mailtrail-embedded.apps.sandbox",
+        "MAILTRAIL_OAUTH_CLIENT_SECRET": "embedded-secret",
+    }
+    if settings.sandbox_port != port:
+        os.environ["MAILTRAIL_SANDBOX_PORT"] = str(port)
+    for name, value in defaults.items():
+        os.environ.setdefault(name, value)
+    get_settings.cache_clear()
+    return get_settings()
 
 
 def demo_token(settings: Settings) -> str:
@@ -35,41 +92,115 @@ def demo_token(settings: Settings) -> str:
     return token
 
 
-def bootstrap_demo(settings: Settings) -> str:
-    """Ensure the demo organization, its token and its connected account exist; return the token."""
+def bootstrap_demo(settings: Settings, credentials: bytes | None = None, history_id: int | None = None) -> str:
+    """Ensure the demo organization, its token and its connected account exist; return the token.
+
+    With `credentials` (encrypted emulator tokens) the account is (re)connected to this run's
+    emulator: its mailbox lives in memory, so every start connects it afresh.
+    """
     token = demo_token(settings)
     with session_scope() as session:
         org = ensure_organization(session, DEMO_ORG)
         issue_token(session, org.id, name="demo", token=token)
         account = session.exec(select(MailAccount).where(MailAccount.email == DEMO_ACCOUNT)).first()
         if account is None:
-            session.add(
-                MailAccount(
-                    organization_id=org.id,
-                    email=DEMO_ACCOUNT,
-                    display_name="Demo Sender",
-                    state=AccountState.ACTIVE,
-                )
-            )
+            account = MailAccount(organization_id=org.id, email=DEMO_ACCOUNT, display_name="Demo Sender")
+            session.add(account)
+        account.state = AccountState.ACTIVE
+        account.state_reason = None
+        if credentials is not None:
+            account.credentials_encrypted = credentials
+            account.scopes = list(settings.oauth_scopes)
+            account.history_id = history_id
     return token
 
 
-def banner(settings: Settings, token: str) -> str:
+def banner(settings: Settings, token: str, sandbox_url: str | None = None) -> str:
     url = f"{settings.base_url}/graphql"
-    return "\n".join(
-        [
-            "",
-            "Mailtrail is starting (embedded mode).",
-            f"  GraphQL + GraphiQL: {url}",
-            f"  Demo account:       {DEMO_ACCOUNT}",
-            "  Demo bearer token (set the header 'Authorization: Bearer <token>'):",
-            f"  {token}",
-            "",
-        ]
-    )
+    lines = [
+        "",
+        "Mailtrail is running (embedded mode).",
+        f"  GraphQL + GraphiQL: {url}",
+        f"  Demo account:       {DEMO_ACCOUNT}",
+    ]
+    if sandbox_url:
+        lines.append(f"  Gmail emulator:     {sandbox_url}  (its mailboxes: {sandbox_url}/)")
+    lines += [
+        "  Demo bearer token (set the header 'Authorization: Bearer <token>'):",
+        f"  {token}",
+        "",
+    ]
+    return "\n".join(lines)
 
 
-def create_embedded_app(settings: Settings) -> Starlette:
-    token = bootstrap_demo(settings)
-    print(banner(settings, token), flush=True)
-    return create_app(settings)
+class EmbeddedParts:
+    """The emulator, the worker and the scheduler, started and stopped with the app."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.emulator: Any = None
+        self.worker: Any = None
+        self.scheduler: Any = None
+
+    def start_emulator(self) -> tuple[bytes, int]:
+        from sandbox import Emulator, PushConfig
+        from workers.credentials import CredentialCipher
+
+        push_url = self.settings.base_url + PUSH_PATH
+        self.emulator = Emulator(
+            port=self.settings.sandbox_port,
+            mailboxes=[DEMO_ACCOUNT],
+            push=PushConfig(
+                endpoint=push_url,
+                audience=self.settings.push_audience or push_url,
+                service_account=self.settings.push_service_account,
+            ),
+        ).start()
+        access, refresh = self.emulator.issue_token(DEMO_ACCOUNT, list(self.settings.oauth_scopes))
+        cipher = CredentialCipher.from_settings(self.settings)
+        encrypted = cipher.encrypt(
+            {"token": access, "refresh_token": refresh, "scopes": list(self.settings.oauth_scopes)}
+        )
+        return encrypted, int(self.emulator.store.mailbox(DEMO_ACCOUNT).history_id)
+
+    async def start(self, services: Services) -> None:
+        import asyncio
+
+        import dramatiq
+
+        from workers.actors import broker
+        from workers.cli import scheduler_jobs
+        from workers.connect import start_watch
+        from workers.runtime import cipher, gateway
+        from workers.scheduler import Scheduler
+
+        self.worker = dramatiq.Worker(broker, worker_threads=4)
+        self.worker.start()
+        self.scheduler = Scheduler(scheduler_jobs())
+        self.scheduler.start_thread()
+        with session_scope() as session:
+            account = session.exec(select(MailAccount).where(MailAccount.email == DEMO_ACCOUNT)).one()
+            account_id = account.id
+        # The watch needs this API to receive its pushes, so it starts once the app serves.
+        await asyncio.to_thread(start_watch, self.settings, session_scope, gateway(), cipher(), account_id)
+
+    async def stop(self, services: Services) -> None:
+        if self.scheduler is not None:
+            self.scheduler.stop()
+        if self.worker is not None:
+            self.worker.stop(timeout=5000)
+        if self.emulator is not None:
+            with contextlib.suppress(Exception):
+                self.emulator.stop()
+
+
+def create_embedded_app(settings: Settings | None = None, *, quiet: bool = False) -> Starlette:
+    settings = prepare_environment()
+    parts = EmbeddedParts(settings)
+    credentials, history_id = parts.start_emulator()
+    token = bootstrap_demo(settings, credentials, history_id)
+    if not quiet:
+        print(banner(settings, token, parts.emulator.base_url), flush=True)
+    app = create_app(settings, on_startup=[parts.start], on_shutdown=[parts.stop])
+    app.state.embedded = parts
+    return app

@@ -32,6 +32,8 @@ class Settings(BaseSettings):
     broker_url: str = "redis://127.0.0.1:6379/0"
     """redis://..., amqp://... or stub:// (in-process, embedded mode only)."""
     demo_token: str = ""
+    sandbox_port: int = 8025
+    """Port of the Gmail emulator the embedded mode starts (another free one if it is taken)."""
 
     credentials_keys: Annotated[list[SecretStr], NoDecode] = Field(default_factory=lambda: [SecretStr(PLACEHOLDER_KEY)])
     """Fernet keys, newest first: new secrets are encrypted with the first, any of them decrypts."""
