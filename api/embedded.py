@@ -92,7 +92,7 @@ def demo_token(settings: Settings) -> str:
     return token
 
 
-def bootstrap_demo(settings: Settings, credentials: bytes | None = None, history_id: int | None = None) -> str:
+def bootstrap_demo(settings: Settings, credentials: str | None = None, history_id: int | None = None) -> str:
     """Ensure the demo organization, its token and its connected account exist; return the token.
 
     With `credentials` (encrypted emulator tokens) the account is (re)connected to this run's
@@ -142,7 +142,7 @@ class EmbeddedParts:
         self.worker: Any = None
         self.scheduler: Any = None
 
-    def start_emulator(self) -> tuple[bytes, int]:
+    def start_emulator(self) -> tuple[str, int]:
         from sandbox import Emulator, PushConfig
         from workers.credentials import CredentialCipher
 
@@ -168,7 +168,7 @@ class EmbeddedParts:
 
         import dramatiq
 
-        from workers.actors import broker
+        from workers.broker import broker
         from workers.cli import scheduler_jobs
         from workers.connect import start_watch
         from workers.runtime import cipher, gateway
