@@ -116,3 +116,84 @@ def percentiles(values: list[float]) -> dict[str, float]:
 def show(title: str, figures: dict[str, float], unit: str = "ms") -> None:
     parts = [f"n={int(figures['n'])}"] + [f"{k}={v:.1f}{unit}" for k, v in figures.items() if k != "n"]
     print(f"{title}: " + "  ".join(parts))
+
+
+def sandbox_environment(emulator_url: str) -> dict[str, str]:
+    """Settings that point Mailtrail's Gmail adapter and OAuth at an emulator."""
+    return {
+        "MAILTRAIL_GMAIL_API_URL": emulator_url,
+        "MAILTRAIL_OAUTH_AUTH_URL": emulator_url + "/o/oauth2/auth",
+        "MAILTRAIL_OAUTH_TOKEN_URL": emulator_url + "/token",
+        "MAILTRAIL_OAUTH_REVOKE_URL": emulator_url + "/revoke",
+        "MAILTRAIL_PUSH_CERTS_URL": emulator_url + "/oauth2/v1/certs",
+        "MAILTRAIL_OAUTH_CLIENT_ID": "mailtrail-bench.apps.sandbox",
+        "MAILTRAIL_OAUTH_CLIENT_SECRET": "bench-secret",
+        "MAILTRAIL_DAILY_SEND_CAP": "10000000",
+        "MAILTRAIL_QUOTA_UNITS_PER_MINUTE": "1000000000",
+    }
+
+
+def connected_tenant(emulator: object, address: str, name: str = "bench") -> tuple[str, uuid.UUID, uuid.UUID]:
+    """(token, organization id, account id) for an organization whose account is an emulator mailbox."""
+    from domain.records import AccountState, MailAccount
+    from domain.settings import get_settings
+    from domain.tokens import ensure_organization, issue_token
+    from workers.credentials import CredentialCipher
+    from workers.db import session_scope
+
+    settings = get_settings()
+    access, refresh = emulator.issue_token(address, list(settings.oauth_scopes))  # type: ignore[attr-defined]
+    encrypted = CredentialCipher.from_settings(settings).encrypt(
+        {"token": access, "refresh_token": refresh, "scopes": list(settings.oauth_scopes)}
+    )
+    with session_scope() as session:
+        org = ensure_organization(session, name)
+        token = issue_token(session, org.id, name=name)
+        account = MailAccount(
+            organization_id=org.id,
+            email=address,
+            state=AccountState.ACTIVE,
+            credentials_encrypted=encrypted,
+            scopes=list(settings.oauth_scopes),
+            history_id=emulator.store.mailbox(address).history_id,  # type: ignore[attr-defined]
+        )
+        session.add(account)
+        session.flush()
+        return token, org.id, account.id
+
+
+@contextlib.contextmanager
+def worker_processes(broker_url: str, processes: int = 2, threads: int = 8) -> Iterator[None]:
+    """`dramatiq workers.actors` (what `mailtrail worker` runs) on a real broker."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "dramatiq", "workers.actors", "--processes", str(processes), "--threads", str(threads)],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT), "MAILTRAIL_BROKER_URL": broker_url},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        yield
+    finally:
+        import signal
+
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+
+
+def count_by_status(ids: list[uuid.UUID]) -> dict[str, int]:
+    from collections import Counter
+
+    from sqlmodel import col, select
+
+    from domain.records import OutboundEmail
+    from workers.db import session_scope
+
+    with session_scope() as session:
+        rows = session.exec(select(OutboundEmail.status).where(col(OutboundEmail.id).in_(ids))).all()
+    return dict(Counter(str(s) for s in rows))

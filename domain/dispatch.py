@@ -144,10 +144,11 @@ class Dispatcher:
                     f"the sending account {account.email} is {account.state.value}; reconnect it and retry",
                     now,
                 )
-            wait = quota.next_slot(
+            daily_cap = account.daily_send_cap or self.policy.daily_cap
+            wait = quota.next_slot_from_marks(
                 now,
-                *self._usage(session, account.id, now),
-                daily_cap=account.daily_send_cap or self.policy.daily_cap,
+                *self._usage_marks(session, account.id, now, daily_cap),
+                daily_cap=daily_cap,
                 units_per_minute=self.policy.units_per_minute,
             )
             if wait is not None:
@@ -176,37 +177,42 @@ class Dispatcher:
                 .where(OutboundAttachment.email_id == email.id)
                 .order_by(col(OutboundAttachment.position))
             ).all()
-            raw = mime.to_gmail_raw(
-                mime.build_mime(
-                    _outgoing(email, attachments),
-                    message_id=email.local_message_id or mime.make_message_id(email.id.hex, "mailtrail.local"),
-                    now=email.first_queued_at or now,
-                )
-            )
-            ref = AccountRef(str(account.id), account.email, self.decrypt(account.credentials_encrypted))
-            return _Claim(
-                email.attempt_token,
-                ref,
-                raw,
-                email.thread_hint,
-                previous,
-                (email.created_at or now) - timedelta(minutes=5),
-                now,
-            )
+            outgoing = _outgoing(email, attachments)
+            message_id = email.local_message_id or mime.make_message_id(email.id.hex, "mailtrail.local")
+            dated = email.first_queued_at or now
+            token, thread_hint = email.attempt_token, email.thread_hint
+            search_after = (email.created_at or now) - timedelta(minutes=5)
+            account_id, address, sealed = str(account.id), account.email, account.credentials_encrypted
+        # The claim is committed (the row locks are released); the slow parts run outside it.
+        try:
+            raw = mime.to_gmail_raw(mime.build_mime(outgoing, message_id=message_id, now=dated))
+        except ValueError as error:  # input validation keeps this out; never leave a claim dangling
+            return self._fail(email_id, token, f"the message could not be built: {error}")
+        ref = AccountRef(account_id, address, self.decrypt(sealed))
+        return _Claim(token, ref, raw, thread_hint, previous, search_after, now)
 
-    def _usage(self, session: Session, account_id: uuid.UUID, now: datetime) -> tuple[list[datetime], list[datetime]]:
+    def _usage_marks(
+        self, session: Session, account_id: uuid.UUID, now: datetime, daily_cap: int
+    ) -> tuple[datetime | None, datetime | None]:
+        """The daily_cap-th newest send of the last day and the per-minute-th newest attempt of the
+        last minute (or None): one indexed probe each, however many emails the account sent."""
         E = OutboundEmail
+        per_minute = quota.sends_per_minute(self.policy.units_per_minute)
         day = session.exec(
             select(E.sent_at)
             .where(E.account_id == account_id, col(E.sent_at) > now - quota.DAY)
-            .order_by(col(E.sent_at))
-        ).all()
+            .order_by(col(E.sent_at).desc())
+            .offset(max(0, daily_cap - 1))
+            .limit(1)
+        ).first()
         minute = session.exec(
             select(E.attempt_started_at)
             .where(E.account_id == account_id, col(E.attempt_started_at) > now - quota.MINUTE)
-            .order_by(col(E.attempt_started_at))
-        ).all()
-        return [d for d in day if d], [m for m in minute if m]
+            .order_by(col(E.attempt_started_at).desc())
+            .offset(per_minute - 1)
+            .limit(1)
+        ).first()
+        return day, minute
 
     def _read_message_id(self, account: AccountRef, sent: SentMessage) -> str | None:
         """Gmail replaces our Message-ID with its own; read it back (sync fills it in if this fails)."""

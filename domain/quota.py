@@ -36,14 +36,40 @@ def next_slot(
     `sent_last_day` and `attempts_last_minute` are the account's send times in the rolling
     windows, oldest first.
     """
+    per_minute = sends_per_minute(units_per_minute)
+    return next_slot_from_marks(
+        now,
+        sent_last_day[len(sent_last_day) - daily_cap] if 0 < daily_cap <= len(sent_last_day) else None,
+        attempts_last_minute[len(attempts_last_minute) - per_minute]
+        if per_minute <= len(attempts_last_minute)
+        else None,
+        daily_cap,
+        units_per_minute,
+    )
+
+
+def sends_per_minute(units_per_minute: int) -> int:
+    return max(1, units_per_minute // SEND_UNITS)
+
+
+def next_slot_from_marks(
+    now: datetime,
+    day_mark: datetime | None,
+    minute_mark: datetime | None,
+    daily_cap: int,
+    units_per_minute: int,
+) -> Wait | None:
+    """`next_slot` from the only sends that matter: the `daily_cap`-th most recent send of the last
+    day and the `sends_per_minute`-th most recent attempt of the last minute (None when the
+    window holds fewer). The database finds these two with an index, whatever the volume.
+    """
     if daily_cap <= 0:
         return Wait(now + DAY, "daily send cap is 0 for this account")
-    if len(sent_last_day) >= daily_cap:
-        opens = sent_last_day[len(sent_last_day) - daily_cap] + DAY
+    if day_mark is not None:
+        opens = day_mark + DAY
         return Wait(opens, f"daily send cap of {daily_cap} reached; next slot at {opens.isoformat()}")
-    per_minute = max(1, units_per_minute // SEND_UNITS)
-    if len(attempts_last_minute) >= per_minute:
-        opens = attempts_last_minute[len(attempts_last_minute) - per_minute] + MINUTE
+    if minute_mark is not None:
+        opens = minute_mark + MINUTE
         return Wait(
             opens, f"Gmail quota of {units_per_minute} units per minute reached; next slot at {opens.isoformat()}"
         )

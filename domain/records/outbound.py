@@ -34,6 +34,7 @@ class OutboundEmail(SQLModel, table=True):
         Index("ix_outbound_email_org_status", "organization_id", "status"),
         Index("ix_outbound_email_due", "status", "planned_send_at"),
         Index("ix_outbound_email_account_sent", "account_id", "sent_at"),
+        Index("ix_outbound_email_account_attempt", "account_id", "attempt_started_at"),
         Index("ix_outbound_email_provider_message", "account_id", "provider_message_id"),
         Index("ix_outbound_email_message_id_header", "message_id_header"),
     )

@@ -34,8 +34,7 @@ NOTIFY_EVENTS = """
 CREATE OR REPLACE FUNCTION mailtrail_notify_event() RETURNS trigger AS $$
 BEGIN
     PERFORM pg_notify('mailtrail_events', json_build_object(
-        'seq', NEW.seq, 'org', NEW.organization_id, 'email', NEW.email_id, 'kind', NEW.kind,
-        'at', NEW.at)::text);
+        'seq', NEW.seq, 'org', NEW.organization_id, 'email', NEW.email_id, 'kind', NEW.kind)::text);
     RETURN NULL;
 END;
 $$ LANGUAGE plpgsql;

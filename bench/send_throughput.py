@@ -1,0 +1,138 @@
+"""Sends per second, end to end, at zero Gmail latency.
+
+    python -m bench.send_throughput [--emails 1000] [--concurrency 20] [--processes 2] [--threads 8]
+
+The whole path, each part a real process: `sendEmail` mutations over HTTP to an API server
+(uvicorn) -> PostgreSQL -> Redis -> Dramatiq workers (`mailtrail worker`) ->
+google-api-python-client -> the Gmail emulator (answering at once, in this process). Reported:
+mutations accepted per second, emails SENT per second, and each email's time from acceptance
+to SENT. The emulator's Sent folder is checked afterwards: every email exactly once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import time
+import uuid
+from collections import Counter
+
+import httpx
+
+from bench.harness import (
+    api_process,
+    connected_tenant,
+    count_by_status,
+    free_port,
+    fresh_database,
+    percentiles,
+    sandbox_environment,
+    show,
+    worker_processes,
+)
+
+BROKER = "redis://127.0.0.1:6379/13"
+SEND = """mutation($i: SendEmailInput!) { sendEmail(input: $i) {
+  __typename ... on EmailQueued { outboundEmail { id } } ... on MutationError { code message } } }"""
+
+
+async def fire(url: str, token: str, account_id: uuid.UUID, count: int, concurrency: int) -> list[uuid.UUID]:
+    ids: list[uuid.UUID] = []
+    gate = asyncio.Semaphore(concurrency)
+    async with httpx.AsyncClient(base_url=url, timeout=30, headers={"Authorization": f"Bearer {token}"}) as http:
+
+        async def one(n: int) -> None:
+            async with gate:
+                variables = {
+                    "i": {
+                        "accountId": str(account_id),
+                        "to": [f"r{n}@example.com"],
+                        "subject": f"Invoice {n}",
+                        "bodyText": "Hello",
+                    }
+                }
+                body = (await http.post("/graphql", json={"query": SEND, "variables": variables})).json()
+                result = body["data"]["sendEmail"]
+                assert result["__typename"] == "EmailQueued", result
+                ids.append(uuid.UUID(result["outboundEmail"]["id"]))
+
+        await asyncio.gather(*(one(n) for n in range(count)))
+    return ids
+
+
+def wait_all_sent(ids: list[uuid.UUID], timeout: float = 600) -> float:
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        counts = count_by_status(ids)
+        if counts.get("SENT", 0) == len(ids):
+            return time.time()
+        if counts.get("FAILED"):
+            raise RuntimeError(f"emails failed: {counts}")
+        time.sleep(0.05)
+    raise RuntimeError(f"not all sent in time: {count_by_status(ids)}")
+
+
+def acceptance_to_sent(ids: list[uuid.UUID]) -> list[float]:
+    from sqlmodel import col, select
+
+    from domain.records import OutboundEmail
+    from workers.db import session_scope
+
+    with session_scope() as session:
+        rows = session.exec(
+            select(OutboundEmail.created_at, OutboundEmail.sent_at).where(col(OutboundEmail.id).in_(ids))
+        ).all()
+    return [(sent - created).total_seconds() * 1000 for created, sent in rows if sent is not None]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--emails", type=int, default=1000)
+    parser.add_argument("--concurrency", type=int, default=20)
+    parser.add_argument("--processes", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=8)
+    args = parser.parse_args(argv)
+
+    import redis
+
+    redis.Redis.from_url(BROKER).flushdb()
+    os.environ["MAILTRAIL_BROKER_URL"] = BROKER
+    from sandbox import Emulator
+    from sandbox.gmail import Limits
+
+    with fresh_database(), Emulator(limits=Limits(units_per_minute=10**12, daily_send_cap=10**9)) as gmail:
+        os.environ.update(sandbox_environment(gmail.base_url))
+        from domain.settings import get_settings
+
+        get_settings.cache_clear()
+        address = "sender@mailtrail.test"
+        gmail.create_mailbox(address)
+        token, _org, account_id = connected_tenant(gmail, address)
+        with api_process(free_port()) as url, worker_processes(BROKER, args.processes, args.threads):
+            warm = asyncio.run(fire(url, token, account_id, 20, 5))
+            wait_all_sent(warm)
+            started = time.time()
+            ids = asyncio.run(fire(url, token, account_id, args.emails, args.concurrency))
+            accepted = time.time()
+            finished = wait_all_sent(ids)
+        copies = Counter(m.header("X-Mailtrail-Id") for m in gmail.messages(address, "SENT"))
+        wanted = {str(i) for i in [*warm, *ids]}
+        if set(copies) != wanted or max(copies.values()) != 1:
+            raise RuntimeError("an email was lost or sent twice")
+        latencies = acceptance_to_sent(ids)
+    print(
+        f"{args.emails} emails, {args.concurrency} concurrent clients, "
+        f"worker: {args.processes} processes x {args.threads} threads, Redis broker, PostgreSQL"
+    )
+    print(f"accepted (sendEmail): {args.emails / (accepted - started):.0f}/s")
+    print(
+        f"sent end to end:      {args.emails / (finished - started):.0f}/s "
+        f"({finished - started:.1f}s for {args.emails}); every email in Sent exactly once"
+    )
+    show("acceptance -> SENT", percentiles(latencies))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
