@@ -133,8 +133,11 @@ def sandbox_environment(emulator_url: str) -> dict[str, str]:
     }
 
 
-def connected_tenant(emulator: object, address: str, name: str = "bench") -> tuple[str, uuid.UUID, uuid.UUID]:
-    """(token, organization id, account id) for an organization whose account is an emulator mailbox."""
+def connected_tenant(
+    emulator: object, address: str, name: str = "bench", organization: uuid.UUID | None = None
+) -> tuple[str, uuid.UUID, uuid.UUID]:
+    """(token, organization id, account id) for an organization whose account is an emulator mailbox
+    (a further account of `organization` when given)."""
     from domain.records import AccountState, MailAccount
     from domain.settings import get_settings
     from domain.tokens import ensure_organization, issue_token
@@ -147,10 +150,10 @@ def connected_tenant(emulator: object, address: str, name: str = "bench") -> tup
         {"token": access, "refresh_token": refresh, "scopes": list(settings.oauth_scopes)}
     )
     with session_scope() as session:
-        org = ensure_organization(session, name)
-        token = issue_token(session, org.id, name=name)
+        org_id = organization or ensure_organization(session, name).id
+        token = issue_token(session, org_id, name=name)
         account = MailAccount(
-            organization_id=org.id,
+            organization_id=org_id,
             email=address,
             state=AccountState.ACTIVE,
             credentials_encrypted=encrypted,
@@ -159,7 +162,7 @@ def connected_tenant(emulator: object, address: str, name: str = "bench") -> tup
         )
         session.add(account)
         session.flush()
-        return token, org.id, account.id
+        return token, org_id, account.id
 
 
 @contextlib.contextmanager

@@ -37,7 +37,7 @@ SEND = """mutation($i: SendEmailInput!) { sendEmail(input: $i) {
   __typename ... on EmailQueued { outboundEmail { id } } ... on MutationError { code message } } }"""
 
 
-async def fire(url: str, token: str, account_id: uuid.UUID, count: int, concurrency: int) -> list[uuid.UUID]:
+async def fire(url: str, token: str, accounts: list[uuid.UUID], count: int, concurrency: int) -> list[uuid.UUID]:
     ids: list[uuid.UUID] = []
     gate = asyncio.Semaphore(concurrency)
     async with httpx.AsyncClient(base_url=url, timeout=30, headers={"Authorization": f"Bearer {token}"}) as http:
@@ -46,7 +46,7 @@ async def fire(url: str, token: str, account_id: uuid.UUID, count: int, concurre
             async with gate:
                 variables = {
                     "i": {
-                        "accountId": str(account_id),
+                        "accountId": str(accounts[n % len(accounts)]),
                         "to": [f"r{n}@example.com"],
                         "subject": f"Invoice {n}",
                         "bodyText": "Hello",
@@ -92,6 +92,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--concurrency", type=int, default=20)
     parser.add_argument("--processes", type=int, default=2)
     parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument(
+        "--accounts",
+        type=int,
+        default=20,
+        help="sending accounts (Gmail allows one account 2.5 sends/s; claims of one account are serialised)",
+    )
     args = parser.parse_args(argv)
 
     import redis
@@ -106,23 +112,25 @@ def main(argv: list[str] | None = None) -> int:
         from domain.settings import get_settings
 
         get_settings.cache_clear()
-        address = "sender@mailtrail.test"
-        gmail.create_mailbox(address)
-        token, _org, account_id = connected_tenant(gmail, address)
+        addresses = [f"sender{n}@mailtrail.test" for n in range(args.accounts)]
+        for address in addresses:
+            gmail.create_mailbox(address)
+        token, org_id, first = connected_tenant(gmail, addresses[0])
+        accounts = [first] + [connected_tenant(gmail, a, organization=org_id)[2] for a in addresses[1:]]
         with api_process(free_port()) as url, worker_processes(BROKER, args.processes, args.threads):
-            warm = asyncio.run(fire(url, token, account_id, 20, 5))
+            warm = asyncio.run(fire(url, token, accounts, 20, 5))
             wait_all_sent(warm)
             started = time.time()
-            ids = asyncio.run(fire(url, token, account_id, args.emails, args.concurrency))
+            ids = asyncio.run(fire(url, token, accounts, args.emails, args.concurrency))
             accepted = time.time()
             finished = wait_all_sent(ids)
-        copies = Counter(m.header("X-Mailtrail-Id") for m in gmail.messages(address, "SENT"))
+        copies = Counter(m.header("X-Mailtrail-Id") for a in addresses for m in gmail.messages(a, "SENT"))
         wanted = {str(i) for i in [*warm, *ids]}
         if set(copies) != wanted or max(copies.values()) != 1:
             raise RuntimeError("an email was lost or sent twice")
         latencies = acceptance_to_sent(ids)
     print(
-        f"{args.emails} emails, {args.concurrency} concurrent clients, "
+        f"{args.emails} emails from {args.accounts} accounts, {args.concurrency} concurrent clients, "
         f"worker: {args.processes} processes x {args.threads} threads, Redis broker, PostgreSQL"
     )
     print(f"accepted (sendEmail): {args.emails / (accepted - started):.0f}/s")
