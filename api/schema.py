@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 
 import strawberry
 from graphql import GraphQLError
@@ -13,11 +14,14 @@ from strawberry.extensions import (
     MaxTokensLimiter,
     ParserCache,
     QueryDepthLimiter,
+    SchemaExtension,
     ValidationCache,
 )
 from strawberry.tools import merge_types
+from strawberry.types.graphql import OperationType
 
 from api.accounts import AccountMutations
+from api.context import LiveContext
 from api.drafts import DraftMutations
 from api.mailbox import MailboxQuery, SuppressionMutations
 from api.queries import Query
@@ -32,6 +36,19 @@ def should_mask(error: GraphQLError) -> bool:
     """Mask errors raised by our code (bugs); keep the client's own mistakes (syntax, validation) visible."""
     original = error.original_error
     return original is not None and not isinstance(original, GraphQLError)
+
+
+class SubscriptionsOnlyOverWebSockets(SchemaExtension):
+    """Queries and mutations go over HTTP: a WebSocket connection carries no database session."""
+
+    def on_execute(self) -> Iterator[None]:
+        context = self.execution_context.context
+        if isinstance(context, LiveContext) and self.execution_context.operation_type != OperationType.SUBSCRIPTION:
+            raise GraphQLError(
+                "only subscriptions run over WebSockets; send queries and mutations to POST /graphql",
+                extensions={"code": "USE_HTTP"},
+            )
+        yield
 
 
 def build_schema(settings: Settings | None = None) -> strawberry.Schema:
@@ -51,6 +68,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
         mutation=mutation,
         subscription=Subscription,
         extensions=[
+            SubscriptionsOnlyOverWebSockets,
             lambda: AddValidationRules(limit_rules),
             lambda: MaxTokensLimiter(max_token_count=settings.max_query_tokens),
             lambda: ParserCache(maxsize=256),

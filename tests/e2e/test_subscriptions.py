@@ -192,3 +192,13 @@ async def test_a_bad_cursor_or_id_is_a_clear_error(sockets, tenant) -> None:
         errors = message["payload"]["errors"] if message["type"] == "next" else message["payload"]
         assert errors[0]["extensions"]["code"] in {"INVALID_CURSOR", "INVALID_INPUT"}, errors
         assert await socket.receive() == {"id": op, "type": "complete"}
+
+
+async def test_queries_over_a_websocket_are_sent_to_http(sockets, tenant) -> None:
+    socket = await sockets()
+    await socket.open(tenant.token)
+    op = await socket.subscribe("{ mailAccounts { id } }")
+    message = await socket.receive()
+    assert message["id"] == op, message
+    errors = message["payload"]["errors"] if message["type"] == "next" else message["payload"]
+    assert errors[0]["extensions"]["code"] == "USE_HTTP", errors
