@@ -290,3 +290,30 @@ async def test_an_expired_history_cursor_triggers_a_full_resync_that_loses_and_d
     with session_scope() as session:
         links = session.exec(select(EmailMessage).where(col(EmailMessage.outbound_email_id) == email.id)).all()
         assert sorted(m.relation.value for m in links) == ["REPLY", "SENT_COPY"]
+
+
+async def test_a_reply_sent_in_the_thread_joins_the_conversation(client, tenant, gmail) -> None:
+    email = await sent_email(client, tenant, to=["client@example.com"])
+    theirs = MimeMessage()
+    theirs["From"] = "Client <client@example.com>"
+    theirs["To"] = tenant.account_email
+    theirs["Subject"] = "Re: Invoice INV-9"
+    theirs["Message-ID"] = make_msgid(domain="example.com")
+    theirs["In-Reply-To"] = email.message_id_header
+    theirs["References"] = email.message_id_header
+    theirs.set_content("Can I pay next week?")
+    gmail.inject(tenant.account_email, theirs.as_bytes())
+    wait_for(lambda: email_row(email.id).delivery_status is not None)
+    shown = (await gql(client, DETAILS, {"id": str(email.id)}, tenant.token))["data"]["outboundEmail"]
+    (reply_to,) = shown["replies"]
+
+    answer = await send(client, tenant.token, replyToMessageId=reply_to["id"], bodyText="Of course.")
+    assert answer["__typename"] == "EmailQueued", answer
+    ours = wait_for(status_is(answer["outboundEmail"]["id"], "SENT"))
+    (copy,) = sent_copies(gmail, tenant.account_email, ours.id)
+    assert copy.thread_id == email.provider_thread_id  # Gmail kept it in the conversation
+    assert copy.header("In-Reply-To") == theirs["Message-ID"]
+    assert copy.header("References").split() == [email.message_id_header, theirs["Message-ID"]]
+    assert copy.header("Subject") == "Re: Invoice INV-9"  # not "Re: Re: ..."
+    assert copy.header("To") == "Client <client@example.com>"
+    assert ours.account_id == tenant.account_id and ours.reply_to_message_id == uuid.UUID(reply_to["id"])
