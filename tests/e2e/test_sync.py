@@ -315,5 +315,5 @@ async def test_a_reply_sent_in_the_thread_joins_the_conversation(client, tenant,
     assert copy.header("In-Reply-To") == theirs["Message-ID"]
     assert copy.header("References").split() == [email.message_id_header, theirs["Message-ID"]]
     assert copy.header("Subject") == "Re: Invoice INV-9"  # not "Re: Re: ..."
-    assert copy.header("To") == "Client <client@example.com>"
+    assert copy.header("To") == "client@example.com"  # the sender of the message replied to
     assert ours.account_id == tenant.account_id and ours.reply_to_message_id == uuid.UUID(reply_to["id"])
