@@ -93,6 +93,8 @@ class Hub:
     sessions: async_sessionmaker[AsyncSession]
     seen: SeqSet = field(default_factory=SeqSet)
     delivered: int = 0
+    connections: int = 0
+    """How many times the LISTEN connection was opened (more than once after a loss)."""
     _by_org: dict[uuid.UUID, set[Subscriber]] = field(default_factory=dict)
     """Subscribers to every email of an organization (with or without a filter)."""
     _by_email: dict[uuid.UUID, set[Subscriber]] = field(default_factory=dict)
@@ -140,6 +142,7 @@ class Hub:
             try:
                 async with await psycopg.AsyncConnection.connect(conninfo, autocommit=True) as conn:
                     await conn.execute(f"LISTEN {CHANNEL}")
+                    self.connections += 1
                     await self._catch_up()  # anything committed while we were not listening
                     self._ready.set()
                     delay = 0.2
