@@ -116,6 +116,7 @@ class MailtrailGraphQL(GraphQL[Context | LiveContext, None]):
             raise ConnectionRejectionError({"message": "missing or invalid bearer token", "code": "UNAUTHENTICATED"})
         context.organization_id = principal.organization_id
         context.actor = principal.actor
+        context.token = token
         return None
 
 
@@ -172,7 +173,9 @@ def create_app(
     settings = settings or get_settings()
     engine = make_async_engine(settings)
     sessions = make_sessionmaker(engine)
-    services = Services(settings, engine, sessions, TokenAuthenticator(sessions), dict(extras or {}))
+    services = Services(
+        settings, engine, sessions, TokenAuthenticator(sessions, ttl=settings.token_cache_seconds), dict(extras or {})
+    )
     if "enqueue_send" not in services.extras or "enqueue_sync" not in services.extras:
         from workers.actors import enqueue_send, enqueue_sync
 

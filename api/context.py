@@ -52,3 +52,5 @@ class LiveContext:
     connection_params: dict[str, Any] | None = None
     organization_id: uuid.UUID | None = None
     actor: str = ""
+    token: str | None = None
+    """The bearer token of connection_init, checked again while subscriptions stay open."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
 import uuid
 from collections.abc import AsyncGenerator
 from datetime import datetime
@@ -112,9 +114,17 @@ class Subscription:
                         last_cursor = known.encode()
                         async with sessions() as session:
                             yield make_update(event, last_cursor, snapshot, Loaders(session, organization_id))
+            recheck = context.settings.token_cache_seconds
+            checked = time.monotonic()
             while True:
+                if time.monotonic() - checked >= recheck:
+                    if await context.services.authenticator.authenticate(context.token) is None:
+                        raise client_error("UNAUTHENTICATED", "the token of this connection was revoked")
+                    checked = time.monotonic()
                 try:
-                    note = await subscriber.next()
+                    note = await asyncio.wait_for(subscriber.next(), max(0.01, recheck - (time.monotonic() - checked)))
+                except TimeoutError:
+                    continue  # nothing happened: time to look at the token again
                 except FellBehind:
                     raise client_error(
                         "RESUBSCRIBE",

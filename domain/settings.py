@@ -84,6 +84,9 @@ class Settings(BaseSettings):
     full_sync_days: int = 30
     safety_sync_minutes: int = 15
 
+    token_cache_seconds: float = 30.0
+    """How long a checked bearer token is trusted before it is looked up again (revocation lag),
+    also for open WebSocket subscriptions, which end once their token is revoked."""
     subscription_queue_size: int = 1000
     """Updates a subscriber may fall behind by before it is told to resubscribe with `since`."""
     subscriptions_per_connection: int = 50

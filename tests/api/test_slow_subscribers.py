@@ -32,7 +32,7 @@ def write_drafts(tenant: Tenant, count: int) -> list[str]:
 
 async def open_stream(app: Any, tenant: Tenant, **variables: Any) -> Any:
     services = app.state.services
-    context = LiveContext(services.settings, services, organization_id=tenant.organization_id)
+    context = LiveContext(services.settings, services, organization_id=tenant.organization_id, token=tenant.token)
     schema = app.state.graphql.schema
     return await schema.subscribe(UPDATES, variable_values=variables, context_value=context)
 
@@ -73,4 +73,33 @@ async def test_a_slow_subscriber_is_dropped_with_its_cursor_and_resumes_from_it(
             await stream.aclose()
     finally:
         await hub.stop()
+        await services.engine.dispose()
+
+
+async def test_a_subscription_ends_once_its_token_is_revoked(settings) -> None:  # type: ignore[no-untyped-def]
+    from sqlmodel import col, select
+
+    from domain.records import ApiToken, utcnow
+    from domain.tokens import hash_token
+
+    app = create_app(settings.model_copy(update={"token_cache_seconds": 0.3}))
+    tenant = make_tenant()
+    services = app.state.services
+    try:
+        stream = await open_stream(app, tenant)
+        waiting = asyncio.create_task(stream.__anext__())
+        await asyncio.sleep(0.5)
+        assert not waiting.done()  # a valid token: the subscription simply waits for changes
+        with session_scope() as session:
+            token = session.exec(select(ApiToken).where(col(ApiToken.token_hash) == hash_token(tenant.token))).one()
+            token.revoked_at = utcnow()
+            session.add(token)
+        ended = await asyncio.wait_for(waiting, 10)
+        (error,) = ended.errors
+        assert error.extensions["code"] == "UNAUTHENTICATED"
+        await stream.aclose()
+    finally:
+        hub = services.extras.get("hub")
+        if hub is not None:
+            await hub.stop()
         await services.engine.dispose()
