@@ -73,6 +73,9 @@ class Settings(BaseSettings):
     """How long transient Gmail errors are retried before an email is FAILED."""
     send_lease_seconds: int = 120
     """How long a worker's claim on an email's send lasts before another may take over."""
+    retry_backoff_seconds: float = 2.0
+    """First delay after a transient Gmail error; it doubles (with jitter) on each further attempt."""
+    retry_backoff_cap_seconds: float = 300.0
     gmail_timeout_seconds: float = 30.0
     """Socket timeout of each Gmail call; must stay well under the send lease (checked)."""
     daily_send_cap: int = 2000

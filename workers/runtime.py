@@ -20,6 +20,8 @@ def policy(settings: Settings) -> Policy:
         deadline=timedelta(seconds=settings.send_deadline_seconds),
         daily_cap=settings.daily_send_cap,
         units_per_minute=settings.quota_units_per_minute,
+        backoff_unit=settings.retry_backoff_seconds,
+        backoff_cap=settings.retry_backoff_cap_seconds,
     )
 
 
