@@ -110,7 +110,7 @@ class MailtrailGraphQL(GraphQL[Context | LiveContext, None]):
         raw = next(
             (params[k] for k in ("Authorization", "authorization", "token") if isinstance(params.get(k), str)), None
         )
-        token = bearer_token(raw) if raw and raw.lower().startswith("bearer ") else raw
+        token = bearer_token(raw) or raw  # "Bearer <token>", or the token alone
         principal = await self.services.authenticator.authenticate(token)
         if principal is None:
             raise ConnectionRejectionError({"message": "missing or invalid bearer token", "code": "UNAUTHENTICATED"})

@@ -25,6 +25,7 @@ from sqlmodel import select
 from starlette.applications import Starlette
 
 from api.app import Services, create_app
+from api.push import PUSH_PATH
 from domain.records import AccountState, MailAccount
 from domain.settings import EMBEDDED_DIR, Settings, get_settings
 from domain.tokens import TOKEN_PREFIX, ensure_organization, issue_token
@@ -34,7 +35,6 @@ log = logging.getLogger("mailtrail.embedded")
 
 DEMO_ORG = "demo"
 DEMO_ACCOUNT = "demo@mailtrail.test"
-PUSH_PATH = "/webhooks/gmail/push"
 
 
 def port_is_free(host: str, port: int) -> bool:

@@ -50,7 +50,9 @@ class Note:
 
     event: Committed
     seen: SeqSet
-    """Every seq this process had learned of when this event arrived (its cursor)."""
+    """Every seq this process had learned of when this event arrived."""
+    cursor: str
+    """`seen` encoded, once for every subscriber that receives the event."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,7 +169,7 @@ class Hub:
                 continue  # already learned of (a catch-up overlapping a NOTIFY)
             self.seen.add(item.seq)
             self.seen.fill_stale_gaps(self.settings.event_hole_seconds)
-            note = Note(item, self.seen.copy())
+            note = Note(item, self.seen.copy(), self.seen.encode())
             for subscriber in self._by_org.get(item.organization_id, ()):
                 subscriber.offer(note)
                 self.delivered += 1

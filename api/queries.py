@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import uuid
+from collections.abc import Callable
 from datetime import datetime
 
 import strawberry
@@ -65,22 +66,32 @@ def apply_filter(
     return query
 
 
-def matches(row: records.OutboundEmail, organization_id: uuid.UUID, where: OutboundEmailFilter | None) -> bool:
-    """`apply_filter` for one row in memory (subscriptions test each update against the filter)."""
-    if row.organization_id != organization_id:
-        return False
+def filter_predicate(
+    organization_id: uuid.UUID, where: OutboundEmailFilter | None
+) -> Callable[[records.OutboundEmail], bool]:
+    """`apply_filter` as an in-memory test, prepared once (a subscription applies it to every update).
+
+    Raises DomainError for an invalid `accountId`, like `apply_filter`.
+    """
     if where is None:
-        return True
-    delivery = str(row.delivery_status) if row.delivery_status else None
-    return (
-        (where.context_type is None or row.context_type == where.context_type)
-        and (where.context_id is None or row.context_id == where.context_id)
-        and (not where.status or str(row.status) in {s.value for s in where.status})
-        and (not where.delivery_status or delivery in {s.value for s in where.delivery_status})
-        and (where.account_id is None or row.account_id == parse_id(where.account_id, "filter.accountId"))
-        and (where.created_after is None or row.created_at >= where.created_after)
-        and (where.created_before is None or row.created_at < where.created_before)
-    )
+        return lambda row: row.organization_id == organization_id
+    account_id = parse_id(where.account_id, "filter.accountId") if where.account_id is not None else None
+    statuses = {s.value for s in where.status} if where.status else None
+    deliveries = {s.value for s in where.delivery_status} if where.delivery_status else None
+
+    def test(row: records.OutboundEmail) -> bool:
+        return (
+            row.organization_id == organization_id
+            and (where.context_type is None or row.context_type == where.context_type)
+            and (where.context_id is None or row.context_id == where.context_id)
+            and (statuses is None or str(row.status) in statuses)
+            and (deliveries is None or (row.delivery_status is not None and str(row.delivery_status) in deliveries))
+            and (account_id is None or row.account_id == account_id)
+            and (where.created_after is None or row.created_at >= where.created_after)
+            and (where.created_before is None or row.created_at < where.created_before)
+        )
+
+    return test
 
 
 @strawberry.type

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Callable
 from datetime import datetime
 from enum import Enum
 
@@ -13,11 +13,12 @@ import strawberry
 from graphql import GraphQLError
 
 from api.context import LiveContext
-from api.inputs import OutboundEmailFilter
+from api.inputs import OutboundEmailFilter, parse_id
 from api.live import FellBehind, Hub, Snapshot
 from api.loaders import Loaders
-from api.queries import matches
+from api.queries import filter_predicate
 from api.types import OutboundEmail
+from domain import records
 from domain.errors import DomainError
 from domain.events import EventKind
 from domain.notify import Committed
@@ -93,8 +94,11 @@ class Subscription:
         organization_id = getattr(context, "organization_id", None)
         if not isinstance(context, LiveContext) or organization_id is None:
             raise client_error("UNAUTHENTICATED", "subscriptions need a bearer token in connection_init")
-        email_id = parse_email_id(id)
-        check_filter(filter)
+        try:
+            email_id = parse_id(id, "id") if id is not None else None
+            test = filter_predicate(organization_id, filter)
+        except DomainError as error:
+            raise client_error("INVALID_INPUT", error.message, field=error.field) from None
         known: SeqSet | None = None
         if since is not None:
             try:
@@ -110,7 +114,7 @@ class Subscription:
                 async for row, snapshot in hub.replay(organization_id, email_id, known):
                     known.add(row.seq or 0)
                     event = Committed(row.seq or 0, row.organization_id, row.email_id, row.kind, row.at)
-                    if wanted(snapshot, organization_id, email_id, filter):
+                    if wanted(snapshot, email_id, filter is None, test):
                         last_cursor = known.encode()
                         async with sessions() as session:
                             yield make_update(event, last_cursor, snapshot, Loaders(session, organization_id))
@@ -122,7 +126,8 @@ class Subscription:
                         raise client_error("UNAUTHENTICATED", "the token of this connection was revoked")
                     checked = time.monotonic()
                 try:
-                    note = await asyncio.wait_for(subscriber.next(), max(0.01, recheck - (time.monotonic() - checked)))
+                    async with asyncio.timeout(max(0.01, recheck - (time.monotonic() - checked))):
+                        note = await subscriber.next()
                 except TimeoutError:
                     continue  # nothing happened: time to look at the token again
                 except FellBehind:
@@ -137,43 +142,21 @@ class Subscription:
                     known.update(note.seen)
                     cursor = known.encode()
                 else:
-                    cursor = note.seen.encode()
+                    cursor = note.cursor
                 snapshot = await hub.snapshot(note.event)
-                if not wanted(snapshot, organization_id, email_id, filter):
+                if not wanted(snapshot, email_id, filter is None, test):
                     continue
                 last_cursor = cursor
                 async with sessions() as session:
                     yield make_update(note.event, cursor, snapshot, Loaders(session, organization_id))
 
 
-def parse_email_id(value: strawberry.ID | None) -> uuid.UUID | None:
-    if value is None:
-        return None
-    try:
-        return uuid.UUID(str(value))
-    except ValueError:
-        raise client_error("INVALID_INPUT", "id is not a valid id", field="id") from None
-
-
-def check_filter(where: OutboundEmailFilter | None) -> None:
-    if where is not None and where.account_id is not None:
-        try:
-            uuid.UUID(str(where.account_id))
-        except ValueError:
-            raise client_error(
-                "INVALID_INPUT", "filter.accountId is not a valid id", field="filter.accountId"
-            ) from None
-
-
 def wanted(
-    snapshot: Snapshot, organization_id: uuid.UUID, email_id: uuid.UUID | None, where: OutboundEmailFilter | None
+    snapshot: Snapshot, email_id: uuid.UUID | None, everything: bool, test: Callable[[records.OutboundEmail], bool]
 ) -> bool:
     if snapshot.email is None:  # a deleted draft: only those watching it (or everything) hear of it
-        return email_id is not None or where is None
-    try:
-        return matches(snapshot.email, organization_id, where)
-    except DomainError:
-        return False
+        return email_id is not None or everything
+    return test(snapshot.email)
 
 
 def make_update(event: Committed, cursor: str, snapshot: Snapshot, loaders: Loaders) -> OutboundEmailUpdate:

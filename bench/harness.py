@@ -15,7 +15,9 @@ import sys
 import time
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import psycopg
 
@@ -200,3 +202,50 @@ def count_by_status(ids: list[uuid.UUID]) -> dict[str, int]:
     with session_scope() as session:
         rows = session.exec(select(OutboundEmail.status).where(col(OutboundEmail.id).in_(ids))).all()
     return dict(Counter(str(s) for s in rows))
+
+
+@dataclass
+class World:
+    """A benchmark's emulator, and one organization whose accounts are its mailboxes."""
+
+    gmail: Any
+    token: str
+    organization_id: uuid.UUID
+    addresses: list[str]
+    accounts: list[uuid.UUID]
+
+
+@contextlib.contextmanager
+def sending_world(broker_url: str, accounts: int) -> Iterator[World]:
+    """A fresh database, an emptied Redis database for the broker, an emulator with Gmail's limits
+    lifted, and `accounts` connected accounts of one organization; settings point at all of them."""
+    import redis
+
+    from domain.settings import get_settings
+    from sandbox import Emulator
+    from sandbox.gmail import Limits
+
+    redis.Redis.from_url(broker_url).flushdb()
+    os.environ["MAILTRAIL_BROKER_URL"] = broker_url
+    with fresh_database(), Emulator(limits=Limits(units_per_minute=10**12, daily_send_cap=10**9)) as gmail:
+        os.environ.update(sandbox_environment(gmail.base_url))
+        get_settings.cache_clear()
+        addresses = [f"sender{n}@mailtrail.test" for n in range(accounts)]
+        for address in addresses:
+            gmail.create_mailbox(address)
+        token, org_id, first = connected_tenant(gmail, addresses[0])
+        ids = [first] + [connected_tenant(gmail, a, organization=org_id)[2] for a in addresses[1:]]
+        yield World(gmail, token, org_id, addresses, ids)
+
+
+def wait_all_sent(ids: list[uuid.UUID], timeout: float = 600) -> float:
+    """Poll until every email is SENT (the time it happened); fail on a FAILED one or at the timeout."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        counts = count_by_status(ids)
+        if counts.get("SENT", 0) == len(ids):
+            return time.time()
+        if counts.get("FAILED"):
+            raise RuntimeError(f"emails failed: {counts}")
+        time.sleep(0.05)
+    raise RuntimeError(f"not all sent in time: {count_by_status(ids)}")

@@ -16,19 +16,16 @@ import os
 import random
 import subprocess
 import sys
-import time
 import uuid
 from collections.abc import Iterator
 from datetime import timedelta
 
 from bench.harness import (
     ROOT,
-    connected_tenant,
-    count_by_status,
-    fresh_database,
     percentiles,
-    sandbox_environment,
+    sending_world,
     show,
+    wait_all_sent,
     worker_processes,
 )
 
@@ -113,32 +110,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--schedulers", type=int, default=2)
     args = parser.parse_args(argv)
 
-    import redis
-
-    redis.Redis.from_url(BROKER).flushdb()
-    os.environ["MAILTRAIL_BROKER_URL"] = BROKER
-    from sandbox import Emulator
-    from sandbox.gmail import Limits
-
-    with fresh_database(), Emulator(limits=Limits(units_per_minute=10**12, daily_send_cap=10**9)) as gmail:
-        os.environ.update(sandbox_environment(gmail.base_url))
-        from domain.settings import get_settings
-
-        get_settings.cache_clear()
-        addresses = [f"sender{n}@mailtrail.test" for n in range(20)]
-        for address in addresses:
-            gmail.create_mailbox(address)
-        _token, org_id, first = connected_tenant(gmail, addresses[0])
-        accounts = [first] + [connected_tenant(gmail, a, organization=org_id)[2] for a in addresses[1:]]
+    with sending_world(BROKER, 20) as world:
+        org_id, accounts = world.organization_id, world.accounts
         with worker_processes(BROKER), schedulers(args.schedulers):
             ids = schedule(org_id, accounts, args.emails, args.spread)
-            deadline = time.time() + args.spread + 120
-            while count_by_status(ids).get("SENT", 0) < len(ids) and time.time() < deadline:
-                time.sleep(0.2)
-        counts = count_by_status(ids)
-        if counts.get("SENT") != len(ids):
-            raise RuntimeError(f"not all sent: {counts}")
+            wait_all_sent(ids, timeout=args.spread + 120)
         to_queue, to_sent = lateness(ids)
+    from domain.settings import get_settings
+
     interval = get_settings().scheduler_interval_seconds
     print(
         f"{args.emails} drafts planned over {args.spread:.0f}s, {args.schedulers} schedulers "

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import time
 import uuid
 from collections import Counter
@@ -22,13 +21,11 @@ import httpx
 
 from bench.harness import (
     api_process,
-    connected_tenant,
-    count_by_status,
     free_port,
-    fresh_database,
     percentiles,
-    sandbox_environment,
+    sending_world,
     show,
+    wait_all_sent,
     worker_processes,
 )
 
@@ -61,18 +58,6 @@ async def fire(url: str, token: str, accounts: list[uuid.UUID], count: int, conc
     return ids
 
 
-def wait_all_sent(ids: list[uuid.UUID], timeout: float = 600) -> float:
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        counts = count_by_status(ids)
-        if counts.get("SENT", 0) == len(ids):
-            return time.time()
-        if counts.get("FAILED"):
-            raise RuntimeError(f"emails failed: {counts}")
-        time.sleep(0.05)
-    raise RuntimeError(f"not all sent in time: {count_by_status(ids)}")
-
-
 def acceptance_to_sent(ids: list[uuid.UUID]) -> list[float]:
     from sqlmodel import col, select
 
@@ -100,23 +85,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
 
-    import redis
-
-    redis.Redis.from_url(BROKER).flushdb()
-    os.environ["MAILTRAIL_BROKER_URL"] = BROKER
-    from sandbox import Emulator
-    from sandbox.gmail import Limits
-
-    with fresh_database(), Emulator(limits=Limits(units_per_minute=10**12, daily_send_cap=10**9)) as gmail:
-        os.environ.update(sandbox_environment(gmail.base_url))
-        from domain.settings import get_settings
-
-        get_settings.cache_clear()
-        addresses = [f"sender{n}@mailtrail.test" for n in range(args.accounts)]
-        for address in addresses:
-            gmail.create_mailbox(address)
-        token, org_id, first = connected_tenant(gmail, addresses[0])
-        accounts = [first] + [connected_tenant(gmail, a, organization=org_id)[2] for a in addresses[1:]]
+    with sending_world(BROKER, args.accounts) as world:
+        gmail, token, addresses, accounts = world.gmail, world.token, world.addresses, world.accounts
         with api_process(free_port()) as url, worker_processes(BROKER, args.processes, args.threads):
             warm = asyncio.run(fire(url, token, accounts, 20, 5))
             wait_all_sent(warm)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import email
 import email.policy
+import time
 import uuid
 from typing import Any
 
+import httpx
 from sqlmodel import select
 
 from domain.records import OutboundEmail, OutboundEmailEvent
@@ -57,3 +60,15 @@ def sent_copies(gmail: Any, address: str, email_id: str) -> list[Any]:
 
 def parsed(raw: bytes) -> email.message.EmailMessage:
     return email.message_from_bytes(raw, policy=email.policy.default)  # type: ignore[return-value]
+
+
+def wait_healthy(url: str, process: Any, log: Any = None, within: float = 30.0) -> None:
+    """Wait until the API process at `url` answers /healthz; fail early, with its log, if it dies."""
+    deadline = time.monotonic() + within
+    while True:
+        with contextlib.suppress(httpx.HTTPError):
+            if httpx.get(url + "/healthz", timeout=1).status_code == 200:
+                return
+        if process.poll() is not None or time.monotonic() > deadline:
+            raise AssertionError(f"{url} did not start: {log.read_text() if log is not None else ''}")
+        time.sleep(0.1)

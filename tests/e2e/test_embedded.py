@@ -5,11 +5,9 @@ sender's mailbox and is linked, and a subscription (the in-process bus) sees it 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,6 +16,7 @@ import httpx
 import pytest
 
 from tests.conftest import free_port
+from tests.e2e.helpers import wait_healthy
 from tests.e2e.sockets import GraphQLSocket
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -49,13 +48,7 @@ def embedded(tmp_path: Path) -> Iterator[str]:
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(url + "/healthz", timeout=1).status_code == 200:
-                    break
-            assert process.poll() is None and time.monotonic() < deadline, (tmp_path / "serve.log").read_text()
-            time.sleep(0.1)
+        wait_healthy(url, process, tmp_path / "serve.log")
         yield url
     finally:
         process.terminate()

@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 
 import httpx
 import pytest
 
 from tests.conftest import free_port
+from tests.e2e.helpers import wait_healthy
 from tests.e2e.sockets import GraphQLSocket
 from tests.e2e.test_real_brokers import REDIS_URL, ROOT, kill, start_worker
 from tests.factories import Tenant, make_connected_tenant
@@ -34,16 +33,6 @@ def start_api(port: int) -> subprocess.Popen[bytes]:
     )
 
 
-def wait_healthy(url: str) -> None:
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        with contextlib.suppress(httpx.HTTPError):
-            if httpx.get(url + "/healthz", timeout=1).status_code == 200:
-                return
-        time.sleep(0.1)
-    raise AssertionError(f"{url} did not start")
-
-
 @pytest.fixture
 def two_apis(db: str, redis_broker) -> Iterator[list[str]]:  # type: ignore[no-untyped-def]
     ports = [free_port(), free_port()]
@@ -51,8 +40,8 @@ def two_apis(db: str, redis_broker) -> Iterator[list[str]]:  # type: ignore[no-u
     worker = start_worker(REDIS_URL)
     try:
         urls = [f"http://127.0.0.1:{port}" for port in ports]
-        for url in urls:
-            wait_healthy(url)
+        for url, process in zip(urls, processes, strict=True):
+            wait_healthy(url, process)
         yield urls
     finally:
         for process in [*processes, worker]:

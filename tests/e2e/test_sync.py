@@ -43,6 +43,20 @@ async def sent_email(client, tenant: Tenant, **fields) -> OutboundEmail:  # type
     return wait_for(status_is(result["outboundEmail"]["id"], "SENT"))
 
 
+def inject_reply(gmail, tenant: Tenant, email: OutboundEmail, text: str) -> MimeMessage:  # type: ignore[no-untyped-def]
+    """The client answers `email` (In-Reply-To and References name it); it lands in the sender's INBOX."""
+    reply = MimeMessage()
+    reply["From"] = "Client <client@example.com>"
+    reply["To"] = tenant.account_email
+    reply["Subject"] = "Re: Invoice INV-9"
+    reply["Message-ID"] = make_msgid(domain="example.com")
+    reply["In-Reply-To"] = email.message_id_header
+    reply["References"] = email.message_id_header
+    reply.set_content(text)
+    gmail.inject(tenant.account_email, reply.as_bytes())
+    return reply
+
+
 def linked(email_id: uuid.UUID, attribute: str):  # type: ignore[no-untyped-def]
     return lambda: getattr(email_row(email_id), attribute)
 
@@ -64,15 +78,7 @@ async def test_a_sent_email_is_linked_to_its_synced_copy(client, tenant, gmail) 
 
 async def test_a_human_reply_is_linked_and_marks_the_email_replied(client, tenant, gmail) -> None:
     email = await sent_email(client, tenant, to=["client@example.com"])
-    reply = MimeMessage()
-    reply["From"] = "Client <client@example.com>"
-    reply["To"] = tenant.account_email
-    reply["Subject"] = "Re: Invoice INV-9"
-    reply["Message-ID"] = make_msgid(domain="example.com")
-    reply["In-Reply-To"] = email.message_id_header
-    reply["References"] = email.message_id_header
-    reply.set_content("Paid, thanks!")
-    gmail.inject(tenant.account_email, reply.as_bytes())
+    inject_reply(gmail, tenant, email, "Paid, thanks!")
     wait_for(lambda: email_row(email.id).delivery_status is not None)
     shown = (await gql(client, DETAILS, {"id": str(email.id)}, tenant.token))["data"]["outboundEmail"]
     assert shown["deliveryStatus"] == "REPLIED"
@@ -294,15 +300,7 @@ async def test_an_expired_history_cursor_triggers_a_full_resync_that_loses_and_d
 
 async def test_a_reply_sent_in_the_thread_joins_the_conversation(client, tenant, gmail) -> None:
     email = await sent_email(client, tenant, to=["client@example.com"])
-    theirs = MimeMessage()
-    theirs["From"] = "Client <client@example.com>"
-    theirs["To"] = tenant.account_email
-    theirs["Subject"] = "Re: Invoice INV-9"
-    theirs["Message-ID"] = make_msgid(domain="example.com")
-    theirs["In-Reply-To"] = email.message_id_header
-    theirs["References"] = email.message_id_header
-    theirs.set_content("Can I pay next week?")
-    gmail.inject(tenant.account_email, theirs.as_bytes())
+    theirs = inject_reply(gmail, tenant, email, "Can I pay next week?")
     wait_for(lambda: email_row(email.id).delivery_status is not None)
     shown = (await gql(client, DETAILS, {"id": str(email.id)}, tenant.token))["data"]["outboundEmail"]
     (reply_to,) = shown["replies"]

@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any
 
+import httplib2
 import pytest
 from google.oauth2.credentials import Credentials
+from google_auth_httplib2 import AuthorizedHttp
 from googleapiclient.discovery import build
 
 from sandbox import Emulator
@@ -21,8 +23,11 @@ def emulator() -> Iterator[Emulator]:
         yield running
 
 
-def client_for(emulator: Emulator, address: str, scopes: list[str] | None = None) -> tuple[Any, Credentials]:
-    """The real google-api-python-client, pointed at the emulator, with refreshable credentials."""
+def client_for(
+    emulator: Emulator, address: str, scopes: list[str] | None = None, timeout: float | None = None
+) -> tuple[Any, Credentials]:
+    """The real google-api-python-client, pointed at the emulator, with refreshable credentials
+    (and a socket timeout, when given)."""
     access, refresh = emulator.issue_token(address, scopes or [SEND, READ])
     credentials = Credentials(
         access,
@@ -32,10 +37,15 @@ def client_for(emulator: Emulator, address: str, scopes: list[str] | None = None
         client_secret="secret",
         scopes=scopes or [SEND, READ],
     )
+    transport: dict[str, Any] = (
+        {"http": AuthorizedHttp(credentials, http=httplib2.Http(timeout=timeout))}
+        if timeout is not None
+        else {"credentials": credentials}
+    )
     service = build(
         "gmail",
         "v1",
-        credentials=credentials,
+        **transport,
         static_discovery=True,
         cache_discovery=False,
         client_options={"api_endpoint": emulator.base_url},

@@ -160,20 +160,7 @@ def test_a_reset_fault_drops_the_connection(emulator) -> None:
 
 
 def test_a_timeout_fault_hangs_past_the_clients_timeout(emulator) -> None:
-    from google.oauth2.credentials import Credentials
-    from google_auth_httplib2 import AuthorizedHttp
-    from googleapiclient.discovery import build
-
-    access, _refresh = emulator.issue_token("ana@example.com")
-    http = AuthorizedHttp(Credentials(access), http=httplib2.Http(timeout=0.5))
-    service = build(
-        "gmail",
-        "v1",
-        http=http,
-        static_discovery=True,
-        cache_discovery=False,
-        client_options={"api_endpoint": emulator.base_url},
-    )
+    service, _credentials = client_for(emulator, "ana@example.com", timeout=0.5)
     emulator.queue_fault("users.getProfile", kind="timeout", seconds=2)
     with pytest.raises((TimeoutError, socket.timeout)):
         service.users().getProfile(userId="me").execute()
