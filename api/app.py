@@ -61,7 +61,7 @@ class Services:
             async with lock:
                 hub = self.extras.get("hub")
                 if hub is None:
-                    hub = Hub(self.settings, self.engine, self.sessions)
+                    hub = Hub(self.settings, self.sessions)
                     await hub.start()
                     self.extras["hub"] = hub
         return hub

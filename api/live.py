@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import and_, func, not_, or_
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -91,10 +91,8 @@ class Subscriber:
 @dataclass(eq=False)
 class Hub:
     settings: Settings
-    engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
     seen: SeqSet = field(default_factory=SeqSet)
-    delivered: int = 0
     connections: int = 0
     """How many times the LISTEN connection was opened (more than once after a loss)."""
     _by_org: dict[uuid.UUID, set[Subscriber]] = field(default_factory=dict)
@@ -172,11 +170,9 @@ class Hub:
             note = Note(item, self.seen.copy(), self.seen.encode())
             for subscriber in self._by_org.get(item.organization_id, ()):
                 subscriber.offer(note)
-                self.delivered += 1
             for subscriber in self._by_email.get(item.email_id, ()):
                 if subscriber.organization_id == item.organization_id:
                     subscriber.offer(note)
-                    self.delivered += 1
 
     @contextlib.contextmanager
     def subscribe(self, organization_id: uuid.UUID, email_id: uuid.UUID | None) -> Iterator[Subscriber]:
