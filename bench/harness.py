@@ -217,16 +217,15 @@ class World:
 
 @contextlib.contextmanager
 def sending_world(broker_url: str, accounts: int) -> Iterator[World]:
-    """A fresh database, an emptied Redis database for the broker, an emulator with Gmail's limits
-    lifted, and `accounts` connected accounts of one organization; settings point at all of them."""
-    import redis
-
+    """A fresh database, broker queues of this run's own (a namespace no other run uses), an
+    emulator with Gmail's limits lifted, and `accounts` connected accounts of one organization;
+    settings point at all of them."""
     from domain.settings import get_settings
     from sandbox import Emulator
     from sandbox.gmail import Limits
 
-    redis.Redis.from_url(broker_url).flushdb()
     os.environ["MAILTRAIL_BROKER_URL"] = broker_url
+    os.environ["MAILTRAIL_QUEUE_NAMESPACE"] = f"bench{os.getpid()}{uuid.uuid4().hex[:6]}"
     with fresh_database(), Emulator(limits=Limits(units_per_minute=10**12, daily_send_cap=10**9)) as gmail:
         os.environ.update(sandbox_environment(gmail.base_url))
         get_settings.cache_clear()

@@ -31,6 +31,9 @@ class Settings(BaseSettings):
 
     broker_url: str = "redis://127.0.0.1:6379/0"
     """redis://..., amqp://... or stub:// (in-process, embedded mode only)."""
+    queue_namespace: str = Field(default="", pattern=r"^[a-zA-Z0-9_-]{0,40}$")
+    """Prefix of the broker's queue names (`<namespace>.send`); lets several deployments, or
+    several test runs, share one Redis or RabbitMQ without taking each other's messages."""
     demo_token: str = ""
     sandbox_port: int = 8025
     """Port of the Gmail emulator the embedded mode starts (another free one if it is taken)."""
@@ -119,6 +122,10 @@ class Settings(BaseSettings):
         if not self.credentials_keys:
             raise ValueError("MAILTRAIL_CREDENTIALS_KEYS needs at least one key")
         return self
+
+    def queue_name(self, name: str) -> str:
+        """The broker queue called `name` in this deployment's namespace."""
+        return f"{self.queue_namespace}.{name}" if self.queue_namespace else name
 
     @property
     def base_url(self) -> str:

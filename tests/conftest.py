@@ -17,7 +17,9 @@ import psycopg
 import pytest
 
 ADMIN_URL = os.environ.get("MAILTRAIL_TEST_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/test")
-TEST_DB = f"mailtrail_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+RUN_ID = f"{os.getpid()}_{uuid.uuid4().hex[:6]}"
+"""This test run's own suffix: its database, broker queues and ports never collide with another run's."""
+TEST_DB = f"mailtrail_test_{RUN_ID}"
 TEST_DB_URL = ADMIN_URL.rsplit("/", 1)[0] + "/" + TEST_DB
 
 
@@ -39,6 +41,7 @@ os.environ.update(
         "MAILTRAIL_ENV": "test",
         "MAILTRAIL_DATABASE_URL": TEST_DB_URL,
         "MAILTRAIL_BROKER_URL": "stub://",
+        "MAILTRAIL_QUEUE_NAMESPACE": f"t{RUN_ID}",
         "MAILTRAIL_LOG_LEVEL": "WARNING",
         "MAILTRAIL_PORT": str(API_PORT),
         "MAILTRAIL_GMAIL_API_URL": EMULATOR_URL,

@@ -8,11 +8,12 @@ import uuid
 import dramatiq
 
 from domain.dispatch import Outcome
+from domain.settings import get_settings
 from workers import runtime
 from workers.broker import broker
 
 log = logging.getLogger("mailtrail.actors")
-SEND_QUEUE = "send"
+SEND_QUEUE = get_settings().queue_name("send")
 
 
 @dramatiq.actor(broker=broker, queue_name=SEND_QUEUE, max_retries=20, min_backoff=1000, max_backoff=300_000)
@@ -29,7 +30,7 @@ def enqueue_send(email_id: uuid.UUID | str) -> None:
     send_email.send(str(email_id))
 
 
-SYNC_QUEUE = "sync"
+SYNC_QUEUE = get_settings().queue_name("sync")
 
 
 @dramatiq.actor(broker=broker, queue_name=SYNC_QUEUE, max_retries=10, min_backoff=1000, max_backoff=60_000)

@@ -29,6 +29,7 @@ from dramatiq.brokers.redis import RedisBroker
 from domain.drafts import DraftFields, Limits
 from domain.records import OutboundEmail
 from domain.sending import SendRequest, request_send
+from domain.settings import get_settings
 from tests.e2e.conftest import RABBIT_URL, REDIS_URL
 from tests.factories import Tenant, make_connected_tenant
 from workers.db import session_scope
@@ -89,7 +90,13 @@ def queue_emails(tenant: Tenant, count: int) -> list[uuid.UUID]:
 def enqueue(broker: RedisBroker | RabbitmqBroker, ids: list[uuid.UUID]) -> None:
     for email_id in ids:
         broker.enqueue(
-            Message(queue_name="send", actor_name="send_email", args=(str(email_id),), kwargs={}, options={})
+            Message(
+                queue_name=get_settings().queue_name("send"),
+                actor_name="send_email",
+                args=(str(email_id),),
+                kwargs={},
+                options={},
+            )
         )
 
 
