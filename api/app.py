@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from cross_web import HTTPException
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 from starlette.applications import Starlette
@@ -21,6 +22,7 @@ from strawberry.exceptions import ConnectionRejectionError
 
 from api.accounts import connected_page, oauth_callback
 from api.auth import Principal, TokenAuthenticator, bearer_token
+from api.boundary import BodyRejected, decode_body, find_unsafe_text, read_capped, replay
 from api.context import Context, LiveContext
 from api.db import make_async_engine, make_sessionmaker
 from api.push import PUSH_PATH, gmail_push
@@ -90,6 +92,21 @@ class MailtrailGraphQL(GraphQL[Context | LiveContext, None]):
         )
         self.services = services
 
+    def parse_json(self, data: str | bytes) -> object:
+        """An HTTP body (WebSocket frames go through `decode_json`, and their variables through
+        the SafeVariables extension)."""
+        try:
+            return decode_body(data)
+        except BodyRejected as rejected:
+            raise HTTPException(rejected.status, rejected.message) from None
+
+    def parse_query_params(self, params: Any) -> dict[str, Any]:
+        parsed = super().parse_query_params(params)
+        unsafe = find_unsafe_text(parsed)
+        if unsafe is not None:
+            raise HTTPException(400, f"{unsafe[0]} {unsafe[1]}")
+        return parsed
+
     async def get_context(self, request: Any, response: Any) -> Context | LiveContext:
         if request.scope["type"] == "websocket":
             return LiveContext(settings=self.services.settings, services=self.services)
@@ -143,6 +160,16 @@ class AuthGate:
         if principal is None:
             await unauthenticated()(scope, receive, send)
             return
+        if request.method == "POST":
+            try:
+                body = await read_capped(receive, self.services.settings.max_request_bytes)
+            except BodyRejected as rejected:
+                await JSONResponse(
+                    {"errors": [{"message": rejected.message, "extensions": {"code": "BAD_REQUEST"}}]},
+                    status_code=rejected.status,
+                )(scope, receive, send)
+                return
+            receive = replay(body)
         async with self.services.sessions() as session:
             scope.setdefault("state", {})
             scope["state"]["principal"] = principal

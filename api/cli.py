@@ -75,6 +75,7 @@ def serve(host: str | None, port: int | None) -> None:
         access_log=False,
         log_level=settings.log_level.lower(),
         proxy_headers=False,
+        ws_max_size=settings.ws_max_message_bytes,
     )
 
 

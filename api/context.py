@@ -37,6 +37,7 @@ class Context:
         return Limits(
             max_recipients=self.settings.max_recipients,
             max_attachments_bytes=self.settings.max_attachments_bytes,
+            max_message_bytes=self.settings.max_message_bytes,
         )
 
 

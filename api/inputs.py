@@ -62,6 +62,22 @@ class OutboundEmailFilter:
     created_before: datetime | None = None
 
 
+def page_size(first: int | None, default: int, cap: int, field: str = "first") -> int:
+    """How many items a page returns: `first` if 0 <= first <= cap, the default if it is null."""
+    if first is None:
+        return default
+    if not 0 <= first <= cap:
+        raise DomainError(ErrorCode.INVALID_INPUT, f"{field} must be between 0 and {cap}", field)
+    return first
+
+
+def aware(value: datetime | None, field: str) -> datetime | None:
+    """A datetime filter must carry a UTC offset: comparing a naive one with stored times means nothing."""
+    if value is not None and (value.tzinfo is None or value.utcoffset() is None):
+        raise DomainError(ErrorCode.NAIVE_DATETIME, f"{field} must include a timezone offset", field)
+    return value
+
+
 def parse_id(value: str | None, field: str) -> uuid.UUID:
     """A UUID from a GraphQL ID, or a typed validation error."""
     try:

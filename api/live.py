@@ -107,7 +107,7 @@ class Hub:
     # -- lifecycle -------------------------------------------------------------------------
 
     async def start(self) -> None:
-        self.seen = SeqSet.up_to(await self._max_seq())
+        self.seen = SeqSet.up_to(await self.max_seq())
         if self.settings.is_sqlite:
             loop = asyncio.get_running_loop()
 
@@ -128,7 +128,8 @@ class Hub:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self._task
 
-    async def _max_seq(self) -> int:
+    async def max_seq(self) -> int:
+        """The newest sequence number the audit trail has handed out (0 when it is empty)."""
         async with self.sessions() as session:
             value = (await session.exec(select(func.max(OutboundEmailEvent.seq)))).one()
         return int(value or 0)

@@ -9,7 +9,8 @@ from typing import Annotated
 import strawberry
 from sqlmodel import col, select
 
-from api.errors import ErrorType, to_graphql
+from api.errors import ErrorType, query_error, to_graphql
+from api.inputs import page_size
 from api.runner import run_use_case
 from api.types import EmailMessage, Info
 from domain import records, suppression, validation
@@ -43,8 +44,11 @@ SuppressResult = Annotated[AddressSuppressed | ErrorType, strawberry.union("Supp
 UnsuppressResult = Annotated[AddressUnsuppressed | ErrorType, strawberry.union("UnsuppressAddressResult")]
 
 
-def _limit(first: int | None, cap: int) -> int:
-    return max(1, min(first or 50, cap))
+def _limit(first: int | None, cap: int, default: int = 50) -> int:
+    try:
+        return page_size(first, default, cap)
+    except DomainError as error:
+        raise query_error(error) from None
 
 
 @strawberry.type
@@ -97,7 +101,7 @@ class MailboxQuery:
             select(S)
             .where(S.organization_id == info.context.organization_id)
             .order_by(col(S.created_at).desc())
-            .limit(max(1, min(first or 100, 1000)))
+            .limit(_limit(first, 1000, default=100))
         )
         return [SuppressedAddress.from_row(r) for r in await info.context.fetch(query)]
 

@@ -14,7 +14,7 @@ from sqlmodel import col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
 from api.errors import query_error
-from api.inputs import OutboundEmailFilter, parse_id
+from api.inputs import OutboundEmailFilter, aware, page_size, parse_id
 from api.types import (
     Info,
     MailAccount,
@@ -59,9 +59,9 @@ def apply_filter(
         query = query.where(col(E.delivery_status).in_([s.value for s in where.delivery_status]))
     if where.account_id is not None:
         query = query.where(E.account_id == parse_id(where.account_id, "filter.accountId"))
-    if where.created_after is not None:
+    if aware(where.created_after, "filter.createdAfter") is not None:
         query = query.where(col(E.created_at) >= where.created_after)
-    if where.created_before is not None:
+    if aware(where.created_before, "filter.createdBefore") is not None:
         query = query.where(col(E.created_at) < where.created_before)
     return query
 
@@ -76,6 +76,8 @@ def filter_predicate(
     if where is None:
         return lambda row: row.organization_id == organization_id
     account_id = parse_id(where.account_id, "filter.accountId") if where.account_id is not None else None
+    aware(where.created_after, "filter.createdAfter")
+    aware(where.created_before, "filter.createdBefore")
     statuses = {s.value for s in where.status} if where.status else None
     deliveries = {s.value for s in where.delivery_status} if where.delivery_status else None
 
@@ -119,9 +121,9 @@ class Query:
         after: str | None = None,
     ) -> OutboundEmailConnection:
         context = info.context
-        limit = max(1, min(first or 20, context.settings.page_size_max))
         E = records.OutboundEmail
         try:
+            limit = page_size(first, 20, context.settings.page_size_max)
             base = apply_filter(select(E), context.organization_id, filter)
         except DomainError as error:
             raise query_error(error) from None

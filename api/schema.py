@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
+from typing import Any
 
 import strawberry
-from graphql import GraphQLError
+from graphql import ASTValidationRule, GraphQLError
 from strawberry.extensions import (
     AddValidationRules,
     MaskErrors,
@@ -21,6 +22,7 @@ from strawberry.tools import merge_types
 from strawberry.types.graphql import OperationType
 
 from api.accounts import AccountMutations
+from api.boundary import SCALAR_OVERRIDES, ErrorCodes, SafeStringLiterals, SafeVariables
 from api.context import LiveContext
 from api.drafts import DraftMutations
 from api.mailbox import MailboxQuery, SuppressionMutations
@@ -30,6 +32,21 @@ from api.subscriptions import Subscription
 from domain.settings import Settings, get_settings
 
 log = logging.getLogger("mailtrail.api")
+
+
+class MailtrailSchema(strawberry.Schema):
+    """Strawberry's schema, logging the client's mistakes as such.
+
+    A bad query or variable is the client's business: one INFO line, no traceback. An error our
+    own code raised is a bug: logged at ERROR with its traceback (the client sees it masked).
+    """
+
+    def process_errors(self, errors: list[GraphQLError], execution_context: Any = None) -> None:
+        for error in errors:
+            if should_mask(error):
+                log.error("unexpected error in %s: %s", error.path, error.message, exc_info=error.original_error)
+            else:
+                log.info("client error: %s", error.message)
 
 
 def should_mask(error: GraphQLError) -> bool:
@@ -59,16 +76,20 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     # context). The limiters' rule classes, though, are made once and shared, so that the
     # validation cache (keyed by the rules) hits for repeated queries; the parse and validation
     # caches themselves live at module level in Strawberry.
-    limit_rules = [
+    limit_rules: list[type[ASTValidationRule]] = [
+        SafeStringLiterals,
         *QueryDepthLimiter(max_depth=settings.max_query_depth).validation_rules,
         *MaxAliasesLimiter(max_alias_count=settings.max_aliases).validation_rules,
     ]
-    return strawberry.Schema(
+    return MailtrailSchema(
         query=query,
         mutation=mutation,
         subscription=Subscription,
+        scalar_overrides=SCALAR_OVERRIDES,
         extensions=[
+            ErrorCodes,
             SubscriptionsOnlyOverWebSockets,
+            SafeVariables,
             lambda: AddValidationRules(limit_rules),
             lambda: MaxTokensLimiter(max_token_count=settings.max_query_tokens),
             lambda: ParserCache(maxsize=256),

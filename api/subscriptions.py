@@ -106,6 +106,11 @@ class Subscription:
             except ValueError as error:
                 raise client_error("INVALID_CURSOR", f"since: {error}") from None
         hub: Hub = await context.services.hub()
+        if known is not None and known.top > await hub.max_seq():
+            raise client_error(
+                "INVALID_CURSOR",
+                "since: this cursor names events that do not exist (was it issued by another or a reset database?)",
+            )
         sessions = context.services.sessions
         last_cursor = since or ""
 

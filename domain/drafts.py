@@ -23,6 +23,7 @@ class Limits:
 
     max_recipients: int = 100
     max_attachments_bytes: int = 25 * 1024 * 1024
+    max_message_bytes: int = 36_700_160
 
 
 @dataclass(frozen=True)
@@ -130,6 +131,8 @@ def compose(
         values["subject"] = changes["subject"] or ""
     for name in ("body_text", "body_html", "context_id"):
         if name in changes:
+            if isinstance(changes[name], str):
+                validation.check_text(changes[name], name)
             values[name] = changes[name]
     if "context_type" in changes:
         validation.check_context(changes["context_type"])
@@ -143,7 +146,31 @@ def compose(
             ((a.filename, a.content_type, a.data_base64) for a in changes.get("attachments") or ()),
             limits.max_attachments_bytes,
         )
+    if {"body_text", "body_html", "attachments"} & set(changes):
+        _check_size(session, values, attachments, limits, current)
     return Composed(values, attachments, account)
+
+
+def _check_size(
+    session: Session,
+    values: dict[str, Any],
+    attachments: list[validation.AttachmentData] | None,
+    limits: Limits,
+    current: OutboundEmail | None,
+) -> None:
+    def final(name: str) -> str:
+        value = values[name] if name in values else getattr(current, name, None)
+        return value or ""
+
+    if attachments is not None:
+        sizes = [len(a.content) for a in attachments]
+    elif current is not None:
+        sizes = list(session.exec(select(OutboundAttachment.size).where(OutboundAttachment.email_id == current.id)))
+    else:
+        sizes = []
+    validation.check_message_size(
+        len(final("body_text").encode()), len(final("body_html").encode()), sizes, limits.max_message_bytes
+    )
 
 
 def store_attachments(session: Session, email: OutboundEmail, attachments: list[validation.AttachmentData]) -> None:

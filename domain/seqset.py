@@ -17,6 +17,8 @@ from collections.abc import Iterable, Iterator
 
 PREFIX = "s1."
 MAX_RANGES = 512
+MAX_SEQ = 2**63 - 1
+"""The audit trail's seq is a PostgreSQL bigint: nothing above it can be a real event."""
 _RANGE = re.compile(r"^(\d{1,19})(?:-(\d{1,19}))?$")
 
 
@@ -119,5 +121,7 @@ class SeqSet:
             high = int(match.group(2) or low)
             if high < low:
                 raise ValueError("malformed cursor")
+            if high > MAX_SEQ:
+                raise ValueError("cursor names an event beyond any sequence number")
             result.add_range(low, high)
         return result

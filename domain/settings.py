@@ -67,6 +67,13 @@ class Settings(BaseSettings):
 
     max_recipients: int = 100
     max_attachments_bytes: int = 25 * 1024 * 1024
+    """Gmail's limit on attachments per email (support.google.com/mail/answer/6584: 25 MB)."""
+    max_message_bytes: int = 36_700_160
+    """The whole encoded message: the `maxSize` of messages.send in Gmail's discovery document (35 MB)."""
+    max_request_bytes: int = 50 * 1024 * 1024
+    """Largest HTTP request body /graphql reads (25 MB of attachments is ~34 MB in base64 JSON)."""
+    ws_max_message_bytes: int = 256 * 1024
+    """Largest WebSocket frame the server accepts (subscriptions and their payloads are small)."""
     max_query_depth: int = 10
     max_aliases: int = 30
     max_query_tokens: int = 4000

@@ -22,6 +22,9 @@ for _name in ("invalid", "test"):
 
 MAX_SUBJECT_CHARS = 998
 MAX_FILENAME_CHARS = 255
+# Every character str.splitlines() breaks on. Python's email package folds headers with it, so any
+# of them in a header value would end the header early (and fail the MIME build, or worse).
+LINE_BREAKS = frozenset("\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029")
 
 
 @dataclass(frozen=True)
@@ -58,9 +61,38 @@ def check_recipient_count(to: Sequence[str], cc: Sequence[str], bcc: Sequence[st
         raise DomainError(ErrorCode.TOO_MANY_RECIPIENTS, f"{total} recipients given; at most {limit} are allowed", "to")
 
 
+def unsafe_text_reason(value: str) -> str | None:
+    """Why a string cannot be stored or sent as text (a NUL, a lone surrogate), or None.
+
+    PostgreSQL text cannot hold NUL, and a lone surrogate is not Unicode at all: neither can be
+    stored, encoded as UTF-8, or put in an email.
+    """
+    if "\x00" in value:
+        return "contains a NUL character"
+    if not value.isascii():
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return "contains a lone surrogate, which is not valid Unicode"
+    return None
+
+
+def check_text(value: str | None, field: str) -> None:
+    """Refuse text that cannot be stored or sent (see `unsafe_text_reason`)."""
+    reason = unsafe_text_reason(value) if value is not None else None
+    if reason is not None:
+        raise DomainError(ErrorCode.INVALID_INPUT, f"{field} {reason}", field)
+
+
 def check_header_value(value: str | None, field: str) -> None:
-    """Refuse CR or LF in anything that becomes a header: they would let a caller inject headers."""
-    if value is not None and ("\r" in value or "\n" in value):
+    """Refuse line breaks in anything that becomes a header: they would let a caller inject headers.
+
+    Not only CR and LF: every character `str.splitlines` breaks on (U+0085, U+2028, ...).
+    """
+    if value is None:
+        return
+    check_text(value, field)
+    if not LINE_BREAKS.isdisjoint(value):
         raise DomainError(ErrorCode.HEADER_INJECTION, f"{field} must not contain line breaks", field)
 
 
@@ -103,6 +135,37 @@ def decode_attachments(items: Iterable[tuple[str, str, str]], max_total_bytes: i
             )
         decoded.append(AttachmentData(filename, content_type.lower(), content))
     return decoded
+
+
+# Headers, MIME boundaries and part headers of a message, generously.
+MIME_OVERHEAD_BYTES = 64 * 1024
+
+
+def base64_size(n: int) -> int:
+    """Bytes `n` bytes take base64-encoded in 76-character lines: the most any MIME part can cost."""
+    chars = 4 * ((n + 2) // 3)
+    return chars + 2 * ((chars + 75) // 76)
+
+
+def check_message_size(text_bytes: int, html_bytes: int, attachment_sizes: Iterable[int], limit: int) -> None:
+    """The encoded message must fit Gmail's messages.send limit (`limit`, its discovery `maxSize`).
+
+    Estimated from above: every part as if base64-encoded, and a text part as large as the HTML
+    one when it is derived from it.
+    """
+    estimate = (
+        MIME_OVERHEAD_BYTES
+        + base64_size(text_bytes or html_bytes)
+        + base64_size(html_bytes)
+        + sum(base64_size(size) + 512 for size in attachment_sizes)
+    )
+    if estimate > limit:
+        raise DomainError(
+            ErrorCode.MESSAGE_TOO_LARGE,
+            f"the encoded message would be about {estimate / 2**20:.1f} MB; Gmail accepts at most "
+            f"{limit / 2**20:.1f} MB",
+            "bodyText",
+        )
 
 
 def check_planned_time(planned: datetime | None, now: datetime, field: str = "plannedSendAt") -> None:

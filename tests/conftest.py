@@ -166,7 +166,14 @@ def live_api(database_url: str) -> Iterator[str]:
     from domain.settings import get_settings
 
     server = uvicorn.Server(
-        uvicorn.Config(create_app(get_settings()), host="127.0.0.1", port=API_PORT, log_level="warning", lifespan="on")
+        uvicorn.Config(
+            create_app(get_settings()),
+            host="127.0.0.1",
+            port=API_PORT,
+            log_level="warning",
+            lifespan="on",
+            ws_max_size=get_settings().ws_max_message_bytes,
+        )
     )
     thread = threading.Thread(target=server.run, name="live-api", daemon=True)
     thread.start()

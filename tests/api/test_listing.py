@@ -137,7 +137,9 @@ async def test_a_page_of_100_emails_with_account_and_bounce_details_takes_three_
     assert len(statements) <= 3, statements
 
 
-async def test_page_size_is_capped(client, tenant, db) -> None:
+async def test_a_page_size_beyond_the_cap_is_refused_not_silently_cut(client, tenant, db) -> None:
     await make_drafts(client, tenant, 3)
     body = await gql(client, PAGE, {"first": 100000}, tenant.token)
+    assert body["errors"][0]["extensions"] == {"code": "INVALID_INPUT", "field": "first"}, body
+    body = await gql(client, PAGE, {"first": 100}, tenant.token)
     assert len(body["data"]["outboundEmails"]["edges"]) == 3
