@@ -66,14 +66,24 @@ class DraftMutations:
             return to_graphql(error)
         return DraftDeleted(id=id)
 
-    @strawberry.mutation(description="Plan a DRAFT's send; it goes out within seconds of that time.")
-    async def schedule_draft(self, info: Info, id: strawberry.ID, planned_send_at: datetime) -> DraftResult:
+    @strawberry.mutation(
+        description=(
+            "Plan a DRAFT's send; it goes out within seconds of that time. Recipients suppressed after a "
+            "hard bounce are refused (RECIPIENT_SUPPRESSED) unless allowSuppressed; the worker checks again "
+            "just before sending."
+        )
+    )
+    async def schedule_draft(
+        self, info: Info, id: strawberry.ID, planned_send_at: datetime, allow_suppressed: bool = False
+    ) -> DraftResult:
         ctx = info.context
         try:
             email_id = parse_id(id, "id")
             row = await run_use_case(
                 ctx,
-                lambda s: drafts.schedule_draft(s, ctx.organization_id, email_id, planned_send_at, ctx.actor),
+                lambda s: drafts.schedule_draft(
+                    s, ctx.organization_id, email_id, planned_send_at, ctx.actor, allow_suppressed=allow_suppressed
+                ),
             )
         except DomainError as error:
             return to_graphql(error)

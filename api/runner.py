@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -10,6 +11,7 @@ from sqlmodel import Session
 from api.context import Context
 
 T = TypeVar("T")
+log = logging.getLogger("mailtrail.api")
 
 
 async def run_use_case(context: Context, use_case: Callable[[Session], T]) -> T:
@@ -28,5 +30,11 @@ async def run_use_case(context: Context, use_case: Callable[[Session], T]) -> T:
             raise
     hooks, context.after_commit[:] = list(context.after_commit), []
     for hook in hooks:
-        hook()
+        # What is committed is the answer: an enqueue that fails now (the broker is down) is
+        # logged and left to the sweeper, which re-enqueues PENDING emails no worker picked up.
+        # Answering "error" here would make a client without an idempotency key send again.
+        try:
+            hook()
+        except Exception as error:
+            log.warning("after-commit step failed; the sweeper will pick the work up: %r", error)
     return result

@@ -109,14 +109,21 @@ class SendingMutations:
             return to_graphql(error)
         return EmailQueued(outbound_email=OutboundEmail.from_row(row))
 
-    @strawberry.mutation(description="Send a FAILED email again.")
-    async def retry_email(self, info: Info, id: strawberry.ID) -> SendEmailResult:
+    @strawberry.mutation(
+        description=(
+            "Send a FAILED email again. Suppressed recipients are refused unless allowSuppressed "
+            "(when omitted: as the original send said)."
+        )
+    )
+    async def retry_email(self, info: Info, id: strawberry.ID, allow_suppressed: bool | None = None) -> SendEmailResult:
         ctx = info.context
         try:
             email_id = parse_id(id, "id")
 
             def use_case(session):  # type: ignore[no-untyped-def]
-                email = sending.retry_email(session, ctx.organization_id, email_id, ctx.actor)
+                email = sending.retry_email(
+                    session, ctx.organization_id, email_id, ctx.actor, allow_suppressed=allow_suppressed
+                )
                 enqueue_after_commit(ctx, email)
                 return email
 

@@ -5,9 +5,11 @@ Exactly once rests on three things:
   claim older than the lease may be taken over. A worker starts the Gmail call only within half
   the lease of its claim, and the lease is at least twice the call's timeout, so the previous
   holder has always finished or given up before anyone can take over;
-- every attempt after the first looks in the account's Sent mail for the message carrying this
-  email's X-Mailtrail-Id before sending, because a crash or a timeout may have hidden a send that
-  Gmail did accept;
+- an attempt whose outcome is unknown (a crash, a timeout, a reset, a 5xx: Gmail may have
+  accepted the message) leaves `uncertain_since` set, and the next attempt first looks in the
+  account's Sent mail, within that window, for the message carrying this email's X-Mailtrail-Id.
+  A *definite* refusal (429, a quota or auth error, a 4xx) means nothing was sent, so it leaves no
+  uncertainty behind and the next attempt does not spend quota searching;
 - the result is recorded only on a row that is still PENDING.
 """
 
@@ -30,10 +32,13 @@ from domain.events import EventKind, record_event
 from domain.gateway import AccountRef, AuthRevoked, GatewayError, MailGateway, RateLimited, SentMessage, TransientError
 from domain.lifecycle import Action, EmailStatus, advance
 from domain.records import AccountState, MailAccount, OutboundAttachment, OutboundEmail, utcnow
+from domain.suppression import suppressed_among
 
 log = logging.getLogger("mailtrail.dispatch")
 ACTOR = "worker:send"
 MAILTRAIL_ID_HEADER = "X-Mailtrail-Id"
+SEARCH_SKEW = timedelta(minutes=1)
+"""Clock skew allowed between us and Gmail when searching Sent for an uncertain attempt."""
 
 
 class Outcome(StrEnum):
@@ -59,6 +64,8 @@ class Policy:
     units_per_minute: int = 15000
     backoff_unit: float = 2.0
     backoff_cap: float = 300.0
+    max_message_bytes: int = 36_700_160
+    """messages.send's `maxSize` in Gmail's discovery document (35 MB)."""
 
 
 Sessions = Callable[[], AbstractContextManager[Session]]
@@ -85,11 +92,12 @@ class Dispatcher:
         claim = self._claim(email_id)
         if isinstance(claim, Result):
             return claim
+        reached_gmail = False  # did *this* attempt hand the message to Gmail (outcome possibly unknown)?
         try:
             sent = None
-            if claim.previous_attempts:
+            if claim.uncertain_since is not None:
                 sent = self.gateway.find_sent_by_header(
-                    claim.account, MAILTRAIL_ID_HEADER, str(email_id), claim.search_after
+                    claim.account, MAILTRAIL_ID_HEADER, str(email_id), claim.uncertain_since - SEARCH_SKEW
                 )
                 if sent is not None:
                     log.info("email %s was already in Sent (%s); recording it", email_id, sent.provider_message_id)
@@ -98,25 +106,28 @@ class Dispatcher:
                 if self.clock() - claim.claimed_at > self.policy.lease / 2:
                     # Paused too long since the claim (GC, a stalled VM, a blocked thread): another
                     # worker may take over before this call could finish, so do not start it.
-                    return self._retry_or_fail(email_id, claim.token, TransientError("claim too old to send"))
+                    return self._retry_or_fail(email_id, claim, TransientError("claim too old to send"), False)
+                reached_gmail = True
                 sent = self.gateway.send(claim.account, claim.raw, claim.thread_id)
                 self.failpoint("after_gmail")
             header = self._read_message_id(claim.account, sent)
             self.failpoint("before_commit")
-            return self._record_sent(email_id, claim.token, sent, header, recovered=claim.previous_attempts > 0)
+            return self._record_sent(email_id, claim.token, sent, header, recovered=claim.uncertain_since is not None)
         except RateLimited as error:
-            return self._wait_after_rate_limit(email_id, claim.token, error)
+            return self._wait_after_rate_limit(email_id, claim, error)
         except AuthRevoked as error:
             return self._fail(
                 email_id,
-                claim.token,
                 f"Gmail access was revoked or lacks a scope: {error.message}",
+                claim.uncertain_since,
                 revoke_account=True,
             )
         except TransientError as error:
-            return self._retry_or_fail(email_id, claim.token, error)
+            # A timeout, reset or 5xx of the send itself may hide an accepted message; one during
+            # the search happened before anything was sent in this attempt.
+            return self._retry_or_fail(email_id, claim, error, reached_gmail)
         except GatewayError as error:
-            return self._fail(email_id, claim.token, f"Gmail refused the email: {error.message}")
+            return self._fail(email_id, f"Gmail refused the email: {error.message}", claim.uncertain_since)
 
     # -- steps -----------------------------------------------------------------------------
 
@@ -144,6 +155,11 @@ class Dispatcher:
                     f"the sending account {account.email} is {account.state.value}; reconnect it and retry",
                     now,
                 )
+            # Checked here, just before Gmail, as well as when the send was asked for: an address
+            # can be suppressed meanwhile (a bounce of an earlier email), and no path skips this.
+            suppressed = suppressed_among(session, email.organization_id, [*email.to, *email.cc, *email.bcc])
+            if suppressed and not email.allow_suppressed:
+                return self._fail_in(session, email, suppressed_message(suppressed), now)
             daily_cap = account.daily_send_cap or self.policy.daily_cap
             wait = quota.next_slot_from_marks(
                 now,
@@ -165,13 +181,18 @@ class Dispatcher:
                 email.wait_reason = wait.reason.split(";")[0]
                 session.add(email)
                 return Result(Outcome.WAIT, max(0.05, (wait.until - now).total_seconds()), wait.reason)
-            previous = email.attempt_count
+            uncertain_since = email.uncertain_since
             email.attempt_token = uuid.uuid4()
             email.attempt_started_at = now
             email.attempt_count += 1
             email.wait_reason = None
+            # Until this attempt knows better, a crash from here on may hide an accepted send.
+            email.uncertain_since = uncertain_since or now
             session.add(email)
-            record_event(session, email, EventKind.ATTEMPT, ACTOR, {"attempt": email.attempt_count}, at=now)
+            attempt: dict[str, Any] = {"attempt": email.attempt_count}
+            if suppressed:
+                attempt["suppressed_recipients_allowed"] = suppressed
+            record_event(session, email, EventKind.ATTEMPT, ACTOR, attempt, at=now)
             attachments = session.exec(
                 select(OutboundAttachment)
                 .where(OutboundAttachment.email_id == email.id)
@@ -181,15 +202,21 @@ class Dispatcher:
             message_id = email.local_message_id or mime.make_message_id(email.id.hex, "mailtrail.local")
             dated = email.first_queued_at or now
             token, thread_hint = email.attempt_token, email.thread_hint
-            search_after = (email.created_at or now) - timedelta(minutes=5)
             account_id, address, sealed = str(account.id), account.email, account.credentials_encrypted
         # The claim is committed (the row locks are released); the slow parts run outside it.
         try:
-            raw = mime.to_gmail_raw(mime.build_mime(outgoing, message_id=message_id, now=dated))
+            built = mime.build_mime(outgoing, message_id=message_id, now=dated)
         except ValueError as error:  # input validation keeps this out; never leave a claim dangling
-            return self._fail(email_id, token, f"the message could not be built: {error}")
+            return self._fail(email_id, f"the message could not be built: {error}", uncertain_since)
+        if len(built) > self.policy.max_message_bytes:
+            return self._fail(
+                email_id,
+                f"the message is {len(built) / 2**20:.1f} MB; Gmail accepts at most "
+                f"{self.policy.max_message_bytes / 2**20:.1f} MB",
+                uncertain_since,
+            )
         ref = AccountRef(account_id, address, self.decrypt(sealed))
-        return _Claim(token, ref, raw, thread_hint, previous, search_after, now)
+        return _Claim(token, ref, mime.to_gmail_raw(built), thread_hint, uncertain_since, now)
 
     def _usage_marks(
         self, session: Session, account_id: uuid.UUID, now: datetime, daily_cap: int
@@ -243,6 +270,7 @@ class Dispatcher:
             email.next_attempt_at = None
             email.wait_reason = None
             email.error_message = None
+            email.uncertain_since = None
             session.add(email)
             record_event(
                 session,
@@ -266,12 +294,14 @@ class Dispatcher:
         email.updated_at = self.clock()
         session.add(email)
 
-    def _wait_after_rate_limit(self, email_id: uuid.UUID, token: uuid.UUID, error: RateLimited) -> Result:
+    def _wait_after_rate_limit(self, email_id: uuid.UUID, claim: _Claim, error: RateLimited) -> Result:
+        """A 429 or quota refusal is definite: Gmail sent nothing, so this attempt adds no doubt."""
         now = self.clock()
         with self.sessions() as session:
             email = self._locked(session, email_id)
             if email is None or email.status != EmailStatus.PENDING:
                 return Result(Outcome.SKIPPED)
+            email.uncertain_since = claim.uncertain_since
             default = (
                 3600.0
                 if error.daily
@@ -292,12 +322,15 @@ class Dispatcher:
             )
         return Result(Outcome.WAIT, delay, error.message)
 
-    def _retry_or_fail(self, email_id: uuid.UUID, token: uuid.UUID, error: TransientError) -> Result:
+    def _retry_or_fail(self, email_id: uuid.UUID, claim: _Claim, error: TransientError, ambiguous: bool) -> Result:
+        """Try again later; `ambiguous` when the failed call was the send itself (it may have gone)."""
         now = self.clock()
         with self.sessions() as session:
             email = self._locked(session, email_id)
             if email is None or email.status != EmailStatus.PENDING:
                 return Result(Outcome.SKIPPED)
+            if not ambiguous:
+                email.uncertain_since = claim.uncertain_since
             started = email.first_queued_at or email.created_at
             if now - started >= self.policy.deadline:
                 return self._fail_in(
@@ -317,12 +350,16 @@ class Dispatcher:
             )
         return Result(Outcome.RETRY, delay, error.message)
 
-    def _fail(self, email_id: uuid.UUID, token: uuid.UUID, message: str, revoke_account: bool = False) -> Result:
+    def _fail(
+        self, email_id: uuid.UUID, message: str, uncertain_since: datetime | None, revoke_account: bool = False
+    ) -> Result:
+        """FAIL after a definite refusal; only earlier attempts' doubt (`uncertain_since`) is kept."""
         now = self.clock()
         with self.sessions() as session:
             email = self._locked(session, email_id)
             if email is None or email.status != EmailStatus.PENDING:
                 return Result(Outcome.SKIPPED)
+            email.uncertain_since = uncertain_since
             if revoke_account:
                 account = session.get(MailAccount, email.account_id)
                 if account is not None and account.state == AccountState.ACTIVE:
@@ -350,9 +387,18 @@ class _Claim:
     account: AccountRef
     raw: str
     thread_id: str | None
-    previous_attempts: int
-    search_after: datetime
+    uncertain_since: datetime | None
+    """Set when an earlier attempt may have reached Gmail: the start of the window to search."""
     claimed_at: datetime
+
+
+def suppressed_message(addresses: list[str]) -> str:
+    """The FAILED email's readable reason when its recipients were suppressed meanwhile."""
+    verb = "is" if len(addresses) == 1 else "are"
+    return (
+        f"not sent: {', '.join(addresses)} {verb} suppressed after a hard bounce; "
+        "unsuppress the address or send again with allowSuppressed"
+    )
 
 
 def _outgoing(email: OutboundEmail, attachments: Any) -> mime.OutgoingMessage:

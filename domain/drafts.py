@@ -15,6 +15,7 @@ from domain.errors import DomainError, ErrorCode, NotFound
 from domain.events import EventKind, record_event
 from domain.lifecycle import Action, EmailStatus, advance
 from domain.records import AccountState, MailAccount, OutboundAttachment, OutboundEmail, utcnow
+from domain.suppression import check_not_suppressed
 
 
 @dataclass(frozen=True)
@@ -203,12 +204,20 @@ def create_draft(
     actor: str,
     limits: Limits,
     now: datetime | None = None,
+    allow_suppressed: bool = False,
 ) -> OutboundEmail:
-    """Store a new DRAFT (validated first: nothing is stored on failure)."""
+    """Store a new DRAFT (validated first: nothing is stored on failure).
+
+    A draft with a planned time is a send request: its suppressed recipients are refused unless
+    `allow_suppressed`.
+    """
     now = now or utcnow()
     changes = {name: getattr(fields, name) for name in PATCHABLE}
     composed = compose(session, organization_id, changes, limits, now)
     email = OutboundEmail(organization_id=organization_id, status=EmailStatus.DRAFT, **composed.values)
+    email.allow_suppressed = allow_suppressed
+    if email.planned_send_at is not None and not allow_suppressed:
+        check_not_suppressed(session, organization_id, [*email.to, *email.cc, *email.bcc])
     email.created_at = email.updated_at = now
     session.add(email)
     session.flush()
@@ -246,6 +255,8 @@ def update_draft(
     composed = compose(session, organization_id, changes, limits, now, current=email)
     for name, value in composed.values.items():
         setattr(email, name, value)
+    if email.planned_send_at is not None and not email.allow_suppressed:
+        check_not_suppressed(session, organization_id, [*email.to, *email.cc, *email.bcc])
     if composed.attachments is not None:
         store_attachments(session, email, composed.attachments)
     email.updated_at = now
@@ -261,14 +272,22 @@ def schedule_draft(
     planned_send_at: datetime,
     actor: str,
     now: datetime | None = None,
+    allow_suppressed: bool = False,
 ) -> OutboundEmail:
-    """Plan a DRAFT's send; the scheduler moves it to PENDING when the time comes."""
+    """Plan a DRAFT's send; the scheduler moves it to PENDING when the time comes.
+
+    Suppressed recipients are refused now, as sendEmail refuses them, unless `allow_suppressed`;
+    the worker checks again before the Gmail call (an address may be suppressed meanwhile).
+    """
     now = now or utcnow()
     validation.check_planned_time(planned_send_at, now)
     email = get_email(session, organization_id, email_id, lock=True)
     advance(email.status, Action.SCHEDULE)
     if not email.to and not email.cc and not email.bcc:
         raise DomainError(ErrorCode.RECIPIENT_REQUIRED, "a scheduled email needs at least one recipient", "to")
+    if not allow_suppressed:
+        check_not_suppressed(session, organization_id, [*email.to, *email.cc, *email.bcc])
+    email.allow_suppressed = allow_suppressed
     email.planned_send_at = planned_send_at
     email.updated_at = now
     session.add(email)

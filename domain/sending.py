@@ -98,7 +98,9 @@ def request_send(
     else:
         if request.fields.account_id is None:
             raise DomainError(ErrorCode.ACCOUNT_NOT_FOUND, "accountId is required", "accountId")
-        email = create_draft(session, organization_id, request.fields, actor, limits, now)
+        email = create_draft(
+            session, organization_id, request.fields, actor, limits, now, allow_suppressed=request.allow_suppressed
+        )
 
     account = session.get(MailAccount, email.account_id)
     if account is None or account.state != AccountState.ACTIVE:
@@ -178,15 +180,27 @@ def _reply(
 
 
 def retry_email(
-    session: Session, organization_id: uuid.UUID, email_id: uuid.UUID, actor: str, now: datetime | None = None
+    session: Session,
+    organization_id: uuid.UUID,
+    email_id: uuid.UUID,
+    actor: str,
+    now: datetime | None = None,
+    allow_suppressed: bool | None = None,
 ) -> OutboundEmail:
-    """Send a FAILED email again (a new deadline starts now)."""
+    """Send a FAILED email again (a new deadline starts now).
+
+    Suppressed recipients are refused unless `allow_suppressed` (None: as the original request said).
+    """
     now = now or utcnow()
     email = get_email(session, organization_id, email_id, lock=True)
     advance(email.status, Action.RETRY)
     account = session.get(MailAccount, email.account_id)
     if account is None or account.state != AccountState.ACTIVE:
         raise DomainError(ErrorCode.ACCOUNT_NOT_ACTIVE, "the sending account must be reconnected first", "id")
+    allowed = email.allow_suppressed if allow_suppressed is None else allow_suppressed
+    if not allowed:
+        check_not_suppressed(session, organization_id, [*email.to, *email.cc, *email.bcc])
+    email.allow_suppressed = allowed
     record_event(session, email, EventKind.RETRIED, actor, {"after": email.error_message}, at=now)
     queue(session, email, actor, now, Action.RETRY)
     return email

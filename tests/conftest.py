@@ -62,7 +62,7 @@ os.environ.update(
 
 TABLES = (
     "outbound_email_event, outbound_attachment, email_message, suppressed_address, outbound_email, "
-    "oauth_flow, mail_account, api_token, organization"
+    "oauth_flow, mail_account, api_token, organization, push_receipt"
 )
 
 

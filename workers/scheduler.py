@@ -107,14 +107,26 @@ def default_jobs(
     extra: list[Job] | None = None,
     clock: Callable[[], datetime] = utcnow,
 ) -> list[Job]:
+    def enqueue_each(ids: list[uuid.UUID], what: str) -> None:
+        """Enqueue every id; one the broker refuses stays PENDING for the next sweep."""
+        failed = 0
+        for email_id in ids:
+            try:
+                enqueue_send(email_id)
+            except Exception as error:
+                failed += 1
+                last = error
+        if failed:
+            log.warning("%d of %d %s emails not enqueued (the sweeper retries them): %r", failed, len(ids), what, last)
+
     def release() -> None:
-        for email_id in release_due_drafts(sessions, clock()):
-            enqueue_send(email_id)
+        enqueue_each(release_due_drafts(sessions, clock()), "due")
 
     def sweep() -> None:
-        for email_id in stale_pending(sessions, clock(), stale, lease):
-            log.info("re-enqueueing stale PENDING email %s", email_id)
-            enqueue_send(email_id)
+        ids = stale_pending(sessions, clock(), stale, lease)
+        if ids:
+            log.info("re-enqueueing %d stale PENDING emails", len(ids))
+        enqueue_each(ids, "stale")
 
     sweep_every = max(1.0, min(30.0, stale.total_seconds() / 2))
     return [

@@ -5,6 +5,7 @@ from sqlmodel import SQLModel
 from domain.records.accounts import AccountState, MailAccount, OAuthFlow
 from domain.records.messages import Direction, EmailMessage, Relation, SuppressedAddress
 from domain.records.outbound import OutboundAttachment, OutboundEmail, OutboundEmailEvent
+from domain.records.receipts import PushReceipt
 from domain.records.tenancy import ApiToken, Organization
 from domain.records.types import utcnow
 
@@ -21,6 +22,7 @@ __all__ = [
     "OutboundAttachment",
     "OutboundEmail",
     "OutboundEmailEvent",
+    "PushReceipt",
     "Relation",
     "SuppressedAddress",
     "metadata",

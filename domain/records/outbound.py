@@ -73,6 +73,9 @@ class OutboundEmail(SQLModel, table=True):
     attempt_token: uuid.UUID | None = Field(default=None, description="the worker holding the send")
     attempt_started_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     first_queued_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    uncertain_since: datetime | None = Field(
+        default=None, sa_type=UTCDateTime, description="since when an attempt may have reached Gmail unseen"
+    )
     next_attempt_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     wait_reason: str | None = Field(default=None, max_length=200)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
