@@ -19,9 +19,17 @@ def make_broker(url: str) -> Broker:
         broker.emit_after("process_boot")
         return broker
     if url.startswith(("redis://", "rediss://", "unix://")):
+        import redis
         from dramatiq.brokers.redis import RedisBroker
 
-        return RedisBroker(url=url)  # type: ignore[no-untyped-call]
+        # A restarted Redis closes our sockets and Dramatiq's consumers reconnect on their own
+        # (tests/e2e/test_faults.py restarts one under a worker). A connection that silently dies
+        # (a network partition, a NAT dropping it) never closes: the timeouts, keepalives and
+        # health checks make such a socket fail, so the consumer restarts instead of hanging.
+        pool = redis.ConnectionPool.from_url(
+            url, socket_timeout=30, socket_connect_timeout=5, socket_keepalive=True, health_check_interval=15
+        )
+        return RedisBroker(client=redis.Redis(connection_pool=pool))  # type: ignore[no-untyped-call]
     if url.startswith(("amqp://", "amqps://")):
         from dramatiq.brokers.rabbitmq import RabbitmqBroker
 

@@ -38,7 +38,9 @@ from workers.scheduler import stale_pending
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def start_worker(broker_url: str, failpoints: str = "", threads: int = 4) -> subprocess.Popen[bytes]:
+def start_worker(
+    broker_url: str, failpoints: str = "", threads: int = 4, extra_env: dict[str, str] | None = None
+) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
         "MAILTRAIL_BROKER_URL": broker_url,
@@ -50,6 +52,7 @@ def start_worker(broker_url: str, failpoints: str = "", threads: int = 4) -> sub
         "MAILTRAIL_RETRY_BACKOFF_SECONDS": "0.2",
         "MAILTRAIL_RETRY_BACKOFF_CAP_SECONDS": "2",
         "PYTHONPATH": str(ROOT),
+        **(extra_env or {}),
     }
     return subprocess.Popen(
         [sys.executable, "-m", "dramatiq", "workers.actors", "--processes", "1", "--threads", str(threads)],
