@@ -104,6 +104,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=get_settings().log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     if extra:
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    if args.command in ("serve", "worker", "scheduler"):
+        from domain.settings import startup_warnings
+
+        for warning in startup_warnings(get_settings()):
+            logging.getLogger("mailtrail").warning("\n%s\n  WARNING: %s\n%s", "!" * 78, warning, "!" * 78)
     if args.command == "migrate":
         migrate()
     elif args.command == "tokens":

@@ -16,7 +16,7 @@ def make_async_engine(settings: Settings) -> AsyncEngine:
     """An asyncio engine: psycopg 3 for PostgreSQL, aiosqlite for the embedded mode."""
     url = settings.async_database_url()
     if settings.is_sqlite:
-        engine = create_async_engine(url, connect_args={"timeout": 30}, poolclass=NullPool)
+        engine = create_async_engine(url, connect_args={"timeout": 30}, poolclass=NullPool, hide_parameters=True)
 
         @event.listens_for(engine.sync_engine, "connect")
         def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -26,7 +26,9 @@ def make_async_engine(settings: Settings) -> AsyncEngine:
             cursor.close()
 
         return engine
-    return create_async_engine(url, pool_size=settings.db_pool_size, max_overflow=10, pool_pre_ping=True)
+    return create_async_engine(
+        url, pool_size=settings.db_pool_size, max_overflow=10, pool_pre_ping=True, hide_parameters=True
+    )
 
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -14,12 +14,14 @@ the email (sandbox/README.md lists the emulator's other delivery rules).
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import logging
 import os
 import secrets
 import socket
+import sys
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from sqlmodel import select
 from starlette.applications import Starlette
@@ -79,6 +81,62 @@ def prepare_environment() -> Settings:
     return get_settings()
 
 
+_held: list[IO[str]] = []
+"""The open lock file of this process's data directory; it stays locked until the process ends."""
+
+
+def data_directory(settings: Settings) -> Path:
+    """Where this embedded instance keeps its data: the SQLite file's folder, else .mailtrail/."""
+    if settings.is_sqlite:
+        path = settings.database_url.partition(":///")[2]
+        if path and path != ":memory:":
+            return Path(path).resolve().parent
+    return Path(EMBEDDED_DIR).resolve()
+
+
+def hold_data_directory(settings: Settings) -> None:
+    """Lock the data directory for this process, or exit with a clear message if another holds it.
+
+    A second `make run` on the same data would otherwise reconnect the demo account and revoke
+    the first server's Gmail tokens (its next send failing with invalid_grant), then die on the
+    port. The lock is an OS file lock: it goes with the process, however the process ends.
+    """
+    directory = data_directory(settings)
+    directory.mkdir(parents=True, exist_ok=True)
+    handle = (directory / "embedded.lock").open("a+")
+    try:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.seek(0)
+        holder = handle.read().strip() or "unknown"
+        handle.close()
+        sys.exit(
+            f"Another embedded Mailtrail (pid {holder}) is using {directory}. Stop it first (Ctrl-C in its "
+            "terminal), or give this one other data with MAILTRAIL_DATABASE_URL=sqlite:///other/mailtrail.db."
+        )
+    handle.seek(0)
+    handle.truncate()
+    handle.write(f"{os.getpid()}\n")
+    handle.flush()
+    _held.append(handle)
+
+
+def stored_demo_credentials(settings: Settings) -> dict[str, Any] | None:
+    """The demo account's Gmail tokens from an earlier run, if it has some this key can open."""
+    from workers.credentials import CredentialCipher
+
+    with session_scope() as session:
+        account = session.exec(select(MailAccount).where(MailAccount.email == DEMO_ACCOUNT)).first()
+        sealed = account.credentials_encrypted if account is not None else None
+    if not sealed:
+        return None
+    try:
+        return CredentialCipher.from_settings(settings).decrypt(sealed)
+    except ValueError:
+        log.warning("the demo account's stored credentials cannot be decrypted with the configured keys; reconnecting")
+        return None
+
+
 def demo_token(settings: Settings) -> str:
     """MAILTRAIL_DEMO_TOKEN, or one generated once and kept under .mailtrail/ so it survives restarts."""
     if settings.demo_token:
@@ -95,8 +153,9 @@ def demo_token(settings: Settings) -> str:
 def bootstrap_demo(settings: Settings, credentials: str | None = None, history_id: int | None = None) -> str:
     """Ensure the demo organization, its token and its connected account exist; return the token.
 
-    With `credentials` (encrypted emulator tokens) the account is (re)connected to this run's
-    emulator: its mailbox lives in memory, so every start connects it afresh.
+    With `credentials` (encrypted emulator tokens) the account is connected for the first time;
+    without, its stored tokens are kept (the emulator was given the same ones). `history_id` is
+    the cursor of this run's emulator mailbox, which lives in memory and starts afresh.
     """
     token = demo_token(settings)
     with session_scope() as session:
@@ -111,6 +170,7 @@ def bootstrap_demo(settings: Settings, credentials: str | None = None, history_i
         if credentials is not None:
             account.credentials_encrypted = credentials
             account.scopes = list(settings.oauth_scopes)
+        if history_id is not None:
             account.history_id = history_id
     return token
 
@@ -142,7 +202,12 @@ class EmbeddedParts:
         self.worker: Any = None
         self.scheduler: Any = None
 
-    def start_emulator(self) -> tuple[str, int]:
+    def start_emulator(self, existing: dict[str, Any] | None = None) -> tuple[str | None, int]:
+        """Start the emulator; return new encrypted credentials (None: `existing` kept) and the cursor.
+
+        The emulator is given the demo account's existing tokens rather than new ones: an account
+        already connected is never re-keyed by a start.
+        """
         from sandbox import Emulator, PushConfig
         from workers.credentials import CredentialCipher
 
@@ -156,12 +221,17 @@ class EmbeddedParts:
                 service_account=self.settings.push_service_account,
             ),
         ).start()
+        history_id = int(self.emulator.store.mailbox(DEMO_ACCOUNT).history_id)
+        if existing and existing.get("token") and existing.get("refresh_token"):
+            scopes = list(existing.get("scopes") or self.settings.oauth_scopes)
+            self.emulator.issue_token(DEMO_ACCOUNT, scopes, str(existing["token"]), str(existing["refresh_token"]))
+            return None, history_id
         access, refresh = self.emulator.issue_token(DEMO_ACCOUNT, list(self.settings.oauth_scopes))
         cipher = CredentialCipher.from_settings(self.settings)
         encrypted = cipher.encrypt(
             {"token": access, "refresh_token": refresh, "scopes": list(self.settings.oauth_scopes)}
         )
-        return encrypted, int(self.emulator.store.mailbox(DEMO_ACCOUNT).history_id)
+        return encrypted, history_id
 
     async def start(self, services: Services) -> None:
         import asyncio
@@ -196,8 +266,9 @@ class EmbeddedParts:
 
 def create_embedded_app(settings: Settings | None = None, *, quiet: bool = False) -> Starlette:
     settings = prepare_environment()
+    hold_data_directory(settings)
     parts = EmbeddedParts(settings)
-    credentials, history_id = parts.start_emulator()
+    credentials, history_id = parts.start_emulator(stored_demo_credentials(settings))
     token = bootstrap_demo(settings, credentials, history_id)
     if not quiet:
         print(banner(settings, token, parts.emulator.base_url), flush=True)

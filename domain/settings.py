@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
@@ -117,13 +119,25 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _refuse_placeholders_in_production(self) -> Settings:
+        for position, key in enumerate(self.credentials_keys, start=1):
+            secret = key.get_secret_value()
+            if not is_fernet_key(secret) and (secret != PLACEHOLDER_KEY or self.env == "production"):
+                raise ValueError(
+                    f"MAILTRAIL_CREDENTIALS_KEYS: key {position} is not a Fernet key (32 bytes, url-safe base64); "
+                    "make one with `mailtrail keys generate`"
+                )
         if self.env == "production":
-            if any(k.get_secret_value() == PLACEHOLDER_KEY for k in self.credentials_keys):
-                raise ValueError("MAILTRAIL_CREDENTIALS_KEYS must be set to real Fernet keys in production")
             if self.database_url.startswith("sqlite"):
                 raise ValueError("production needs PostgreSQL: set MAILTRAIL_DATABASE_URL")
             if self.broker_url.startswith("stub"):
                 raise ValueError("production needs a real broker: set MAILTRAIL_BROKER_URL")
+            if not self.push_service_account:
+                raise ValueError(
+                    "production needs MAILTRAIL_PUSH_SERVICE_ACCOUNT (the Pub/Sub push subscription's service "
+                    "account): without it any Google-signed token with the right audience would be accepted"
+                )
+            if not self.oauth_client_id or not self.oauth_client_secret.get_secret_value():
+                raise ValueError("production needs MAILTRAIL_OAUTH_CLIENT_ID and MAILTRAIL_OAUTH_CLIENT_SECRET")
         if self.send_lease_seconds < 2 * self.gmail_timeout_seconds:
             raise ValueError("MAILTRAIL_SEND_LEASE_SECONDS must be at least twice MAILTRAIL_GMAIL_TIMEOUT_SECONDS")
         if not self.credentials_keys:
@@ -149,6 +163,25 @@ class Settings(BaseSettings):
     def async_database_url(self) -> str:
         """The URL for SQLAlchemy's asyncio engine (psycopg 3 async, or aiosqlite)."""
         return _with_driver(self.database_url, postgres="psycopg", sqlite="aiosqlite")
+
+
+def is_fernet_key(value: str) -> bool:
+    """A Fernet key is 32 bytes in url-safe base64 (cryptography.io's Fernet spec)."""
+    try:
+        return len(base64.urlsafe_b64decode(value.encode("ascii"))) == 32 and len(value) == 44
+    except (binascii.Error, ValueError, UnicodeEncodeError):
+        return False
+
+
+def startup_warnings(settings: Settings) -> list[str]:
+    """What a running service should shout about, though it may run."""
+    warnings = []
+    if not settings.embedded and any(k.get_secret_value() == PLACEHOLDER_KEY for k in settings.credentials_keys):
+        warnings.append(
+            "MAILTRAIL_CREDENTIALS_KEYS is the public development placeholder: anyone with Mailtrail's source "
+            "can decrypt the Gmail credentials stored now. Set a real key (`mailtrail keys generate`)."
+        )
+    return warnings
 
 
 def _with_driver(url: str, *, postgres: str, sqlite: str) -> str:

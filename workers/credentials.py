@@ -13,15 +13,15 @@ from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
-from domain.settings import Settings
+from domain.settings import PLACEHOLDER_KEY, Settings
 
 
 def _fernet(secret: str) -> Fernet:
-    """A Fernet from a real Fernet key, or (for development placeholders) one derived from the text."""
-    try:
-        return Fernet(secret.encode())
-    except (ValueError, TypeError):
+    """A Fernet from a real Fernet key; only the public development placeholder is stretched into one
+    (settings refuse it in production and refuse every other string that is not a key)."""
+    if secret == PLACEHOLDER_KEY:
         return Fernet(base64.urlsafe_b64encode(hashlib.sha256(secret.encode()).digest()))
+    return Fernet(secret.encode())
 
 
 class CredentialCipher:

@@ -30,10 +30,15 @@ def make_engine(settings: Settings) -> Engine:
     """A sync engine for `settings.database_url`."""
     url = settings.sync_database_url()
     if settings.is_sqlite:
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, poolclass=NullPool)
+        engine = create_engine(
+            url, connect_args={"check_same_thread": False, "timeout": 30}, poolclass=NullPool, hide_parameters=True
+        )
         configure_sqlite(engine)
         return engine
-    return create_engine(url, pool_size=settings.db_pool_size, max_overflow=10, pool_pre_ping=True)
+    # hide_parameters: an error or a log line must never carry the user data bound into a statement.
+    return create_engine(
+        url, pool_size=settings.db_pool_size, max_overflow=10, pool_pre_ping=True, hide_parameters=True
+    )
 
 
 @lru_cache(maxsize=4)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
-from sqlmodel import select
+from sqlmodel import col, delete, select
 
-from domain.records import AccountState, MailAccount
+from domain.records import AccountState, MailAccount, PushReceipt, utcnow
 from domain.settings import Settings
 from workers.db import session_scope
 from workers.scheduler import Job
@@ -33,8 +34,19 @@ def safety_sync_job() -> None:
         enqueue_sync(account_id)
 
 
+PUSH_RETENTION = timedelta(days=7)
+"""Pub/Sub redelivers a push for at most its message retention, 7 days by default."""
+
+
+def forget_old_push_receipts_job() -> None:
+    """A receipt only has to outlive the redeliveries of its push."""
+    with session_scope() as session:
+        session.exec(delete(PushReceipt).where(col(PushReceipt.received_at) < utcnow() - PUSH_RETENTION))
+
+
 def account_jobs(settings: Settings) -> list[Job]:
     return [
         Job("renew_watches", 3600.0, lambda: renew_watches_job(settings)),
         Job("safety_sync", settings.safety_sync_minutes * 60.0, safety_sync_job),
+        Job("forget_old_push_receipts", 3600.0, forget_old_push_receipts_job),
     ]
