@@ -155,6 +155,7 @@ class EmbeddedParts:
                 audience=self.settings.push_audience or push_url,
                 service_account=self.settings.push_service_account,
             ),
+            clients={self.settings.oauth_client_id: self.settings.oauth_client_secret.get_secret_value()},
         ).start()
         access, refresh = self.emulator.issue_token(DEMO_ACCOUNT, list(self.settings.oauth_scopes))
         cipher = CredentialCipher.from_settings(self.settings)
