@@ -71,6 +71,7 @@ class Router:
         self.faults: dict[str, deque[dict[str, Any]]] = defaultdict(deque)
         self.faults_lock = threading.Lock()
         self.calls: list[tuple[str, str]] = []
+        self.refused_parts = 0  # batch parts refused for concurrency, for tests to see it happen
         read, send = scopes.READ_SCOPES, scopes.SEND_SCOPES
         compose = {scopes.GMAIL + "compose", scopes.GMAIL + "modify", scopes.FULL}
         any_gmail = read | send | compose
@@ -172,6 +173,8 @@ class Router:
         try:
             box = self._authorize(headers, user, route.scopes)
             if admission is not None and not admission.admit(box.address):
+                with self.faults_lock:
+                    self.refused_parts += 1
                 raise too_many_concurrent()
             with self.emulator.store.lock:
                 self.gmail.charge(box, _unit_name(route.name))
