@@ -220,6 +220,7 @@ class EmbeddedParts:
                 audience=self.settings.push_audience or push_url,
                 service_account=self.settings.push_service_account,
             ),
+            clients={self.settings.oauth_client_id: self.settings.oauth_client_secret.get_secret_value()},
         ).start()
         history_id = int(self.emulator.store.mailbox(DEMO_ACCOUNT).history_id)
         if existing and existing.get("token") and existing.get("refresh_token"):

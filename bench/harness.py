@@ -229,6 +229,8 @@ def sending_world(broker_url: str, accounts: int) -> Iterator[World]:
     with fresh_database(), Emulator(limits=Limits(units_per_minute=10**12, daily_send_cap=10**9)) as gmail:
         os.environ.update(sandbox_environment(gmail.base_url))
         get_settings.cache_clear()
+        settings = get_settings()
+        gmail.register_client(settings.oauth_client_id, settings.oauth_client_secret.get_secret_value())
         addresses = [f"sender{n}@mailtrail.test" for n in range(accounts)]
         for address in addresses:
             gmail.create_mailbox(address)

@@ -47,6 +47,12 @@ class HistoryExpired(GatewayError):
     """history.list's startHistoryId is older than the provider keeps: a full sync is needed."""
 
 
+class ConfigurationError(GatewayError):
+    """The provider's address is wrong: a 404 that is not the provider's own "not found" (a wrong
+    base URL or path, a server that is not Gmail). An operator must fix the settings; retrying or
+    resyncing cannot help."""
+
+
 @dataclass(frozen=True)
 class AccountRef:
     """What an adapter needs to act for an account: its id, address and decrypted credentials."""
@@ -100,6 +106,14 @@ class MailGateway(Protocol):
     def find_sent_by_header(
         self, account: AccountRef, header: str, value: str, sent_after: datetime
     ) -> SentMessage | None: ...
+
+    def find_sent_since(
+        self, account: AccountRef, header: str, value: str, history_id_before: int
+    ) -> SentMessage | None:
+        """The message sent after `history_id_before` (a history id read before the attempt) whose
+        `header` is `value`, found through history rather than search, so a send the search index
+        does not show yet is still seen. Raises HistoryExpired when that id is too old."""
+        ...
 
     def history(self, account: AccountRef, start_history_id: int, page_token: str | None) -> HistoryPage: ...
 

@@ -8,7 +8,7 @@ from alembic import context
 from sqlalchemy import DateTime
 
 from domain.records import metadata
-from domain.records.types import UTCDateTime
+from domain.records.types import HistoryId, UTCDateTime
 from domain.settings import get_settings
 from workers.db import make_engine
 
@@ -17,6 +17,8 @@ def render_item(type_: str, obj: Any, autogen_context: Any) -> str | bool:
     """Render our column types as plain SQLAlchemy types so migrations never import app code."""
     if type_ == "type" and isinstance(obj, UTCDateTime):
         return "sa.DateTime(timezone=True)"
+    if type_ == "type" and isinstance(obj, HistoryId):
+        return "sa.Numeric(20, 0)"
     if type_ == "type" and type(obj).__module__.startswith("sqlmodel"):
         autogen_context.imports.add("import sqlmodel")
         return False

@@ -17,10 +17,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sandbox import auth as scopes
-from sandbox.errors import GmailError, bad_request, insufficient_scope, not_found, unauthenticated
+from sandbox.admission import BatchAdmission
+from sandbox.errors import GmailError, bad_request, insufficient_scope, not_found, too_many_concurrent, unauthenticated
 from sandbox.gmail import Gmail
 from sandbox.resources import find_attachment, message_resource, thread_resource
 from sandbox.store import Mailbox, b64url
+from sandbox.web import not_found_page
 
 GMAIL_PREFIX = re.compile(r"^/gmail/v1/users/(?P<user>[^/]+)(?P<rest>/.*)?$")
 
@@ -37,6 +39,11 @@ class Reply:
         return cls(
             status, json.dumps(data).encode(), {"Content-Type": "application/json; charset=UTF-8", **(headers or {})}
         )
+
+    @classmethod
+    def no_such_path(cls, path: str) -> Reply:
+        """Google's HTML 404 for a path no API serves (never Gmail's `notFound` JSON)."""
+        return cls(404, not_found_page(path), {"Content-Type": "text/html; charset=UTF-8"})
 
 
 class Fault(Exception):
@@ -64,6 +71,7 @@ class Router:
         self.faults: dict[str, deque[dict[str, Any]]] = defaultdict(deque)
         self.faults_lock = threading.Lock()
         self.calls: list[tuple[str, str]] = []
+        self.refused_parts = 0  # batch parts refused for concurrency, for tests to see it happen
         read, send = scopes.READ_SCOPES, scopes.SEND_SCOPES
         compose = {scopes.GMAIL + "compose", scopes.GMAIL + "modify", scopes.FULL}
         any_gmail = read | send | compose
@@ -100,9 +108,20 @@ class Router:
 
     # -- dispatch --------------------------------------------------------------------------
 
+    def batch_admission(self, parts: int) -> BatchAdmission:
+        """The concurrency cap for one batch of `parts` (Limits.batch_concurrency)."""
+        return BatchAdmission(parts, self.gmail.limits.batch_concurrency, self.emulator.store.rng)
+
     def dispatch(
-        self, method: str, path: str, query: Mapping[str, list[str]], headers: Mapping[str, str], body: bytes
+        self,
+        method: str,
+        path: str,
+        query: Mapping[str, list[str]],
+        headers: Mapping[str, str],
+        body: bytes,
+        admission: BatchAdmission | None = None,
     ) -> Reply:
+        """One call; `admission` is set for a batch part, which it may refuse with an inner 429."""
         override = headers.get("x-http-method-override")
         if method == "POST" and override:
             method = override.upper()
@@ -113,13 +132,13 @@ class Router:
                 query, body = merged, b""
         match = GMAIL_PREFIX.match(path)
         if match is None:
-            return Reply.json(404, not_found("Not Found").body())
+            return Reply.no_such_path(path)
         rest = match.group("rest") or ""
         for route in self.routes:
             found = route.pattern.match(rest)
             if found and route.method == method:
-                return self._run(route, match.group("user"), found.groupdict(), query, headers, body)
-        return Reply.json(404, not_found("Not Found").body())
+                return self._run(route, match.group("user"), found.groupdict(), query, headers, body, admission)
+        return Reply.no_such_path(path)
 
     def _run(
         self,
@@ -129,6 +148,7 @@ class Router:
         query: Mapping[str, list[str]],
         headers: Mapping[str, str],
         body: bytes,
+        admission: BatchAdmission | None = None,
     ) -> Reply:
         self.calls.append((route.name, user))
         fault = self._take_fault(route.name)
@@ -152,6 +172,10 @@ class Router:
                 return Reply.json(error.status, error.body(), error.headers)
         try:
             box = self._authorize(headers, user, route.scopes)
+            if admission is not None and not admission.admit(box.address):
+                with self.faults_lock:
+                    self.refused_parts += 1
+                raise too_many_concurrent()
             with self.emulator.store.lock:
                 self.gmail.charge(box, _unit_name(route.name))
                 reply = route.handler(box, params, query, body)

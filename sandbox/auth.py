@@ -3,16 +3,23 @@ the RSA key that signs push JWTs (served as certificates like Google's oauth2/v1
 
 Scope rules (gmail-api.md §9): gmail.send may only send; gmail.readonly reads; gmail.modify and
 https://mail.google.com/ do both.
+
+The token endpoint authenticates the OAuth client as Google's does (RFC 6749 §2.3.1, client id and
+secret as HTTP Basic or in the form): no client id is 400 `invalid_request`; an unknown id or a
+wrong secret is 401 `invalid_client`, which google-auth raises as RefreshError.
 """
 
 from __future__ import annotations
 
 import base64
+import binascii
 import datetime as dt
 import hashlib
+import hmac
 import secrets
 import threading
 import time
+import urllib.parse
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,6 +35,8 @@ READ_SCOPES = {GMAIL + "readonly", GMAIL + "modify", FULL, GMAIL + "metadata"}
 SEND_SCOPES = {GMAIL + "send", GMAIL + "compose", GMAIL + "modify", FULL}
 WATCH_SCOPES = READ_SCOPES
 DEFAULT_SCOPES = [GMAIL + "send", GMAIL + "readonly"]
+SANDBOX_CLIENT_ID = "sandbox-client.apps.googleusercontent.com"
+SANDBOX_CLIENT_SECRET = "sandbox-client-secret"
 
 
 @dataclass
@@ -59,9 +68,11 @@ class PendingCode:
 class Authority:
     """Issues and checks tokens; thread-safe."""
 
-    def __init__(self, token_lifetime: float = 3600.0) -> None:
+    def __init__(self, token_lifetime: float = 3600.0, clients: dict[str, str] | None = None) -> None:
         self.lock = threading.Lock()
         self.token_lifetime = token_lifetime
+        default = {SANDBOX_CLIENT_ID: SANDBOX_CLIENT_SECRET}
+        self.clients: dict[str, str] = dict(clients if clients is not None else default)  # id -> secret
         self.grants: dict[str, Grant] = {}  # refresh token -> grant
         self.tokens: dict[str, AccessToken] = {}
         self.codes: dict[str, PendingCode] = {}
@@ -140,7 +151,42 @@ class Authority:
             self.codes[code] = PendingCode(mailbox, scopes, client_id, redirect_uri, challenge, method)
             return code
 
-    def token_endpoint(self, form: dict[str, str]) -> tuple[int, dict[str, Any]]:
+    def register_client(self, client_id: str, client_secret: str) -> None:
+        with self.lock:
+            self.clients[client_id] = client_secret
+
+    def knows_client(self, client_id: str | None) -> bool:
+        with self.lock:
+            return client_id is not None and client_id in self.clients
+
+    def client_error(self, form: dict[str, str], authorization: str | None) -> tuple[int, dict[str, Any]] | None:
+        """Google's answer when the request does not authenticate a registered client, else None."""
+        client_id, client_secret = form.get("client_id"), form.get("client_secret")
+        if authorization and authorization[:6].lower() == "basic ":
+            try:
+                decoded = base64.b64decode(authorization[6:].strip(), validate=True).decode()
+            except (binascii.Error, UnicodeDecodeError):
+                return 400, {"error": "invalid_request", "error_description": "Invalid authorization header."}
+            basic_id, _, basic_secret = decoded.partition(":")
+            basic_id, basic_secret = urllib.parse.unquote_plus(basic_id), urllib.parse.unquote_plus(basic_secret)
+            if client_id is not None and client_id != basic_id:
+                return 401, {"error": "invalid_client", "error_description": "Unauthorized"}
+            client_id, client_secret = basic_id, basic_secret
+        if not client_id:
+            return 400, {"error": "invalid_request", "error_description": "Could not determine client ID from request."}
+        with self.lock:
+            expected = self.clients.get(client_id)
+        if expected is None:
+            return 401, {"error": "invalid_client", "error_description": "The OAuth client was not found."}
+        if not hmac.compare_digest((client_secret or "").encode(), expected.encode()):
+            return 401, {"error": "invalid_client", "error_description": "Unauthorized"}
+        return None
+
+    def token_endpoint(self, form: dict[str, str], authorization: str | None = None) -> tuple[int, dict[str, Any]]:
+        """POST /token: refresh and authorization-code grants, for an authenticated client only."""
+        refused = self.client_error(form, authorization)
+        if refused is not None:
+            return refused
         grant_type = form.get("grant_type")
         with self.lock:
             if grant_type == "refresh_token":

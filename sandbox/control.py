@@ -1,6 +1,6 @@
 """The control API over HTTP (`/_control/...`), mirroring the Emulator's Python methods.
 
-POST /_control/mailboxes            {"address", "display_name"?, "aliases"?, "daily_send_cap"?}
+POST /_control/mailboxes            {"address", "display_name"?, "aliases"?, "daily_send_cap"?, "history_id_base"?}
 POST /_control/tokens               {"address", "scopes"?, "access_token"?, "refresh_token"?}
 POST /_control/revoke               {"address"}
 POST /_control/consent              {"mailbox"?, "scopes"?}
@@ -8,12 +8,15 @@ POST /_control/faults               {"method", "status"?, "reason"?, "kind"?, "s
 POST /_control/inject               {"address", "raw_base64" | fields (from,to,subject,body,in_reply_to)}
 POST /_control/expire-history       {"address"}
 POST /_control/push                 {"endpoint"?, "audience"?, "coalesce"?, "service_account"?}
+POST /_control/limits               {"batch_concurrency"?, "search_lag_seconds"?, "history_id_base"?, ...}
+POST /_control/clients              {"client_id", "client_secret"}
 GET  /_control/mailboxes/ADDRESS/messages
 """
 
 from __future__ import annotations
 
 import base64
+import dataclasses
 import json
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
@@ -35,7 +38,11 @@ class Control:
         try:
             if method == "POST" and path == "mailboxes":
                 box = emulator.create_mailbox(
-                    data["address"], data.get("display_name"), data.get("aliases"), data.get("daily_send_cap")
+                    data["address"],
+                    data.get("display_name"),
+                    data.get("aliases"),
+                    data.get("daily_send_cap"),
+                    data.get("history_id_base"),
                 )
                 return Reply.json(200, {"address": box.address, "historyId": str(box.history_id)})
             if method == "POST" and path == "tokens":
@@ -66,6 +73,11 @@ class Control:
                     data.get("endpoint"), data.get("audience"), data.get("coalesce"), data.get("service_account")
                 )
                 return Reply.json(200, {})
+            if method == "POST" and path == "limits":
+                return Reply.json(200, dataclasses.asdict(emulator.set_limits(**data)))
+            if method == "POST" and path == "clients":
+                emulator.register_client(str(data["client_id"]), str(data["client_secret"]))
+                return Reply.json(200, {})
             if method == "GET" and path.startswith("mailboxes/") and path.endswith("/messages"):
                 address = path[len("mailboxes/") : -len("/messages")]
                 return Reply.json(
@@ -84,6 +96,8 @@ class Control:
                 )
         except KeyError as error:
             return Reply.json(404 if "mailbox" in str(error) else 400, {"error": f"missing or unknown: {error}"})
+        except (ValueError, TypeError) as error:
+            return Reply.json(400, {"error": str(error)})
         return Reply.json(404, {"error": "unknown control route"})
 
 

@@ -9,6 +9,7 @@ Everything lives in memory; it starts in a few tens of milliseconds (most of it 
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
 from typing import Any
@@ -16,7 +17,8 @@ from typing import Any
 from sandbox.api import Router
 from sandbox.auth import Authority, Signer
 from sandbox.control import Control
-from sandbox.gmail import Gmail, Limits
+from sandbox.gmail import Gmail
+from sandbox.limits import Limits, check_history_id_base
 from sandbox.push import PushConfig, Pusher
 from sandbox.server import Server
 from sandbox.store import Mailbox, Store, StoredMessage
@@ -32,12 +34,15 @@ class Emulator:
         limits: Limits | None = None,
         push: PushConfig | None = None,
         seed: int | None = None,
+        clients: dict[str, str] | None = None,
     ) -> None:
+        """`clients`: the OAuth clients the token endpoint accepts (id -> secret); by default only
+        SANDBOX_CLIENT_ID / SANDBOX_CLIENT_SECRET from sandbox.auth."""
         self.host = host
         self.port = port
         self.store = Store(seed)
         self.gmail = Gmail(self.store, limits or Limits())
-        self.authority = Authority()
+        self.authority = Authority(clients=clients)
         self.signer = Signer()
         self.push_config = push or PushConfig()
         self.pusher = Pusher(self.signer, self.push_config)
@@ -98,8 +103,15 @@ class Emulator:
         display_name: str | None = None,
         aliases: list[str] | None = None,
         daily_send_cap: int | None = None,
+        history_id_base: int | None = None,
     ) -> Mailbox:
-        box = self.store.add_mailbox(address, display_name=display_name, daily_send_cap=daily_send_cap)
+        """The mailbox, created if new; its history ids start above `history_id_base` (default
+        `Limits.history_id_base`), e.g. above 2**63 to try uint64 handling."""
+        base = self.gmail.limits.history_id_base if history_id_base is None else history_id_base
+        check_history_id_base(base)
+        box = self.store.add_mailbox(
+            address, history_id_base=base, display_name=display_name, daily_send_cap=daily_send_cap
+        )
         box.aliases |= {a.lower() for a in aliases or []}
         if self.authority.default_mailbox is None:
             self.authority.default_mailbox = box.address
@@ -115,6 +127,23 @@ class Emulator:
         """(access token, refresh token) for a mailbox, created if needed."""
         self.create_mailbox(address)
         return self.authority.issue(address, scopes, access_token, refresh_token)
+
+    def register_client(self, client_id: str, client_secret: str) -> None:
+        """Let the token endpoint accept this OAuth client (as a Cloud console registration would)."""
+        self.authority.register_client(client_id, client_secret)
+
+    def set_limits(self, **changes: Any) -> Limits:
+        """Change switches of `Limits` live (batch_concurrency=, search_lag_seconds=, ...); ValueError
+        for an unknown name or a value out of range, and then nothing changes."""
+        limits = self.gmail.limits
+        unknown = set(changes) - {f.name for f in dataclasses.fields(limits)}
+        if unknown:
+            raise ValueError(f"unknown limits: {', '.join(sorted(unknown))}")
+        dataclasses.replace(limits, **changes)  # validates the whole result first (Limits.__post_init__)
+        with self.store.lock:
+            for name, value in changes.items():
+                setattr(limits, name, value)
+        return limits
 
     def revoke(self, address: str) -> int:
         return self.authority.revoke_mailbox(address)

@@ -70,3 +70,8 @@ def rate_limited(per_minute: bool = True) -> GmailError:
             headers={"Retry-After": "1"},
         )
     return GmailError(403, "dailyLimitExceeded", "User has exceeded their daily sending limit.", domain="usageLimits")
+
+
+def too_many_concurrent() -> GmailError:
+    """The inner error of batch parts beyond the per-user concurrency (gmail-api.md §1.4, §6)."""
+    return GmailError(429, "rateLimitExceeded", "Too many concurrent requests for user.")

@@ -19,6 +19,7 @@ from typing import Any
 
 from sandbox import dsn
 from sandbox.errors import bad_request, not_found, rate_limited
+from sandbox.limits import Limits
 from sandbox.query import compile_query, excluded_by_default
 from sandbox.store import Mailbox, Store, StoredMessage, b64url_decode
 
@@ -37,14 +38,6 @@ UNITS = {
     "batch": 0,
 }
 SUBJECT_PREFIX = re.compile(r"^\s*((re|fwd?|aw|sv)\s*:\s*)+", re.IGNORECASE)
-
-
-@dataclass
-class Limits:
-    units_per_minute: int = 15000
-    daily_send_cap: int = 2000
-    history_retention: int = 10_000  # history records kept per mailbox before the oldest expire
-    rewrite_message_id: bool = True
 
 
 @dataclass
@@ -209,10 +202,14 @@ class Gmail:
         except ValueError:
             raise bad_request("Invalid query") from None
         excluded = set() if include_spam_trash else excluded_by_default(q)
+        indexed_before = time.monotonic() - self.limits.search_lag_seconds if q else None
         matches = [
             m
             for m in sorted(box.messages.values(), key=lambda m: (m.internal_date_ms, m.history_id), reverse=True)
-            if all(label in m.label_ids for label in label_ids) and not (excluded & set(m.label_ids)) and predicate(m)
+            if all(label in m.label_ids for label in label_ids)
+            and not (excluded & set(m.label_ids))
+            and (indexed_before is None or m.added_at <= indexed_before)
+            and predicate(m)
         ]
         return self._page(matches, max_results, page_token, lambda m: {"id": m.id, "threadId": m.thread_id}, "messages")
 

@@ -67,7 +67,7 @@ class Handler(BaseHTTPRequestHandler):
             elif path == "/batch/gmail/v1" and method == "POST":
                 reply = self._batch(headers, body)
             elif path == "/token" and method == "POST":
-                status, data = emulator.authority.token_endpoint(_form(body))
+                status, data = emulator.authority.token_endpoint(_form(body), headers.get("authorization"))
                 reply = Reply.json(status, data)
             elif path == "/revoke" and method == "POST":
                 token = _form(body).get("token") or (query.get("token") or [""])[0]
@@ -82,7 +82,7 @@ class Handler(BaseHTTPRequestHandler):
             elif path == "/" and method == "GET":
                 reply = Reply(200, render_index(emulator).encode(), {"Content-Type": "text/html; charset=utf-8"})
             else:
-                reply = Reply.json(404, {"error": {"code": 404, "message": "Not Found", "status": "NOT_FOUND"}})
+                reply = Reply.no_such_path(path)
         except Fault as fault:
             self._fault(fault)
             return
@@ -125,6 +125,9 @@ class Handler(BaseHTTPRequestHandler):
         redirect = one("redirect_uri")
         if not redirect or one("response_type") != "code" or not one("client_id"):
             return Reply(400, b"Error 400: invalid_request", {"Content-Type": "text/plain"})
+        if not self.server.emulator.authority.knows_client(one("client_id")):
+            message = b"Error 401: invalid_client. The OAuth client was not found."
+            return Reply(401, message, {"Content-Type": "text/plain"})
         code = self.server.emulator.authority.start_consent(
             one("client_id") or "",
             redirect,
@@ -155,6 +158,7 @@ class Handler(BaseHTTPRequestHandler):
                 400, {"error": {"code": 400, "message": "Too many requests in batch.", "status": "INVALID_ARGUMENT"}}
             )
         boundary = "batch_mailtrail_sandbox"
+        admission = self.server.emulator.router.batch_admission(len(parts))
         chunks: list[bytes] = []
         for part in parts:
             if not isinstance(part, email.message.Message):
@@ -173,6 +177,7 @@ class Handler(BaseHTTPRequestHandler):
                 urllib.parse.parse_qs(parsed.query, keep_blank_values=True),
                 inner_headers,
                 inner_body.strip(b"\n"),
+                admission,
             )
             content_id = str(part.get("Content-ID", "")).strip("<>")
             status_text = "OK" if reply.status < 400 else "Error"

@@ -43,6 +43,7 @@ class StoredMessage:
     label_ids: list[str]
     internal_date_ms: int
     history_id: int
+    added_at: float = field(default_factory=time.monotonic)  # when search may index it (Limits.search_lag_seconds)
 
     @property
     def parsed(self) -> email.message.EmailMessage:
@@ -91,11 +92,12 @@ class Store:
     def mailbox(self, address: str) -> Mailbox | None:
         return self.mailboxes.get(address.lower())
 
-    def add_mailbox(self, address: str, **options: Any) -> Mailbox:
+    def add_mailbox(self, address: str, history_id_base: int = 0, **options: Any) -> Mailbox:
+        """The mailbox for `address`, created with history ids starting above `history_id_base`."""
         with self.lock:
             box = self.mailboxes.get(address.lower())
             if box is None:
-                start = self.rng.randrange(100_000, 900_000)
+                start = history_id_base + self.rng.randrange(100_000, 900_000)
                 box = Mailbox(address.lower(), history_id=start, oldest_history_id=start, **options)
                 self.mailboxes[box.address] = box
             return box

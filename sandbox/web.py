@@ -45,3 +45,13 @@ def render_index(emulator: Any) -> str:
         f"<!doctype html><html><head><meta charset='utf-8'><title>Gmail sandbox</title><style>{style}</style>"
         f"</head><body><h1>Gmail sandbox</h1>{''.join(rows)}</body></html>"
     )
+
+
+def not_found_page(path: str) -> bytes:
+    """What Google's front end answers for a path no API serves: an HTML page, not Gmail's JSON
+    error (a wrong base URL or path gets this; only a known resource gets `notFound` JSON)."""
+    return (
+        "<!DOCTYPE html>\n<html lang=en><meta charset=utf-8><title>Error 404 (Not Found)!!1</title>"
+        f"<p><b>404.</b> <ins>That\u2019s an error.</ins><p>The requested URL <code>{html.escape(path)}</code>"
+        " was not found on this server. <ins>That\u2019s all we know.</ins>\n"
+    ).encode()

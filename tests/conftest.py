@@ -142,6 +142,7 @@ def emulator_server() -> Iterator[object]:
     server = Emulator(
         port=EMULATOR_PORT,
         push=PushConfig(endpoint=API_URL + "/webhooks/gmail/push", service_account=PUSH_SERVICE_ACCOUNT, backoff=0.05),
+        clients={os.environ["MAILTRAIL_OAUTH_CLIENT_ID"]: os.environ["MAILTRAIL_OAUTH_CLIENT_SECRET"]},
     )
     server.start()
     yield server
@@ -150,8 +151,12 @@ def emulator_server() -> Iterator[object]:
 
 @pytest.fixture
 def gmail(emulator_server):  # type: ignore[no-untyped-def]
-    """The emulator, with faults and consent choices cleared after the test."""
+    """The emulator, with faults, consent choices and changed limits undone after the test."""
+    import dataclasses
+
+    limits = dataclasses.asdict(emulator_server.gmail.limits)
     yield emulator_server
+    emulator_server.set_limits(**limits)
     emulator_server.router.faults.clear()
     emulator_server.authority.consent_scopes = None
     emulator_server.authority.default_mailbox = None

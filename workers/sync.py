@@ -4,6 +4,10 @@ Syncs of one account never overlap (a PostgreSQL advisory lock, or a process loc
 sync that finds the lock taken asks to run again shortly, so a push is never lost. The cursor
 moves only after every page is ingested, in the same commit as the last page, so a crash means
 re-reading (harmless: ingest is idempotent), never skipping.
+
+Only Gmail's own `notFound` for the cursor means history expired and a full resync is due; a 404
+from anything else (a wrong Gmail API URL) is a configuration error: logged, recorded on the
+account's `watch_error` (cleared by the next sync that works), and the cursor is left alone.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from sqlmodel import Session
 
 from domain import accounts
 from domain.dispatch import Sessions
-from domain.gateway import AccountRef, AuthRevoked, HistoryExpired, HistoryPage, MailGateway
+from domain.gateway import AccountRef, AuthRevoked, ConfigurationError, HistoryExpired, HistoryPage, MailGateway
 from domain.ingest import ingest
 from domain.records import AccountState, MailAccount, utcnow
 from domain.settings import Settings
@@ -30,6 +34,8 @@ from workers.credentials import CredentialCipher
 log = logging.getLogger("mailtrail.sync")
 _local_locks: dict[uuid.UUID, threading.Lock] = {}
 _local_guard = threading.Lock()
+SYNC_ERROR_PREFIX = "sync failed: "
+"""Marks a sync's configuration error in `watch_error`, so a later good sync clears only its own."""
 
 
 @dataclass(frozen=True)
@@ -38,6 +44,7 @@ class SyncResult:
     ingested: int = 0
     full_resync: bool = False
     history_id: int | None = None
+    error: str | None = None
 
 
 def _lock_key(account_id: uuid.UUID) -> int:
@@ -96,6 +103,11 @@ class Syncer:
             with self.sessions() as session:
                 accounts.mark_needs_reauth(session, account_id, error.message)
             return SyncResult(ran=False)
+        except ConfigurationError as error:
+            log.error("sync of %s stopped, Gmail is misconfigured: %s", ref.email, error.message)
+            with self.sessions() as session:
+                accounts.record_watch_error(session, account_id, SYNC_ERROR_PREFIX + error.message)
+            return SyncResult(ran=False, error=error.message)
 
     def _incremental(self, account_id: uuid.UUID, ref: AccountRef, cursor: int) -> SyncResult:
         token: str | None = None
@@ -139,5 +151,7 @@ class Syncer:
                     if account.history_id is None or new_cursor > account.history_id:
                         account.history_id = new_cursor
                     account.last_synced_at = utcnow()
+                    if account.watch_error and account.watch_error.startswith(SYNC_ERROR_PREFIX):
+                        account.watch_error = None
                     session.add(account)
         return count

@@ -6,10 +6,9 @@ import uuid
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import BigInteger
 from sqlmodel import Field, SQLModel
 
-from domain.records.types import JSONType, UTCDateTime, enum_column, utcnow
+from domain.records.types import HistoryId, JSONType, UTCDateTime, enum_column, utcnow
 
 
 class AccountState(StrEnum):
@@ -31,7 +30,7 @@ class MailAccount(SQLModel, table=True):
     state_reason: str | None = None
     credentials_encrypted: str | None = Field(default=None, description="Fernet token; never exposed")
     scopes: list[str] = Field(default_factory=list, sa_type=JSONType)
-    history_id: int | None = Field(default=None, sa_type=BigInteger, description="sync cursor")
+    history_id: int | None = Field(default=None, sa_type=HistoryId, description="sync cursor (uint64)")
     watch_expires_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     watch_error: str | None = None
     last_synced_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -7,10 +7,10 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import BigInteger, Column, Index, LargeBinary, Text, UniqueConstraint
+from sqlalchemy import Column, Index, LargeBinary, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from domain.records.types import JSONType, UTCDateTime, enum_column, utcnow
+from domain.records.types import HistoryId, JSONType, UTCDateTime, enum_column, utcnow
 
 
 class Direction(StrEnum):
@@ -44,7 +44,7 @@ class EmailMessage(SQLModel, table=True):
     account_id: uuid.UUID = Field(foreign_key="mail_account.id", ondelete="CASCADE")
     gmail_id: str = Field(max_length=64)
     thread_id: str = Field(max_length=64)
-    history_id: int | None = Field(default=None, sa_type=BigInteger)
+    history_id: int | None = Field(default=None, sa_type=HistoryId)
     label_ids: list[str] = Field(default_factory=list, sa_type=JSONType)
     message_id_header: str | None = Field(default=None, max_length=998)
     in_reply_to: str | None = Field(default=None, max_length=998)

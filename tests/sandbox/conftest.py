@@ -12,6 +12,7 @@ from google_auth_httplib2 import AuthorizedHttp
 from googleapiclient.discovery import build
 
 from sandbox import Emulator
+from sandbox.auth import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET
 
 SEND = "https://www.googleapis.com/auth/gmail.send"
 READ = "https://www.googleapis.com/auth/gmail.readonly"
@@ -33,8 +34,8 @@ def client_for(
         access,
         refresh_token=refresh,
         token_uri=emulator.token_uri,
-        client_id="client",
-        client_secret="secret",
+        client_id=SANDBOX_CLIENT_ID,
+        client_secret=SANDBOX_CLIENT_SECRET,
         scopes=scopes or [SEND, READ],
     )
     transport: dict[str, Any] = (

@@ -16,6 +16,7 @@ from googleapiclient.errors import HttpError
 from googleapiclient.http import BatchHttpRequest
 
 from sandbox import Emulator, Limits
+from sandbox.auth import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET
 from tests.sandbox.conftest import READ, SEND, client_for
 from tests.sandbox.mail import raw
 
@@ -170,7 +171,7 @@ def test_the_authorization_code_flow_checks_pkce(emulator) -> None:
     verifier = "v" * 64
     challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
     params = {
-        "client_id": "c",
+        "client_id": SANDBOX_CLIENT_ID,
         "redirect_uri": "http://app.example/cb",
         "response_type": "code",
         "state": "s1",
@@ -187,7 +188,8 @@ def test_the_authorization_code_flow_checks_pkce(emulator) -> None:
         "grant_type": "authorization_code",
         "code": back["code"][0],
         "redirect_uri": "http://app.example/cb",
-        "client_id": "c",
+        "client_id": SANDBOX_CLIENT_ID,
+        "client_secret": SANDBOX_CLIENT_SECRET,
     }
     wrong = httpx.post(emulator.token_uri, data={**form, "code_verifier": "w" * 64})
     assert wrong.status_code == 400 and wrong.json()["error"] == "invalid_grant"
@@ -202,6 +204,8 @@ def test_the_authorization_code_flow_checks_pkce(emulator) -> None:
     revoked = httpx.post(emulator.revoke_uri, data={"token": token["refresh_token"]})
     assert revoked.status_code == 200
     refreshed = httpx.post(
-        emulator.token_uri, data={"grant_type": "refresh_token", "refresh_token": token["refresh_token"]}
+        emulator.token_uri,
+        data={"grant_type": "refresh_token", "refresh_token": token["refresh_token"]},
+        auth=(SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET),
     )
     assert refreshed.json()["error"] == "invalid_grant"

@@ -20,6 +20,7 @@ import pytest
 from google.oauth2 import id_token
 
 from sandbox import Emulator, PushConfig
+from sandbox.auth import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET
 from tests.sandbox.conftest import client_for
 from tests.sandbox.mail import raw
 
@@ -215,7 +216,9 @@ def test_the_control_api_drives_the_emulator_over_http(emulator) -> None:
     assert old.status_code == 404
     httpx.post(control + "revoke", json={"address": "dee@example.com"})
     refreshed = httpx.post(
-        emulator.token_uri, data={"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]}
+        emulator.token_uri,
+        data={"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]},
+        auth=(SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET),
     )
     assert refreshed.json()["error"] == "invalid_grant"
     assert httpx.post(control + "inject", json={"address": "nobody@example.com", "body": "x"}).status_code == 404
@@ -245,6 +248,12 @@ def test_the_command_line_starts_a_standalone_emulator(tmp_path) -> None:
             "demo@example.com",
             "--token",
             "demo-token",
+            "--client-id",
+            "cli.apps.example",
+            "--client-secret",
+            "cli-secret",
+            "--history-id-base",
+            str(2**63),
         ],
         cwd=ROOT,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
@@ -259,6 +268,11 @@ def test_the_command_line_starts_a_standalone_emulator(tmp_path) -> None:
             f"http://127.0.0.1:{port}/gmail/v1/users/me/profile", headers={"Authorization": "Bearer demo-token"}
         )
         assert profile.json()["emailAddress"] == "demo@example.com"
+        assert int(profile.json()["historyId"]) > 2**63
+        refresh = {"grant_type": "refresh_token", "refresh_token": "refresh-demo-token-demo@example.com"}
+        token_uri = f"http://127.0.0.1:{port}/token"
+        assert httpx.post(token_uri, data=refresh, auth=("cli.apps.example", "cli-secret")).status_code == 200
+        assert httpx.post(token_uri, data=refresh, auth=(SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET)).status_code == 401
     finally:
         process.terminate()
         process.wait(timeout=10)

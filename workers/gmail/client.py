@@ -3,13 +3,15 @@
 httplib2 is not thread-safe and Dramatiq workers are threads, so every thread keeps its own
 AuthorizedHttp and service per account (`build` with the bundled discovery document is cheap).
 Batches go to `<base>/batch/gmail/v1` built by hand: `new_batch_http_request()` ignores
-`api_endpoint` (googleapis/google-api-python-client#1107).
+`api_endpoint` (googleapis/google-api-python-client#1107); workers/gmail/batch.py retries their
+refused parts.
 """
 
 from __future__ import annotations
 
 import base64
 import threading
+import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -18,11 +20,11 @@ import httplib2
 from google.oauth2.credentials import Credentials
 from google_auth_httplib2 import AuthorizedHttp
 from googleapiclient.discovery import build
-from googleapiclient.errors import HttpError
 from googleapiclient.http import BatchHttpRequest
 
 from domain.gateway import (
     AccountRef,
+    ConfigurationError,
     FetchedMessage,
     HistoryExpired,
     HistoryPage,
@@ -31,20 +33,31 @@ from domain.gateway import (
     WatchState,
 )
 from domain.settings import Settings
+from workers.gmail.batch import BATCH_SIZE, get_many
 from workers.gmail.errors import translate
 
 T = TypeVar("T")
 HTTP_TIMEOUT_SECONDS = 30
 """Well below the send lease, so a worker's call always ends before another may take the send over."""
-BATCH_LIMIT = 50
+EXPIRED_REASONS = {"notFound", "NOT_FOUND"}
+"""Google's own not-found for history.list's startHistoryId (the `errors[].reason`, or the
+`status` of an envelope without `errors`): the cursor is too old (gmail-api.md §2.3)."""
 
 
 class GmailGateway:
     """Talks to Gmail (or the emulator at `settings.gmail_api_url`) for one process."""
 
-    def __init__(self, settings: Settings, timeout: float = HTTP_TIMEOUT_SECONDS) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        timeout: float = HTTP_TIMEOUT_SECONDS,
+        batch_size: int = BATCH_SIZE,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
         self.settings = settings
         self.timeout = timeout
+        self.batch_size = batch_size
+        self.sleep = sleep
         self._local = threading.local()
 
     # -- plumbing --------------------------------------------------------------------------
@@ -109,10 +122,10 @@ class GmailGateway:
                 .get(userId="me", id=provider_message_id, format="metadata", metadataHeaders=["Message-ID"])
             ),
         )
-        return header(result, "Message-ID")
+        return header_of(result, "Message-ID")
 
     def find_sent_by_header(
-        self, account: AccountRef, name: str, value: str, sent_after: datetime
+        self, account: AccountRef, header: str, value: str, sent_after: datetime
     ) -> SentMessage | None:
         """Gmail cannot search custom headers, so list what was sent since then and read each one's."""
         query = f"in:sent after:{int(sent_after.timestamp()) - 60}"
@@ -120,38 +133,67 @@ class GmailGateway:
         while True:
             page = self._call(account, _list_request(query, token))
             ids = [m["id"] for m in page.get("messages", [])]
-            for item in self._batch_get(account, ids, format="metadata", metadataHeaders=[name]):
-                if header(item, name) == value:
+            for item in self._batch_get(account, ids, format="metadata", metadataHeaders=[header]):
+                if header_of(item, header) == value:
+                    return SentMessage(item["id"], item["threadId"], tuple(item.get("labelIds", ())))
+            token = page.get("nextPageToken")
+            if not token:
+                return None
+
+    def find_sent_since(
+        self, account: AccountRef, header: str, value: str, history_id_before: int
+    ) -> SentMessage | None:
+        """Walk messageAdded history labelled SENT from a history id read before the attempt, and
+        read each candidate's header: history is complete at once, where search may lag."""
+        token: str | None = None
+        while True:
+            page = self._history_list(account, history_id_before, token, label_id="SENT")
+            ids = list(_added_ids(page))
+            for item in self._batch_get(account, ids, format="metadata", metadataHeaders=[header]):
+                if "SENT" in item.get("labelIds", ()) and header_of(item, header) == value:
                     return SentMessage(item["id"], item["threadId"], tuple(item.get("labelIds", ())))
             token = page.get("nextPageToken")
             if not token:
                 return None
 
     def history(self, account: AccountRef, start_history_id: int, page_token: str | None) -> HistoryPage:
+        result = self._history_list(account, start_history_id, page_token)
+        return HistoryPage(_added_ids(result), int(result["historyId"]), result.get("nextPageToken"))
+
+    def _history_list(
+        self, account: AccountRef, start_history_id: int, page_token: str | None, label_id: str | None = None
+    ) -> dict[str, Any]:
+        """One page of messageAdded history. Only Google's own not-found means the cursor expired;
+        any other 404 is a wrong address (a base URL or path that no Gmail serves)."""
+        params: dict[str, Any] = {"labelId": label_id} if label_id else {}
         try:
-            result = self._call(
-                account,
-                lambda s: (
-                    s.users()
-                    .history()
-                    .list(
-                        userId="me",
-                        startHistoryId=str(start_history_id),
-                        historyTypes=["messageAdded"],
-                        pageToken=page_token,
-                        maxResults=500,
-                    )
-                ),
+            return dict(
+                self._call(
+                    account,
+                    lambda s: (
+                        s.users()
+                        .history()
+                        .list(
+                            userId="me",
+                            startHistoryId=str(start_history_id),
+                            historyTypes=["messageAdded"],
+                            pageToken=page_token,
+                            maxResults=500,
+                            **params,
+                        )
+                    ),
+                )
             )
         except PermanentError as error:
-            if error.status == 404:
+            if error.status == 404 and error.reason in EXPIRED_REASONS:
                 raise HistoryExpired(error.message, status=404, reason=error.reason) from error
+            if error.status == 404:
+                raise ConfigurationError(
+                    f"{error.message} (is gmail_api_url {self.settings.gmail_api_url!r} right?)",
+                    status=404,
+                    reason=error.reason,
+                ) from error
             raise
-        ids: list[str] = []
-        for record in result.get("history", []):
-            for added in record.get("messagesAdded", []):
-                ids.append(added["message"]["id"])
-        return HistoryPage(tuple(dict.fromkeys(ids)), int(result["historyId"]), result.get("nextPageToken"))
 
     def list_recent(self, account: AccountRef, newer_than_days: int, page_token: str | None) -> HistoryPage:
         result = self._call(
@@ -207,42 +249,41 @@ class GmailGateway:
     # -- batches ---------------------------------------------------------------------------
 
     def _batch_get(self, account: AccountRef, ids: list[str], **params: Any) -> list[dict[str, Any]]:
-        """messages.get for many ids, at most 50 per batch request; vanished messages are skipped."""
-        results: dict[str, dict[str, Any]] = {}
-        failures: list[BaseException] = []
+        """messages.get for many ids in batches (workers/gmail/batch.py); deleted messages are skipped."""
 
-        def collect(request_id: str, response: Any, exception: BaseException | None) -> None:
-            if exception is None:
-                results[request_id] = response
-            elif not (isinstance(exception, HttpError) and exception.resp.status == 404):
-                failures.append(exception)
-
-        service, http = self._client(account)
-        for start in range(0, len(ids), BATCH_LIMIT):
-            chunk = ids[start : start + BATCH_LIMIT]
+        def run(chunk: list[str]) -> dict[str, Any]:
+            answers: dict[str, Any] = {}
+            service, http = self._client(account)
             batch = BatchHttpRequest(
-                callback=collect, batch_uri=self.settings.gmail_api_url.rstrip("/") + "/batch/gmail/v1"
+                callback=lambda request_id, response, exception: answers.__setitem__(
+                    request_id, response if exception is None else exception
+                ),
+                batch_uri=self.settings.gmail_api_url.rstrip("/") + "/batch/gmail/v1",
             )
             for message_id in chunk:
-                batch.add(
-                    service.users().messages().get(userId="me", id=message_id, **params),
-                    request_id=message_id,
-                )
+                batch.add(service.users().messages().get(userId="me", id=message_id, **params), request_id=message_id)
             try:
                 batch.execute(http=http)
             except Exception as exc:
                 self._forget(account)
                 raise translate(exc) from exc
-            if failures:
-                raise translate(failures[0])
+            return answers
+
+        results = get_many(run, ids, self.sleep, self.batch_size)
         return [results[i] for i in ids if i in results]
+
+
+def _added_ids(page: dict[str, Any]) -> tuple[str, ...]:
+    """The ids of messagesAdded records of a history.list page, once each, in order."""
+    ids = [added["message"]["id"] for record in page.get("history", []) for added in record.get("messagesAdded", [])]
+    return tuple(dict.fromkeys(ids))
 
 
 def _list_request(query: str, page_token: str | None) -> Callable[[Any], Any]:
     return lambda s: s.users().messages().list(userId="me", q=query, maxResults=100, pageToken=page_token)
 
 
-def header(message: dict[str, Any], name: str) -> str | None:
+def header_of(message: dict[str, Any], name: str) -> str | None:
     """A header's value from a messages.get metadata/full response (names are case-insensitive)."""
     for item in message.get("payload", {}).get("headers", []):
         if item.get("name", "").lower() == name.lower():

@@ -3,7 +3,9 @@
 Reasons and statuses follow Google's error catalogue (shared reference gmail-api.md §6): 429 and
 403 rateLimitExceeded/userRateLimitExceeded are rate limits; 5xx, timeouts and resets are
 transient; `invalid_grant` on refresh (google-auth raises RefreshError, not HttpError, §0.5)
-and 403 insufficientPermissions mean the user must reconnect; other 4xx are permanent.
+and 403 insufficientPermissions mean the user must reconnect; a 404 without Google's error body
+(Google's front end answers an HTML page for a path no API serves) is a wrong address; other 4xx
+are permanent.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import httplib2
 from google.auth.exceptions import RefreshError, TransportError
 from googleapiclient.errors import HttpError
 
-from domain.gateway import AuthRevoked, GatewayError, PermanentError, RateLimited, TransientError
+from domain.gateway import AuthRevoked, ConfigurationError, GatewayError, PermanentError, RateLimited, TransientError
 
 RATE_REASONS = {"rateLimitExceeded", "userRateLimitExceeded", "dailyLimitExceeded", "quotaExceeded"}
 AUTH_REASONS = {"insufficientPermissions", "authError", "invalidCredentials"}
@@ -70,6 +72,10 @@ def translate(exc: BaseException) -> GatewayError:
             return TransientError(message, status=status, reason=reason)
         if status == 401 or (status == 403 and reason in AUTH_REASONS):
             return AuthRevoked(message, status=status, reason=reason)
+        if status == 404 and reason is None:
+            return ConfigurationError(
+                f"{exc.uri} answered 404 without Gmail's error body: is the Gmail API URL right?", status=status
+            )
         return PermanentError(message, status=status, reason=reason)
     if isinstance(exc, RefreshError):
         text = str(exc)
