@@ -8,6 +8,8 @@ Exactly once rests on three things:
 - an attempt whose outcome is unknown (a crash, a timeout, a reset, a 5xx: Gmail may have
   accepted the message) leaves `uncertain_since` set, and the next attempt first looks in the
   account's Sent mail, within that window, for the message carrying this email's X-Mailtrail-Id.
+  Gmail's search index may lag a just-sent message, so what search does not find is confirmed
+  through the mailbox's history (complete at once) from the cursor recorded with the doubt;
   A *definite* refusal (429, a quota or auth error, a 4xx) means nothing was sent, so it leaves no
   uncertainty behind and the next attempt does not spend quota searching;
 - the result is recorded only on a row that is still PENDING.
@@ -29,7 +31,17 @@ from sqlmodel import Session, col, select
 
 from domain import mime, quota
 from domain.events import EventKind, record_event
-from domain.gateway import AccountRef, AuthRevoked, GatewayError, MailGateway, RateLimited, SentMessage, TransientError
+from domain.gateway import (
+    AccountRef,
+    AuthRevoked,
+    ConfigurationError,
+    GatewayError,
+    HistoryExpired,
+    MailGateway,
+    RateLimited,
+    SentMessage,
+    TransientError,
+)
 from domain.lifecycle import Action, EmailStatus, advance
 from domain.records import AccountState, MailAccount, OutboundAttachment, OutboundEmail, utcnow
 from domain.suppression import suppressed_among
@@ -69,6 +81,8 @@ class Policy:
 
 
 Sessions = Callable[[], AbstractContextManager[Session]]
+Doubt = tuple[datetime | None, int | None]
+"""Since when, and from which history cursor, an earlier attempt may have reached Gmail unseen."""
 Failpoint = Callable[[str], None]
 
 
@@ -94,13 +108,7 @@ class Dispatcher:
             return claim
         reached_gmail = False  # did *this* attempt hand the message to Gmail (outcome possibly unknown)?
         try:
-            sent = None
-            if claim.uncertain_since is not None:
-                sent = self.gateway.find_sent_by_header(
-                    claim.account, MAILTRAIL_ID_HEADER, str(email_id), claim.uncertain_since - SEARCH_SKEW
-                )
-                if sent is not None:
-                    log.info("email %s was already in Sent (%s); recording it", email_id, sent.provider_message_id)
+            sent = self._find_earlier_send(email_id, claim) if claim.uncertain_since is not None else None
             if sent is None:
                 self.failpoint("before_gmail")
                 if self.clock() - claim.claimed_at > self.policy.lease / 2:
@@ -119,17 +127,39 @@ class Dispatcher:
             return self._fail(
                 email_id,
                 f"Gmail access was revoked or lacks a scope: {error.message}",
-                claim.uncertain_since,
+                claim.doubt,
                 revoke_account=True,
             )
         except TransientError as error:
             # A timeout, reset or 5xx of the send itself may hide an accepted message; one during
             # the search happened before anything was sent in this attempt.
             return self._retry_or_fail(email_id, claim, error, reached_gmail)
+        except ConfigurationError as error:
+            # Not Gmail answering (a wrong base URL, say): the operator's to fix, not the email's
+            # fault, and nothing was sent. Hold the email (retrying) until its deadline.
+            log.error("email %s: the Gmail API is misconfigured: %s", email_id, error.message)
+            return self._retry_or_fail(email_id, claim, TransientError(error.message), False)
         except GatewayError as error:
-            return self._fail(email_id, f"Gmail refused the email: {error.message}", claim.uncertain_since)
+            return self._fail(email_id, f"Gmail refused the email: {error.message}", claim.doubt)
 
     # -- steps -----------------------------------------------------------------------------
+
+    def _find_earlier_send(self, email_id: uuid.UUID, claim: _Claim) -> SentMessage | None:
+        """The message an earlier, uncertain attempt may have sent: by search, else by history."""
+        assert claim.uncertain_since is not None
+        sent = self.gateway.find_sent_by_header(
+            claim.account, MAILTRAIL_ID_HEADER, str(email_id), claim.uncertain_since - SEARCH_SKEW
+        )
+        if sent is None and claim.uncertain_history_id is not None:
+            try:
+                sent = self.gateway.find_sent_since(
+                    claim.account, MAILTRAIL_ID_HEADER, str(email_id), claim.uncertain_history_id
+                )
+            except HistoryExpired:  # the doubt is older than Gmail's history: search has long caught up
+                sent = None
+        if sent is not None:
+            log.info("email %s was already in Sent (%s); recording it", email_id, sent.provider_message_id)
+        return sent
 
     def _claim(self, email_id: uuid.UUID) -> _Claim | Result:
         now = self.clock()
@@ -181,13 +211,16 @@ class Dispatcher:
                 email.wait_reason = wait.reason.split(";")[0]
                 session.add(email)
                 return Result(Outcome.WAIT, max(0.05, (wait.until - now).total_seconds()), wait.reason)
-            uncertain_since = email.uncertain_since
+            uncertain_since, uncertain_history_id = email.uncertain_since, email.uncertain_history_id
             email.attempt_token = uuid.uuid4()
             email.attempt_started_at = now
             email.attempt_count += 1
             email.wait_reason = None
-            # Until this attempt knows better, a crash from here on may hide an accepted send.
-            email.uncertain_since = uncertain_since or now
+            # Until this attempt knows better, a crash from here on may hide an accepted send. The
+            # account's sync cursor is at or before this moment in its history: a walk from it
+            # sees whatever this attempt may send.
+            if uncertain_since is None:
+                email.uncertain_since, email.uncertain_history_id = now, account.history_id
             session.add(email)
             attempt: dict[str, Any] = {"attempt": email.attempt_count}
             if suppressed:
@@ -207,16 +240,18 @@ class Dispatcher:
         try:
             built = mime.build_mime(outgoing, message_id=message_id, now=dated)
         except ValueError as error:  # input validation keeps this out; never leave a claim dangling
-            return self._fail(email_id, f"the message could not be built: {error}", uncertain_since)
+            return self._fail(
+                email_id, f"the message could not be built: {error}", (uncertain_since, uncertain_history_id)
+            )
         if len(built) > self.policy.max_message_bytes:
             return self._fail(
                 email_id,
                 f"the message is {len(built) / 2**20:.1f} MB; Gmail accepts at most "
                 f"{self.policy.max_message_bytes / 2**20:.1f} MB",
-                uncertain_since,
+                (uncertain_since, uncertain_history_id),
             )
         ref = AccountRef(account_id, address, self.decrypt(sealed))
-        return _Claim(token, ref, mime.to_gmail_raw(built), thread_hint, uncertain_since, now)
+        return _Claim(token, ref, mime.to_gmail_raw(built), thread_hint, uncertain_since, uncertain_history_id, now)
 
     def _usage_marks(
         self, session: Session, account_id: uuid.UUID, now: datetime, daily_cap: int
@@ -270,7 +305,7 @@ class Dispatcher:
             email.next_attempt_at = None
             email.wait_reason = None
             email.error_message = None
-            email.uncertain_since = None
+            email.uncertain_since = email.uncertain_history_id = None
             session.add(email)
             record_event(
                 session,
@@ -301,7 +336,7 @@ class Dispatcher:
             email = self._locked(session, email_id)
             if email is None or email.status != EmailStatus.PENDING:
                 return Result(Outcome.SKIPPED)
-            email.uncertain_since = claim.uncertain_since
+            claim.restore_doubt(email)
             default = (
                 3600.0
                 if error.daily
@@ -330,7 +365,7 @@ class Dispatcher:
             if email is None or email.status != EmailStatus.PENDING:
                 return Result(Outcome.SKIPPED)
             if not ambiguous:
-                email.uncertain_since = claim.uncertain_since
+                claim.restore_doubt(email)
             started = email.first_queued_at or email.created_at
             if now - started >= self.policy.deadline:
                 return self._fail_in(
@@ -350,16 +385,14 @@ class Dispatcher:
             )
         return Result(Outcome.RETRY, delay, error.message)
 
-    def _fail(
-        self, email_id: uuid.UUID, message: str, uncertain_since: datetime | None, revoke_account: bool = False
-    ) -> Result:
-        """FAIL after a definite refusal; only earlier attempts' doubt (`uncertain_since`) is kept."""
+    def _fail(self, email_id: uuid.UUID, message: str, doubt: Doubt, revoke_account: bool = False) -> Result:
+        """FAIL after a definite refusal; only earlier attempts' doubt is kept (a retry needs it)."""
         now = self.clock()
         with self.sessions() as session:
             email = self._locked(session, email_id)
             if email is None or email.status != EmailStatus.PENDING:
                 return Result(Outcome.SKIPPED)
-            email.uncertain_since = uncertain_since
+            email.uncertain_since, email.uncertain_history_id = doubt
             if revoke_account:
                 account = session.get(MailAccount, email.account_id)
                 if account is not None and account.state == AccountState.ACTIVE:
@@ -389,7 +422,17 @@ class _Claim:
     thread_id: str | None
     uncertain_since: datetime | None
     """Set when an earlier attempt may have reached Gmail: the start of the window to search."""
+    uncertain_history_id: int | None
+    """The mailbox's history cursor from before that attempt: where a walk for it starts."""
     claimed_at: datetime
+
+    @property
+    def doubt(self) -> Doubt:
+        return self.uncertain_since, self.uncertain_history_id
+
+    def restore_doubt(self, email: OutboundEmail) -> None:
+        """Leave only earlier attempts' doubt: this one ended in a definite refusal, or never sent."""
+        email.uncertain_since, email.uncertain_history_id = self.uncertain_since, self.uncertain_history_id
 
 
 def suppressed_message(addresses: list[str]) -> str:

@@ -20,7 +20,7 @@ from sqlmodel import Field, SQLModel
 
 from domain.delivery import DeliveryStatus
 from domain.lifecycle import EmailStatus
-from domain.records.types import JSONType, UTCDateTime, enum_column, utcnow
+from domain.records.types import HistoryId, JSONType, UTCDateTime, enum_column, utcnow
 
 
 class OutboundEmail(SQLModel, table=True):
@@ -75,6 +75,9 @@ class OutboundEmail(SQLModel, table=True):
     first_queued_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     uncertain_since: datetime | None = Field(
         default=None, sa_type=UTCDateTime, description="since when an attempt may have reached Gmail unseen"
+    )
+    uncertain_history_id: int | None = Field(
+        default=None, sa_type=HistoryId, description="the mailbox's history cursor from before that attempt"
     )
     next_attempt_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     wait_reason: str | None = Field(default=None, max_length=200)

@@ -161,3 +161,16 @@ def test_the_search_is_bounded_by_the_uncertain_attempts_window(tenant, gmail) -
     # From the doubtful attempt (less the allowed clock skew), not from the email's creation.
     assert window == first_attempt - SEARCH_SKEW
     assert len(sent_copies(gmail, tenant.account_email, str(email_id))) == 1
+
+
+def test_a_send_that_search_cannot_see_yet_is_confirmed_through_history_not_sent_twice(tenant, gmail) -> None:  # type: ignore[no-untyped-def]
+    gmail.set_limits(search_lag_seconds=600)  # Gmail's index has not caught up with the send
+    (email_id,) = queue(tenant, 1)
+    gmail.queue_fault("messages.send", kind="reset_after")  # Gmail took it; the answer was lost
+    clock, start = Clock(), len(gmail.router.calls)
+    assert run_until_sent(clock, email_id) == [Outcome.RETRY, Outcome.SENT]
+    made = calls(gmail, start)
+    assert made["messages.send"] == 1  # found through history, so never sent a second time
+    assert made["history.list"] >= 1
+    (copy,) = sent_copies(gmail, tenant.account_email, str(email_id))
+    assert email_row(email_id).provider_message_id == copy.id
