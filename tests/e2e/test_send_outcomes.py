@@ -174,3 +174,18 @@ def test_a_send_that_search_cannot_see_yet_is_confirmed_through_history_not_sent
     assert made["history.list"] >= 1
     (copy,) = sent_copies(gmail, tenant.account_email, str(email_id))
     assert email_row(email_id).provider_message_id == copy.id
+
+
+def test_a_misconfigured_gmail_endpoint_holds_the_email_instead_of_failing_it(tenant, gmail) -> None:  # type: ignore[no-untyped-def]
+    from workers.gmail.client import GmailGateway
+
+    (email_id,) = queue(tenant, 1)
+    settings = get_settings()
+    wrong = GmailGateway(settings.model_copy(update={"gmail_api_url": settings.gmail_api_url + "/not-gmail"}))
+    send = dispatcher(Clock())
+    send.gateway = wrong
+    result = send.send(email_id)
+    assert result.outcome == Outcome.RETRY, result
+    row = email_row(email_id)
+    assert row.status.value == "PENDING" and row.uncertain_since is None  # held, and nothing was sent
+    assert sent_copies(gmail, tenant.account_email, str(email_id)) == []
