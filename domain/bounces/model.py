@@ -4,7 +4,39 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
+
+
+class Permanence(StrEnum):
+    """Whether retrying can ever help (RFC 3463 class 5 vs 4, refined by the reason)."""
+
+    HARD = "hard"
+    SOFT = "soft"
+    UNDETERMINED = "undetermined"
+
+
+class Scope(StrEnum):
+    """Whose problem the bounce is: the recipient's address, the sender, the message, or nobody's yet."""
+
+    ADDRESS = "address"
+    SENDER = "sender"
+    MESSAGE = "message"
+    TRANSIENT = "transient"
+
+
+# Which side a reason (sisimai's vocabulary) points at. Provisional table; the bounce package owns it.
+SCOPES: dict[str, Scope] = {
+    **dict.fromkeys(("userunknown", "hostunknown", "hasmoved", "notaccept", "suspend", "filtered"), Scope.ADDRESS),
+    **dict.fromkeys(
+        ("blocked", "badreputation", "authfailure", "securityerror", "norelaying", "rejected", "requireptr"),
+        Scope.SENDER,
+    ),
+    **dict.fromkeys(
+        ("spamdetected", "virusinfected", "contenterror", "mesgtoolarge", "policyviolation", "notcompliantrfc"),
+        Scope.MESSAGE,
+    ),
+}
 
 
 @dataclass(frozen=True)
@@ -18,6 +50,20 @@ class BouncedRecipient:
     reason: str
     hard: bool
 
+    @property
+    def permanence(self) -> Permanence:
+        if self.hard:
+            return Permanence.HARD
+        if self.reason in ("undefined", "onhold") and self.action == "failed":
+            return Permanence.UNDETERMINED
+        return Permanence.SOFT
+
+    @property
+    def scope(self) -> Scope:
+        if self.action == "delayed" or (self.status_code or "").startswith("4"):
+            return Scope.TRANSIENT
+        return SCOPES.get(self.reason, Scope.TRANSIENT)
+
 
 @dataclass(frozen=True)
 class Bounce:
@@ -29,6 +75,8 @@ class Bounce:
     original_headers_message_id: str | None = None
     mailtrail_id: str | None = None
     reporting_mta: str | None = None
+    reported_at: datetime | None = None
+    """The report's own date (Arrival-Date, else the DSN's Date header), when readable."""
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
     @property
