@@ -17,6 +17,7 @@ Exactly once rests on three things:
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import random
 import uuid
@@ -108,7 +109,16 @@ class Dispatcher:
             return claim
         reached_gmail = False  # did *this* attempt hand the message to Gmail (outcome possibly unknown)?
         try:
-            sent = self._find_earlier_send(email_id, claim) if claim.uncertain_since is not None else None
+            sent = None
+            if claim.uncertain_since is not None:
+                sent = self._find_earlier_send(email_id, claim)
+                if sent is None:
+                    # The search can take longer than the claim may wait before a send: hold it
+                    # afresh (only if it is still ours) rather than give up and search again.
+                    renewed = self._renew(email_id, claim.token)
+                    if renewed is None:
+                        return Result(Outcome.SKIPPED, detail="the send was taken over during the search")
+                    claim = dataclasses.replace(claim, claimed_at=renewed)
             if sent is None:
                 self.failpoint("before_gmail")
                 if self.clock() - claim.claimed_at > self.policy.lease / 2:
@@ -143,6 +153,17 @@ class Dispatcher:
             return self._fail(email_id, f"Gmail refused the email: {error.message}", claim.doubt)
 
     # -- steps -----------------------------------------------------------------------------
+
+    def _renew(self, email_id: uuid.UUID, token: uuid.UUID) -> datetime | None:
+        """Restart the claim's lease if this worker still holds it; None when another took over."""
+        now = self.clock()
+        with self.sessions() as session:
+            email = self._locked(session, email_id)
+            if email is None or email.status != EmailStatus.PENDING or email.attempt_token != token:
+                return None
+            email.attempt_started_at = now
+            session.add(email)
+        return now
 
     def _find_earlier_send(self, email_id: uuid.UUID, claim: _Claim) -> SentMessage | None:
         """The message an earlier, uncertain attempt may have sent: by search, else by history."""

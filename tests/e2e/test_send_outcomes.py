@@ -20,6 +20,7 @@ import pytest
 
 from domain.dispatch import SEARCH_SKEW, Dispatcher, Outcome
 from domain.drafts import DraftFields, Limits
+from domain.records import OutboundEmail
 from domain.sending import SendRequest, request_send
 from domain.settings import get_settings
 from tests.e2e.helpers import email_row, sent_copies
@@ -189,3 +190,49 @@ def test_a_misconfigured_gmail_endpoint_holds_the_email_instead_of_failing_it(te
     row = email_row(email_id)
     assert row.status.value == "PENDING" and row.uncertain_since is None  # held, and nothing was sent
     assert sent_copies(gmail, tenant.account_email, str(email_id)) == []
+
+
+class SlowSearch(RecordingGateway):
+    """Searching Sent takes longer than a claim may wait before sending (a big mailbox, a slow API)."""
+
+    def __init__(self, inner: Any, clock: Clock, seconds: float) -> None:
+        super().__init__(inner)
+        self.clock, self.seconds = clock, seconds
+
+    def find_sent_by_header(self, account: Any, header: str, value: str, sent_after: datetime) -> Any:
+        self.clock.advance(self.seconds)
+        return super().find_sent_by_header(account, header, value, sent_after)
+
+
+def test_a_search_slower_than_half_the_lease_renews_the_claim_instead_of_looping(tenant, gmail) -> None:  # type: ignore[no-untyped-def]
+    (email_id,) = queue(tenant, 1)
+    gmail.queue_fault("messages.send", kind="reset")  # nothing sent, but nobody knows that
+    clock = Clock()
+    send = dispatcher(clock)
+    assert send.send(email_id).outcome == Outcome.RETRY
+    clock.advance(60)
+    send.gateway = SlowSearch(runtime.gateway(), clock, send.policy.lease.total_seconds())
+    assert send.send(email_id).outcome == Outcome.SENT  # before: "claim too old to send", forever
+    assert len(sent_copies(gmail, tenant.account_email, str(email_id))) == 1
+
+
+def test_a_claim_taken_over_during_the_search_is_left_to_its_new_holder(tenant, gmail) -> None:  # type: ignore[no-untyped-def]
+    (email_id,) = queue(tenant, 1)
+    gmail.queue_fault("messages.send", kind="reset")
+    clock = Clock()
+    first = dispatcher(clock)
+    assert first.send(email_id).outcome == Outcome.RETRY
+    clock.advance(60)
+
+    class TakenOver(RecordingGateway):
+        def find_sent_by_header(self, account: Any, header: str, value: str, sent_after: datetime) -> Any:
+            with session_scope() as session:  # another worker claims the send meanwhile
+                row = session.get(OutboundEmail, email_id)
+                assert row is not None
+                row.attempt_token = uuid.uuid4()
+                session.add(row)
+            return super().find_sent_by_header(account, header, value, sent_after)
+
+    first.gateway = TakenOver(runtime.gateway())
+    assert first.send(email_id).outcome == Outcome.SKIPPED
+    assert sent_copies(gmail, tenant.account_email, str(email_id)) == []  # the new holder sends, not this one
