@@ -26,6 +26,8 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from domain import mime, quota
+from domain.content.guard import send_blocked_reason
+from domain.context_provider import ContextProvider
 from domain.events import EventKind, record_event
 from domain.gateway import AccountRef, AuthRevoked, GatewayError, MailGateway, RateLimited, SentMessage, TransientError
 from domain.lifecycle import Action, EmailStatus, advance
@@ -80,6 +82,8 @@ class Dispatcher:
     clock: Callable[[], datetime] = utcnow
     failpoint: Failpoint = _no_failpoint
     jitter: Callable[[], float] = random.random
+    context_provider: ContextProvider | None = None
+    """Reads context entities from apps' providers for the send guard (domain/content/guard.py)."""
 
     def send(self, email_id: uuid.UUID) -> Result:
         claim = self._claim(email_id)
@@ -144,6 +148,10 @@ class Dispatcher:
                     f"the sending account {account.email} is {account.state.value}; reconnect it and retry",
                     now,
                 )
+            # send guard (content): the context is read again; a paid invoice's reminder is not sent
+            blocked = send_blocked_reason(session, email, self.context_provider)
+            if blocked is not None:
+                return self._fail_in(session, email, blocked, now)
             daily_cap = account.daily_send_cap or self.policy.daily_cap
             wait = quota.next_slot_from_marks(
                 now,
