@@ -24,6 +24,7 @@ from typing import Any
 from sqlmodel import select
 from starlette.applications import Starlette
 
+from api import embedded_llm
 from api.app import Services, create_app
 from api.push import PUSH_PATH
 from domain.records import AccountState, MailAccount
@@ -71,6 +72,7 @@ def prepare_environment() -> Settings:
         "MAILTRAIL_OAUTH_CLIENT_ID": "mailtrail-embedded.apps.sandbox",
         "MAILTRAIL_OAUTH_CLIENT_SECRET": "embedded-secret",
     }
+    defaults.update(embedded_llm.environment())  # content drafting: the offline chat-completions emulator
     if settings.sandbox_port != port:
         os.environ["MAILTRAIL_SANDBOX_PORT"] = str(port)
     for name, value in defaults.items():
@@ -125,6 +127,7 @@ def banner(settings: Settings, token: str, sandbox_url: str | None = None) -> st
     ]
     if sandbox_url:
         lines.append(f"  Gmail emulator:     {sandbox_url}  (its mailboxes: {sandbox_url}/)")
+    lines.append(embedded_llm.banner_line(settings))
     lines += [
         "  Demo bearer token (set the header 'Authorization: Bearer <token>'):",
         f"  {token}",
@@ -141,6 +144,7 @@ class EmbeddedParts:
         self.emulator: Any = None
         self.worker: Any = None
         self.scheduler: Any = None
+        self.llm: Any = None
 
     def start_emulator(self) -> tuple[str, int]:
         from sandbox import Emulator, PushConfig
@@ -156,6 +160,7 @@ class EmbeddedParts:
                 service_account=self.settings.push_service_account,
             ),
         ).start()
+        self.llm = embedded_llm.start(self.settings)
         access, refresh = self.emulator.issue_token(DEMO_ACCOUNT, list(self.settings.oauth_scopes))
         cipher = CredentialCipher.from_settings(self.settings)
         encrypted = cipher.encrypt(
@@ -192,6 +197,8 @@ class EmbeddedParts:
         if self.emulator is not None:
             with contextlib.suppress(Exception):
                 self.emulator.stop()
+        if self.llm is not None:
+            self.llm.stop()
 
 
 def create_embedded_app(settings: Settings | None = None, *, quiet: bool = False) -> Starlette:

@@ -20,7 +20,7 @@ from domain.content.condition import parse_condition
 from domain.content.context import ContextTypeSpec, Formatting, ResolvedContext
 from domain.content.formatting import check_locale
 from domain.content.prepare import context_grounds, fact_issues, html_text
-from domain.content.render import ContentIssue, render_email
+from domain.content.render import ContentIssue, render_email, tokens_in
 from domain.errors import DomainError, ErrorCode
 from domain.records import EmailTemplate, OutboundEmail, OutboundEmailContent, utcnow
 
@@ -130,6 +130,17 @@ def render_for_draft(
     )
     if template is not None:
         subject, body_text, body_html = template.subject, template.body_text, template.body_html
+    elif not options.render_from_context:
+        literal = sorted(
+            {"{" + t + "}" for x in (subject, body_text, body_html) for t in tokens_in(x)}
+            & {"{" + k + "}" for k in spec.known_tokens}
+        )
+        if literal:
+            raise DomainError(
+                ErrorCode.UNRESOLVED_TOKENS,
+                f"{', '.join(literal)} would be sent as written; set renderFromContext: true to fill it",
+                "subject",
+            )
     if not options.renders:
         return RenderedDraft(subject, body_text, body_html, stamp)
     if context is None:  # pragma: no cover - the caller resolves the context whenever options.renders

@@ -74,6 +74,11 @@ class UnreadableAnswer(ValueError):
     """The model's answer holds no subject and body."""
 
 
+def one_line(text: str) -> str:
+    """A subject on one line; typographic spaces (a French amount's narrow no-break space) are kept."""
+    return re.sub(r"[\r\n\t ]+", " ", text).strip()
+
+
 FENCE = re.compile(r"^```(?:json)?\s*|\s*```$", re.MULTILINE)
 
 
@@ -87,10 +92,10 @@ def parse_answer(text: str) -> tuple[str, str]:
         except ValueError:
             data = None
         if isinstance(data, dict) and isinstance(data.get("subject"), str) and isinstance(data.get("body"), str):
-            subject, body = data["subject"].strip(), data["body"].strip()
+            subject, body = one_line(data["subject"]), data["body"].strip()
             if subject and body:
-                return " ".join(subject.split()), body
+                return subject, body
     head, _, rest = cleaned.partition("\n")
     if head.lower().startswith("subject:") and rest.strip():
-        return " ".join(head[len("subject:") :].split()), rest.strip()
+        return one_line(head[len("subject:") :]), rest.strip()
     raise UnreadableAnswer("the model's answer has no subject and body")

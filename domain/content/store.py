@@ -94,7 +94,10 @@ def register_context_type(
     specs = tuple(fields)
     if not specs:
         raise DomainError(ErrorCode.INVALID_INPUT, "a context type needs at least one field", "fields")
-    sample = parse_data(specs, sample_data if sample_data is not None else {})
+    try:
+        sample = parse_data(specs, sample_data if sample_data is not None else {})
+    except DomainError as error:
+        raise DomainError(error.code, f"sampleData: {error.message}", "sampleData") from None
     sample_json = data_to_json(sample)
     if len(json.dumps(sample_json)) > MAX_SAMPLE_BYTES:
         raise DomainError(ErrorCode.INVALID_CONTEXT_DATA, "sampleData is larger than 64 KB", "sampleData")
