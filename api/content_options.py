@@ -85,6 +85,10 @@ async def render_draft(
     options = content_options(data)
     if not options.requested:
         return fields, None
+    if options.locale is not None and not (options.template_id or options.render_from_context):
+        raise DomainError(
+            ErrorCode.INVALID_INPUT, "locale applies to rendering: give templateId or renderFromContext", "locale"
+        )
     if getattr(data, "draft_id", None) is not None:
         raise DomainError(ErrorCode.INVALID_INPUT, "draftId cannot be combined with content options", "draftId")
     inline = any(v is not None for v in (fields.subject, fields.body_text, fields.body_html))

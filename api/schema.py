@@ -21,7 +21,8 @@ from strawberry.tools import merge_types
 from strawberry.types.graphql import OperationType
 
 from api.accounts import AccountMutations
-from api.content import ContentMutations, ContentQuery
+from api.content import ContentQuery
+from api.content_mutations import ContentMutations
 from api.context import LiveContext
 from api.drafts import DraftMutations
 from api.mailbox import MailboxQuery, SuppressionMutations

@@ -42,7 +42,7 @@ class ContentOptions:
     def requested(self) -> bool:
         return bool(
             self.template_id or self.render_from_context or self.send_condition or self.fact_check or self.locale
-        )
+        )  # a lone locale is asked for too, so that it is refused rather than ignored
 
     @property
     def renders(self) -> bool:

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 import psycopg
 import pytest
 
+from api.schema import build_schema
 from tests.content import (
     BODY,
     CREATE_DRAFT,
@@ -29,6 +30,39 @@ from tests.content import (
 )
 from tests.factories import Tenant, gql, make_tenant
 from tests.provider_server import ProviderServer
+
+
+def test_the_contract_names_are_in_the_schema() -> None:
+    sdl = str(build_schema())
+    for name in (
+        "registerContextType(",
+        "input: RegisterContextTypeInput!",
+        "contextTypes: [ContextType!]!",
+        "putContextEntity(",
+        "data: JSON!",
+        "dynamicFields(",
+        "): [DynamicField!]!",
+        "previewEmail(",
+        "prepareEmail(",
+        "enum ContextFieldType {",
+        "enum PreviewMode {",
+        "enum PrepareMode {",
+        "previewMode: PreviewMode!",
+        "templateId: ID",
+        "renderFromContext: Boolean!",
+        "errors: [TokenError!]!",
+    ):
+        assert name in sdl, name
+    for member in ("STR", "INT", "DECIMAL", "CURRENCY", "DATE", "DATETIME", "EMAIL", "URL", "LIVE", "SAMPLE"):
+        assert f"\n  {member}\n" in sdl, member
+    for typename, fields in {
+        "DynamicField": ("token", "label", "type"),
+        "EmailPreview": ("subject", "body", "previewMode", "errors"),
+        "PreparedEmail": ("subject", "bodyText", "bodyHtml", "mode", "errors"),
+        "TokenError": ("token", "message"),
+    }.items():
+        block = sdl[sdl.index(f"type {typename} {{") :].split("\n}", 1)[0]
+        assert all(f"  {field}:" in block for field in fields), typename
 
 
 @pytest.fixture
@@ -313,6 +347,7 @@ async def test_a_draft_is_rendered_from_a_template_and_records_what_it_came_from
         ({"templateId": str(uuid.uuid4())}, "NOT_FOUND", "template"),
         ({"sendCondition": [{"field": "paid", "op": "EQ", "value": 1}]}, "INVALID_INPUT", "not a field"),
         ({"renderFromContext": True, "locale": "xx"}, "INVALID_INPUT", "locale"),
+        ({"locale": "fr", "subject": "plain"}, "INVALID_INPUT", "locale applies to rendering"),
     ],
 )
 async def test_a_draft_that_cannot_be_rendered_is_refused_and_not_saved(

@@ -11,9 +11,11 @@ from collections.abc import Iterator
 
 import pytest
 
+from domain.records import EmailMessage
 from sandbox.llm import DEFAULT_MODEL, ChatEmulator, Mode
 from tests.content import PREPARE, SEND, data, push, register_invoice
-from tests.factories import Tenant, make_tenant
+from tests.factories import Tenant, gql, make_tenant
+from workers.db import session_scope
 from workers.language_model import OpenAIChatModel
 
 FALLBACK_SUBJECT = "Invoice {invoice_number}"
@@ -151,3 +153,50 @@ async def test_with_no_model_configured_inference_falls_back_and_says_why(client
     assert (prepared["mode"], prepared["fallbackReason"]) == ("TEMPLATE", "no language model is configured")
     empty = await prepare(client, tenant, entity, subject=None, bodyText=None)
     assert [e["kind"] for e in empty["errors"]] == ["MODEL_UNAVAILABLE"]
+
+
+async def test_a_reply_shows_the_model_the_thread(client, tenant, entity, llm, model_at) -> None:
+    raw = (
+        b"From: Globex <billing@globex.example>\r\nTo: acme@example.com\r\nSubject: About INV-2024-001\r\n"
+        b"Message-ID: <q1@globex.example>\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
+        b"When is it due? We were told 2 weeks.\r\n"
+    )
+    with session_scope() as session:
+        message = EmailMessage(
+            organization_id=tenant.organization_id,
+            account_id=tenant.account_id,
+            gmail_id="g1",
+            thread_id="t1",
+            from_address="Globex <billing@globex.example>",
+            subject="About INV-2024-001",
+            message_id_header="<q1@globex.example>",
+            raw=raw,
+        )
+        session.add(message)
+        session.flush()
+        message_id = str(message.id)
+    model_at(llm.base_url)
+    prepared = await prepare(client, tenant, entity, accountId=None, replyToMessageId=message_id)
+    prompt = llm.requests[-1]["messages"][1]["content"]
+    assert "This email replies to the thread below" in prompt
+    assert "> When is it due? We were told 2 weeks." in prompt
+    assert "Sender: Acme <acme@example.com>" in prompt  # the account that owns the thread
+    assert prepared["errors"] == []
+    stranger = make_tenant("rival")
+    await register_invoice(client, stranger.token)
+    await push(client, stranger.token, entity)
+    refused = await gql(
+        client,
+        PREPARE,
+        {
+            "input": {
+                "mode": "INFERENCE",
+                "contextType": "invoice",
+                "contextId": str(entity),
+                "replyToMessageId": message_id,
+            }
+        },
+        stranger.token,
+    )
+    assert refused["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+    assert refused["errors"][0]["message"] == "the message to reply to was not found"
