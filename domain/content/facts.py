@@ -43,8 +43,8 @@ NUMERIC_DATE = re.compile(r"(?<![\d/.])(\d{1,2})([/.])(\d{1,2})\2(\d{4})(?![\d/]
 CJK_DATE = re.compile(r"(\d{4})年(\d{1,2})月(\d{1,2})日")
 TIME = re.compile(r"(?<![\d:])(\d{1,2}):(\d{2})(?::\d{2})?(?:\s*([AaPp])\.?[Mm]\.?)?(?![\d:])")
 NUMBER_TEXT = r"\d{1,3}(?:[,.'\u00a0\u202f ]\d{3})+(?:[.,]\d{1,2})?|\d+(?:[.,]\d{1,2})?"
-PRE_MARKER = rf"[A-Z]{{0,3}}[{SYMBOLS}]|\b[A-Z]{{3}}\b"
-POST_MARKER = rf"[{SYMBOLS}](?:[A-Z]{{2}})?|\b[A-Z]{{3}}\b|\b(?:dollars?|euros?|pounds?)\b"
+PRE_MARKER = rf"[A-Z]{{0,3}}[{SYMBOLS}]|\b[A-Z]{{3}}(?![A-Za-z])"
+POST_MARKER = rf"[{SYMBOLS}](?:[A-Z]{{2}})?|(?<![A-Za-z])[A-Z]{{3}}\b|\b(?:dollars?|euros?|pounds?)\b"
 AMOUNT = re.compile(
     rf"(?P<pre>{PRE_MARKER})\s?-?(?P<num1>{NUMBER_TEXT})|(?<![\w.,])-?(?P<num2>{NUMBER_TEXT})\s?(?P<post>{POST_MARKER})"
 )

@@ -17,7 +17,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from babel.numbers import get_currency_symbol
+from babel.numbers import get_currency_precision, get_currency_symbol
 
 from domain.content.facts import Fact, FactKind, extract_facts, url_keys
 from domain.content.fields import Money, Value
@@ -56,7 +56,9 @@ def value_keys(value: Value, locale: str, timezone: str) -> tuple[set[Hashable],
     keys: set[Hashable] = set()
     markers: set[str] = set()
     if isinstance(value, Money):
-        keys.add(("num", value.amount))
+        # Shown rounded to the currency's digits (JPY has none), which is what a reader sees.
+        shown = value.amount.quantize(Decimal(1).scaleb(-get_currency_precision(value.currency)))
+        keys |= {("num", value.amount), ("num", shown)}
         markers.add(value.currency)
         for tag in dict.fromkeys(("en", locale)):
             markers.add(normal_marker(str(get_currency_symbol(value.currency, locale=tag))))
