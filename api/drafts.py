@@ -7,11 +7,13 @@ from typing import Annotated
 
 import strawberry
 
+from api.content_options import render_draft
 from api.errors import ErrorType, to_graphql
 from api.inputs import DraftInput, DraftPatch, draft_fields, parse_id, patch_changes
 from api.runner import run_use_case
 from api.types import Info, OutboundEmail
 from domain import drafts
+from domain.content.drafting import stamp
 from domain.errors import DomainError
 
 
@@ -35,9 +37,10 @@ class DraftMutations:
     async def create_draft(self, info: Info, input: DraftInput) -> DraftResult:
         ctx = info.context
         try:
-            fields = draft_fields(input)
+            fields, content = await render_draft(ctx, input, draft_fields(input))
             row = await run_use_case(
-                ctx, lambda s: drafts.create_draft(s, ctx.organization_id, fields, ctx.actor, ctx.limits)
+                ctx,
+                lambda s: stamp(s, drafts.create_draft(s, ctx.organization_id, fields, ctx.actor, ctx.limits), content),
             )
         except DomainError as error:
             return to_graphql(error)

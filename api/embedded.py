@@ -26,6 +26,7 @@ from typing import IO, Any
 from sqlmodel import select
 from starlette.applications import Starlette
 
+from api import embedded_llm
 from api.app import Services, create_app
 from api.push import PUSH_PATH
 from domain.records import AccountState, MailAccount
@@ -73,6 +74,7 @@ def prepare_environment() -> Settings:
         "MAILTRAIL_OAUTH_CLIENT_ID": "mailtrail-embedded.apps.sandbox",
         "MAILTRAIL_OAUTH_CLIENT_SECRET": "embedded-secret",
     }
+    defaults.update(embedded_llm.environment())  # content drafting: the offline chat-completions emulator
     if settings.sandbox_port != port:
         os.environ["MAILTRAIL_SANDBOX_PORT"] = str(port)
     for name, value in defaults.items():
@@ -185,6 +187,7 @@ def banner(settings: Settings, token: str, sandbox_url: str | None = None) -> st
     ]
     if sandbox_url:
         lines.append(f"  Gmail emulator:     {sandbox_url}  (its mailboxes: {sandbox_url}/)")
+    lines.append(embedded_llm.banner_line(settings))
     lines += [
         "  Demo bearer token (set the header 'Authorization: Bearer <token>'):",
         f"  {token}",
@@ -201,6 +204,7 @@ class EmbeddedParts:
         self.emulator: Any = None
         self.worker: Any = None
         self.scheduler: Any = None
+        self.llm: Any = None
 
     def start_emulator(self, existing: dict[str, Any] | None = None) -> tuple[str | None, int]:
         """Start the emulator; return new encrypted credentials (None: `existing` kept) and the cursor.
@@ -222,6 +226,7 @@ class EmbeddedParts:
             ),
             clients={self.settings.oauth_client_id: self.settings.oauth_client_secret.get_secret_value()},
         ).start()
+        self.llm = embedded_llm.start(self.settings)
         history_id = int(self.emulator.store.mailbox(DEMO_ACCOUNT).history_id)
         if existing and existing.get("token") and existing.get("refresh_token"):
             scopes = list(existing.get("scopes") or self.settings.oauth_scopes)
@@ -263,6 +268,8 @@ class EmbeddedParts:
         if self.emulator is not None:
             with contextlib.suppress(Exception):
                 self.emulator.stop()
+        if self.llm is not None:
+            self.llm.stop()
 
 
 def create_embedded_app(settings: Settings | None = None, *, quiet: bool = False) -> Starlette:

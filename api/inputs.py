@@ -8,6 +8,7 @@ from typing import Any
 
 import strawberry
 
+from api.content_inputs import ContentOptionsInput
 from api.types import DeliveryStatus, OutboundEmailStatus
 from domain.drafts import AttachmentInput as DomainAttachment
 from domain.drafts import DraftFields
@@ -22,7 +23,7 @@ class AttachmentInput:
 
 
 @strawberry.input(description="A new email's content. Lists replace; nothing is sent until you ask.")
-class DraftInput:
+class DraftInput(ContentOptionsInput):
     account_id: strawberry.ID
     to: list[str] = strawberry.field(default_factory=list)
     cc: list[str] = strawberry.field(default_factory=list)

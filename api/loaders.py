@@ -14,7 +14,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from strawberry.dataloader import DataLoader
 
-from domain.records import EmailMessage, MailAccount, OutboundAttachment, OutboundEmailEvent
+from domain.records import EmailMessage, MailAccount, OutboundAttachment, OutboundEmailContent, OutboundEmailEvent
 
 
 @dataclass
@@ -29,6 +29,7 @@ class Loaders:
     events_by_email_id: DataLoader[uuid.UUID, list[OutboundEmailEvent]] = field(init=False)
     email_message_by_id: DataLoader[uuid.UUID, EmailMessage | None] = field(init=False)
     related_messages_by_email_id: DataLoader[uuid.UUID, list[EmailMessage]] = field(init=False)
+    content_by_email_id: DataLoader[uuid.UUID, OutboundEmailContent | None] = field(init=False)
 
     def __post_init__(self) -> None:
         self.account_by_id = DataLoader(self._accounts)
@@ -36,6 +37,7 @@ class Loaders:
         self.events_by_email_id = DataLoader(self._events)
         self.email_message_by_id = DataLoader(self._email_messages)
         self.related_messages_by_email_id = DataLoader(self._related_messages)
+        self.content_by_email_id = DataLoader(self._contents)
 
     async def fetch(self, statement: Any) -> list[Any]:
         """Run one statement. Sibling resolvers run concurrently, and one AsyncSession must not."""
@@ -113,3 +115,13 @@ class Loaders:
             if row.outbound_email_id is not None:
                 grouped[row.outbound_email_id].append(row)
         return [grouped.get(i, []) for i in ids]
+
+    async def _contents(self, ids: Sequence[uuid.UUID]) -> list[OutboundEmailContent | None]:
+        rows = await self.fetch(
+            select(OutboundEmailContent).where(
+                col(OutboundEmailContent.email_id).in_(ids),
+                OutboundEmailContent.organization_id == self.organization_id,
+            )
+        )
+        by_id = {row.email_id: row for row in rows}
+        return [by_id.get(i) for i in ids]

@@ -23,6 +23,8 @@ from strawberry.types.graphql import OperationType
 
 from api.accounts import AccountMutations
 from api.boundary import SCALAR_OVERRIDES, ErrorCodes, SafeStringLiterals, SafeVariables
+from api.content import ContentQuery
+from api.content_mutations import ContentMutations
 from api.context import LiveContext
 from api.drafts import DraftMutations
 from api.mailbox import MailboxQuery, SuppressionMutations
@@ -70,8 +72,10 @@ class SubscriptionsOnlyOverWebSockets(SchemaExtension):
 
 def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     settings = settings or get_settings()
-    mutation = merge_types("Mutation", (DraftMutations, SendingMutations, AccountMutations, SuppressionMutations))
-    query = merge_types("Query", (Query, MailboxQuery))
+    mutation = merge_types(
+        "Mutation", (DraftMutations, SendingMutations, AccountMutations, SuppressionMutations, ContentMutations)
+    )
+    query = merge_types("Query", (Query, MailboxQuery, ContentQuery))
     # Extensions are built fresh per request (an instance holds that request's execution
     # context). The limiters' rule classes, though, are made once and shared, so that the
     # validation cache (keyed by the rules) hits for repeated queries; the parse and validation

@@ -3,24 +3,28 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from datetime import datetime
 from typing import Annotated
 
 import strawberry
 from sqlalchemy.exc import IntegrityError
 
+from api.content_inputs import ContentOptionsInput
+from api.content_options import render_draft
 from api.context import Context
 from api.errors import ErrorType, to_graphql
 from api.inputs import AttachmentInput, domain_attachments, parse_id
 from api.runner import run_use_case
 from api.types import Info, OutboundEmail
 from domain import records, sending
+from domain.content.drafting import stamp
 from domain.drafts import DraftFields
 from domain.errors import DomainError
 
 
 @strawberry.input(description="Exactly one of: draftId; the content of a new email (accountId...); replyToMessageId.")
-class SendEmailInput:
+class SendEmailInput(ContentOptionsInput):
     draft_id: strawberry.ID | None = None
     account_id: strawberry.ID | None = None
     to: list[str] = strawberry.field(default_factory=list)
@@ -91,9 +95,12 @@ class SendingMutations:
         ctx = info.context
         try:
             request = send_request(input)
+            fields, content = await render_draft(ctx, input, request.fields)
+            request = replace(request, fields=fields)
 
             def use_case(session):  # type: ignore[no-untyped-def]
                 email, enqueue = sending.request_send(session, ctx.organization_id, request, ctx.actor, ctx.limits)
+                stamp(session, email, content)
                 if enqueue:
                     enqueue_after_commit(ctx, email)
                 return email

@@ -10,6 +10,7 @@ from typing import Any, cast
 import strawberry
 from strawberry.scalars import JSON
 
+from api.content_types import RenderedFrom
 from api.context import Context
 from api.loaders import Loaders
 from domain import records
@@ -261,6 +262,11 @@ class OutboundEmail:
     async def auto_replies(self, info: Info) -> list[EmailMessage]:
         rows = await self.loaders(info).related_messages_by_email_id.load(self.row.id)
         return [EmailMessage.from_row(r) for r in rows if r.relation == records.Relation.AUTO_REPLY]
+
+    @strawberry.field(description="How the content was made from its context (template, version, data hash), or null.")
+    async def rendered_from(self, info: Info) -> RenderedFrom | None:
+        row = await self.loaders(info).content_by_email_id.load(self.row.id)
+        return RenderedFrom.from_row(row) if row else None
 
     @strawberry.field(description="Bounce messages (DSNs) correlated to this email.")
     async def bounces(self, info: Info) -> list[EmailMessage]:

@@ -31,6 +31,8 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from domain import mime, quota
+from domain.content.guard import ContextUnavailable, send_blocked_reason
+from domain.context_provider import ContextProvider
 from domain.events import EventKind, record_event
 from domain.gateway import (
     AccountRef,
@@ -102,6 +104,8 @@ class Dispatcher:
     clock: Callable[[], datetime] = utcnow
     failpoint: Failpoint = _no_failpoint
     jitter: Callable[[], float] = random.random
+    context_provider: ContextProvider | None = None
+    """Reads context entities from apps' providers for the send guard (domain/content/guard.py)."""
 
     def send(self, email_id: uuid.UUID) -> Result:
         claim = self._claim(email_id)
@@ -109,22 +113,20 @@ class Dispatcher:
             return claim
         reached_gmail = False  # did *this* attempt hand the message to Gmail (outcome possibly unknown)?
         try:
-            sent = None
-            if claim.uncertain_since is not None:
-                sent = self._find_earlier_send(email_id, claim)
-                if sent is None:
-                    # The search can take longer than the claim may wait before a send: hold it
-                    # afresh (only if it is still ours) rather than give up and search again.
-                    renewed = self._renew(email_id, claim.token)
-                    if renewed is None:
-                        return Result(Outcome.SKIPPED, detail="the send was taken over during the search")
-                    claim = dataclasses.replace(claim, claimed_at=renewed)
+            sent = self._find_earlier_send(email_id, claim) if claim.uncertain_since is not None else None
             if sent is None:
+                blocked = self._guard(email_id) if claim.contextual else None
+                if blocked is not None:
+                    return self._fail(email_id, blocked, claim.doubt)
                 self.failpoint("before_gmail")
                 if self.clock() - claim.claimed_at > self.policy.lease / 2:
-                    # Paused too long since the claim (GC, a stalled VM, a blocked thread): another
-                    # worker may take over before this call could finish, so do not start it.
-                    return self._retry_or_fail(email_id, claim, TransientError("claim too old to send"), False)
+                    # A slow search or guard, or a pause (GC, a stalled VM): the lease may run out
+                    # during the call. Hold it afresh if it is still ours; if another worker took
+                    # over meanwhile, the send is theirs.
+                    renewed = self._renew(email_id, claim.token)
+                    if renewed is None:
+                        return Result(Outcome.SKIPPED, detail="the send was taken over meanwhile")
+                    claim = dataclasses.replace(claim, claimed_at=renewed)
                 reached_gmail = True
                 sent = self.gateway.send(claim.account, claim.raw, claim.thread_id)
                 self.failpoint("after_gmail")
@@ -144,6 +146,9 @@ class Dispatcher:
             # A timeout, reset or 5xx of the send itself may hide an accepted message; one during
             # the search happened before anything was sent in this attempt.
             return self._retry_or_fail(email_id, claim, error, reached_gmail)
+        except ContextUnavailable as error:
+            # The app's context provider did not answer: nothing was sent, try again later.
+            return self._retry_or_fail(email_id, claim, TransientError(str(error)), False)
         except ConfigurationError as error:
             # Not Gmail answering (a wrong base URL, say): the operator's to fix, not the email's
             # fault, and nothing was sent. Hold the email (retrying) until its deadline.
@@ -153,6 +158,15 @@ class Dispatcher:
             return self._fail(email_id, f"Gmail refused the email: {error.message}", claim.doubt)
 
     # -- steps -----------------------------------------------------------------------------
+
+    def _guard(self, email_id: uuid.UUID) -> str | None:
+        """The send guard (content): why the email's context now forbids sending it, or None.
+
+        Run after the claim committed, outside its row locks: it may call the app's provider.
+        """
+        with self.sessions() as session:
+            email = session.get(OutboundEmail, email_id)
+            return None if email is None else send_blocked_reason(session, email, self.context_provider)
 
     def _renew(self, email_id: uuid.UUID, token: uuid.UUID) -> datetime | None:
         """Restart the claim's lease if this worker still holds it; None when another took over."""
@@ -256,6 +270,7 @@ class Dispatcher:
             message_id = email.local_message_id or mime.make_message_id(email.id.hex, "mailtrail.local")
             dated = email.first_queued_at or now
             token, thread_hint = email.attempt_token, email.thread_hint
+            contextual = email.context_type is not None  # only those can carry a send guard
             account_id, address, sealed = str(account.id), account.email, account.credentials_encrypted
         # The claim is committed (the row locks are released); the slow parts run outside it.
         try:
@@ -272,7 +287,9 @@ class Dispatcher:
                 (uncertain_since, uncertain_history_id),
             )
         ref = AccountRef(account_id, address, self.decrypt(sealed))
-        return _Claim(token, ref, mime.to_gmail_raw(built), thread_hint, uncertain_since, uncertain_history_id, now)
+        return _Claim(
+            token, ref, mime.to_gmail_raw(built), thread_hint, uncertain_since, uncertain_history_id, now, contextual
+        )
 
     def _usage_marks(
         self, session: Session, account_id: uuid.UUID, now: datetime, daily_cap: int
@@ -446,6 +463,8 @@ class _Claim:
     uncertain_history_id: int | None
     """The mailbox's history cursor from before that attempt: where a walk for it starts."""
     claimed_at: datetime
+    contextual: bool = False
+    """Linked to a context entity, so the send guard must look at it."""
 
     @property
     def doubt(self) -> Doubt:

@@ -13,6 +13,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 EMBEDDED_DIR = Path(".mailtrail")
 PLACEHOLDER_KEY = "dev-only-insecure-key-change-me"
+PLACEHOLDER_SIGNING_KEY = "dev-only-insecure-signing-key-change-me"
 
 
 class Settings(BaseSettings):
@@ -108,6 +109,17 @@ class Settings(BaseSettings):
     event_hole_seconds: float = 60.0
     """How long a gap in the audit trail's sequence waits for its (uncommitted) transaction."""
 
+    llm_base_url: str = ""
+    """OpenAI-compatible Chat Completions base URL (content drafting); empty: no model, so
+    prepareEmail in INFERENCE mode renders the given subject and body as a template."""
+    llm_model: str = ""
+    llm_api_key: SecretStr = SecretStr("")
+    llm_timeout_seconds: float = 30.0
+    context_provider_signing_key: SecretStr = SecretStr(PLACEHOLDER_SIGNING_KEY)
+    """Master key the per-organization secrets signing requests to apps' providerUrl derive from."""
+    context_provider_timeout_seconds: float = 5.0
+    context_provider_cache_seconds: float = 30.0
+
     log_level: str = "INFO"
 
     @field_validator("credentials_keys", mode="before")
@@ -138,6 +150,8 @@ class Settings(BaseSettings):
                 )
             if not self.oauth_client_id or not self.oauth_client_secret.get_secret_value():
                 raise ValueError("production needs MAILTRAIL_OAUTH_CLIENT_ID and MAILTRAIL_OAUTH_CLIENT_SECRET")
+            if self.context_provider_signing_key.get_secret_value() == PLACEHOLDER_SIGNING_KEY:
+                raise ValueError("MAILTRAIL_CONTEXT_PROVIDER_SIGNING_KEY must be set to a real secret in production")
         if self.send_lease_seconds < 2 * self.gmail_timeout_seconds:
             raise ValueError("MAILTRAIL_SEND_LEASE_SECONDS must be at least twice MAILTRAIL_GMAIL_TIMEOUT_SECONDS")
         if not self.credentials_keys:

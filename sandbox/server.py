@@ -10,36 +10,21 @@ import socket
 import struct
 import time
 import urllib.parse
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from sandbox.api import Fault, Reply
+from sandbox.http import QuietHandler, ThreadedServer
 from sandbox.web import render_index
 
 
-class Server(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-
+class Server(ThreadedServer):
     def __init__(self, address: tuple[str, int], emulator: Any) -> None:
         self.emulator = emulator
         super().__init__(address, Handler)
 
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        """A client that vanished mid-request (killed worker, timeout) is normal here, not an error."""
-        import sys
 
-        if isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
-            return
-        super().handle_error(request, client_address)
-
-
-class Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
+class Handler(QuietHandler):
     server: Server
-
-    def log_message(self, format: str, *args: Any) -> None:  # quiet: tests run thousands of calls
-        return
 
     def do_GET(self) -> None:
         self._handle("GET")
@@ -57,8 +42,7 @@ class Handler(BaseHTTPRequestHandler):
         emulator = self.server.emulator
         parsed = urllib.parse.urlsplit(self.path)
         query = urllib.parse.parse_qs(parsed.query, keep_blank_values=True)
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length else b""
+        body = self.read_body()
         headers = {k.lower(): v for k, v in self.headers.items()}
         path = parsed.path
         try:
@@ -94,13 +78,7 @@ class Handler(BaseHTTPRequestHandler):
         self._send(reply)
 
     def _send(self, reply: Reply) -> None:
-        self.send_response(reply.status)
-        for name, value in reply.headers.items():
-            self.send_header(name, value)
-        self.send_header("Content-Length", str(len(reply.body)))
-        self.end_headers()
-        if reply.body:
-            self.wfile.write(reply.body)
+        self.send_bytes(reply.status, reply.body, reply.headers)
 
     def _reset(self) -> None:
         """Abort the connection with a TCP RST, like a dropped link (the client sees a reset)."""

@@ -62,7 +62,9 @@ os.environ.update(
 
 TABLES = (
     "outbound_email_event, outbound_attachment, email_message, suppressed_address, outbound_email, "
-    "oauth_flow, mail_account, api_token, organization, push_receipt"
+    "oauth_flow, mail_account, api_token, organization, push_receipt, "
+    "outbound_email_content, email_template_version, email_template, context_entity_version, context_entity, "
+    "context_type, content_settings"
 )
 
 

@@ -8,7 +8,28 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-PURE_RULES = ("lifecycle", "delivery", "errors", "mime", "bounces", "autoreply", "correlation", "quota")
+PURE_RULES = (
+    "lifecycle",
+    "delivery",
+    "errors",
+    "mime",
+    "bounces",
+    "autoreply",
+    "correlation",
+    "quota",
+    # domain/content's rules
+    "fields",
+    "formatting",
+    "render",
+    "facts",
+    "grounding",
+    "condition",
+    "prompt",
+    "signing",
+    "context",
+    "language_model",
+    "context_provider",
+)
 FORBIDDEN = {
     "domain": {"api", "workers", "sandbox", "strawberry", "dramatiq", "googleapiclient", "starlette"},
     "workers": {"api", "sandbox", "strawberry", "starlette"},

@@ -7,6 +7,8 @@ from functools import lru_cache
 
 from domain.dispatch import Dispatcher, Policy
 from domain.settings import Settings, get_settings
+from workers.context_provider import HttpContextProvider
+from workers.context_provider import context_provider as make_context_provider
 from workers.credentials import CredentialCipher
 from workers.db import session_scope
 from workers.failpoints import failpoint
@@ -37,6 +39,11 @@ def cipher() -> CredentialCipher:
 
 
 @lru_cache(maxsize=1)
+def context_provider() -> HttpContextProvider:
+    return make_context_provider(get_settings())
+
+
+@lru_cache(maxsize=1)
 def dispatcher() -> Dispatcher:
     settings = get_settings()
     return Dispatcher(
@@ -45,6 +52,7 @@ def dispatcher() -> Dispatcher:
         decrypt=cipher().decrypt,
         policy=policy(settings),
         failpoint=failpoint,
+        context_provider=context_provider(),
     )
 
 

@@ -3,6 +3,15 @@
 from sqlmodel import SQLModel
 
 from domain.records.accounts import AccountState, MailAccount, OAuthFlow
+from domain.records.content import (
+    ContentSettings,
+    ContextEntity,
+    ContextEntityVersion,
+    ContextType,
+    EmailTemplate,
+    EmailTemplateVersion,
+    OutboundEmailContent,
+)
 from domain.records.messages import Direction, EmailMessage, Relation, SuppressedAddress
 from domain.records.outbound import OutboundAttachment, OutboundEmail, OutboundEmailEvent
 from domain.records.receipts import PushReceipt
@@ -14,13 +23,20 @@ metadata = SQLModel.metadata
 __all__ = [
     "AccountState",
     "ApiToken",
+    "ContentSettings",
+    "ContextEntity",
+    "ContextEntityVersion",
+    "ContextType",
     "Direction",
     "EmailMessage",
+    "EmailTemplate",
+    "EmailTemplateVersion",
     "MailAccount",
     "OAuthFlow",
     "Organization",
     "OutboundAttachment",
     "OutboundEmail",
+    "OutboundEmailContent",
     "OutboundEmailEvent",
     "PushReceipt",
     "Relation",

@@ -42,7 +42,43 @@ def string_node(strategy: st.SearchStrategy[str]) -> st.SearchStrategy[graphql.V
 datetimes = st.datetimes(min_value=datetime(1, 1, 2), max_value=datetime(9999, 12, 30), timezones=st.timezones()).map(
     lambda value: value.isoformat()
 )
+
+
+def literal(value: Any) -> graphql.ValueNode:
+    """A JSON value written as a GraphQL literal (what a client puts inline for a JSON argument)."""
+    if value is None:
+        return graphql.NullValueNode()
+    if isinstance(value, bool):
+        return graphql.BooleanValueNode(value=value)
+    if isinstance(value, int):
+        return graphql.IntValueNode(value=str(value))
+    if isinstance(value, float):
+        return graphql.FloatValueNode(value=repr(value))
+    if isinstance(value, str):
+        return graphql.StringValueNode(value=value)
+    if isinstance(value, list):
+        return graphql.ListValueNode(values=tuple(literal(v) for v in value))
+    return graphql.ObjectValueNode(
+        fields=tuple(
+            graphql.ObjectFieldNode(name=graphql.NameNode(value=k), value=literal(v)) for k, v in value.items()
+        )
+    )
+
+
+json_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**40), 2**40)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | nasty_text,
+    lambda children: (
+        st.lists(children, max_size=4)
+        | st.dictionaries(st.from_regex(r"[A-Za-z_][A-Za-z0-9_]{0,10}", fullmatch=True), children, max_size=4)
+    ),
+    max_leaves=12,
+)
 schemathesis.graphql.scalar("DateTime", string_node(st.one_of(datetimes, nasty_text)))
+schemathesis.graphql.scalar("JSON", json_values.map(literal))
 schemathesis.graphql.scalar("UUID", string_node(st.one_of(st.uuids().map(str), nasty_text)))
 
 schema = schemathesis.graphql.from_path(str(ROOT / "schema.graphql"))

@@ -59,6 +59,7 @@ def embedded(tmp_path: Path) -> Iterator[str]:
         log.close()
     output = (tmp_path / "serve.log").read_text()
     assert TOKEN in output and f"{url}/graphql" in output, output  # the banner a newcomer reads
+    assert "Language model:     mailtrail-sandbox (offline emulator)" in output, output
     assert "Traceback" not in output, output
 
 
@@ -112,3 +113,36 @@ async def test_make_run_sends_a_draft_and_the_invalid_recipient_bounces_back(emb
         assert ("Invoice 42", False) in subjects
         assert ("Delivery Status Notification (Failure)", True) in subjects
     await socket.close()
+
+
+async def test_make_run_drafts_with_the_offline_language_model_labelled_as_the_sandbox(embedded: str) -> None:
+    fields = [
+        {"key": "invoice_number", "label": "Invoice Number", "type": "STR"},
+        {"key": "amount_due", "label": "Amount Due", "type": "CURRENCY"},
+    ]
+    entity = "5b0a4c4e-2b1e-4a55-9d1c-6a0f3c2f1e10"
+    async with httpx.AsyncClient(base_url=embedded, timeout=10) as http:
+        registered = await gql(
+            http,
+            "mutation($i: RegisterContextTypeInput!) { registerContextType(input: $i) { __typename } }",
+            i={"contextType": "invoice", "fields": fields},
+        )
+        assert registered["registerContextType"]["__typename"] == "ContextTypeSaved"
+        await gql(
+            http,
+            'mutation($id: UUID!, $d: JSON!) { putContextEntity(contextType: "invoice", contextId: $id, data: $d) {'
+            " __typename } }",
+            id=entity,
+            d={"invoice_number": "INV-42", "amount_due": {"amount": "99.50", "currency": "EUR"}},
+        )
+        prepared = await gql(
+            http,
+            "query($i: PrepareEmailInput!) { prepareEmail(input: $i) { subject mode model errors { token } } }",
+            i={"mode": "INFERENCE", "contextType": "invoice", "contextId": entity},
+        )
+    assert prepared["prepareEmail"] == {
+        "subject": "Invoice INV-42: €99.50",
+        "mode": "INFERENCE",
+        "model": "mailtrail-sandbox",
+        "errors": [],
+    }
