@@ -27,6 +27,7 @@ from api.mailbox import MailboxQuery, SuppressionMutations
 from api.queries import Query
 from api.sending import SendingMutations
 from api.subscriptions import Subscription
+from api.webhooks import WebhookMutations, WebhookQuery
 from domain.settings import Settings, get_settings
 
 log = logging.getLogger("mailtrail.api")
@@ -53,8 +54,10 @@ class SubscriptionsOnlyOverWebSockets(SchemaExtension):
 
 def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     settings = settings or get_settings()
-    mutation = merge_types("Mutation", (DraftMutations, SendingMutations, AccountMutations, SuppressionMutations))
-    query = merge_types("Query", (Query, MailboxQuery))
+    mutation = merge_types(
+        "Mutation", (DraftMutations, SendingMutations, AccountMutations, SuppressionMutations, WebhookMutations)
+    )
+    query = merge_types("Query", (Query, MailboxQuery, WebhookQuery))
     # Extensions are built fresh per request (an instance holds that request's execution
     # context). The limiters' rule classes, though, are made once and shared, so that the
     # validation cache (keyed by the rules) hits for repeated queries; the parse and validation

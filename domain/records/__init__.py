@@ -7,6 +7,16 @@ from domain.records.messages import Direction, EmailMessage, Relation, Suppresse
 from domain.records.outbound import OutboundAttachment, OutboundEmail, OutboundEmailEvent
 from domain.records.tenancy import ApiToken, Organization
 from domain.records.types import utcnow
+from domain.records.webhooks import (
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookDeliveryState,
+    WebhookEndpoint,
+    WebhookEndpointState,
+    WebhookFanout,
+    WebhookMessage,
+    WebhookNotice,
+)
 
 metadata = SQLModel.metadata
 
@@ -23,6 +33,14 @@ __all__ = [
     "OutboundEmailEvent",
     "Relation",
     "SuppressedAddress",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookDeliveryState",
+    "WebhookEndpoint",
+    "WebhookEndpointState",
+    "WebhookFanout",
+    "WebhookMessage",
+    "WebhookNotice",
     "metadata",
     "utcnow",
 ]
