@@ -47,8 +47,11 @@ def wrap(app: ASGIApp, settings: Settings) -> ASGIApp:
     if setup_tracing(settings, "api"):
         from opentelemetry.instrumentation.asgi import OpenTelemetryMiddleware
 
+        from workers.db import get_engine
+
         services = getattr(getattr(app, "state", None), "services", None)
         if services is not None:
             instrument_engine(services.engine.sync_engine)
+        instrument_engine(get_engine())  # use cases run by workers in this process (the embedded mode)
         wrapped = OpenTelemetryMiddleware(wrapped, excluded_urls="healthz,readyz,metrics")
     return wrapped

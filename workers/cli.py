@@ -72,11 +72,13 @@ def touch(role: str) -> None:
 
 
 def run_scheduler() -> int:
+    from workers.db import get_engine
     from workers.metrics_server import serve_in_thread
     from workers.scheduler import Scheduler
-    from workers.tracing import setup_tracing
+    from workers.tracing import instrument_engine, setup_tracing
 
-    setup_tracing(get_settings(), "scheduler")
+    if setup_tracing(get_settings(), "scheduler"):
+        instrument_engine(get_engine())
     serve_in_thread()
     scheduler = Scheduler(scheduler_jobs())
     signal.signal(signal.SIGTERM, lambda *_: scheduler.stop())

@@ -48,9 +48,11 @@ class Observability(dramatiq.Middleware):
     def after_process_boot(self, broker: Broker) -> None:
         settings = get_settings()
         logs.reformat_existing(settings.log_format)
-        from workers.tracing import setup_tracing
+        from workers.db import get_engine
+        from workers.tracing import instrument_engine, setup_tracing
 
-        setup_tracing(settings, "worker")
+        if setup_tracing(settings, "worker"):
+            instrument_engine(get_engine())
 
     def after_worker_boot(self, broker: Broker, worker: Any) -> None:
         def beat() -> None:
