@@ -37,14 +37,15 @@ from datetime import datetime
 from sqlalchemy import and_, func, or_, text
 from sqlmodel import Session, col, select
 
-from domain.records import OutboundEmailEvent, WebhookFanout, utcnow
+from domain.records import OutboundEmailEvent, WebhookEndpoint, WebhookFanout, utcnow
 from domain.seqset import SeqSet
 from domain.webhooks.endpoints import endpoints_of
 from domain.webhooks.messages import (
     NewDelivery,
+    Snapshot,
     chain_heads,
     ensure_deliveries,
-    ensure_message,
+    ensure_messages,
     missing_events,
     snapshots,
     wanted_endpoints,
@@ -119,6 +120,8 @@ def _process(
     endpoints = endpoints_of(session, list({r.organization_id for r in rows}))
     relevant = [r for r in rows if r.organization_id in endpoints]
     states = snapshots(session, (r.email_id for r in relevant))
+    messages: list[tuple[OutboundEmailEvent, str, Snapshot]] = []
+    pairs: list[tuple[OutboundEmailEvent, list[WebhookEndpoint]]] = []
     for row in rows:
         done.add(row.seq or 0)
         result.events += 1
@@ -126,10 +129,11 @@ def _process(
             continue
         email, account = states.get(row.email_id, (None, None))
         targets = wanted_endpoints(endpoints[row.organization_id], row, email)
-        if not targets:
-            continue
-        ensure_message(session, row, done.encode(), (email, account))
-        result.deliveries.extend(ensure_deliveries(session, row, targets, now))
+        if targets:
+            messages.append((row, done.encode(), (email, account)))
+            pairs.append((row, targets))
+    ensure_messages(session, messages)
+    result.deliveries.extend(ensure_deliveries(session, pairs, now))
 
 
 def _state(session: Session) -> WebhookFanout:

@@ -75,20 +75,35 @@ def _insert(session: Session, table: Any) -> Any:
     return dialect.insert(table)
 
 
-def ensure_message(session: Session, event: OutboundEmailEvent, cursor: str, snapshot: Snapshot) -> None:
-    """The event's message, rendered now with `cursor` unless it exists already."""
-    email, account = snapshot
-    update = build_update(event.kind, event.email_id, event.at, cursor, email, account)
-    values = {
-        "seq": event.seq,
-        "organization_id": event.organization_id,
-        "email_id": event.email_id,
-        "kind": update.kind.value,
-        "event": event.kind,
-        "body": render(update),
-        "created_at": event.at,
-    }
-    session.execute(_insert(session, WebhookMessage).values(**values).on_conflict_do_nothing(index_elements=["seq"]))
+def _insert_many(
+    session: Session, table: Any, rows: list[dict[str, Any]], keys: list[str], returning: Any
+) -> list[Any]:
+    """INSERT ... ON CONFLICT DO NOTHING for many rows: SQLAlchemy batches them into multi-row statements."""
+    statement = _insert(session, table).on_conflict_do_nothing(index_elements=keys)
+    if returning is None:
+        session.execute(statement, rows)
+        return []
+    return list(session.execute(statement.returning(*returning), rows).all())
+
+
+def ensure_messages(session: Session, items: list[tuple[OutboundEmailEvent, str, Snapshot]]) -> None:
+    """Each event's message, rendered now with its cursor unless it exists already; one statement per batch."""
+    rows = []
+    for event, cursor, (email, account) in items:
+        update = build_update(event.kind, event.email_id, event.at, cursor, email, account)
+        rows.append(
+            {
+                "seq": event.seq,
+                "organization_id": event.organization_id,
+                "email_id": event.email_id,
+                "kind": update.kind.value,
+                "event": event.kind,
+                "body": render(update),
+                "created_at": event.at,
+            }
+        )
+    if rows:
+        _insert_many(session, WebhookMessage, rows, ["seq"], None)
 
 
 @dataclass(frozen=True)
@@ -100,19 +115,16 @@ class NewDelivery:
 
 
 def ensure_deliveries(
-    session: Session, event: OutboundEmailEvent, endpoints: list[WebhookEndpoint], now: datetime
+    session: Session, pairs: list[tuple[OutboundEmailEvent, list[WebhookEndpoint]]], now: datetime
 ) -> list[NewDelivery]:
-    """A PENDING delivery of the event to each endpoint that has none yet; the ones created."""
-    if not endpoints:
-        return []
-    seq = event.seq or 0
+    """A PENDING delivery of each event to each of its endpoints that has none yet; the ones created."""
     rows = [
         {
             "id": uuid.uuid4(),
-            "webhook_id": webhook_id(endpoint.id, seq),
+            "webhook_id": webhook_id(endpoint.id, event.seq or 0),
             "endpoint_id": endpoint.id,
             "organization_id": event.organization_id,
-            "seq": seq,
+            "seq": event.seq or 0,
             "email_id": event.email_id,
             "state": WebhookDeliveryState.PENDING.value,
             "attempts": 0,
@@ -120,16 +132,15 @@ def ensure_deliveries(
             "next_attempt_at": now,
             "created_at": now,
         }
+        for event, endpoints in pairs
         for endpoint in endpoints
     ]
-    statement = (
-        _insert(session, WebhookDelivery)
-        .values(rows)
-        .on_conflict_do_nothing(index_elements=["endpoint_id", "seq"])
-        .returning(col(WebhookDelivery.id), col(WebhookDelivery.endpoint_id))
-    )
-    created = session.execute(statement).all()
-    return [NewDelivery(row[0], row[1], event.email_id, seq) for row in created]
+    if not rows:
+        return []
+    D = WebhookDelivery
+    returning = (col(D.id), col(D.endpoint_id), col(D.email_id), col(D.seq))
+    created = _insert_many(session, WebhookDelivery, rows, ["endpoint_id", "seq"], returning)
+    return [NewDelivery(row[0], row[1], row[2], row[3]) for row in created]
 
 
 def wanted_endpoints(

@@ -25,7 +25,7 @@ from domain.webhooks.messages import (
     NewDelivery,
     chain_heads,
     ensure_deliveries,
-    ensure_message,
+    ensure_messages,
     missing_events,
     snapshots,
     wanted_endpoints,
@@ -100,8 +100,8 @@ def redeliver(
             if not wanted_endpoints([endpoint], row, email):
                 continue
             if row.seq not in stored:
-                ensure_message(session, row, seen.encode(), (email, account))
-            created = ensure_deliveries(session, row, [endpoint], now)
+                ensure_messages(session, [(row, seen.encode(), (email, account))])
+            created = ensure_deliveries(session, [(row, [endpoint])], now)
             if created:
                 touched.extend(created)
             else:
