@@ -9,13 +9,16 @@ could lead anywhere) and proxies from the environment are ignored for the same r
 from __future__ import annotations
 
 import socket
+import ssl
 import time
 
 import httpx
+from opentelemetry import trace
 
 from domain.webhooks.ports import OutgoingRequest, TransportResult
 
 ANSWER_SNIPPET = 300
+tracer = trace.get_tracer("mailtrail.webhooks")
 
 
 class DnsResolver:
@@ -30,7 +33,7 @@ class DnsResolver:
 class HttpTransport:
     """One pooled httpx client for the process (it is safe to share between threads)."""
 
-    def __init__(self, verify: bool = True) -> None:
+    def __init__(self, verify: bool | ssl.SSLContext = True) -> None:
         self._client = httpx.Client(
             follow_redirects=False,
             trust_env=False,
@@ -48,6 +51,16 @@ class HttpTransport:
         headers = {**request.headers, "host": name if target.port == default_port else f"{name}:{target.port}"}
         extensions = {"sni_hostname": target.host} if target.scheme == "https" else {}
         started = time.perf_counter()
+        with tracer.start_as_current_span("webhook.post", kind=trace.SpanKind.CLIENT) as span:
+            span.set_attribute("server.address", target.host)
+            answer = self._post(url, request, headers, extensions, started)
+            if answer.status_code is not None:
+                span.set_attribute("http.response.status_code", answer.status_code)
+            return answer
+
+    def _post(
+        self, url: str, request: OutgoingRequest, headers: dict[str, str], extensions: dict[str, str], started: float
+    ) -> TransportResult:
         try:
             with self._client.stream(
                 "POST", url, content=request.body, headers=headers, timeout=request.timeout, extensions=extensions
