@@ -1,4 +1,5 @@
 # syntax=docker/dockerfile:1
+# One image for every role (api, worker, scheduler, migrate): the command picks the role.
 # Build stage: resolve the pinned dependencies into a virtualenv.
 FROM python:3.11-slim AS build
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1
@@ -22,8 +23,10 @@ WORKDIR /app
 COPY --from=build /opt/venv /opt/venv
 COPY --from=build /src/migrations ./migrations
 COPY --from=build /src/alembic.ini ./
-USER mailtrail
-EXPOSE 8000
-HEALTHCHECK --interval=30s --timeout=3s CMD python -c "import urllib.request,sys; urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=2)" || exit 1
+USER 10001
+# 8000: the API; 9191: the Prometheus endpoint of a worker or scheduler container.
+EXPOSE 8000 9191
+# No HEALTHCHECK here: the roles differ. docker-compose.yml gives each its own (the API's
+# /healthz over HTTP, the worker's and scheduler's heartbeat through `mailtrail liveness`).
 # One uvicorn worker per container; scale with replicas (about one per core).
-CMD ["uvicorn", "api.asgi:app", "--host", "0.0.0.0", "--port", "8000", "--no-access-log", "--no-proxy-headers"]
+CMD ["mailtrail", "serve"]

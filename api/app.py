@@ -25,6 +25,7 @@ from api.auth import Principal, TokenAuthenticator, bearer_token
 from api.boundary import BodyRejected, decode_body, find_unsafe_text, read_capped, replay
 from api.context import Context, LiveContext
 from api.db import make_async_engine, make_sessionmaker
+from api.ops import ops_routes
 from api.push import PUSH_PATH, gmail_push
 from api.schema import build_schema
 from domain.settings import Settings, get_settings
@@ -226,6 +227,7 @@ def create_app(
     app = Starlette(
         routes=[
             Route("/healthz", health),
+            *ops_routes(),
             Route("/graphql", AuthGate(services, graphql), methods=["GET", "POST"]),
             WebSocketRoute("/graphql", AuthGate(services, graphql)),
             Route("/oauth/google/callback", oauth_callback),

@@ -13,6 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.records import ApiToken
 from domain.tokens import hash_token
+from workers import logs
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,7 @@ class TokenAuthenticator:
         hashed = hash_token(token)
         hit = self._cache.get(hashed)
         if hit is not None and hit[0] > time.monotonic():
+            logs.bind(organization_id=hit[1].organization_id)
             return hit[1]
         async with self._sessions() as session:
             row = (
@@ -62,6 +64,7 @@ class TokenAuthenticator:
             self._cache.pop(hashed, None)
             return None
         principal = Principal(row.organization_id, row.id)
+        logs.bind(organization_id=principal.organization_id)
         self._cache[hashed] = (time.monotonic() + self._ttl, principal)
         if len(self._cache) > self._size:
             self._cache.popitem(last=False)

@@ -1,4 +1,4 @@
-"""The `mailtrail` command: serve, migrate, tokens, worker, scheduler, sandbox."""
+"""The `mailtrail` command: serve, migrate, tokens, keys, worker, scheduler, liveness, sandbox."""
 
 from __future__ import annotations
 
@@ -55,8 +55,15 @@ def tune_gc() -> None:
     gc.set_threshold(50_000, 50, 1000)
 
 
+SHUTDOWN_GRACE_SECONDS = 10
+"""On SIGTERM: stop accepting, close WebSockets with 1012 (service restart: clients reconnect and
+resubscribe with their cursor), let requests in flight finish for up to this long."""
+
+
 def serve(host: str | None, port: int | None) -> None:
     import uvicorn
+
+    from api.observability import wrap
 
     settings = get_settings()
     if settings.embedded:
@@ -67,16 +74,44 @@ def serve(host: str | None, port: int | None) -> None:
         from api.app import create_app
 
         app = create_app(settings)
+    served = wrap(app, settings)
     tune_gc()
     uvicorn.run(
-        app,
+        served,
         host=host or settings.host,
         port=port or settings.port,
         access_log=False,
         log_level=settings.log_level.lower(),
+        log_config=None,  # our handlers (text or JSON) format uvicorn's lines too
         proxy_headers=False,
         ws_max_size=settings.ws_max_message_bytes,
+        timeout_graceful_shutdown=SHUTDOWN_GRACE_SECONDS,
     )
+
+
+def generate_key() -> str:
+    """A new Fernet key for MAILTRAIL_CREDENTIALS_KEYS."""
+    from cryptography.fernet import Fernet
+
+    return Fernet.generate_key().decode()
+
+
+def liveness(role: str, max_age: float) -> int:
+    """0 when the role's heartbeat file is fresher than `max_age` seconds (the container health check)."""
+    import time
+
+    from workers.observability import heartbeat_path
+
+    path = heartbeat_path(role)
+    try:
+        age = time.time() - path.stat().st_mtime
+    except FileNotFoundError:
+        print(f"no heartbeat at {path}", file=sys.stderr)
+        return 1
+    if age > max_age:
+        print(f"heartbeat {age:.0f}s old (limit {max_age:.0f}s)", file=sys.stderr)
+        return 1
+    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -96,18 +131,32 @@ def main(argv: Sequence[str] | None = None) -> int:
     create = tokens.add_parser("create", help="create a token (and the organization if needed)")
     create.add_argument("--org", required=True, help="organization name")
     create.add_argument("--name", default="", help="a label for the token")
+    keys = commands.add_parser("keys", help="credentials keys").add_subparsers(dest="action", required=True)
+    keys.add_parser("generate", help="print a new Fernet key for MAILTRAIL_CREDENTIALS_KEYS")
     commands.add_parser("worker", help="run Dramatiq workers for the configured broker")
     commands.add_parser("scheduler", help="move due drafts to PENDING and run periodic jobs")
     commands.add_parser("sandbox", help="run the Gmail API emulator (see `mailtrail sandbox --help`)")
+    alive = commands.add_parser("liveness", help="exit 0 if the worker's or scheduler's heartbeat is fresh")
+    alive.add_argument("role", choices=["worker", "scheduler"])
+    alive.add_argument("--max-age", type=float, default=60.0, help="seconds (default 60)")
 
     args, extra = parser.parse_known_args(argv)
-    logging.basicConfig(level=get_settings().log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     if extra:
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    if args.command == "keys":  # needs no configuration at all: it makes part of it
+        print(generate_key())
+        return 0
+    if args.command == "liveness":
+        return liveness(args.role, args.max_age)
+    from workers.logs import configure_logging
+
+    settings = get_settings()
+    configure_logging(settings.log_level, settings.log_format)
+
     if args.command in ("serve", "worker", "scheduler"):
         from domain.settings import startup_warnings
 
-        for warning in startup_warnings(get_settings()):
+        for warning in startup_warnings(settings):
             logging.getLogger("mailtrail").warning("\n%s\n  WARNING: %s\n%s", "!" * 78, warning, "!" * 78)
     if args.command == "migrate":
         migrate()

@@ -31,6 +31,7 @@ from api.mailbox import MailboxQuery, SuppressionMutations
 from api.queries import Query
 from api.sending import SendingMutations
 from api.subscriptions import Subscription
+from api.webhooks import WebhookMutations, WebhookQuery
 from domain.settings import Settings, get_settings
 
 log = logging.getLogger("mailtrail.api")
@@ -73,9 +74,10 @@ class SubscriptionsOnlyOverWebSockets(SchemaExtension):
 def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     settings = settings or get_settings()
     mutation = merge_types(
-        "Mutation", (DraftMutations, SendingMutations, AccountMutations, SuppressionMutations, ContentMutations)
+        "Mutation",
+        (DraftMutations, SendingMutations, AccountMutations, SuppressionMutations, ContentMutations, WebhookMutations),
     )
-    query = merge_types("Query", (Query, MailboxQuery, ContentQuery))
+    query = merge_types("Query", (Query, MailboxQuery, ContentQuery, WebhookQuery))
     # Extensions are built fresh per request (an instance holds that request's execution
     # context). The limiters' rule classes, though, are made once and shared, so that the
     # validation cache (keyed by the rules) hits for repeated queries; the parse and validation

@@ -20,10 +20,9 @@ from api.queries import filter_predicate
 from api.types import OutboundEmail
 from domain import records
 from domain.errors import DomainError
-from domain.events import EventKind
 from domain.notify import Committed
-from domain.records import utcnow
 from domain.seqset import SeqSet
+from domain.updates import build_update
 
 
 @strawberry.enum(description="What kind of change an update reports.")
@@ -38,26 +37,6 @@ class OutboundEmailUpdateKind(Enum):
     BOUNCE_DETECTED = "BOUNCE_DETECTED"
     REPLY_LINKED = "REPLY_LINKED"
     AUTO_REPLY_LINKED = "AUTO_REPLY_LINKED"
-
-
-KINDS: dict[str, OutboundEmailUpdateKind] = {
-    EventKind.CREATED: OutboundEmailUpdateKind.CREATED,
-    EventKind.UPDATED: OutboundEmailUpdateKind.UPDATED,
-    EventKind.SCHEDULED: OutboundEmailUpdateKind.UPDATED,
-    EventKind.UNSCHEDULED: OutboundEmailUpdateKind.UPDATED,
-    EventKind.DELETED: OutboundEmailUpdateKind.DELETED,
-    EventKind.QUEUED: OutboundEmailUpdateKind.STATUS_CHANGED,
-    EventKind.SENT: OutboundEmailUpdateKind.STATUS_CHANGED,
-    EventKind.FAILED: OutboundEmailUpdateKind.STATUS_CHANGED,
-    EventKind.ATTEMPT: OutboundEmailUpdateKind.SEND_PROGRESS,
-    EventKind.RATE_LIMITED: OutboundEmailUpdateKind.SEND_PROGRESS,
-    EventKind.RETRIED: OutboundEmailUpdateKind.SEND_PROGRESS,
-    EventKind.SENT_COPY_LINKED: OutboundEmailUpdateKind.SENT_COPY_LINKED,
-    EventKind.DELIVERY_STATUS_CHANGED: OutboundEmailUpdateKind.DELIVERY_STATUS_CHANGED,
-    EventKind.BOUNCE_DETECTED: OutboundEmailUpdateKind.BOUNCE_DETECTED,
-    EventKind.REPLY_LINKED: OutboundEmailUpdateKind.REPLY_LINKED,
-    EventKind.AUTO_REPLY_LINKED: OutboundEmailUpdateKind.AUTO_REPLY_LINKED,
-}
 
 
 @strawberry.type(description="One change to an email, with the email as it is now.")
@@ -165,13 +144,15 @@ def wanted(
 
 
 def make_update(event: Committed, cursor: str, snapshot: Snapshot, loaders: Loaders) -> OutboundEmailUpdate:
+    """The GraphQL shape of the update `domain.updates.build_update` makes (webhooks share it)."""
     if snapshot.account is not None:
         loaders.account_by_id.prime(snapshot.account.id, snapshot.account)
+    update = build_update(event.kind, event.email_id, event.at, cursor, snapshot.email, snapshot.account)
     return OutboundEmailUpdate(
-        kind=KINDS.get(event.kind, OutboundEmailUpdateKind.UPDATED),
-        event=event.kind,
-        cursor=cursor,
-        at=event.at or (snapshot.email.updated_at if snapshot.email else utcnow()),
-        email_id=strawberry.ID(str(event.email_id)),
-        outbound_email=OutboundEmail.from_row(snapshot.email, loaders) if snapshot.email else None,
+        kind=OutboundEmailUpdateKind(update.kind.value),
+        event=update.event,
+        cursor=update.cursor,
+        at=update.at,
+        email_id=strawberry.ID(str(update.email_id)),
+        outbound_email=OutboundEmail.from_row(update.email, loaders) if update.email else None,
     )

@@ -9,14 +9,16 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator, model_validator
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic_settings import NoDecode, SettingsConfigDict
+
+from domain.operations_settings import OperationsSettings
 
 EMBEDDED_DIR = Path(".mailtrail")
 PLACEHOLDER_KEY = "dev-only-insecure-key-change-me"
 PLACEHOLDER_SIGNING_KEY = "dev-only-insecure-signing-key-change-me"
 
 
-class Settings(BaseSettings):
+class Settings(OperationsSettings):
     """Every setting Mailtrail reads; the README documents each one."""
 
     model_config = SettingsConfigDict(env_prefix="MAILTRAIL_", extra="ignore")

@@ -29,6 +29,9 @@ PURE_RULES = (
     "context",
     "language_model",
     "context_provider",
+    "targets",
+    "policy",
+    "payload",
 )
 FORBIDDEN = {
     "domain": {"api", "workers", "sandbox", "strawberry", "dramatiq", "googleapiclient", "starlette"},

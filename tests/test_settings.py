@@ -8,7 +8,7 @@ import pytest
 from cryptography.fernet import Fernet
 from pydantic import ValidationError
 
-from domain.settings import PLACEHOLDER_KEY, Settings, is_fernet_key, startup_warnings
+from domain.settings import PLACEHOLDER_KEY, PLACEHOLDER_SIGNING_KEY, Settings, is_fernet_key, startup_warnings
 
 KEY = Fernet.generate_key().decode()
 PRODUCTION: dict[str, Any] = {
@@ -19,6 +19,7 @@ PRODUCTION: dict[str, Any] = {
     "push_service_account": "gmail-push@project.iam.gserviceaccount.com",
     "oauth_client_id": "123.apps.googleusercontent.com",
     "oauth_client_secret": "a-real-secret",
+    "context_provider_signing_key": "a-real-provider-signing-secret",
 }
 
 
@@ -41,6 +42,7 @@ def test_a_complete_production_configuration_starts() -> None:
         ({"oauth_client_id": ""}, "MAILTRAIL_OAUTH_CLIENT_ID"),
         ({"database_url": "sqlite:///x.db"}, "PostgreSQL"),
         ({"broker_url": "stub://"}, "real broker"),
+        ({"context_provider_signing_key": PLACEHOLDER_SIGNING_KEY}, "MAILTRAIL_CONTEXT_PROVIDER_SIGNING_KEY"),
     ],
 )
 def test_production_refuses_a_bad_or_missing_secret(changes: dict[str, Any], message: str) -> None:

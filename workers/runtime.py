@@ -13,6 +13,7 @@ from workers.credentials import CredentialCipher
 from workers.db import session_scope
 from workers.failpoints import failpoint
 from workers.gmail.client import GmailGateway
+from workers.instrumented import InstrumentedDispatcher, InstrumentedGateway
 from workers.sync import Syncer
 
 
@@ -28,9 +29,9 @@ def policy(settings: Settings) -> Policy:
 
 
 @lru_cache(maxsize=1)
-def gateway() -> GmailGateway:
+def gateway() -> InstrumentedGateway:
     settings = get_settings()
-    return GmailGateway(settings, timeout=settings.gmail_timeout_seconds)
+    return InstrumentedGateway(GmailGateway(settings, timeout=settings.gmail_timeout_seconds))
 
 
 @lru_cache(maxsize=1)
@@ -44,15 +45,17 @@ def context_provider() -> HttpContextProvider:
 
 
 @lru_cache(maxsize=1)
-def dispatcher() -> Dispatcher:
+def dispatcher() -> InstrumentedDispatcher:
     settings = get_settings()
-    return Dispatcher(
-        sessions=session_scope,
-        gateway=gateway(),
-        decrypt=cipher().decrypt,
-        policy=policy(settings),
-        failpoint=failpoint,
-        context_provider=context_provider(),
+    return InstrumentedDispatcher(
+        Dispatcher(
+            sessions=session_scope,
+            gateway=gateway(),
+            decrypt=cipher().decrypt,
+            policy=policy(settings),
+            failpoint=failpoint,
+            context_provider=context_provider(),
+        )
     )
 
 

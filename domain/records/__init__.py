@@ -17,6 +17,16 @@ from domain.records.outbound import OutboundAttachment, OutboundEmail, OutboundE
 from domain.records.receipts import PushReceipt
 from domain.records.tenancy import ApiToken, Organization
 from domain.records.types import utcnow
+from domain.records.webhooks import (
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookDeliveryState,
+    WebhookEndpoint,
+    WebhookEndpointState,
+    WebhookFanout,
+    WebhookMessage,
+    WebhookNotice,
+)
 
 metadata = SQLModel.metadata
 
@@ -41,6 +51,14 @@ __all__ = [
     "PushReceipt",
     "Relation",
     "SuppressedAddress",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookDeliveryState",
+    "WebhookEndpoint",
+    "WebhookEndpointState",
+    "WebhookFanout",
+    "WebhookMessage",
+    "WebhookNotice",
     "metadata",
     "utcnow",
 ]

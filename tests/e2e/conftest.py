@@ -18,7 +18,7 @@ from domain.settings import get_settings
 
 REDIS_URL = "redis://127.0.0.1:6379/14"
 RABBIT_URL = "amqp://guest:guest@127.0.0.1:5672/%2F"
-QUEUES = ("send", "sync")
+QUEUES = ("send", "sync", "webhooks")
 
 
 def queue_names() -> list[str]:

@@ -1,0 +1,98 @@
+"""Logs carry their context, the CLI makes keys and checks heartbeats, a trace crosses into the worker."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+
+import httpx
+import pytest
+from cryptography.fernet import Fernet
+
+from tests.conftest import wait_for
+from tests.e2e.helpers import send, status_is
+from tests.factories import make_connected_tenant, make_tenant
+from workers import logs
+
+
+@pytest.fixture
+def json_logs() -> Iterator[io.StringIO]:
+    """The root logger writing JSON lines to a buffer for the test, then as it was."""
+    root = logging.getLogger()
+    saved, level = list(root.handlers), root.level
+    buffer = io.StringIO()
+    logs.configure_logging("INFO", "json", buffer)
+    yield buffer
+    for handler in list(root.handlers):
+        root.removeHandler(handler)
+    for handler in saved:
+        root.addHandler(handler)
+    root.setLevel(level)
+
+
+def lines(buffer: io.StringIO) -> list[dict[str, object]]:
+    return [json.loads(line) for line in buffer.getvalue().splitlines() if line.strip()]
+
+
+async def test_a_request_logs_json_with_its_request_id_and_organization(settings, json_logs) -> None:
+    from api.app import create_app
+    from api.observability import wrap
+
+    app = create_app(settings)
+    tenant = make_tenant()
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=wrap(app, settings)), base_url="http://t") as http:
+        response = await http.post(
+            "/graphql",
+            json={"query": "{ mailAccounts { id nope } }"},  # a client error strawberry logs
+            headers={"Authorization": f"Bearer {tenant.token}", "X-Request-ID": "req-42"},
+        )
+        assert response.headers["x-request-id"] == "req-42"
+        fresh = await http.get("/healthz")
+        assert len(fresh.headers["x-request-id"]) == 32  # one is made when none is given
+    await app.state.services.engine.dispose()
+    logged = [line for line in lines(json_logs) if line.get("request_id") == "req-42"]
+    assert logged, json_logs.getvalue()
+    assert logged[0]["organization_id"] == str(tenant.organization_id)
+    assert {"ts", "level", "logger", "message"} <= set(logged[0])
+
+
+async def test_a_workers_lines_carry_the_email_it_sends(client, gmail, worker, json_logs) -> None:
+    import workers.webhooks  # noqa: F401 - the observability middleware is on the broker
+
+    tenant = make_connected_tenant(gmail)
+    result = await send(client, tenant.token, accountId=str(tenant.account_id), to=["a@example.com"], subject="Hi")
+    email_id = result["outboundEmail"]["id"]
+    wait_for(status_is(email_id, "SENT"))
+    wait_for(lambda: any(line.get("logger") == "mailtrail.actors" for line in lines(json_logs)))
+    sent = [line for line in lines(json_logs) if line.get("logger") == "mailtrail.actors"]
+    assert sent[-1]["email_id"] == email_id
+
+
+def test_keys_generate_prints_a_valid_fernet_key() -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MAILTRAIL_")}
+    out = subprocess.run(
+        [sys.executable, "-m", "api.cli", "keys", "generate"], env=env, capture_output=True, text=True, check=True
+    ).stdout.strip()
+    key = Fernet(out.encode())
+    assert key.decrypt(key.encrypt(b"credentials")) == b"credentials"
+
+
+def test_liveness_reads_the_heartbeat_age(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    env = {**os.environ, "MAILTRAIL_HEARTBEAT_DIR": str(tmp_path)}
+
+    def check(role: str) -> int:
+        return subprocess.run(
+            [sys.executable, "-m", "api.cli", "liveness", role], env=env, capture_output=True
+        ).returncode
+
+    assert check("worker") == 1
+    (tmp_path / "mailtrail-worker.alive").touch()
+    assert check("worker") == 0
+    os.utime(tmp_path / "mailtrail-worker.alive", (0, 0))
+    assert check("worker") == 1
+    assert check("scheduler") == 1
