@@ -155,6 +155,7 @@ def test_workers_killed_at_every_step_neither_lose_nor_duplicate_an_email(db, gm
     deadline = time.monotonic() + 420
     outside_kills = int(os.environ.get("MAILTRAIL_CRASH_OUTSIDE_KILLS", "30"))
     next_outside_kill = time.monotonic() + rng.uniform(2.0, 4.0)
+    sent_at_last_kill = -1
     started, next_report = time.monotonic(), time.monotonic() + 20
     try:
         while time.monotonic() < deadline:
@@ -168,9 +169,14 @@ def test_workers_killed_at_every_step_neither_lose_nor_duplicate_an_email(db, gm
                 kill(worker)  # the child died at a crash point; make sure nothing of it is left
                 kills["crash point"] += 1
                 worker = start_worker(REDIS_URL, failpoints)
-            elif kills["outside, mid-flight"] < outside_kills and time.monotonic() > next_outside_kill:
+            elif (
+                kills["outside, mid-flight"] < outside_kills
+                and time.monotonic() > next_outside_kill
+                and done["SENT"] > sent_at_last_kill  # the new worker got going: a slow, loaded machine
+            ):  # would otherwise kill each worker before it sends anything, and never finish
                 kill(worker)
                 kills["outside, mid-flight"] += 1
+                sent_at_last_kill = done["SENT"]
                 worker = start_worker(REDIS_URL, failpoints)
                 next_outside_kill = time.monotonic() + rng.uniform(2.0, 4.0)
             stale = stale_pending(session_scope, datetime.now(UTC), timedelta(seconds=2), timedelta(seconds=5))
