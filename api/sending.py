@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from api.context import Context
 from api.errors import ErrorType, to_graphql
 from api.inputs import AttachmentInput, domain_attachments, parse_id
+from api.restrict import ensure_email_within, ensure_send_allowed
 from api.runner import run_use_case
 from api.types import Info, OutboundEmail
 from domain import records, sending
@@ -91,6 +92,7 @@ class SendingMutations:
         ctx = info.context
         try:
             request = send_request(input)
+            await ensure_send_allowed(ctx, request)
 
             def use_case(session):  # type: ignore[no-untyped-def]
                 email, enqueue = sending.request_send(session, ctx.organization_id, request, ctx.actor, ctx.limits)
@@ -119,6 +121,7 @@ class SendingMutations:
         ctx = info.context
         try:
             email_id = parse_id(id, "id")
+            await ensure_email_within(ctx, email_id)
 
             def use_case(session):  # type: ignore[no-untyped-def]
                 email = sending.retry_email(
