@@ -1,9 +1,9 @@
 """Which browser origins may call the API: CORS for HTTP, the same list for WebSocket handshakes.
 
-`cors_origins` lists origins as `scheme://host[:port]`, a port may be `*`. A page served by the API
-itself (the console) is same-origin and always allowed. A client that sends no Origin header is
-not a browser, and origins exist to protect browsers' users, so it is let through (its token still
-has to be good).
+`cors_origins` lists origins as `scheme://host[:port]`, a port may be `*`. WebSocket handshakes
+are checked by Strawberry (api/app.py asks `OriginPolicy.allows`): a page served by the API itself
+(the console) is same-origin and always allowed, and a client that sends no Origin header is not a
+browser (origins exist to protect browsers' users), so it is let through; its token still counts.
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ import re
 
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
-from starlette.types import Scope
 
 from domain.settings import Settings
 
@@ -40,15 +39,6 @@ class OriginPolicy:
     def allows(self, origin: str) -> bool:
         """Whether a browser at `origin` may call the API."""
         return self._regex is not None and self._regex.fullmatch(origin) is not None
-
-    def allows_websocket(self, scope: Scope) -> bool:
-        """Whether a WebSocket handshake may proceed: no Origin, the API's own, or a listed one."""
-        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
-        origin = headers.get("origin")
-        if origin is None:
-            return True
-        own = ("https://" if scope.get("scheme") == "wss" else "http://") + headers.get("host", "")
-        return origin == own or self.allows(origin)
 
 
 def cors_middleware(settings: Settings) -> Middleware:
