@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from api.context import Context
 from api.errors import ErrorType, to_graphql
-from api.inputs import AttachmentInput, domain_attachments, parse_id
+from api.inputs import CONTEXT_ID, AttachmentInput, domain_attachments, parse_id
 from api.restrict import ensure_email_within, ensure_send_allowed
 from api.runner import run_use_case
 from api.types import Info, OutboundEmail
@@ -32,7 +32,7 @@ class SendEmailInput:
     body_html: str | None = None
     attachments: list[AttachmentInput] | None = None
     context_type: str | None = None
-    context_id: uuid.UUID | None = None
+    context_id: uuid.UUID | None = strawberry.field(default=None, description=CONTEXT_ID)
     planned_send_at: datetime | None = strawberry.field(
         default=None, description="Send later: the email is kept as a scheduled DRAFT until then."
     )
