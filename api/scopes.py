@@ -1,7 +1,7 @@
 """Which scope each operation needs, declared in one place, and checked once per operation.
 
 Every root field of Query, Mutation and Subscription is listed in `REQUIRED`; a nested field is
-listed in `NESTED` only where it needs more than its parent (none does today). A root field with
+listed in `NESTED` only where it needs more than its parent (an email's sending account). A root field with
 no entry is refused to everyone (fail closed), and tests/api/test_scopes.py walks the schema so a
 new field fails the suite until it is declared here.
 
@@ -71,7 +71,11 @@ REQUIRED: dict[str, Scope | None] = {
 }
 """Root field -> the scope it needs (None: any valid token may call it)."""
 
-NESTED: dict[str, Scope] = {}
+NESTED: dict[str, Scope] = {
+    # The sending account's state, scopes, watch and quotas are account management details:
+    # reading an email gives its `fromEmail`, not the account behind it.
+    "OutboundEmail.account": Scope.ACCOUNTS_READ,
+}
 """`Type.field` -> a scope beyond what the root field needs."""
 
 UNDECLARED = "__undeclared__"

@@ -21,7 +21,9 @@ class TokenScope(Enum):
     EMAILS_SEND = strawberry.enum_value(
         "EMAILS_SEND", description="Make an email leave: sendEmail, scheduleDraft, retryEmail."
     )
-    ACCOUNTS_READ = strawberry.enum_value("ACCOUNTS_READ", description="List the connected Gmail accounts.")
+    ACCOUNTS_READ = strawberry.enum_value(
+        "ACCOUNTS_READ", description="List the connected Gmail accounts; read an email's `account`."
+    )
     ACCOUNTS_MANAGE = strawberry.enum_value("ACCOUNTS_MANAGE", description="Connect and disconnect Gmail accounts.")
     SUPPRESSIONS_MANAGE = strawberry.enum_value(
         "SUPPRESSIONS_MANAGE", description="List, add and remove suppressed addresses (organization-wide)."

@@ -106,6 +106,8 @@ def test_fragments_and_several_root_fields_add_up_and_undeclared_fields_are_name
         Scope.SUPPRESSIONS_MANAGE,
     }
     assert needs_of(schema, document, "M").scopes == {Scope.EMAILS_SEND}
+    nested = parse("subscription { outboundEmailUpdates { outboundEmail { account { email } } } }")
+    assert needs_of(schema, nested, None).scopes == {Scope.EMAILS_READ, Scope.ACCOUNTS_READ}
     assert needs_of(schema, parse("{ __typename __schema { types { name } } }"), None).scopes == frozenset()
 
 
@@ -136,6 +138,14 @@ async def test_an_operation_is_refused_without_its_scope_and_let_in_with_only_it
     codes = [e.get("extensions", {}).get("code") for e in allowed.get("errors", [])]
     assert "FORBIDDEN" not in codes, allowed
     assert allowed.get("data") is not None, allowed
+
+
+async def test_a_nested_field_needing_more_is_refused_without_its_scope(client, tenant) -> None:
+    reader = token_with(tenant, frozenset({Scope.EMAILS_READ}))
+    query = "{ outboundEmails { edges { node { fromEmail account { email } } } } }"
+    refused = await gql(client, query, token=reader)
+    assert refused["errors"][0]["extensions"]["missingScopes"] == ["ACCOUNTS_READ"]
+    assert "errors" not in await gql(client, "{ outboundEmails { edges { node { fromEmail } } } }", token=reader)
 
 
 async def test_tokens_made_before_scopes_hold_every_scope(client, tenant) -> None:

@@ -47,7 +47,8 @@ async def call(api: httpx.AsyncClient, token: str, query: str, **variables: Any)
 
 
 async def mint(api: httpx.AsyncClient, tenant: Tenant, **fields: Any) -> str:
-    data = await call(api, tenant.token, MINT, input={"scopes": ["EMAILS_READ", "EMAILS_SEND"], **fields})
+    scopes = ["EMAILS_READ", "EMAILS_SEND", "ACCOUNTS_READ"]  # the test socket's updates name the account
+    data = await call(api, tenant.token, MINT, input={"scopes": scopes, **fields})
     assert data["createClientToken"]["__typename"] == "ClientTokenCreated", data
     return str(data["createClientToken"]["token"])
 
