@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: install run test lint typecheck pytest schema lock bench clean
+.PHONY: install console browser run test lint typecheck pytest schema lock bench clean
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -13,13 +13,27 @@ $(STAMP): requirements.lock pyproject.toml
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
 
-install: $(STAMP)
+CONSOLE := api/console/node_modules/.package-lock.json
+
+install: $(STAMP) $(CONSOLE)
+
+# The console's GraphiQL, React and their assets from the npm registry (pinned in
+# api/console/package-lock.json), served by Mailtrail itself so the console works offline.
+console: $(CONSOLE)
+$(CONSOLE): api/console/package.json api/console/package-lock.json
+	cd api/console && npm ci --no-audit --no-fund --loglevel=error
+	touch $(CONSOLE)
+
+# The browser test's Chromium and its driver, from Debian's packages; nothing when they are there.
+browser:
+	@if [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ]; then :; else \
+		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium chromium-driver; fi
 
 # The service on embedded defaults: SQLite under .mailtrail/, the Gmail emulator, an in-process
 # worker and scheduler. Override with MAILTRAIL_PORT, MAILTRAIL_DATABASE_URL, MAILTRAIL_DEMO_TOKEN.
 run: export MAILTRAIL_EMBEDDED ?= 1
 run: export MAILTRAIL_BROKER_URL ?= stub://
-run: $(STAMP)
+run: $(STAMP) $(CONSOLE)
 	$(BIN)/mailtrail migrate
 	$(BIN)/mailtrail serve
 
@@ -32,7 +46,7 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-pytest: $(STAMP)
+pytest: $(STAMP) $(CONSOLE) browser
 	$(BIN)/pytest
 
 schema: $(STAMP)
@@ -42,4 +56,4 @@ lock: $(STAMP)
 	$(BIN)/pip freeze --exclude-editable | sed '1i # Fully pinned dependencies (runtime + dev). Regenerate with: make lock' > requirements.lock
 
 clean:
-	rm -rf $(VENV) .mailtrail .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .mailtrail .pytest_cache .mypy_cache .ruff_cache api/console/node_modules tests/artifacts

@@ -20,14 +20,18 @@ from starlette.types import Receive, Scope, Send
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 
+from api import console
 from api.accounts import connected_page, oauth_callback
 from api.auth import Principal, TokenAuthenticator, bearer_token
 from api.boundary import BodyRejected, decode_body, find_unsafe_text, read_capped, replay
 from api.context import Context, LiveContext
+from api.cors import OriginPolicy, cors_middleware
 from api.db import make_async_engine, make_sessionmaker
 from api.ops import ops_routes
 from api.push import PUSH_PATH, gmail_push
+from api.ratelimit import RateLimiter
 from api.schema import build_schema
+from api.token_keys import ClientTokenKeys
 from domain.settings import Settings, get_settings
 
 log = logging.getLogger("mailtrail.api")
@@ -92,6 +96,12 @@ class MailtrailGraphQL(GraphQL[Context | LiveContext, None]):
             **kwargs,
         )
         self.services = services
+        self.origins = OriginPolicy(services.settings.cors_origins)
+
+    def is_websocket_origin_allowed(self, request: Any, origin: str) -> bool:
+        """Strawberry refuses (HTTP 403) a handshake from another origin unless this says yes; the
+        same `cors_origins` list as HTTP decides (same-origin pages are let in before this)."""
+        return self.origins.allows(origin)
 
     def parse_json(self, data: str | bytes) -> object:
         """An HTTP body (WebSocket frames go through `decode_json`, and their variables through
@@ -119,6 +129,7 @@ class MailtrailGraphQL(GraphQL[Context | LiveContext, None]):
             actor=principal.actor,
             settings=self.services.settings,
             services=self.services,
+            principal=principal,
         )
 
     async def on_ws_connect(self, context: Context | LiveContext) -> dict[str, object] | None:
@@ -129,12 +140,15 @@ class MailtrailGraphQL(GraphQL[Context | LiveContext, None]):
             (params[k] for k in ("Authorization", "authorization", "token") if isinstance(params.get(k), str)), None
         )
         token = bearer_token(raw) or raw  # "Bearer <token>", or the token alone
-        principal = await self.services.authenticator.authenticate(token)
-        if principal is None:
-            raise ConnectionRejectionError({"message": "missing or invalid bearer token", "code": "UNAUTHENTICATED"})
+        principal = await self.services.authenticator.check(token)
+        if not isinstance(principal, Principal):
+            raise ConnectionRejectionError({"message": principal.message, "code": principal.code})
+        if await self.services.extras["rate_limiter"].hit(principal) is not None:
+            raise ConnectionRejectionError({"message": "too many requests for this token", "code": "RATE_LIMITED"})
         context.organization_id = principal.organization_id
         context.actor = principal.actor
         context.token = token
+        context.principal = principal
         return None
 
 
@@ -150,16 +164,16 @@ class AuthGate:
             await self.graphql(scope, receive, send)
             return
         request = Request(scope)
-        wants_page = (
-            request.method == "GET" and "text/html" in request.headers.get("accept", "") and not request.query_params
-        )
-        if wants_page:
-            page = await self.graphql.render_graphql_ide(request)
-            await page(scope, receive, send)
+        if console.wants_console(request):
+            await (await console.page_for(self.services))(scope, receive, send)
             return
-        principal = await self.services.authenticator.authenticate(bearer_token(request.headers.get("authorization")))
-        if principal is None:
-            await unauthenticated()(scope, receive, send)
+        principal = await self.services.authenticator.check(bearer_token(request.headers.get("authorization")))
+        if not isinstance(principal, Principal):
+            await unauthenticated(principal.code, principal.message)(scope, receive, send)
+            return
+        retry_after = await self.services.extras["rate_limiter"].hit(principal)
+        if retry_after is not None:
+            await rate_limited(retry_after)(scope, receive, send)
             return
         if request.method == "POST":
             try:
@@ -178,11 +192,27 @@ class AuthGate:
             await self.graphql(scope, receive, send)
 
 
-def unauthenticated() -> Response:
+def unauthenticated(code: str = "UNAUTHENTICATED", message: str = "missing or invalid bearer token") -> Response:
     return JSONResponse(
-        {"errors": [{"message": "missing or invalid bearer token", "extensions": {"code": "UNAUTHENTICATED"}}]},
+        {"errors": [{"message": message, "extensions": {"code": code}}]},
         status_code=401,
         headers={"WWW-Authenticate": 'Bearer realm="mailtrail"'},
+    )
+
+
+def rate_limited(retry_after: int) -> Response:
+    """HTTP 429 (RFC 6585) with Retry-After in seconds (RFC 9110 section 10.2.3)."""
+    return JSONResponse(
+        {
+            "errors": [
+                {
+                    "message": f"too many requests for this token; retry in {retry_after} s",
+                    "extensions": {"code": "RATE_LIMITED", "retryAfter": retry_after},
+                }
+            ]
+        },
+        status_code=429,
+        headers={"Retry-After": str(retry_after)},
     )
 
 
@@ -201,15 +231,17 @@ def create_app(
     settings = settings or get_settings()
     engine = make_async_engine(settings)
     sessions = make_sessionmaker(engine)
-    services = Services(
-        settings, engine, sessions, TokenAuthenticator(sessions, ttl=settings.token_cache_seconds), dict(extras or {})
+    authenticator = TokenAuthenticator(
+        sessions, ttl=settings.token_cache_seconds, keys=ClientTokenKeys.from_settings(settings)
     )
+    services = Services(settings, engine, sessions, authenticator, dict(extras or {}))
+    services.extras.setdefault("rate_limiter", RateLimiter(settings))
     if "enqueue_send" not in services.extras or "enqueue_sync" not in services.extras:
         from workers.actors import enqueue_send, enqueue_sync
 
         services.extras.setdefault("enqueue_send", enqueue_send)
         services.extras.setdefault("enqueue_sync", enqueue_sync)
-    graphql = MailtrailGraphQL(services, graphql_ide="graphiql")
+    graphql = MailtrailGraphQL(services, graphql_ide=None)  # the console (api/console) serves GraphiQL
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -228,6 +260,7 @@ def create_app(
         routes=[
             Route("/healthz", health),
             *ops_routes(),
+            Route(console.ASSETS_PATH + "/{name}", console.console_asset),
             Route("/graphql", AuthGate(services, graphql), methods=["GET", "POST"]),
             WebSocketRoute("/graphql", AuthGate(services, graphql)),
             Route("/oauth/google/callback", oauth_callback),
@@ -235,6 +268,7 @@ def create_app(
             Route(PUSH_PATH, gmail_push, methods=["POST"]),
         ],
         lifespan=lifespan,
+        middleware=[cors_middleware(settings)],
     )
     app.state.services = services
     app.state.graphql = graphql

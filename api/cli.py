@@ -1,10 +1,11 @@
-"""The `mailtrail` command: serve, migrate, tokens, keys, worker, scheduler, liveness, sandbox."""
+"""The `mailtrail` command: serve, migrate, tokens, orgs, keys, worker, scheduler, liveness, sandbox."""
 
 from __future__ import annotations
 
 import argparse
 import logging
 import sys
+import uuid
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -30,13 +31,73 @@ def migrate() -> None:
     command.upgrade(config, "head")
 
 
-def create_token(org: str, name: str) -> str:
+def create_token(org: str, name: str, scopes: list[str] | None = None, expires_in_days: float | None = None) -> str:
+    from datetime import timedelta
+
+    from domain.grants import parse_scopes
+    from domain.records import utcnow
     from domain.tokens import ensure_organization, issue_token
     from workers.db import session_scope
 
+    chosen = sorted(parse_scopes(scopes, "--scopes")) if scopes else None
+    expires_at = utcnow() + timedelta(days=expires_in_days) if expires_in_days else None
     with session_scope() as session:
         organization = ensure_organization(session, org)
-        return issue_token(session, organization.id, name=name)
+        return issue_token(session, organization.id, name=name, scopes=chosen, expires_at=expires_at)
+
+
+def database_problem() -> str | None:
+    """Why the configured database cannot serve a command, in words a newcomer can act on (or None)."""
+    settings = get_settings()
+    if not settings.is_sqlite:
+        return None
+    path = settings.database_url.partition(":///")[2]
+    if not path or path == ":memory:" or Path(path).exists():
+        return None
+    return (
+        f"No Mailtrail database at {Path(path).resolve()}.\n"
+        "Run this from the Mailtrail checkout (where `make run` keeps .mailtrail/), set MAILTRAIL_DATABASE_URL, "
+        "or create the database with `mailtrail migrate` first."
+    )
+
+
+def run_tokens(args: argparse.Namespace) -> int:
+    """`mailtrail tokens create|list|revoke`."""
+    from domain.tokens import find_organization, list_tokens, revoke_token
+    from workers.db import session_scope
+
+    if args.action == "create":
+        token = create_token(args.org, args.name, args.scopes.split(",") if args.scopes else None, args.expires_in_days)
+        print(f"Created a token for organization {args.org!r}. It is shown once; store it now:")
+        print(token)
+        return 0
+    with session_scope() as session:
+        org = find_organization(session, args.org)
+        if args.action == "revoke":
+            row = revoke_token(session, org.id, uuid.UUID(args.id))
+            print(f"Revoked token {row.id} ({row.name or 'unnamed'}, ...{row.hint}).")
+            return 0
+        print("id                                    name                 hint  scopes  created  last used  expires")
+        for row in list_tokens(session, org.id):
+            scopes = ",".join(row.scopes) if row.scopes is not None else "ALL"
+            print(
+                f"{row.id}  {row.name[:20]:20} {row.hint:5} {scopes}  {row.created_at:%Y-%m-%d %H:%M}  "
+                f"{f'{row.last_used_at:%Y-%m-%d %H:%M}' if row.last_used_at else 'never'}  "
+                f"{f'{row.expires_at:%Y-%m-%d %H:%M}' if row.expires_at else 'never'}"
+            )
+    return 0
+
+
+def run_orgs(args: argparse.Namespace) -> int:
+    """`mailtrail orgs rate-limit`: an organization's own per-token rate limit."""
+    from domain.tokens import find_organization, set_rate_limit
+    from workers.db import session_scope
+
+    with session_scope() as session:
+        org = find_organization(session, args.org)
+        set_rate_limit(session, org.id, args.per_minute)
+    print(f"{args.org!r}: {args.per_minute or 'the default number of'} requests per minute per token.")
+    return 0
 
 
 def tune_gc() -> None:
@@ -131,6 +192,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     create = tokens.add_parser("create", help="create a token (and the organization if needed)")
     create.add_argument("--org", required=True, help="organization name")
     create.add_argument("--name", default="", help="a label for the token")
+    create.add_argument("--scopes", help="comma-separated scopes (e.g. EMAILS_READ,EMAILS_SEND); default: all")
+    create.add_argument("--expires-in-days", type=float, help="the token stops working after this many days")
+    listing = tokens.add_parser("list", help="list an organization's working tokens (never the secrets)")
+    listing.add_argument("--org", required=True, help="organization name")
+    revoke = tokens.add_parser("revoke", help="revoke a token (open subscriptions end within token_cache_seconds)")
+    revoke.add_argument("--org", required=True, help="organization name")
+    revoke.add_argument("--id", required=True, help="the token's id, from `tokens list`")
+    orgs = commands.add_parser("orgs", help="organization settings").add_subparsers(dest="action", required=True)
+    limit = orgs.add_parser("rate-limit", help="requests per minute each token of the organization may make")
+    limit.add_argument("--org", required=True, help="organization name")
+    limit.add_argument("--per-minute", type=int, help="the figure; omit to use the setting rate_limit_per_minute")
     keys = commands.add_parser("keys", help="credentials keys").add_subparsers(dest="action", required=True)
     keys.add_parser("generate", help="print a new Fernet key for MAILTRAIL_CREDENTIALS_KEYS")
     commands.add_parser("worker", help="run Dramatiq workers for the configured broker")
@@ -160,10 +232,27 @@ def main(argv: Sequence[str] | None = None) -> int:
             logging.getLogger("mailtrail").warning("\n%s\n  WARNING: %s\n%s", "!" * 78, warning, "!" * 78)
     if args.command == "migrate":
         migrate()
-    elif args.command == "tokens":
-        token = create_token(args.org, args.name)
-        print(f"Created a token for organization {args.org!r}. It is shown once; store it now:")
-        print(token)
+    elif args.command in ("tokens", "orgs"):
+        from sqlalchemy.exc import OperationalError
+
+        from domain.errors import DomainError
+
+        problem = database_problem()
+        if problem is not None:
+            print(problem, file=sys.stderr)
+            return 2
+        try:
+            return run_tokens(args) if args.command == "tokens" else run_orgs(args)
+        except (DomainError, ValueError) as error:
+            print(f"mailtrail {args.command}: {getattr(error, 'message', error)}", file=sys.stderr)
+            return 2
+        except OperationalError as error:
+            print(
+                f"mailtrail {args.command}: the database cannot be used ({error.orig}); "
+                "is it migrated? Run `mailtrail migrate`.",
+                file=sys.stderr,
+            )
+            return 2
     elif args.command == "serve":
         serve(args.host, args.port)
     elif args.command == "worker":

@@ -32,6 +32,7 @@ from api.content_types import (
     TokenError,
 )
 from api.errors import query_error
+from api.restrict import ensure_link_allowed
 from api.runner import run_use_case
 from api.types import Info
 from domain.content import store, templates
@@ -68,6 +69,7 @@ class ContentQuery:
         self, info: Info, context_type: ContextTypeName, context_id: ContextId
     ) -> ContextEntity | None:
         org = info.context.organization_id
+        ensure_link_allowed(info.context, context_type, context_id)
         row = await run_use_case(info.context, lambda s: store.get_entity(s, org, context_type, context_id))
         return ContextEntity.from_row(row) if row else None
 

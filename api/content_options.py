@@ -14,6 +14,7 @@ from dataclasses import replace
 from typing import Any
 
 from api.context import Context
+from api.restrict import ensure_link_allowed
 from api.runner import run_use_case
 from domain.content import drafting
 from domain.content.context import ResolvedContext
@@ -45,7 +46,11 @@ def language_model(services: Any) -> Any:
 async def resolve_context(
     ctx: Context, context_type: str, context_id: uuid.UUID | None, *, sample: bool = False
 ) -> ResolvedContext:
-    """An entity's data for this organization: one short read, then the provider off the event loop."""
+    """An entity's data for this organization: one short read, then the provider off the event loop.
+
+    A context-restricted token reads only its own contexts' data (sample data is nobody's)."""
+    if not sample:
+        ensure_link_allowed(ctx, context_type, context_id)
     source: ContextSource = await run_use_case(
         ctx, lambda s: load_source(s, ctx.organization_id, context_type, context_id)
     )

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from api.auth import Principal
 from api.loaders import Loaders
 from domain.drafts import Limits
 from domain.settings import Settings
@@ -22,6 +23,8 @@ class Context:
     settings: Settings
     services: Any
     """api.app.Services: the enqueue hooks and shared objects of this process."""
+    principal: Principal | None = None
+    """The token behind the request: its scopes and context restrictions (api/scopes.py, api/restrict.py)."""
     loaders: Loaders = field(init=False)
     after_commit: list[Callable[[], None]] = field(default_factory=list)
 
@@ -55,3 +58,4 @@ class LiveContext:
     actor: str = ""
     token: str | None = None
     """The bearer token of connection_init, checked again while subscriptions stay open."""
+    principal: Principal | None = None

@@ -10,6 +10,7 @@ import strawberry
 from api.content_options import render_draft
 from api.errors import ErrorType, to_graphql
 from api.inputs import DraftInput, DraftPatch, draft_fields, parse_id, patch_changes
+from api.restrict import ensure_email_within, ensure_link_allowed
 from api.runner import run_use_case
 from api.types import Info, OutboundEmail
 from domain import drafts
@@ -38,6 +39,7 @@ class DraftMutations:
         ctx = info.context
         try:
             fields, content = await render_draft(ctx, input, draft_fields(input))
+            ensure_link_allowed(ctx, fields.context_type, fields.context_id)
             row = await run_use_case(
                 ctx,
                 lambda s: stamp(s, drafts.create_draft(s, ctx.organization_id, fields, ctx.actor, ctx.limits), content),
@@ -51,6 +53,9 @@ class DraftMutations:
         ctx = info.context
         try:
             email_id, changes = parse_id(id, "id"), patch_changes(input)
+            await ensure_email_within(ctx, email_id)
+            relinks = "context_type" in changes or "context_id" in changes
+            ensure_link_allowed(ctx, changes.get("context_type"), changes.get("context_id"), given=relinks)
             row = await run_use_case(
                 ctx,
                 lambda s: drafts.update_draft(s, ctx.organization_id, email_id, changes, ctx.actor, ctx.limits),
@@ -64,6 +69,7 @@ class DraftMutations:
         ctx = info.context
         try:
             email_id = parse_id(id, "id")
+            await ensure_email_within(ctx, email_id)
             await run_use_case(ctx, lambda s: drafts.delete_draft(s, ctx.organization_id, email_id, ctx.actor))
         except DomainError as error:
             return to_graphql(error)
@@ -82,6 +88,7 @@ class DraftMutations:
         ctx = info.context
         try:
             email_id = parse_id(id, "id")
+            await ensure_email_within(ctx, email_id)
             row = await run_use_case(
                 ctx,
                 lambda s: drafts.schedule_draft(
@@ -97,6 +104,7 @@ class DraftMutations:
         ctx = info.context
         try:
             email_id = parse_id(id, "id")
+            await ensure_email_within(ctx, email_id)
             row = await run_use_case(
                 ctx, lambda s: drafts.unschedule_draft(s, ctx.organization_id, email_id, ctx.actor)
             )

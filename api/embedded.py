@@ -41,7 +41,10 @@ DEMO_ACCOUNT = "demo@mailtrail.test"
 
 
 def port_is_free(host: str, port: int) -> bool:
+    """Whether the emulator can bind `port`, binding as its server will (SO_REUSEADDR, like
+    http.server's), so the TIME_WAIT sockets a quick restart leaves behind do not count as taken."""
     with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((host, port))
         except OSError:
@@ -280,6 +283,6 @@ def create_embedded_app(settings: Settings | None = None, *, quiet: bool = False
     token = bootstrap_demo(settings, credentials, history_id)
     if not quiet:
         print(banner(settings, token, parts.emulator.base_url), flush=True)
-    app = create_app(settings, on_startup=[parts.start], on_shutdown=[parts.stop])
+    app = create_app(settings, on_startup=[parts.start], on_shutdown=[parts.stop], extras={"console_token": token})
     app.state.embedded = parts
     return app

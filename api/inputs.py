@@ -14,6 +14,8 @@ from domain.drafts import AttachmentInput as DomainAttachment
 from domain.drafts import DraftFields
 from domain.errors import DomainError, ErrorCode
 
+CONTEXT_ID = "Your entity's id (e.g. the invoice's): a UUID. Map other ids to one, e.g. uuid5(your namespace, id)."
+
 
 @strawberry.input
 class AttachmentInput:
@@ -33,7 +35,7 @@ class DraftInput(ContentOptionsInput):
     body_html: str | None = None
     attachments: list[AttachmentInput] | None = None
     context_type: str | None = None
-    context_id: uuid.UUID | None = None
+    context_id: uuid.UUID | None = strawberry.field(default=None, description=CONTEXT_ID)
     planned_send_at: datetime | None = None
 
 
@@ -48,14 +50,14 @@ class DraftPatch:
     body_html: str | None = strawberry.UNSET
     attachments: list[AttachmentInput] | None = strawberry.UNSET
     context_type: str | None = strawberry.UNSET
-    context_id: uuid.UUID | None = strawberry.UNSET
+    context_id: uuid.UUID | None = strawberry.field(default=strawberry.UNSET, description=CONTEXT_ID)
     planned_send_at: datetime | None = strawberry.UNSET
 
 
 @strawberry.input
 class OutboundEmailFilter:
     context_type: str | None = None
-    context_id: uuid.UUID | None = None
+    context_id: uuid.UUID | None = strawberry.field(default=None, description=CONTEXT_ID)
     status: list[OutboundEmailStatus] | None = None
     delivery_status: list[DeliveryStatus] | None = None
     account_id: strawberry.ID | None = None

@@ -11,6 +11,7 @@ from sqlmodel import col, select
 
 from api.errors import ErrorType, query_error, to_graphql
 from api.inputs import page_size
+from api.restrict import contexts_of, messages_within
 from api.runner import run_use_case
 from api.types import EmailMessage, Info
 from domain import records, suppression, validation
@@ -60,9 +61,13 @@ class MailboxQuery:
         except ValueError:
             return None
         rows = await info.context.fetch(
-            select(records.EmailMessage).where(
-                records.EmailMessage.id == message_id,
-                records.EmailMessage.organization_id == info.context.organization_id,
+            messages_within(
+                select(records.EmailMessage).where(
+                    records.EmailMessage.id == message_id,
+                    records.EmailMessage.organization_id == info.context.organization_id,
+                ),
+                info.context.organization_id,
+                contexts_of(info.context),
             )
         )
         return EmailMessage.from_row(rows[0]) if rows else None
@@ -73,6 +78,7 @@ class MailboxQuery:
     ) -> list[EmailMessage]:
         M = records.EmailMessage
         query = select(M).where(M.organization_id == info.context.organization_id)
+        query = messages_within(query, info.context.organization_id, contexts_of(info.context))
         if account_id is not None:
             try:
                 query = query.where(M.account_id == uuid.UUID(str(account_id)))
@@ -89,6 +95,7 @@ class MailboxQuery:
     async def bounces(self, info: Info, uncorrelated: bool = False, first: int | None = 50) -> list[EmailMessage]:
         M = records.EmailMessage
         query = select(M).where(M.organization_id == info.context.organization_id, col(M.is_bounce).is_(True))
+        query = messages_within(query, info.context.organization_id, contexts_of(info.context))
         if uncorrelated:
             query = query.where(col(M.outbound_email_id).is_(None))
         query = query.order_by(col(M.created_at).desc()).limit(_limit(first, info.context.settings.page_size_max))

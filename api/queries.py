@@ -15,6 +15,7 @@ from sqlmodel.sql.expression import SelectOfScalar
 
 from api.errors import query_error
 from api.inputs import OutboundEmailFilter, aware, page_size, parse_id
+from api.restrict import Contexts, contexts_of, emails_within
 from api.types import (
     Info,
     MailAccount,
@@ -25,6 +26,7 @@ from api.types import (
 )
 from domain import records
 from domain.errors import DomainError, ErrorCode
+from domain.grants import allows_context
 
 
 def encode_cursor(row: records.OutboundEmail) -> str:
@@ -43,10 +45,11 @@ def apply_filter(
     query: SelectOfScalar[records.OutboundEmail],
     organization_id: uuid.UUID,
     where: OutboundEmailFilter | None,
+    contexts: Contexts = None,
 ) -> SelectOfScalar[records.OutboundEmail]:
-    """Scope to the organization first, then narrow by the caller's filter."""
+    """Scope to the organization (and a restricted token's contexts) first, then narrow by the caller's filter."""
     E = records.OutboundEmail
-    query = query.where(E.organization_id == organization_id)
+    query = emails_within(query.where(E.organization_id == organization_id), contexts)
     if where is None:
         return query
     if where.context_type is not None:
@@ -67,12 +70,15 @@ def apply_filter(
 
 
 def filter_predicate(
-    organization_id: uuid.UUID, where: OutboundEmailFilter | None
+    organization_id: uuid.UUID, where: OutboundEmailFilter | None, contexts: Contexts = None
 ) -> Callable[[records.OutboundEmail], bool]:
     """`apply_filter` as an in-memory test, prepared once (a subscription applies it to every update).
 
     Raises DomainError for an invalid `accountId`, like `apply_filter`.
     """
+    if contexts is not None:
+        unrestricted = filter_predicate(organization_id, where)
+        return lambda row: unrestricted(row) and allows_context(contexts, row.context_type, row.context_id)
     if where is None:
         return lambda row: row.organization_id == organization_id
     account_id = parse_id(where.account_id, "filter.accountId") if where.account_id is not None else None
@@ -105,9 +111,12 @@ class Query:
         except ValueError:
             return None
         rows = await info.context.fetch(
-            select(records.OutboundEmail).where(
-                records.OutboundEmail.id == email_id,
-                records.OutboundEmail.organization_id == info.context.organization_id,
+            emails_within(
+                select(records.OutboundEmail).where(
+                    records.OutboundEmail.id == email_id,
+                    records.OutboundEmail.organization_id == info.context.organization_id,
+                ),
+                contexts_of(info.context),
             )
         )
         return OutboundEmail.from_row(rows[0]) if rows else None
@@ -124,7 +133,7 @@ class Query:
         E = records.OutboundEmail
         try:
             limit = page_size(first, 20, context.settings.page_size_max)
-            base = apply_filter(select(E), context.organization_id, filter)
+            base = apply_filter(select(E), context.organization_id, filter, contexts_of(context))
         except DomainError as error:
             raise query_error(error) from None
         (total,) = await context.fetch(select(func.count()).select_from(base.subquery()))

@@ -22,13 +22,16 @@ from strawberry.tools import merge_types
 from strawberry.types.graphql import OperationType
 
 from api.accounts import AccountMutations
+from api.api_tokens import ApiTokenMutations, ApiTokenQuery
 from api.boundary import SCALAR_OVERRIDES, ErrorCodes, SafeStringLiterals, SafeVariables
+from api.client_tokens import ClientTokenMutations
 from api.content import ContentQuery
 from api.content_mutations import ContentMutations
 from api.context import LiveContext
 from api.drafts import DraftMutations
 from api.mailbox import MailboxQuery, SuppressionMutations
 from api.queries import Query
+from api.scopes import RequireScopes
 from api.sending import SendingMutations
 from api.subscriptions import Subscription
 from api.webhooks import WebhookMutations, WebhookQuery
@@ -75,9 +78,18 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     settings = settings or get_settings()
     mutation = merge_types(
         "Mutation",
-        (DraftMutations, SendingMutations, AccountMutations, SuppressionMutations, ContentMutations, WebhookMutations),
+        (
+            DraftMutations,
+            SendingMutations,
+            AccountMutations,
+            SuppressionMutations,
+            ContentMutations,
+            WebhookMutations,
+            ClientTokenMutations,
+            ApiTokenMutations,
+        ),
     )
-    query = merge_types("Query", (Query, MailboxQuery, ContentQuery, WebhookQuery))
+    query = merge_types("Query", (Query, MailboxQuery, ContentQuery, WebhookQuery, ApiTokenQuery))
     # Extensions are built fresh per request (an instance holds that request's execution
     # context). The limiters' rule classes, though, are made once and shared, so that the
     # validation cache (keyed by the rules) hits for repeated queries; the parse and validation
@@ -95,6 +107,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
         extensions=[
             ErrorCodes,
             SubscriptionsOnlyOverWebSockets,
+            RequireScopes,
             SafeVariables,
             lambda: AddValidationRules(limit_rules),
             lambda: MaxTokensLimiter(max_token_count=settings.max_query_tokens),

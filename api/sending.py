@@ -14,7 +14,8 @@ from api.content_inputs import ContentOptionsInput
 from api.content_options import render_draft
 from api.context import Context
 from api.errors import ErrorType, to_graphql
-from api.inputs import AttachmentInput, domain_attachments, parse_id
+from api.inputs import CONTEXT_ID, AttachmentInput, domain_attachments, parse_id
+from api.restrict import ensure_email_within, ensure_send_allowed
 from api.runner import run_use_case
 from api.types import Info, OutboundEmail
 from domain import records, sending
@@ -35,7 +36,7 @@ class SendEmailInput(ContentOptionsInput):
     body_html: str | None = None
     attachments: list[AttachmentInput] | None = None
     context_type: str | None = None
-    context_id: uuid.UUID | None = None
+    context_id: uuid.UUID | None = strawberry.field(default=None, description=CONTEXT_ID)
     planned_send_at: datetime | None = strawberry.field(
         default=None, description="Send later: the email is kept as a scheduled DRAFT until then."
     )
@@ -97,6 +98,7 @@ class SendingMutations:
             request = send_request(input)
             fields, content = await render_draft(ctx, input, request.fields)
             request = replace(request, fields=fields)
+            await ensure_send_allowed(ctx, request)
 
             def use_case(session):  # type: ignore[no-untyped-def]
                 email, enqueue = sending.request_send(session, ctx.organization_id, request, ctx.actor, ctx.limits)
@@ -126,6 +128,7 @@ class SendingMutations:
         ctx = info.context
         try:
             email_id = parse_id(id, "id")
+            await ensure_email_within(ctx, email_id)
 
             def use_case(session):  # type: ignore[no-untyped-def]
                 email = sending.retry_email(

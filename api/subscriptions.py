@@ -15,8 +15,10 @@ from graphql import GraphQLError
 from api.context import LiveContext
 from api.inputs import OutboundEmailFilter, parse_id
 from api.live import FellBehind, Hub, Snapshot
+from api.live_auth import ensure_token_valid, token_check_due
 from api.loaders import Loaders
 from api.queries import filter_predicate
+from api.restrict import contexts_of
 from api.types import OutboundEmail
 from domain import records
 from domain.errors import DomainError
@@ -75,7 +77,7 @@ class Subscription:
             raise client_error("UNAUTHENTICATED", "subscriptions need a bearer token in connection_init")
         try:
             email_id = parse_id(id, "id") if id is not None else None
-            test = filter_predicate(organization_id, filter)
+            test = filter_predicate(organization_id, filter, contexts_of(context))
         except DomainError as error:
             raise client_error("INVALID_INPUT", error.message, field=error.field) from None
         known: SeqSet | None = None
@@ -92,25 +94,26 @@ class Subscription:
             )
         sessions = context.services.sessions
         last_cursor = since or ""
+        # A context-restricted token hears only of emails it can read: never of a deleted draft.
+        restricted = contexts_of(context) is not None
+        watched, everything = (None, False) if restricted else (email_id, filter is None)
 
         with hub.subscribe(organization_id, email_id) as subscriber:
             if known is not None:
                 async for row, snapshot in hub.replay(organization_id, email_id, known):
                     known.add(row.seq or 0)
                     event = Committed(row.seq or 0, row.organization_id, row.email_id, row.kind, row.at)
-                    if wanted(snapshot, email_id, filter is None, test):
+                    if wanted(snapshot, watched, everything, test):
                         last_cursor = known.encode()
                         async with sessions() as session:
                             yield make_update(event, last_cursor, snapshot, Loaders(session, organization_id))
-            recheck = context.settings.token_cache_seconds
-            checked = time.monotonic()
+            next_check = token_check_due(context)
             while True:
-                if time.monotonic() - checked >= recheck:
-                    if await context.services.authenticator.authenticate(context.token) is None:
-                        raise client_error("UNAUTHENTICATED", "the token of this connection was revoked")
-                    checked = time.monotonic()
+                if time.monotonic() >= next_check:
+                    await ensure_token_valid(context)  # revoked or expired: a typed error ends it
+                    next_check = token_check_due(context)
                 try:
-                    async with asyncio.timeout(max(0.01, recheck - (time.monotonic() - checked))):
+                    async with asyncio.timeout(max(0.01, next_check - time.monotonic())):
                         note = await subscriber.next()
                 except TimeoutError:
                     continue  # nothing happened: time to look at the token again
@@ -128,7 +131,7 @@ class Subscription:
                 else:
                     cursor = note.cursor
                 snapshot = await hub.snapshot(note.event)
-                if not wanted(snapshot, email_id, filter is None, test):
+                if not wanted(snapshot, watched, everything, test):
                     continue
                 last_cursor = cursor
                 async with sessions() as session:

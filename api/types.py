@@ -174,7 +174,9 @@ class OutboundEmail:
     body_text: str | None
     body_html: str | None
     context_type: str | None
-    context_id: uuid.UUID | None
+    context_id: uuid.UUID | None = strawberry.field(
+        description="The id of your entity this email is linked to (a UUID; see contextType)."
+    )
     planned_send_at: datetime | None
     provider_message_id: str | None
     provider_thread_id: str | None

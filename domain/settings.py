@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
@@ -121,13 +122,28 @@ class Settings(OperationsSettings):
     """Master key the per-organization secrets signing requests to apps' providerUrl derive from."""
     context_provider_timeout_seconds: float = 5.0
     context_provider_cache_seconds: float = 30.0
+    cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    """Browser origins allowed to call the API over HTTP (CORS) and WebSocket, comma-separated; a port
+    may be `*` (`http://localhost:*`). The embedded mode (`make run`) allows localhost by default."""
+    client_token_keys: Annotated[list[SecretStr], NoDecode] = Field(default_factory=list)
+    """Keys signing client tokens (HS256), newest first, each `kid:secret` (secret at least 32 bytes);
+    empty: one key derived from the first credentials key."""
+    client_token_ttl_seconds: int = Field(default=900, ge=1)
+    client_token_max_ttl_seconds: int = Field(default=86400, ge=1)
+    rate_limit_per_minute: int = Field(default=600, ge=1)
+    """Requests per minute one token may make (an organization may have its own figure)."""
+    rate_limit_storage_url: str = ""
+    """Where rate-limit counters live: `memory://` or `redis://...`; empty: in memory in the embedded
+    mode, else the broker's Redis (in memory, with a warning, when the broker is not Redis)."""
 
     log_level: str = "INFO"
 
-    @field_validator("credentials_keys", mode="before")
+    @field_validator("credentials_keys", "client_token_keys", "cors_origins", mode="before")
     @classmethod
     def _split_keys(cls, value: object) -> object:
         if isinstance(value, str):
+            if value.lstrip().startswith("["):  # the JSON form every other list setting takes
+                return json.loads(value)
             return [k.strip() for k in value.split(",") if k.strip()]
         return value
 
@@ -158,6 +174,9 @@ class Settings(OperationsSettings):
             raise ValueError("MAILTRAIL_SEND_LEASE_SECONDS must be at least twice MAILTRAIL_GMAIL_TIMEOUT_SECONDS")
         if not self.credentials_keys:
             raise ValueError("MAILTRAIL_CREDENTIALS_KEYS needs at least one key")
+        from domain.browser_settings import check_browser_settings
+
+        check_browser_settings(self)
         return self
 
     def queue_name(self, name: str) -> str:

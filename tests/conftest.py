@@ -57,6 +57,10 @@ os.environ.update(
         "MAILTRAIL_SEND_LEASE_SECONDS": "5",
         "MAILTRAIL_SWEEPER_STALE_SECONDS": "2",
         "MAILTRAIL_SEND_DEADLINE_SECONDS": "20",
+        # Browser tests serve their pages from other local ports (tests/e2e/test_browser_*.py).
+        "MAILTRAIL_CORS_ORIGINS": "http://127.0.0.1:*,https://app.example",
+        # Suites and fuzzers make thousands of requests per token; rate-limit tests set their own figures.
+        "MAILTRAIL_RATE_LIMIT_PER_MINUTE": "1000000",
     }
 )
 

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from sqlmodel import Field, SQLModel
 
-from domain.records.types import UTCDateTime, utcnow
+from domain.records.types import JSONType, UTCDateTime, utcnow
 
 
 class Organization(SQLModel, table=True):
@@ -16,6 +16,9 @@ class Organization(SQLModel, table=True):
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     name: str = Field(max_length=200, unique=True)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    rate_limit_per_minute: int | None = Field(
+        default=None, description="requests per minute per token; null: the setting"
+    )
 
 
 class ApiToken(SQLModel, table=True):
@@ -30,3 +33,6 @@ class ApiToken(SQLModel, table=True):
     hint: str = Field(max_length=16, description="the last characters, to recognise a token")
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    scopes: list[str] | None = Field(default=None, sa_type=JSONType, description="null: every scope (older tokens)")
+    expires_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    last_used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -32,7 +32,10 @@ def write_drafts(tenant: Tenant, count: int) -> list[str]:
 
 async def open_stream(app: Any, tenant: Tenant, **variables: Any) -> Any:
     services = app.state.services
-    context = LiveContext(services.settings, services, organization_id=tenant.organization_id, token=tenant.token)
+    principal = await services.authenticator.authenticate(tenant.token)
+    context = LiveContext(
+        services.settings, services, organization_id=tenant.organization_id, token=tenant.token, principal=principal
+    )
     schema = app.state.graphql.schema
     return await schema.subscribe(UPDATES, variable_values=variables, context_value=context)
 
