@@ -30,7 +30,7 @@ class TokenScope(Enum):
     )
     CONTENT_MANAGE = strawberry.enum_value(
         "CONTENT_MANAGE",
-        description="Register context types, push entity data, manage templates and content settings (API tokens only).",
+        description="Register context types, push entity data, manage templates and settings (API tokens only).",
     )
     WEBHOOKS_MANAGE = strawberry.enum_value(
         "WEBHOOKS_MANAGE",
