@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -55,3 +55,12 @@ class LiveContext:
     actor: str = ""
     token: str | None = None
     """The bearer token of connection_init, checked again while subscriptions stay open."""
+
+    @property
+    def sharing_key(self) -> Hashable | None:
+        """What two connections must have in common to be sent the same rendered update (api.sharing).
+
+        Everything about the connection that can change what a subscription's update contains
+        belongs here (the organization; a token's scopes once they exist); None never shares.
+        """
+        return self.organization_id

@@ -29,6 +29,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from api.sharing import Shelf
 from domain.notify import CHANNEL, Committed, bus
 from domain.records import MailAccount, OutboundEmail, OutboundEmailEvent
 from domain.seqset import SeqSet
@@ -61,6 +62,8 @@ class Snapshot:
 
     email: OutboundEmail | None
     account: MailAccount | None
+    rendered: Shelf = field(default_factory=dict, compare=False, repr=False)
+    """Subscription results rendered from this snapshot, shared by key (api.sharing); they go when it goes."""
 
 
 @dataclass(eq=False)
@@ -198,6 +201,8 @@ class Hub:
     async def snapshot(self, event: Committed) -> Snapshot:
         """The email after `event`, read once however many subscribers receive it."""
         future = self._snapshots.get(event.seq)
+        if future is not None and future.done() and future.exception() is None:
+            return future.result()  # the common case of a broadcast: no shield, no new future
         if future is None:
             future = asyncio.get_running_loop().create_future()
             self._snapshots[event.seq] = future

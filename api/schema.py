@@ -28,6 +28,7 @@ from api.drafts import DraftMutations
 from api.mailbox import MailboxQuery, SuppressionMutations
 from api.queries import Query
 from api.sending import SendingMutations
+from api.sharing import SharingExecutor
 from api.subscriptions import Subscription
 from domain.settings import Settings, get_settings
 
@@ -86,6 +87,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
         mutation=mutation,
         subscription=Subscription,
         scalar_overrides=SCALAR_OVERRIDES,
+        execution_context_class=SharingExecutor,
         extensions=[
             ErrorCodes,
             SubscriptionsOnlyOverWebSockets,
