@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -59,3 +59,17 @@ class LiveContext:
     token: str | None = None
     """The bearer token of connection_init, checked again while subscriptions stay open."""
     principal: Principal | None = None
+
+    @property
+    def sharing_key(self) -> Hashable | None:
+        """What two connections must have in common to be sent the same rendered update (api.sharing).
+
+        Everything about the connection that can change what a subscription's update contains
+        belongs here: the organization, and the token's scopes and context restrictions (so a
+        narrower token never receives bytes rendered for a wider one); None never shares.
+        """
+        if self.organization_id is None:
+            return None
+        if self.principal is None:
+            return self.organization_id
+        return (self.organization_id, self.principal.scopes, self.principal.contexts)

@@ -19,7 +19,7 @@ import contextlib
 import json
 import logging
 import uuid
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -29,6 +29,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from api.sharing import Shelf
 from domain.notify import CHANNEL, Committed, bus
 from domain.records import MailAccount, OutboundEmail, OutboundEmailEvent
 from domain.seqset import SeqSet
@@ -61,31 +62,55 @@ class Snapshot:
 
     email: OutboundEmail | None
     account: MailAccount | None
+    rendered: Shelf = field(default_factory=dict, compare=False, repr=False)
+    """Subscription results rendered from this snapshot, shared by key (api.sharing); they go when it goes."""
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Subscriber:
+    """One subscription's place in the fan-out: the notes it has not taken yet, at most `limit`.
+
+    A deque made on demand and a single waiter, rather than an asyncio.Queue (four deques and an
+    event each): thousands of idle subscribers hold almost nothing.
+    """
+
     organization_id: uuid.UUID
     email_id: uuid.UUID | None
-    queue: asyncio.Queue[Note]
+    limit: int
     fell_behind: bool = False
+    _notes: deque[Note] | None = None
+    _waiter: asyncio.Future[None] | None = None
 
     def offer(self, note: Note) -> None:
         if self.fell_behind:
             return
-        try:
-            self.queue.put_nowait(note)
-        except asyncio.QueueFull:
+        notes = self._notes
+        if notes is None:
+            notes = self._notes = deque()
+        if len(notes) >= self.limit:
             self.fell_behind = True
             log.warning("subscriber of %s fell behind; told to resubscribe", self.organization_id)
+        else:
+            notes.append(note)
+        waiter = self._waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
 
     async def next(self) -> Note:
-        if self.fell_behind:
-            raise FellBehind
-        note = await self.queue.get()
-        if self.fell_behind:
-            raise FellBehind
-        return note
+        while True:
+            if self.fell_behind:
+                raise FellBehind
+            notes = self._notes
+            if notes:
+                note = notes.popleft()
+                if not notes:
+                    self._notes = None
+                return note
+            self._waiter = asyncio.get_running_loop().create_future()
+            try:
+                await self._waiter
+            finally:
+                self._waiter = None
 
 
 @dataclass(eq=False)
@@ -177,7 +202,7 @@ class Hub:
 
     @contextlib.contextmanager
     def subscribe(self, organization_id: uuid.UUID, email_id: uuid.UUID | None) -> Iterator[Subscriber]:
-        subscriber = Subscriber(organization_id, email_id, asyncio.Queue(self.settings.subscription_queue_size))
+        subscriber = Subscriber(organization_id, email_id, self.settings.subscription_queue_size)
         index, key = (self._by_org, organization_id) if email_id is None else (self._by_email, email_id)
         index.setdefault(key, set()).add(subscriber)
         try:
@@ -198,6 +223,8 @@ class Hub:
     async def snapshot(self, event: Committed) -> Snapshot:
         """The email after `event`, read once however many subscribers receive it."""
         future = self._snapshots.get(event.seq)
+        if future is not None and future.done() and future.exception() is None:
+            return future.result()  # the common case of a broadcast: no shield, no new future
         if future is None:
             future = asyncio.get_running_loop().create_future()
             self._snapshots[event.seq] = future

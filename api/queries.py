@@ -9,10 +9,11 @@ from collections.abc import Callable
 from datetime import datetime
 
 import strawberry
-from sqlalchemy import func, tuple_
+from sqlalchemy import tuple_
 from sqlmodel import col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
+from api.counting import capped_count
 from api.errors import query_error
 from api.inputs import OutboundEmailFilter, aware, page_size, parse_id
 from api.restrict import Contexts, contexts_of, emails_within
@@ -136,7 +137,6 @@ class Query:
             base = apply_filter(select(E), context.organization_id, filter, contexts_of(context))
         except DomainError as error:
             raise query_error(error) from None
-        (total,) = await context.fetch(select(func.count()).select_from(base.subquery()))
         page = base
         if after:
             try:
@@ -152,7 +152,7 @@ class Query:
         return OutboundEmailConnection(
             edges=edges,
             page_info=PageInfo(has_next_page=has_next, end_cursor=edges[-1].cursor if edges else None),
-            total_count=int(total),
+            count=capped_count(context.fetch, base, context.settings.total_count_cap),
         )
 
     @strawberry.field(description="The Gmail accounts your organization connected.")

@@ -33,6 +33,7 @@ from api.mailbox import MailboxQuery, SuppressionMutations
 from api.queries import Query
 from api.scopes import RequireScopes
 from api.sending import SendingMutations
+from api.sharing import SharingExecutor
 from api.subscriptions import Subscription
 from api.webhooks import WebhookMutations, WebhookQuery
 from domain.settings import Settings, get_settings
@@ -74,6 +75,19 @@ class SubscriptionsOnlyOverWebSockets(SchemaExtension):
         yield
 
 
+class MaskUnexpectedErrors(MaskErrors):
+    """Strawberry's MaskErrors, with a cheap way out for results that carry no error.
+
+    Its check for a result with errors is an isinstance against a runtime Protocol (about 10 µs);
+    paid on every subscription update it was a fifth of a broadcast's per-subscriber cost.
+    Results with errors are masked exactly as before.
+    """
+
+    def _process_result(self, result: object) -> None:
+        if getattr(result, "errors", None):
+            super()._process_result(result)
+
+
 def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     settings = settings or get_settings()
     mutation = merge_types(
@@ -104,6 +118,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
         mutation=mutation,
         subscription=Subscription,
         scalar_overrides=SCALAR_OVERRIDES,
+        execution_context_class=SharingExecutor,
         extensions=[
             ErrorCodes,
             SubscriptionsOnlyOverWebSockets,
@@ -113,7 +128,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
             lambda: MaxTokensLimiter(max_token_count=settings.max_query_tokens),
             lambda: ParserCache(maxsize=256),
             lambda: ValidationCache(maxsize=256),
-            lambda: MaskErrors(should_mask_error=should_mask, error_message="Unexpected error."),
+            lambda: MaskUnexpectedErrors(should_mask_error=should_mask, error_message="Unexpected error."),
         ],
     )
 

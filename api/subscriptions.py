@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 import uuid
-from collections.abc import AsyncGenerator, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from datetime import datetime
 from enum import Enum
+from typing import Any
 
 import strawberry
 from graphql import GraphQLError
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.context import LiveContext
 from api.inputs import OutboundEmailFilter, parse_id
@@ -19,6 +23,7 @@ from api.live_auth import ensure_token_valid, token_check_due
 from api.loaders import Loaders
 from api.queries import filter_predicate
 from api.restrict import contexts_of
+from api.sharing import Delivery
 from api.types import OutboundEmail
 from domain import records
 from domain.errors import DomainError
@@ -71,6 +76,8 @@ class Subscription:
         filter: OutboundEmailFilter | None = None,
         since: str | None = None,
     ) -> AsyncGenerator[OutboundEmailUpdate]:
+        # What it really yields are `Delivery`s: api.sharing renders each into an OutboundEmailUpdate,
+        # once for every subscriber that would get the same bytes.
         context = info.context
         organization_id = getattr(context, "organization_id", None)
         if not isinstance(context, LiveContext) or organization_id is None:
@@ -105,8 +112,7 @@ class Subscription:
                     event = Committed(row.seq or 0, row.organization_id, row.email_id, row.kind, row.at)
                     if wanted(snapshot, watched, everything, test):
                         last_cursor = known.encode()
-                        async with sessions() as session:
-                            yield make_update(event, last_cursor, snapshot, Loaders(session, organization_id))
+                        yield delivery(sessions, event, last_cursor, snapshot, organization_id)
             next_check = token_check_due(context)
             while True:
                 if time.monotonic() >= next_check:
@@ -134,8 +140,7 @@ class Subscription:
                 if not wanted(snapshot, watched, everything, test):
                     continue
                 last_cursor = cursor
-                async with sessions() as session:
-                    yield make_update(note.event, cursor, snapshot, Loaders(session, organization_id))
+                yield delivery(sessions, note.event, cursor, snapshot, organization_id)
 
 
 def wanted(
@@ -144,6 +149,23 @@ def wanted(
     if snapshot.email is None:  # a deleted draft: only those watching it (or everything) hear of it
         return email_id is not None or everything
     return test(snapshot.email)
+
+
+def delivery(
+    sessions: async_sessionmaker[AsyncSession],
+    event: Committed,
+    cursor: str,
+    snapshot: Snapshot,
+    organization_id: uuid.UUID,
+) -> Any:
+    """The update `event` makes, to be rendered by api.sharing (typed `Any`: the field's type is the update)."""
+
+    @contextlib.asynccontextmanager
+    async def root() -> AsyncIterator[OutboundEmailUpdate]:
+        async with sessions() as session:  # nested fields (account, events...) load through it
+            yield make_update(event, cursor, snapshot, Loaders(session, organization_id))
+
+    return Delivery((event.seq, cursor), snapshot.rendered, root)
 
 
 def make_update(event: Committed, cursor: str, snapshot: Snapshot, loaders: Loaders) -> OutboundEmailUpdate:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from enum import Enum
 from typing import Any, cast
@@ -12,6 +13,7 @@ from strawberry.scalars import JSON
 
 from api.content_types import RenderedFrom
 from api.context import Context
+from api.counting import Count
 from api.loaders import Loaders
 from domain import records
 
@@ -292,4 +294,17 @@ class PageInfo:
 class OutboundEmailConnection:
     edges: list[OutboundEmailEdge]
     page_info: PageInfo
-    total_count: int
+    count: strawberry.Private[Callable[[], Awaitable[Count]]]
+
+    @strawberry.field(
+        description=(
+            "How many emails match the filter (all pages), counted up to a cap (`total_count_cap`, "
+            "10,000 by default); when more match, this is the cap and `totalCountIsExact` is false."
+        )
+    )
+    async def total_count(self) -> int:
+        return (await self.count()).value
+
+    @strawberry.field(description="False when more emails match than `totalCount` (it stopped at the cap).")
+    async def total_count_is_exact(self) -> bool:
+        return (await self.count()).exact

@@ -60,8 +60,8 @@ def fresh_database(prefix: str = "mailtrail_bench") -> Iterator[str]:
 
 
 @contextlib.contextmanager
-def api_process(port: int, **env: str) -> Iterator[str]:
-    """`mailtrail serve` in its own process, on the current environment plus `env`."""
+def api_server(port: int, **env: str) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """`mailtrail serve` in its own process, on the current environment plus `env`: (url, process)."""
     process = subprocess.Popen(
         [
             sys.executable,
@@ -88,13 +88,20 @@ def api_process(port: int, **env: str) -> Iterator[str]:
             if time.monotonic() > deadline or process.poll() is not None:
                 raise RuntimeError("the API process did not start")
             time.sleep(0.1)
-        yield url
+        yield url, process
     finally:
         process.terminate()
         try:
             process.wait(10)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+@contextlib.contextmanager
+def api_process(port: int, **env: str) -> Iterator[str]:
+    """`mailtrail serve` in its own process, on the current environment plus `env`."""
+    with api_server(port, **env) as (url, _process):
+        yield url
 
 
 def percentiles(values: list[float]) -> dict[str, float]:
@@ -168,8 +175,8 @@ def connected_tenant(
 
 
 @contextlib.contextmanager
-def worker_processes(broker_url: str, processes: int = 2, threads: int = 8) -> Iterator[None]:
-    """`dramatiq workers.actors` (what `mailtrail worker` runs) on a real broker."""
+def worker_group(broker_url: str, processes: int = 2, threads: int = 8) -> Iterator[subprocess.Popen[bytes]]:
+    """`dramatiq workers.actors` (what `mailtrail worker` runs) on a real broker; its parent process."""
     process = subprocess.Popen(
         [sys.executable, "-m", "dramatiq", "workers.actors", "--processes", str(processes), "--threads", str(threads)],
         cwd=ROOT,
@@ -179,7 +186,7 @@ def worker_processes(broker_url: str, processes: int = 2, threads: int = 8) -> I
         start_new_session=True,
     )
     try:
-        yield
+        yield process
     finally:
         import signal
 
@@ -189,6 +196,13 @@ def worker_processes(broker_url: str, processes: int = 2, threads: int = 8) -> I
             process.wait(20)
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
+
+
+@contextlib.contextmanager
+def worker_processes(broker_url: str, processes: int = 2, threads: int = 8) -> Iterator[None]:
+    """`dramatiq workers.actors` (what `mailtrail worker` runs) on a real broker."""
+    with worker_group(broker_url, processes, threads):
+        yield
 
 
 def count_by_status(ids: list[uuid.UUID]) -> dict[str, int]:

@@ -84,6 +84,8 @@ class Settings(OperationsSettings):
     max_aliases: int = 30
     max_query_tokens: int = 4000
     page_size_max: int = 100
+    total_count_cap: int = Field(default=10_000, ge=1)
+    """`totalCount` counts matching emails up to this many (its cost stays flat at any size; api/counting.py)."""
 
     send_deadline_seconds: int = 3600
     """How long transient Gmail errors are retried before an email is FAILED."""

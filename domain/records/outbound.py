@@ -31,7 +31,7 @@ class OutboundEmail(SQLModel, table=True):
         UniqueConstraint("organization_id", "idempotency_key", name="uq_outbound_email_idempotency"),
         Index("ix_outbound_email_org_created", "organization_id", "created_at", "id"),
         Index("ix_outbound_email_context", "organization_id", "context_type", "context_id"),
-        Index("ix_outbound_email_org_status", "organization_id", "status"),
+        Index("ix_outbound_email_org_status_created", "organization_id", "status", "created_at", "id"),
         Index("ix_outbound_email_due", "status", "planned_send_at"),
         Index("ix_outbound_email_account_sent", "account_id", "sent_at"),
         Index("ix_outbound_email_account_attempt", "account_id", "attempt_started_at"),

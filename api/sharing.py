@@ -1,0 +1,150 @@
+"""One GraphQL execution per event, shared by every subscriber that would receive the same bytes.
+
+A change watched by a thousand dashboards used to be executed a thousand times: graphql-core runs a
+subscription's selection set once per subscriber per event. Strawberry has no hook for sharing
+that work, but graphql-core lets the schema choose its executor class, and every subscription
+event goes through `Executor.execute_operation` on a per-event copy. `SharingExecutor` is that
+seam: a subscription yields a `Delivery` (an event not yet turned into its root value), and the
+executor renders it once per key
+
+    (operation, rendering variables, scope, delivery identity)
+
+keeping the result on the event's own shelf, where later subscribers of the same key take it.
+
+- operation: the document's text and the operation's name (without a parsed location, the
+  operation node itself: the shelf entry holds it, so its id cannot be reused while the entry lives);
+- rendering variables: those the document uses anywhere except in the root field's arguments
+  (`id`, `filter`, `since` choose *which* events a subscriber gets, never how one is rendered);
+- scope: `context.sharing_key`, everything about the connection that can change what it may see
+  (the organization; token scopes once they exist). A context without one never shares;
+- delivery identity: the event and the cursor the update carries.
+
+Subscribers sharing a key get the same `data` object (read-only from then on: it is only encoded)
+and their own copy of the error list, which extensions may replace.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Callable, Hashable
+from contextlib import AbstractAsyncContextManager
+from copy import copy
+from dataclasses import dataclass
+from typing import Any
+
+from graphql import ExecutionResult, FieldNode, OperationDefinitionNode, VariableNode, Visitor, visit
+from graphql.execution.executor import CollectedErrors
+from graphql.language import ArgumentNode
+from graphql.language.visitor import SKIP
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+
+Shelf = dict[Hashable, tuple[OperationDefinitionNode, "asyncio.Future[ExecutionResult | None]"]]
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """A subscription event, before it is turned into the root value its selection runs on."""
+
+    identity: Hashable
+    """With the document, the variables and the scope, this decides the bytes (the event, the cursor)."""
+    shelf: Shelf
+    """Results rendered for this event, shared; it lives as long as the event's snapshot."""
+    root: Callable[[], AbstractAsyncContextManager[Any]]
+    """Opens what rendering needs (a database session) and gives the root value."""
+
+
+class _RenderingVariables(Visitor):
+    def __init__(self, skipped: set[int]) -> None:
+        super().__init__()
+        self.skipped = skipped
+        self.names: set[str] = set()
+
+    def enter_argument(self, node: ArgumentNode, *_args: Any) -> Any:
+        return SKIP if id(node) in self.skipped else None
+
+    def enter_variable(self, node: VariableNode, *_args: Any) -> None:
+        self.names.add(node.name.value)
+
+
+def rendering_variables(operation: OperationDefinitionNode, fragments: list[Any]) -> set[str]:
+    """Names of the variables that can change how an event renders (see the module's docstring)."""
+    selections = operation.selection_set.selections
+    root = selections[0] if len(selections) == 1 and isinstance(selections[0], FieldNode) else None
+    visitor = _RenderingVariables({id(a) for a in root.arguments or ()} if root is not None else set())
+    visit(operation.selection_set, visitor)
+    if operation.directives:
+        for directive in operation.directives:
+            visit(directive, visitor)
+    for fragment in fragments:
+        visit(fragment, visitor)
+    return visitor.names
+
+
+def own_copy(result: ExecutionResult) -> ExecutionResult:
+    """A subscriber's own result: shared data, its own error list (masking replaces errors in it)."""
+    return ExecutionResult(result.data, list(result.errors) if result.errors else None, result.extensions)
+
+
+class SharingExecutor(StrawberryGraphQLCoreExecutionContext):
+    """Strawberry's executor, rendering each `Delivery` once per sharing key (module docstring)."""
+
+    _document_key: tuple[Hashable, ...] | None = None
+
+    def build_per_event_executor(self, payload: Any) -> Any:
+        if self._document_key is None:  # once per subscription: every event's copy inherits it
+            operation = self.operation
+            names = rendering_variables(operation, list(self.fragment_definitions.values()))
+            coerced = self.variable_values.coerced
+            used = json.dumps({n: coerced[n] for n in names if n in coerced}, sort_keys=True, default=repr)
+            if operation.loc is not None:
+                name = operation.name.value if operation.name else None
+                self._document_key = (operation.loc.source.body, name, used)
+            else:
+                self._document_key = (id(operation), used)
+        return super().build_per_event_executor(payload)
+
+    def execute_operation(self, serially: bool | None = None) -> Any:
+        delivery = self.root_value
+        if not isinstance(delivery, Delivery):
+            return super().execute_operation(serially)
+        scope = getattr(self.context_value, "sharing_key", None)
+        if scope is None or self._document_key is None:
+            return self._render(delivery, serially)
+        key = (*self._document_key, scope, delivery.identity)
+        entry = delivery.shelf.get(key)
+        if entry is not None and entry[1].done():
+            result = entry[1].result()
+            if result is not None:
+                return own_copy(result)
+        return self._shared(delivery, key, serially)
+
+    async def _shared(self, delivery: Delivery, key: Hashable, serially: bool | None) -> ExecutionResult:
+        while True:
+            entry = delivery.shelf.get(key)
+            if entry is None:
+                future: asyncio.Future[ExecutionResult | None] = asyncio.get_running_loop().create_future()
+                delivery.shelf[key] = (self.operation, future)
+                try:
+                    result = await self._render(delivery, serially)
+                except BaseException:
+                    # The subscriber rendering it went away (or failed): the others render it themselves.
+                    if delivery.shelf.get(key, (None, None))[1] is future:
+                        del delivery.shelf[key]
+                    future.set_result(None)
+                    raise
+                future.set_result(result)
+                return own_copy(result)
+            shared = await asyncio.shield(entry[1])
+            if shared is not None:
+                return own_copy(shared)
+
+    async def _render(self, delivery: Delivery, serially: bool | None) -> ExecutionResult:
+        async with delivery.root() as root:
+            executor = copy(self)
+            executor.root_value = root
+            executor.collected_errors = CollectedErrors()
+            result = executor.execute_operation(serially)
+            if self.is_awaitable(result):
+                result = await result
+            return result  # type: ignore[no-any-return]

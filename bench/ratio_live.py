@@ -1,0 +1,208 @@
+"""The live path: subscriptions against raw LISTEN, a broadcast against a single delivery, memory.
+
+- targeted: N subscribers, each watching its own draft (`outboundEmailUpdates(id:)`), while a
+  writer process commits changes to random drafts at a steady rate. Baseline, on the very same
+  commits: a process doing nothing but `LISTEN mailtrail_events`. Compared: p99 commit -> client.
+- memory: the API process's resident memory before and after opening those N subscriptions.
+- broadcast: 1,000 subscribers watching a whole organization get one change; the baseline is the
+  same change in another organization that has one subscriber. Commits alternate between the two.
+
+Commits are plain SQL (the draft's row and its audit event, one transaction, as a worker writes
+them), so that the writer's own CPU stays small next to what it measures.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import multiprocessing
+import random
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+import psycopg
+
+from bench.harness import percentiles
+from bench.procstat import rss_kb
+from bench.seed import Tenant
+from bench.wsclient import Subscriber, open_many
+
+QUERY = """subscription($id: ID) { outboundEmailUpdates(id: $id) {
+  event emailId cursor outboundEmail { subject status } } }"""
+
+DRAFTS = """
+INSERT INTO outbound_email (id, organization_id, account_id, from_email, "to", cc, bcc, subject, status,
+    allow_suppressed, attempt_count, created_at, updated_at)
+SELECT gen_random_uuid(), %(org)s, %(account)s, 'sender@mailtrail.test', '["a@example.com"]'::jsonb, '[]'::jsonb,
+    '[]'::jsonb, 'v0', 'DRAFT', false, 0, now(), now()
+FROM generate_series(1, %(count)s)
+RETURNING id
+"""
+CHANGE = "UPDATE outbound_email SET subject = %s, updated_at = now() WHERE id = %s"
+EVENT = (
+    "INSERT INTO outbound_email_event (organization_id, email_id, kind, at, data, actor) "
+    "VALUES (%s, %s, 'updated', now(), '{}'::jsonb, 'bench')"
+)
+
+
+def seed_drafts(conninfo: str, tenant: Tenant, count: int) -> list[uuid.UUID]:
+    with psycopg.connect(conninfo) as conn:
+        rows = conn.execute(DRAFTS, {"org": tenant.organization_id, "account": tenant.account_id, "count": count})
+        return [row[0] for row in rows.fetchall()]
+
+
+def commit_change(conn: psycopg.Connection[Any], org: uuid.UUID, email_id: uuid.UUID, subject: str) -> float:
+    with conn.transaction():
+        conn.execute(CHANGE, (subject, email_id))
+        conn.execute(EVENT, (org, email_id))
+    return time.time()
+
+
+def writer(conninfo: str, org: uuid.UUID, ids: list[uuid.UUID], rate: float, tag: str) -> dict[str, float]:
+    """Commit one change to each draft in `ids` (shuffled) at `rate` per second; {email id: commit time}."""
+    order = [*ids]
+    random.shuffle(order)
+    committed: dict[str, float] = {}
+    start = time.time()
+    with psycopg.connect(conninfo) as conn:
+        for n, email_id in enumerate(order):
+            committed[str(email_id)] = commit_change(conn, org, email_id, tag)
+            delay = start + (n + 1) / rate - time.time()
+            if delay > 0:
+                time.sleep(delay)
+    return committed
+
+
+def listener(conninfo: str, ready: Any, results: Any, expected: int, timeout: float) -> None:
+    """The baseline: raw LISTEN; {email id: arrival time} for `expected` notifications."""
+    arrivals: dict[str, float] = {}
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        conn.execute("LISTEN mailtrail_events")
+        ready.set()
+        deadline = time.time() + timeout
+        for notify in conn.notifies(timeout=timeout):
+            arrivals[json.loads(notify.payload)["email"]] = time.time()
+            if len(arrivals) >= expected or time.time() > deadline:
+                break
+    results.put(arrivals)
+
+
+@dataclass
+class Arrivals:
+    """Updates received by the benchmark's subscribers, by (email id, subject)."""
+
+    times: dict[tuple[str, str], list[float]] = field(default_factory=dict)
+    waiting: dict[tuple[str, str], tuple[int, asyncio.Event]] = field(default_factory=dict)
+
+    def __call__(self, payload: dict[str, Any], at: float) -> None:
+        update = (payload.get("data") or {}).get("outboundEmailUpdates")
+        if update is None:
+            return
+        key = (update["emailId"], update["outboundEmail"]["subject"])
+        got = self.times.setdefault(key, [])
+        got.append(at)
+        wanted = self.waiting.get(key)
+        if wanted is not None and len(got) >= wanted[0]:
+            wanted[1].set()
+
+    async def wait(self, key: tuple[str, str], count: int, patience: float = 15) -> list[float]:
+        done = asyncio.Event()
+        self.waiting[key] = (count, done)
+        if len(self.times.get(key, [])) >= count:
+            done.set()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(done.wait(), patience)
+        return self.times.get(key, [])
+
+
+def close_all(subscribers: list[Subscriber]) -> None:
+    for subscriber in subscribers:
+        subscriber.close()
+
+
+async def targeted(
+    port: int, api_pid: int, conninfo: str, tenant: Tenant, ids: list[uuid.UUID], rounds: int, rate: float
+) -> dict[str, Any]:
+    """p99 commit -> subscriber vs commit -> raw LISTEN, and resident memory per subscription."""
+    arrivals = Arrivals()
+    before = rss_kb(api_pid)
+    subscribers = await open_many(port, tenant.token, QUERY, [{"id": str(i)} for i in ids], arrivals)
+    await asyncio.sleep(3.0)  # every subscription registered with the hub; memory settled
+    kb_each = (rss_kb(api_pid) - before) / len(ids)
+    spawn = multiprocessing.get_context("spawn")
+    per_round = len(ids) // rounds
+    ratios, subscriber_p99s, listen_p99s, missing = [], [], [], 0
+    loop = asyncio.get_running_loop()
+    for r in range(rounds):
+        chosen = ids[r * per_round : (r + 1) * per_round]
+        tag = f"t{r}"
+        ready, results = spawn.Event(), spawn.Queue()
+        baseline = spawn.Process(target=listener, args=(conninfo, ready, results, len(chosen), 60 + len(chosen) / rate))
+        baseline.start()
+        await loop.run_in_executor(None, ready.wait, 30)
+        with spawn.Pool(1) as pool:
+            committed = await loop.run_in_executor(
+                None, pool.apply, writer, (conninfo, tenant.organization_id, chosen, rate, tag)
+            )
+        await asyncio.sleep(2.0)
+        listened = await loop.run_in_executor(None, results.get, True, 60)
+        baseline.join(10)
+        ws = [(arrivals.times[(k, tag)][0] - t) * 1000 for k, t in committed.items() if (k, tag) in arrivals.times]
+        raw = [(listened[k] - t) * 1000 for k, t in committed.items() if k in listened]
+        missing += len(committed) - len(ws)
+        subscriber_p99s.append(percentiles(ws)["p99"])
+        listen_p99s.append(percentiles(raw)["p99"])
+        ratios.append(subscriber_p99s[-1] / max(listen_p99s[-1], 0.1))
+    close_all(subscribers)
+    await asyncio.sleep(1.0)
+    return {
+        "subscribers": len(ids),
+        "kb_per_subscription": kb_each,
+        "ratios": ratios,
+        "subscriber_p99_ms": subscriber_p99s,
+        "listen_p99_ms": listen_p99s,
+        "missing": missing,
+    }
+
+
+async def broadcast(
+    port: int,
+    conninfo: str,
+    wide: Tenant,
+    wide_email: uuid.UUID,
+    narrow: Tenant,
+    narrow_email: uuid.UUID,
+    subscribers: int,
+    rounds: int,
+) -> dict[str, Any]:
+    """Last delivery of one change to `subscribers` watchers vs to one, alternating."""
+    arrivals = Arrivals()
+    many = await open_many(port, wide.token, QUERY, [{}] * subscribers, arrivals)
+    one = await open_many(port, narrow.token, QUERY, [{}], arrivals)
+    await asyncio.sleep(2.0)
+    lasts, singles = [], []
+    with psycopg.connect(conninfo) as conn:
+        for r in range(rounds + 1):  # the first round warms up and is not counted
+            for tenant, email_id, count, into in (
+                (wide, wide_email, subscribers, lasts),
+                (narrow, narrow_email, 1, singles),
+            ):
+                subject = f"b{r}"
+                at = await asyncio.to_thread(commit_change, conn, tenant.organization_id, email_id, subject)
+                got = await arrivals.wait((str(email_id), subject), count)
+                if len(got) < count:
+                    raise RuntimeError(f"broadcast {subject}: {len(got)} of {count} subscribers got it")
+                if r:
+                    into.append((max(got) - at) * 1000)
+                await asyncio.sleep(0.2)
+    close_all(many + one)
+    await asyncio.sleep(1.0)
+    return {
+        "subscribers": subscribers,
+        "last_ms": lasts,
+        "single_ms": singles,
+        "ratios": [last / max(single, 0.1) for last, single in zip(lasts, singles, strict=True)],
+    }
