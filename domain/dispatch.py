@@ -119,10 +119,10 @@ class Dispatcher:
                 if blocked is not None:
                     return self._fail(email_id, blocked, claim.doubt)
                 self.failpoint("before_gmail")
-                if self.clock() - claim.claimed_at > self.policy.lease / 2:
-                    # A slow search or guard, or a pause (GC, a stalled VM): the lease may run out
-                    # during the call. Hold it afresh if it is still ours; if another worker took
-                    # over meanwhile, the send is theirs.
+                if claim.uncertain_since is not None or self.clock() - claim.claimed_at > self.policy.lease / 2:
+                    # After a search (slow, and the rare path), a slow guard, or a pause (GC, a
+                    # stalled VM), the lease may run out during the call: hold it afresh if it is
+                    # still ours; if another worker took over meanwhile, the send is theirs.
                     renewed = self._renew(email_id, claim.token)
                     if renewed is None:
                         return Result(Outcome.SKIPPED, detail="the send was taken over meanwhile")

@@ -64,6 +64,7 @@ async def production_client(settings):  # type: ignore[no-untyped-def]
         database_url=TEST_DB_URL,
         broker_url="redis://127.0.0.1:6379/15",
         credentials_keys=REAL_KEY,  # type: ignore[arg-type]
+        context_provider_signing_key="a-real-provider-signing-secret",  # type: ignore[arg-type]
     )
     app = create_app(production)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as http:
