@@ -8,8 +8,7 @@ import time
 import uuid
 from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from datetime import datetime
-from enum import Enum
-from typing import Any
+from typing import Any, TypeAlias
 
 import strawberry
 from graphql import GraphQLError
@@ -29,21 +28,11 @@ from domain import records
 from domain.errors import DomainError
 from domain.notify import Committed
 from domain.seqset import SeqSet
-from domain.updates import build_update
+from domain.updates import UpdateKind, build_update
 
-
-@strawberry.enum(description="What kind of change an update reports.")
-class OutboundEmailUpdateKind(Enum):
-    CREATED = "CREATED"
-    UPDATED = "UPDATED"
-    DELETED = "DELETED"
-    STATUS_CHANGED = "STATUS_CHANGED"
-    SEND_PROGRESS = "SEND_PROGRESS"
-    SENT_COPY_LINKED = "SENT_COPY_LINKED"
-    DELIVERY_STATUS_CHANGED = "DELIVERY_STATUS_CHANGED"
-    BOUNCE_DETECTED = "BOUNCE_DETECTED"
-    REPLY_LINKED = "REPLY_LINKED"
-    AUTO_REPLY_LINKED = "AUTO_REPLY_LINKED"
+strawberry.enum(UpdateKind, name="OutboundEmailUpdateKind", description="What kind of change an update reports.")
+OutboundEmailUpdateKind: TypeAlias = UpdateKind
+"""The domain's update kinds are the schema's enum: webhooks and subscriptions share one list."""
 
 
 @strawberry.type(description="One change to an email, with the email as it is now.")
@@ -174,7 +163,7 @@ def make_update(event: Committed, cursor: str, snapshot: Snapshot, loaders: Load
         loaders.account_by_id.prime(snapshot.account.id, snapshot.account)
     update = build_update(event.kind, event.email_id, event.at, cursor, snapshot.email, snapshot.account)
     return OutboundEmailUpdate(
-        kind=OutboundEmailUpdateKind(update.kind.value),
+        kind=update.kind,
         event=update.event,
         cursor=update.cursor,
         at=update.at,
