@@ -151,7 +151,12 @@ class Query:
         edges = [OutboundEmailEdge(cursor=encode_cursor(r), node=OutboundEmail.from_row(r)) for r in rows]
         return OutboundEmailConnection(
             edges=edges,
-            page_info=PageInfo(has_next_page=has_next, end_cursor=edges[-1].cursor if edges else None),
+            page_info=PageInfo(
+                has_next_page=has_next,
+                end_cursor=edges[-1].cursor if edges else None,
+                has_previous_page=after is not None,
+                start_cursor=edges[0].cursor if edges else None,
+            ),
             count=capped_count(context.fetch, base, context.settings.total_count_cap),
         )
 

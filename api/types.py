@@ -284,10 +284,20 @@ class OutboundEmailEdge:
     node: OutboundEmail
 
 
-@strawberry.type
+@strawberry.type(description="Where a page sits in the whole list (the Relay connection spec's PageInfo).")
 class PageInfo:
-    has_next_page: bool
-    end_cursor: str | None
+    has_next_page: bool = strawberry.field(description="More items follow this page: ask with `after: endCursor`.")
+    end_cursor: str | None = strawberry.field(description="The last edge's cursor (null on an empty page).")
+    has_previous_page: bool = strawberry.field(
+        default=False,
+        description=(
+            "Items come before this page: true when it was asked for with `after` (paging forward; "
+            "backward paging is not offered)."
+        ),
+    )
+    start_cursor: str | None = strawberry.field(
+        default=None, description="The first edge's cursor (null on an empty page)."
+    )
 
 
 @strawberry.type

@@ -13,7 +13,7 @@ from tests.factories import Tenant, gql, make_tenant
 
 PAGE = """query($filter: OutboundEmailFilter, $first: Int, $after: String) {
   outboundEmails(filter: $filter, first: $first, after: $after) {
-    totalCount pageInfo { hasNextPage endCursor }
+    totalCount pageInfo { hasNextPage endCursor hasPreviousPage startCursor }
     edges { cursor node { id subject status deliveryStatus contextId
       account { id email } bounceDetails { bouncedRecipients { email action statusCode diagnostic } detectedAt } } }
   }
@@ -43,6 +43,9 @@ async def test_pages_walk_every_email_once_newest_first(client, tenant) -> None:
         body = await gql(client, PAGE, {"first": 3, "after": after}, tenant.token)
         conn = body["data"]["outboundEmails"]
         assert conn["totalCount"] == 7
+        info = conn["pageInfo"]
+        assert (info["startCursor"], info["endCursor"]) == (conn["edges"][0]["cursor"], conn["edges"][-1]["cursor"])
+        assert info["hasPreviousPage"] is (after is not None)
         seen += [edge["node"]["id"] for edge in conn["edges"]]
         if not conn["pageInfo"]["hasNextPage"]:
             break
