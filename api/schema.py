@@ -22,13 +22,17 @@ from strawberry.tools import merge_types
 from strawberry.types.graphql import OperationType
 
 from api.accounts import AccountMutations
+from api.bounce_links import BounceLinkMutations
 from api.boundary import SCALAR_OVERRIDES, ErrorCodes, SafeStringLiterals, SafeVariables
 from api.context import LiveContext
+from api.control import ControlMutations
 from api.drafts import DraftMutations
-from api.mailbox import MailboxQuery, SuppressionMutations
+from api.entity import EntityQuery
+from api.mailbox import MailboxQuery
 from api.queries import Query
 from api.sending import SendingMutations
 from api.subscriptions import Subscription
+from api.suppressions import SuppressionMutations, SuppressionQuery
 from domain.settings import Settings, get_settings
 
 log = logging.getLogger("mailtrail.api")
@@ -70,8 +74,18 @@ class SubscriptionsOnlyOverWebSockets(SchemaExtension):
 
 def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     settings = settings or get_settings()
-    mutation = merge_types("Mutation", (DraftMutations, SendingMutations, AccountMutations, SuppressionMutations))
-    query = merge_types("Query", (Query, MailboxQuery))
+    mutation = merge_types(
+        "Mutation",
+        (
+            DraftMutations,
+            SendingMutations,
+            ControlMutations,
+            AccountMutations,
+            SuppressionMutations,
+            BounceLinkMutations,
+        ),
+    )
+    query = merge_types("Query", (Query, MailboxQuery, SuppressionQuery, EntityQuery))
     # Extensions are built fresh per request (an instance holds that request's execution
     # context). The limiters' rule classes, though, are made once and shared, so that the
     # validation cache (keyed by the rules) hits for repeated queries; the parse and validation

@@ -11,18 +11,21 @@ from enum import Enum
 
 import strawberry
 from graphql import GraphQLError
+from sqlmodel import select
 
 from api.context import LiveContext
+from api.entity import EmailContext, email_context
 from api.inputs import OutboundEmailFilter, parse_id
 from api.live import FellBehind, Hub, Snapshot
 from api.loaders import Loaders
 from api.queries import filter_predicate
-from api.types import OutboundEmail
+from api.recipients import Recipient
+from api.types import MailAccount, OutboundEmail
 from domain import records
 from domain.errors import DomainError
-from domain.events import EventKind
+from domain.events import ACCOUNT_KINDS, EventKind
 from domain.notify import Committed
-from domain.records import utcnow
+from domain.records import OutboundEmailEvent, utcnow
 from domain.seqset import SeqSet
 
 
@@ -38,6 +41,25 @@ class OutboundEmailUpdateKind(Enum):
     BOUNCE_DETECTED = "BOUNCE_DETECTED"
     REPLY_LINKED = "REPLY_LINKED"
     AUTO_REPLY_LINKED = "AUTO_REPLY_LINKED"
+    RECIPIENT_UPDATED = strawberry.enum_value(
+        "RECIPIENT_UPDATED", description="One recipient's delivery state changed; it is in `recipient`."
+    )
+    ACCOUNT_NEEDS_REAUTH = strawberry.enum_value(
+        "ACCOUNT_NEEDS_REAUTH", description="The account must be reconnected; its PENDING emails wait meanwhile."
+    )
+    ACCOUNT_RECONNECTED = strawberry.enum_value(
+        "ACCOUNT_RECONNECTED", description="The account was reconnected; the emails that waited for it resume."
+    )
+    ACCOUNT_WATCH_EXPIRING = strawberry.enum_value(
+        "ACCOUNT_WATCH_EXPIRING",
+        description="The account's Gmail watch could not be renewed and expires soon (then replies and bounces stop).",
+    )
+    ACCOUNT_SENDER_WARNING = strawberry.enum_value(
+        "ACCOUNT_SENDER_WARNING", description="A bounce blamed the sender (reputation, authentication, blocked)."
+    )
+    ACCOUNT_UPDATED = strawberry.enum_value(
+        "ACCOUNT_UPDATED", description="An account setting changed (daily cap, sender warning acknowledged)."
+    )
 
 
 KINDS: dict[str, OutboundEmailUpdateKind] = {
@@ -57,17 +79,71 @@ KINDS: dict[str, OutboundEmailUpdateKind] = {
     EventKind.BOUNCE_DETECTED: OutboundEmailUpdateKind.BOUNCE_DETECTED,
     EventKind.REPLY_LINKED: OutboundEmailUpdateKind.REPLY_LINKED,
     EventKind.AUTO_REPLY_LINKED: OutboundEmailUpdateKind.AUTO_REPLY_LINKED,
+    EventKind.RECIPIENT_UPDATED: OutboundEmailUpdateKind.RECIPIENT_UPDATED,
+    EventKind.BOUNCE_UNLINKED: OutboundEmailUpdateKind.DELIVERY_STATUS_CHANGED,
+    EventKind.CANCELLED: OutboundEmailUpdateKind.STATUS_CHANGED,
+    EventKind.WAITING: OutboundEmailUpdateKind.SEND_PROGRESS,
+    EventKind.ACCOUNT_NEEDS_REAUTH: OutboundEmailUpdateKind.ACCOUNT_NEEDS_REAUTH,
+    EventKind.ACCOUNT_RECONNECTED: OutboundEmailUpdateKind.ACCOUNT_RECONNECTED,
+    EventKind.ACCOUNT_WATCH_EXPIRING: OutboundEmailUpdateKind.ACCOUNT_WATCH_EXPIRING,
+    EventKind.ACCOUNT_SENDER_WARNING: OutboundEmailUpdateKind.ACCOUNT_SENDER_WARNING,
+    EventKind.ACCOUNT_UPDATED: OutboundEmailUpdateKind.ACCOUNT_UPDATED,
 }
 
 
-@strawberry.type(description="One change to an email, with the email as it is now.")
+@strawberry.type(
+    description=(
+        "One change to an email, with the email as it is now; or (kinds ACCOUNT_*) a change to a mail account, "
+        "with the account as it is now and a null outboundEmail."
+    )
+)
 class OutboundEmailUpdate:
     kind: OutboundEmailUpdateKind
     event: str = strawberry.field(description="The audit event behind the update (e.g. queued, sent, failed).")
     cursor: str = strawberry.field(description="Pass as `since` when resubscribing to miss nothing.")
     at: datetime
-    email_id: strawberry.ID
-    outbound_email: OutboundEmail | None = strawberry.field(description="Null once a draft is deleted.")
+    email_id: strawberry.ID = strawberry.field(
+        description="The email the update is about (for an ACCOUNT_* update: the mail account's id)."
+    )
+    outbound_email: OutboundEmail | None = strawberry.field(
+        description="Null once a draft is deleted, and in ACCOUNT_* updates."
+    )
+    seq: strawberry.Private[int]
+    organization_id: strawberry.Private[uuid.UUID]
+    loaders: strawberry.Private[Loaders]
+    page_max: strawberry.Private[int]
+
+    @strawberry.field(description="RECIPIENT_UPDATED: the recipient as the change left it.")
+    async def recipient(self) -> Recipient | None:
+        if self.event != EventKind.RECIPIENT_UPDATED.value:
+            return None
+        rows = await self.loaders.fetch(
+            select(OutboundEmailEvent).where(
+                OutboundEmailEvent.seq == self.seq, OutboundEmailEvent.organization_id == self.organization_id
+            )
+        )
+        return Recipient.from_event(rows[0].data, rows[0].email_id, self.loaders) if rows else None
+
+    @strawberry.field(description="ACCOUNT_* updates: the mail account as it is now.")
+    async def mail_account(self) -> MailAccount | None:
+        if self.event not in ACCOUNT_KINDS:
+            return None
+        rows = await self.loaders.fetch(
+            select(records.MailAccount).where(
+                records.MailAccount.id == uuid.UUID(str(self.email_id)),
+                records.MailAccount.organization_id == self.organization_id,
+            )
+        )
+        return MailAccount.from_row(rows[0], self.loaders) if rows else None
+
+    @strawberry.field(
+        description="The story of the entity the email belongs to (its contextType/contextId), like emailContext."
+    )
+    def email_context(self) -> EmailContext | None:
+        email = self.outbound_email.row if self.outbound_email is not None else None
+        if email is None or email.context_type is None:
+            return None
+        return email_context(self.organization_id, email.context_type, email.context_id, self.loaders, self.page_max)
 
 
 def client_error(code: str, message: str, **extra: object) -> GraphQLError:
@@ -80,7 +156,9 @@ class Subscription:
         description=(
             "Changes to your emails as they happen: one email (`id`), or those matching `filter`. "
             "With `since` (the last cursor you saw) the missed updates are replayed first, "
-            "with no gap and no duplicate."
+            "with no gap and no duplicate. Per-recipient changes arrive as RECIPIENT_UPDATED. Account-level "
+            "updates (ACCOUNT_*: needs re-authorisation, reconnected, watch expiring, sender warning, settings) "
+            "arrive on every subscription without `id` whose filter does not name another accountId."
         )
     )
     async def outbound_email_updates(
@@ -97,6 +175,7 @@ class Subscription:
         try:
             email_id = parse_id(id, "id") if id is not None else None
             test = filter_predicate(organization_id, filter)
+            account = parse_id(filter.account_id, "filter.accountId") if filter and filter.account_id else None
         except DomainError as error:
             raise client_error("INVALID_INPUT", error.message, field=error.field) from None
         known: SeqSet | None = None
@@ -113,16 +192,21 @@ class Subscription:
             )
         sessions = context.services.sessions
         last_cursor = since or ""
+        page_max = context.settings.page_size_max
 
         with hub.subscribe(organization_id, email_id) as subscriber:
             if known is not None:
                 async for row, snapshot in hub.replay(organization_id, email_id, known):
                     known.add(row.seq or 0)
                     event = Committed(row.seq or 0, row.organization_id, row.email_id, row.kind, row.at)
-                    if wanted(snapshot, email_id, filter is None, test):
+                    if (
+                        account_wanted(event, email_id, account)
+                        if row.kind in ACCOUNT_KINDS
+                        else wanted(snapshot, email_id, filter is None, test)
+                    ):
                         last_cursor = known.encode()
                         async with sessions() as session:
-                            yield make_update(event, last_cursor, snapshot, Loaders(session, organization_id))
+                            yield make_update(event, last_cursor, snapshot, Loaders(session, organization_id), page_max)
             recheck = context.settings.token_cache_seconds
             checked = time.monotonic()
             while True:
@@ -148,12 +232,19 @@ class Subscription:
                     cursor = known.encode()
                 else:
                     cursor = note.cursor
+                if note.event.kind in ACCOUNT_KINDS:  # an account's change: no email to read
+                    if account_wanted(note.event, email_id, account):
+                        last_cursor = cursor
+                        async with sessions() as session:
+                            loaders = Loaders(session, organization_id)
+                            yield make_update(note.event, cursor, Snapshot(None, None), loaders, page_max)
+                    continue
                 snapshot = await hub.snapshot(note.event)
                 if not wanted(snapshot, email_id, filter is None, test):
                     continue
                 last_cursor = cursor
                 async with sessions() as session:
-                    yield make_update(note.event, cursor, snapshot, Loaders(session, organization_id))
+                    yield make_update(note.event, cursor, snapshot, Loaders(session, organization_id), page_max)
 
 
 def wanted(
@@ -164,7 +255,17 @@ def wanted(
     return test(snapshot.email)
 
 
-def make_update(event: Committed, cursor: str, snapshot: Snapshot, loaders: Loaders) -> OutboundEmailUpdate:
+def account_wanted(event: Committed, email_id: uuid.UUID | None, account: uuid.UUID | None) -> bool:
+    """Account-level updates go to subscriptions over the organization (narrowed by filter.accountId),
+    and to one that names the account's id as its `id`."""
+    if email_id is not None:
+        return event.email_id == email_id
+    return account is None or account == event.email_id
+
+
+def make_update(
+    event: Committed, cursor: str, snapshot: Snapshot, loaders: Loaders, page_max: int = 100
+) -> OutboundEmailUpdate:
     if snapshot.account is not None:
         loaders.account_by_id.prime(snapshot.account.id, snapshot.account)
     return OutboundEmailUpdate(
@@ -174,4 +275,8 @@ def make_update(event: Committed, cursor: str, snapshot: Snapshot, loaders: Load
         at=event.at or (snapshot.email.updated_at if snapshot.email else utcnow()),
         email_id=strawberry.ID(str(event.email_id)),
         outbound_email=OutboundEmail.from_row(snapshot.email, loaders) if snapshot.email else None,
+        seq=event.seq,
+        organization_id=event.organization_id,
+        loaders=loaders,
+        page_max=page_max,
     )

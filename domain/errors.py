@@ -29,6 +29,16 @@ class ErrorCode(StrEnum):
     OAUTH_STATE_INVALID = "OAUTH_STATE_INVALID"
     OAUTH_SCOPES_MISSING = "OAUTH_SCOPES_MISSING"
     OAUTH_FAILED = "OAUTH_FAILED"
+    SEND_IN_PROGRESS = "SEND_IN_PROGRESS"
+    """cancelSend: a worker holds the send, or an earlier attempt may already have reached Gmail."""
+    SEND_WINDOW_INVALID = "SEND_WINDOW_INVALID"
+    """sendBefore is in the past, or not after plannedSendAt."""
+    NOT_A_BOUNCE = "NOT_A_BOUNCE"
+    """linkBounce / unlinkBounce: the message is not a bounce (DSN)."""
+    BOUNCE_ALREADY_LINKED = "BOUNCE_ALREADY_LINKED"
+    """linkBounce: the bounce is linked to another email; unlink it first."""
+    BOUNCE_NOT_LINKED = "BOUNCE_NOT_LINKED"
+    """unlinkBounce: the bounce is not linked to any email."""
 
 
 class DomainError(Exception):

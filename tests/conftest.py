@@ -61,7 +61,8 @@ os.environ.update(
 )
 
 TABLES = (
-    "outbound_email_event, outbound_attachment, email_message, suppressed_address, outbound_email, "
+    "outbound_email_event, outbound_recipient, outbound_attachment, email_message, suppressed_address, "
+    "suppression_event, outbound_email, "
     "oauth_flow, mail_account, api_token, organization, push_receipt"
 )
 

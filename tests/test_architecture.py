@@ -8,7 +8,21 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-PURE_RULES = ("lifecycle", "delivery", "errors", "mime", "bounces", "autoreply", "correlation", "quota")
+PURE_RULES = (
+    "lifecycle",
+    "delivery",
+    "errors",
+    "mime",
+    "bounces",
+    "autoreply",
+    "correlation",
+    "quota",
+    "precedence",
+    "signals",
+    "details",
+    "send_window",
+    "account_kind",
+)
 FORBIDDEN = {
     "domain": {"api", "workers", "sandbox", "strawberry", "dramatiq", "googleapiclient", "starlette"},
     "workers": {"api", "sandbox", "strawberry", "starlette"},

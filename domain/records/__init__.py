@@ -2,18 +2,30 @@
 
 from sqlmodel import SQLModel
 
+from domain.account_kind import AccountKind
+from domain.ledger.precedence import Correlation, DeliveryState, RecipientRole
 from domain.records.accounts import AccountState, MailAccount, OAuthFlow
-from domain.records.messages import Direction, EmailMessage, Relation, SuppressedAddress
+from domain.records.messages import Direction, EmailMessage, Relation
 from domain.records.outbound import OutboundAttachment, OutboundEmail, OutboundEmailEvent
 from domain.records.receipts import PushReceipt
+from domain.records.recipients import OutboundRecipient
+from domain.records.suppressions import (
+    SuppressedAddress,
+    SuppressionAction,
+    SuppressionEvent,
+    SuppressionSource,
+)
 from domain.records.tenancy import ApiToken, Organization
 from domain.records.types import utcnow
 
 metadata = SQLModel.metadata
 
 __all__ = [
+    "AccountKind",
     "AccountState",
     "ApiToken",
+    "Correlation",
+    "DeliveryState",
     "Direction",
     "EmailMessage",
     "MailAccount",
@@ -22,9 +34,14 @@ __all__ = [
     "OutboundAttachment",
     "OutboundEmail",
     "OutboundEmailEvent",
+    "OutboundRecipient",
     "PushReceipt",
+    "RecipientRole",
     "Relation",
     "SuppressedAddress",
+    "SuppressionAction",
+    "SuppressionEvent",
+    "SuppressionSource",
     "metadata",
     "utcnow",
 ]
