@@ -62,8 +62,13 @@ def fold(rows: list[OutboundRecipient], signals: Iterable[Signal], now: datetime
     return applied
 
 
-def apply_signals(session: Session, email: OutboundEmail, signals: list[Signal], actor: str, now: datetime) -> Applied:
-    """Move the email's recipients by `signals`; update its deliveryStatus and bounce_details."""
+def apply_signals(
+    session: Session, email: OutboundEmail, signals: list[Signal], actor: str, now: datetime, announce: bool = True
+) -> Applied:
+    """Move the email's recipients by `signals`; update its deliveryStatus and bounce_details.
+
+    With `announce`, each changed recipient's event is recorded now; else the caller records them
+    (`record_changes`) after its own event, so the trail reads cause first, then effects."""
     rows = rows_of(session, email.id)
     applied = fold(rows, signals, now)
     applied.previous_status = email.delivery_status
@@ -79,7 +84,8 @@ def apply_signals(session: Session, email: OutboundEmail, signals: list[Signal],
     email.updated_at = now
     session.add(email)
     session.add_all(c.row for c in applied.changes)
-    record_changes(session, email, applied.changes, actor, now)
+    if announce:
+        record_changes(session, email, applied.changes, actor, now)
     return applied
 
 

@@ -58,7 +58,7 @@ def apply_bounce(
     """Everything a bounce linked to `email` changes: recipients, roll-up, details, events, suppression."""
     signals = bounce_signals(message, evidence)
     correlation = correlation_of(evidence)
-    applied = apply_signals(session, email, signals, actor, now)
+    applied = apply_signals(session, email, signals, actor, now, announce=False)
     failed = any(s.state == DeliveryState.BOUNCED for s in signals)
     record_event(
         session,
@@ -75,6 +75,7 @@ def apply_bounce(
         },
         at=now,
     )
+    record_changes(session, email, applied.changes, actor, now)
     follow_bounce(session, email, signals, actor, now, policy)
     return applied
 

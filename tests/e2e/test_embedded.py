@@ -104,7 +104,7 @@ async def test_make_run_sends_a_draft_and_the_invalid_recipient_bounces_back(emb
             "bounce_detected",
         ]
         final = updates[-1]["outboundEmail"]
-        assert final["status"] == "SENT" and final["deliveryStatus"] == "BOUNCE_DETECTED"
+        assert final["status"] == "SENT" and final["deliveryStatus"] == "bounce_detected"
         assert [r["email"] for r in final["bounceDetails"]["bouncedRecipients"]] == ["nobody@nowhere.invalid"]
         assert final["bounceDetails"]["bouncedRecipients"][0]["statusCode"] == "5.1.1"
         mailbox = await gql(http, "{ emailMessages { subject isBounce direction } }")
