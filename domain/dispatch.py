@@ -201,7 +201,7 @@ class Dispatcher:
             suppressed = suppressed_among(session, email.organization_id, [*email.to, *email.cc, *email.bcc])
             if suppressed and not email.allow_suppressed:
                 return self._fail_in(session, email, suppressed_message(suppressed), now)
-            daily_cap = account.daily_send_cap or self.policy.daily_cap
+            daily_cap = account.daily_send_cap if account.daily_send_cap is not None else self.policy.daily_cap
             wait = quota.next_slot_from_marks(
                 now,
                 *self._usage_marks(session, account.id, now, daily_cap),
