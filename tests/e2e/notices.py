@@ -74,12 +74,17 @@ def blocked_for_reputation(to: str, recipient: str, original_message_id: str | N
 
 
 def reply(
-    frm: str, to: str, in_reply_to: str | None, text: str, date: str = "Tue, 24 Nov 2026 12:00:00 +0000"
+    frm: str,
+    to: str,
+    in_reply_to: str | None,
+    text: str,
+    date: str = "Tue, 24 Nov 2026 12:00:00 +0000",
+    subject: str = "Re: Invoice",
 ) -> bytes:
     message = MimeMessage()
     message["From"] = frm
     message["To"] = to
-    message["Subject"] = "Re: Invoice"
+    message["Subject"] = subject
     message["Date"] = date
     message["Message-ID"] = make_msgid(domain="client.example")
     if in_reply_to:
