@@ -175,7 +175,7 @@ def unlink_bounce(
     if account is not None and (account.sender_warning or {}).get("bounce_message_id") == str(message.id):
         account.sender_warning = None
         session.add(account)
-    rebuild(session, email, actor, now)
+    changes = rebuild(session, email, now)
     record_event(
         session,
         email,
@@ -190,6 +190,7 @@ def unlink_bounce(
         },
         at=now,
     )
+    record_changes(session, email, changes, actor, now)
     return message, email
 
 
@@ -221,8 +222,9 @@ def evidence_signals(session: Session, email: OutboundEmail) -> list[Signal]:
     return sorted(signals, key=lambda s: s.detected_at)
 
 
-def rebuild(session: Session, email: OutboundEmail, actor: str, now: datetime) -> None:
-    """Recompute the email's recipients, roll-up and bounce_details from the evidence linked to it."""
+def rebuild(session: Session, email: OutboundEmail, now: datetime) -> list[Change]:
+    """Recompute the email's recipients, roll-up and bounce_details from the evidence linked to it;
+    return the recipients that changed (the caller records them after its own event)."""
     rows = rows_of(session, email.id)
     before = {row.id: (row.delivery_state, row.message_id, row.permanence, row.detected_at) for row in rows}
     base = DeliveryState.SENT if email.status == EmailStatus.SENT else None
@@ -258,4 +260,4 @@ def rebuild(session: Session, email: OutboundEmail, actor: str, now: datetime) -
     email.updated_at = now
     session.add(email)
     session.add_all(rows)
-    record_changes(session, email, changes, actor, now)
+    return changes
