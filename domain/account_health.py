@@ -9,7 +9,7 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from domain import account_kind
 from domain.errors import DomainError, ErrorCode, NotFound
@@ -124,14 +124,3 @@ def set_daily_send_cap(
     )
     return account
 
-
-def sent_since(session: Session, account_id: uuid.UUID, since: datetime) -> tuple[int, datetime | None]:
-    """How many emails the account sent since `since`, and the oldest of those send times."""
-    from sqlalchemy import func
-
-    row = session.exec(
-        select(func.count(), func.min(OutboundEmail.sent_at)).where(
-            OutboundEmail.account_id == account_id, col(OutboundEmail.sent_at) > since
-        )
-    ).one()
-    return int(row[0]), row[1]
