@@ -123,4 +123,3 @@ def set_daily_send_cap(
         session, account, EventKind.ACCOUNT_UPDATED, actor, {"daily_send_cap": cap, "previous": previous}, at=now
     )
     return account
-
