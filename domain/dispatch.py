@@ -4,7 +4,9 @@ Exactly once rests on three things:
 - a claim (an attempt token written under a row lock) so one worker at a time holds a send; a
   claim older than the lease may be taken over. A worker starts the Gmail call only within half
   the lease of its claim, and the lease is at least twice the call's timeout, so the previous
-  holder has always finished or given up before anyone can take over;
+  holder has always finished or given up before anyone can take over. An attempt that first
+  searched for an earlier send renews its claim (if it still holds it) before the call, so a slow
+  search cannot starve the email of attempts;
 - an attempt whose outcome is unknown (a crash, a timeout, a reset, a 5xx: Gmail may have
   accepted the message) leaves `uncertain_since` set, and the next attempt first looks in the
   account's Sent mail, within that window, for the message carrying this email's X-Mailtrail-Id.
@@ -22,7 +24,7 @@ import random
 import uuid
 from collections.abc import Callable
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
@@ -114,6 +116,13 @@ class Dispatcher:
                 return self._fail(email_id, send_window.expired_message(), claim.doubt)
             if sent is None:
                 self.failpoint("before_gmail")
+                if claim.uncertain_since is not None:
+                    # The search (and a history walk from an old cursor) can take a while: renew
+                    # the claim so the send still starts within half a lease of it, or give way.
+                    renewed = self._renew(email_id, claim)
+                    if renewed is None:
+                        return Result(Outcome.SKIPPED, detail="another worker took the send over")
+                    claim = renewed
                 if self.clock() - claim.claimed_at > self.policy.lease / 2:
                     # Paused too long since the claim (GC, a stalled VM, a blocked thread): another
                     # worker may take over before this call could finish, so do not start it.
@@ -268,6 +277,17 @@ class Dispatcher:
         return _Claim(
             token, ref, mime.to_gmail_raw(built), thread_hint, uncertain_since, uncertain_history_id, now, late
         )
+
+    def _renew(self, email_id: uuid.UUID, claim: _Claim) -> _Claim | None:
+        """The claim, renewed now if this attempt still holds it (None: it was taken over)."""
+        now = self.clock()
+        with self.sessions() as session:
+            email = self._locked(session, email_id)
+            if email is None or email.status != EmailStatus.PENDING or email.attempt_token != claim.token:
+                return None
+            email.attempt_started_at = now
+            session.add(email)
+        return replace(claim, claimed_at=now)
 
     def _usage_marks(
         self, session: Session, account_id: uuid.UUID, now: datetime, daily_cap: int

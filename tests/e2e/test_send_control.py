@@ -352,3 +352,48 @@ async def test_the_daily_cap_is_set_through_the_api_and_its_usage_is_readable(cl
     foreign = await gql(client, SET_CAP, {"a": str(tenant.account_id), "cap": 10}, stranger.token)
     assert foreign["data"]["setDailySendCap"]["__typename"] == "NotFoundError"
     assert "account_updated" in event_kinds(tenant.account_id)
+
+
+class SlowSearch:
+    """The real gateway, with a Sent search that takes most of a lease (protocol MailGateway)."""
+
+    def __init__(self, inner: Any, clock: Clock, seconds: float) -> None:
+        self.inner, self.clock, self.seconds = inner, clock, seconds
+
+    def find_sent_by_header(self, *args: Any) -> Any:
+        self.clock.advance(self.seconds)
+        return self.inner.find_sent_by_header(*args)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+
+def test_a_slow_search_renews_the_claim_instead_of_starving_the_email(tenant, gmail) -> None:
+    email_id = queue(tenant)
+    gmail.queue_fault("messages.send", kind="reset")  # lost before Gmail took it: the next attempt searches
+    clock = Clock()
+    assert dispatcher(clock).send(email_id).outcome == Outcome.RETRY
+    clock.advance(10)
+    lease = timedelta(seconds=get_settings().send_lease_seconds)
+    slow = dispatcher(clock)
+    slow.gateway = SlowSearch(runtime.gateway(), clock, lease.total_seconds() * 0.75)
+    assert slow.send(email_id).outcome == Outcome.SENT  # before: "claim too old to send", again and again
+    assert len(sent_copies(gmail, tenant.account_email, str(email_id))) == 1
+
+    taken = queue(tenant)
+    gmail.queue_fault("messages.send", kind="reset")
+    assert dispatcher(clock).send(taken).outcome == Outcome.RETRY
+    clock.advance(10)
+
+    class TakenOver(SlowSearch):
+        def find_sent_by_header(self, *args: Any) -> Any:
+            with session_scope() as session:  # meanwhile, another worker took the send over
+                row = session.get(OutboundEmail, taken)
+                row.attempt_token = uuid.uuid4()
+                session.add(row)
+            return super().find_sent_by_header(*args)
+
+    racing = dispatcher(clock)
+    racing.gateway = TakenOver(runtime.gateway(), clock, lease.total_seconds() * 1.5)
+    assert racing.send(taken).outcome == Outcome.SKIPPED  # it gives way and sends nothing
+    assert sent_copies(gmail, tenant.account_email, str(taken)) == []
