@@ -79,11 +79,24 @@ class DraftMutations:
         description=(
             "Plan a DRAFT's send; it goes out within seconds of that time. Recipients suppressed after a "
             "hard bounce are refused (RECIPIENT_SUPPRESSED) unless allowSuppressed; the worker checks again "
-            "just before sending."
+            "just before sending. With sendBefore, an email that cannot go out before it is FAILED instead."
         )
     )
     async def schedule_draft(
-        self, info: Info, id: strawberry.ID, planned_send_at: datetime, allow_suppressed: bool = False
+        self,
+        info: Info,
+        id: strawberry.ID,
+        planned_send_at: datetime,
+        allow_suppressed: bool = False,
+        send_before: Annotated[
+            datetime | None,
+            strawberry.argument(
+                description=(
+                    "Not after this: if the email cannot go out before it (quota, retries, an account needing "
+                    're-authorisation), it becomes FAILED with "expired before it could be sent".'
+                )
+            ),
+        ] = None,
     ) -> DraftResult:
         ctx = info.context
         try:
@@ -92,7 +105,13 @@ class DraftMutations:
             row = await run_use_case(
                 ctx,
                 lambda s: drafts.schedule_draft(
-                    s, ctx.organization_id, email_id, planned_send_at, ctx.actor, allow_suppressed=allow_suppressed
+                    s,
+                    ctx.organization_id,
+                    email_id,
+                    planned_send_at,
+                    ctx.actor,
+                    allow_suppressed=allow_suppressed,
+                    send_before=send_before,
                 ),
             )
         except DomainError as error:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import strawberry
 from graphql import GraphQLError
 
@@ -40,9 +42,24 @@ class RecipientSuppressedError(MutationError):
     addresses: list[str]
 
 
+@strawberry.type(
+    description=(
+        "A worker is sending the email, or an earlier attempt may already have reached Gmail: it can no longer "
+        "be taken back (code SEND_IN_PROGRESS). Watch it settle as SENT or FAILED."
+    )
+)
+class SendInProgressError(MutationError):
+    pass
+
+
 ErrorType = ValidationError | NotFoundError | InvalidStateError | IdempotencyConflictError | RecipientSuppressedError
 
-_STATE_CODES = {ErrorCode.ILLEGAL_TRANSITION, ErrorCode.ACCOUNT_NOT_ACTIVE}
+_STATE_CODES = {
+    ErrorCode.ILLEGAL_TRANSITION,
+    ErrorCode.ACCOUNT_NOT_ACTIVE,
+    ErrorCode.BOUNCE_ALREADY_LINKED,
+    ErrorCode.BOUNCE_NOT_LINKED,
+}
 
 
 def to_graphql(error: DomainError) -> ErrorType:
@@ -63,3 +80,16 @@ def to_graphql(error: DomainError) -> ErrorType:
 def query_error(error: DomainError) -> GraphQLError:
     """A query's bad argument as a visible GraphQL error carrying the domain code."""
     return GraphQLError(error.message, extensions={"code": error.code.value, "field": error.field})
+
+
+def member_of(error: DomainError, allowed: tuple[type, ...]) -> Any:
+    """The GraphQL member for a domain error a mutation with a narrow union can return; an error
+    outside its union is a bug in that mutation, raised (and masked) rather than mistyped."""
+    member: Any = (
+        SendInProgressError(code=error.code.value, message=error.message, field=error.field)
+        if error.code == ErrorCode.SEND_IN_PROGRESS
+        else to_graphql(error)
+    )
+    if not isinstance(member, allowed):
+        raise TypeError(f"{error!r} is not part of this mutation's result union") from error
+    return member

@@ -7,14 +7,26 @@ import uuid
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
+from sqlalchemy import func
 from sqlalchemy import select as sa_select
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from strawberry.dataloader import DataLoader
 
-from domain.records import EmailMessage, MailAccount, OutboundAttachment, OutboundEmailContent, OutboundEmailEvent
+from domain.quota import DAY
+from domain.records import (
+    EmailMessage,
+    MailAccount,
+    OutboundAttachment,
+    OutboundEmail,
+    OutboundEmailContent,
+    OutboundEmailEvent,
+    OutboundRecipient,
+    utcnow,
+)
 
 
 @dataclass
@@ -30,6 +42,8 @@ class Loaders:
     email_message_by_id: DataLoader[uuid.UUID, EmailMessage | None] = field(init=False)
     related_messages_by_email_id: DataLoader[uuid.UUID, list[EmailMessage]] = field(init=False)
     content_by_email_id: DataLoader[uuid.UUID, OutboundEmailContent | None] = field(init=False)
+    recipients_by_email_id: DataLoader[uuid.UUID, list[OutboundRecipient]] = field(init=False)
+    sent_last_day_by_account_id: DataLoader[uuid.UUID, tuple[int, datetime | None]] = field(init=False)
 
     def __post_init__(self) -> None:
         self.account_by_id = DataLoader(self._accounts)
@@ -38,6 +52,8 @@ class Loaders:
         self.email_message_by_id = DataLoader(self._email_messages)
         self.related_messages_by_email_id = DataLoader(self._related_messages)
         self.content_by_email_id = DataLoader(self._contents)
+        self.recipients_by_email_id = DataLoader(self._recipients)
+        self.sent_last_day_by_account_id = DataLoader(self._sent_last_day)
 
     async def fetch(self, statement: Any) -> list[Any]:
         """Run one statement. Sibling resolvers run concurrently, and one AsyncSession must not."""
@@ -125,3 +141,32 @@ class Loaders:
         )
         by_id = {row.email_id: row for row in rows}
         return [by_id.get(i) for i in ids]
+
+    async def _recipients(self, ids: Sequence[uuid.UUID]) -> list[list[OutboundRecipient]]:
+        rows = await self.fetch(
+            select(OutboundRecipient)
+            .where(
+                col(OutboundRecipient.email_id).in_(ids),
+                OutboundRecipient.organization_id == self.organization_id,
+            )
+            .order_by(col(OutboundRecipient.email_id), col(OutboundRecipient.position))
+        )
+        grouped: dict[uuid.UUID, list[OutboundRecipient]] = defaultdict(list)
+        for row in rows:
+            grouped[row.email_id].append(row)
+        return [grouped.get(i, []) for i in ids]
+
+    async def _sent_last_day(self, ids: Sequence[uuid.UUID]) -> list[tuple[int, datetime | None]]:
+        """How many emails each account sent in the rolling day, and the oldest of those sends."""
+        E = OutboundEmail
+        rows = await self.fetch(
+            sa_select(col(E.account_id), func.count(), func.min(E.sent_at))
+            .where(
+                col(E.account_id).in_(ids),
+                col(E.organization_id) == self.organization_id,
+                col(E.sent_at) > utcnow() - DAY,
+            )
+            .group_by(col(E.account_id))
+        )
+        found = {account_id: (int(count), oldest) for account_id, count, oldest in rows}
+        return [found.get(i, (0, None)) for i in ids]

@@ -86,7 +86,7 @@ def filter_predicate(
     aware(where.created_after, "filter.createdAfter")
     aware(where.created_before, "filter.createdBefore")
     statuses = {s.value for s in where.status} if where.status else None
-    deliveries = {s.value for s in where.delivery_status} if where.delivery_status else None
+    deliveries = {str(s.value) for s in where.delivery_status} if where.delivery_status else None
 
     def test(row: records.OutboundEmail) -> bool:
         return (

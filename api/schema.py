@@ -23,18 +23,22 @@ from strawberry.types.graphql import OperationType
 
 from api.accounts import AccountMutations
 from api.api_tokens import ApiTokenMutations, ApiTokenQuery
+from api.bounce_links import BounceLinkMutations
 from api.boundary import SCALAR_OVERRIDES, ErrorCodes, SafeStringLiterals, SafeVariables
 from api.client_tokens import ClientTokenMutations
 from api.content import ContentQuery
 from api.content_mutations import ContentMutations
 from api.context import LiveContext
+from api.control import ControlMutations
 from api.drafts import DraftMutations
-from api.mailbox import MailboxQuery, SuppressionMutations
+from api.entity import EntityQuery
+from api.mailbox import MailboxQuery
 from api.queries import Query
 from api.scopes import RequireScopes
 from api.sending import SendingMutations
 from api.sharing import SharingExecutor
 from api.subscriptions import Subscription
+from api.suppressions import SuppressionMutations, SuppressionQuery
 from api.webhooks import WebhookMutations, WebhookQuery
 from domain.settings import Settings, get_settings
 
@@ -95,15 +99,19 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
         (
             DraftMutations,
             SendingMutations,
+            ControlMutations,
             AccountMutations,
             SuppressionMutations,
+            BounceLinkMutations,
             ContentMutations,
             WebhookMutations,
             ClientTokenMutations,
             ApiTokenMutations,
         ),
     )
-    query = merge_types("Query", (Query, MailboxQuery, ContentQuery, WebhookQuery, ApiTokenQuery))
+    query = merge_types(
+        "Query", (Query, MailboxQuery, SuppressionQuery, EntityQuery, ContentQuery, WebhookQuery, ApiTokenQuery)
+    )
     # Extensions are built fresh per request (an instance holds that request's execution
     # context). The limiters' rule classes, though, are made once and shared, so that the
     # validation cache (keyed by the rules) hits for repeated queries; the parse and validation

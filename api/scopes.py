@@ -46,6 +46,7 @@ REQUIRED: dict[str, Scope | None] = {
     "Query.emailMessages": READ,
     "Query.bounces": READ,
     "Subscription.outboundEmailUpdates": READ,
+    "Query.emailContext": READ,
     # Composing.
     "Mutation.createDraft": DRAFTS,
     "Mutation.updateDraft": DRAFTS,
@@ -55,14 +56,22 @@ REQUIRED: dict[str, Scope | None] = {
     "Mutation.scheduleDraft": SEND,
     "Mutation.sendEmail": SEND,
     "Mutation.retryEmail": SEND,
+    "Mutation.cancelSend": SEND,
     # Accounts.
     "Query.mailAccounts": Scope.ACCOUNTS_READ,
     "Mutation.connectMailAccount": Scope.ACCOUNTS_MANAGE,
     "Mutation.disconnectMailAccount": Scope.ACCOUNTS_MANAGE,
+    "Mutation.setDailySendCap": Scope.ACCOUNTS_MANAGE,
+    "Mutation.acknowledgeSenderWarning": Scope.ACCOUNTS_MANAGE,
     # Suppression: organization-wide, so reading it is managing it.
     "Query.suppressedAddresses": Scope.SUPPRESSIONS_MANAGE,
     "Mutation.suppressAddress": Scope.SUPPRESSIONS_MANAGE,
     "Mutation.unsuppressAddress": Scope.SUPPRESSIONS_MANAGE,
+    "Query.suppressions": Scope.SUPPRESSIONS_MANAGE,
+    "Query.suppressionEvents": Scope.SUPPRESSIONS_MANAGE,
+    # Correcting which email a bounce belongs to changes delivery truth and suppressions.
+    "Mutation.linkBounce": Scope.SUPPRESSIONS_MANAGE,
+    "Mutation.unlinkBounce": Scope.SUPPRESSIONS_MANAGE,
     # Composing from the app's data: what a frontend needs to write and check an email.
     "Query.contextTypes": DRAFTS,
     "Query.contextEntity": DRAFTS,

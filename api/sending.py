@@ -38,10 +38,21 @@ class SendEmailInput(ContentOptionsInput):
     context_type: str | None = None
     context_id: uuid.UUID | None = strawberry.field(default=None, description=CONTEXT_ID)
     planned_send_at: datetime | None = strawberry.field(
-        default=None, description="Send later: the email is kept as a scheduled DRAFT until then."
+        default=None, description="Send later: the email is kept as a scheduled DRAFT until then (replies too)."
+    )
+    send_before: datetime | None = strawberry.field(
+        default=None,
+        description=(
+            "Not after this: an email that cannot go out before it (quota, retries, an account needing "
+            're-authorisation) becomes FAILED with "expired before it could be sent" instead of going out late.'
+        ),
     )
     reply_to_message_id: strawberry.ID | None = strawberry.field(
-        default=None, description="An EmailMessage id: reply in its Gmail thread from the account that owns it."
+        default=None,
+        description=(
+            "An EmailMessage id: reply in its Gmail thread from the account that owns it. Without contextType and "
+            "contextId, the reply takes those of the email the conversation belongs to."
+        ),
     )
     idempotency_key: str | None = strawberry.field(
         default=None, description="The same key returns the same email and never sends twice."
@@ -81,6 +92,7 @@ def send_request(data: SendEmailInput) -> sending.SendRequest:
         ),
         idempotency_key=data.idempotency_key,
         allow_suppressed=data.allow_suppressed,
+        send_before=data.send_before,
     )
 
 
@@ -124,7 +136,15 @@ class SendingMutations:
             "(when omitted: as the original send said)."
         )
     )
-    async def retry_email(self, info: Info, id: strawberry.ID, allow_suppressed: bool | None = None) -> SendEmailResult:
+    async def retry_email(
+        self,
+        info: Info,
+        id: strawberry.ID,
+        allow_suppressed: bool | None = None,
+        send_before: Annotated[
+            datetime | None, strawberry.argument(description="Not after this (see SendEmailInput.sendBefore).")
+        ] = None,
+    ) -> SendEmailResult:
         ctx = info.context
         try:
             email_id = parse_id(id, "id")
@@ -132,7 +152,12 @@ class SendingMutations:
 
             def use_case(session):  # type: ignore[no-untyped-def]
                 email = sending.retry_email(
-                    session, ctx.organization_id, email_id, ctx.actor, allow_suppressed=allow_suppressed
+                    session,
+                    ctx.organization_id,
+                    email_id,
+                    ctx.actor,
+                    allow_suppressed=allow_suppressed,
+                    send_before=send_before,
                 )
                 enqueue_after_commit(ctx, email)
                 return email

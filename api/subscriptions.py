@@ -13,36 +13,89 @@ from typing import Any, TypeAlias
 import strawberry
 from graphql import GraphQLError
 from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.context import LiveContext
+from api.entity import EmailContext, email_context
+from api.enums import describe_values
 from api.inputs import OutboundEmailFilter, parse_id
 from api.live import FellBehind, Hub, Snapshot
 from api.live_auth import ensure_token_valid, token_check_due
 from api.loaders import Loaders
 from api.queries import filter_predicate
+from api.recipients import Recipient
 from api.restrict import contexts_of
 from api.sharing import Delivery
-from api.types import OutboundEmail
+from api.types import MailAccount, OutboundEmail
 from domain import records
 from domain.errors import DomainError
+from domain.events import ACCOUNT_KINDS, EventKind
 from domain.notify import Committed
+from domain.records import OutboundEmailEvent
 from domain.seqset import SeqSet
+from domain.updates import DESCRIPTIONS as UPDATE_DESCRIPTIONS
 from domain.updates import UpdateKind, build_update
 
 strawberry.enum(UpdateKind, name="OutboundEmailUpdateKind", description="What kind of change an update reports.")
+describe_values(UpdateKind, UPDATE_DESCRIPTIONS)
 OutboundEmailUpdateKind: TypeAlias = UpdateKind
 """The domain's update kinds are the schema's enum: webhooks and subscriptions share one list."""
 
 
-@strawberry.type(description="One change to an email, with the email as it is now.")
+@strawberry.type(
+    description=(
+        "One change to an email, with the email as it is now; or (kinds ACCOUNT_*) a change to a mail account, "
+        "with the account as it is now and a null outboundEmail."
+    )
+)
 class OutboundEmailUpdate:
     kind: OutboundEmailUpdateKind
     event: str = strawberry.field(description="The audit event behind the update (e.g. queued, sent, failed).")
     cursor: str = strawberry.field(description="Pass as `since` when resubscribing to miss nothing.")
     at: datetime
-    email_id: strawberry.ID
-    outbound_email: OutboundEmail | None = strawberry.field(description="Null once a draft is deleted.")
+    email_id: strawberry.ID = strawberry.field(
+        description="The email the update is about (for an ACCOUNT_* update: the mail account's id)."
+    )
+    outbound_email: OutboundEmail | None = strawberry.field(
+        description="Null once a draft is deleted, and in ACCOUNT_* updates."
+    )
+    seq: strawberry.Private[int]
+    organization_id: strawberry.Private[uuid.UUID]
+    loaders: strawberry.Private[Loaders]
+    page_max: strawberry.Private[int]
+
+    @strawberry.field(description="RECIPIENT_UPDATED: the recipient as the change left it.")
+    async def recipient(self) -> Recipient | None:
+        if self.event != EventKind.RECIPIENT_UPDATED.value:
+            return None
+        rows = await self.loaders.fetch(
+            select(OutboundEmailEvent).where(
+                OutboundEmailEvent.seq == self.seq, OutboundEmailEvent.organization_id == self.organization_id
+            )
+        )
+        return Recipient.from_event(rows[0].data, rows[0].email_id, self.loaders) if rows else None
+
+    @strawberry.field(description="ACCOUNT_* updates: the mail account as it is now.")
+    async def mail_account(self) -> MailAccount | None:
+        if self.event not in ACCOUNT_KINDS:
+            return None
+        rows = await self.loaders.fetch(
+            select(records.MailAccount).where(
+                records.MailAccount.id == uuid.UUID(str(self.email_id)),
+                records.MailAccount.organization_id == self.organization_id,
+            )
+        )
+        return MailAccount.from_row(rows[0], self.loaders) if rows else None
+
+    @strawberry.field(
+        description="The story of the entity the email belongs to (its contextType/contextId), like emailContext."
+    )
+    def email_context(self) -> EmailContext | None:
+        email = self.outbound_email.row if self.outbound_email is not None else None
+        if email is None or email.context_type is None:
+            return None
+        return email_context(self.organization_id, email.context_type, email.context_id, self.loaders, self.page_max)
 
 
 def client_error(code: str, message: str, **extra: object) -> GraphQLError:
@@ -55,7 +108,9 @@ class Subscription:
         description=(
             "Changes to your emails as they happen: one email (`id`), or those matching `filter`. "
             "With `since` (the last cursor you saw) the missed updates are replayed first, "
-            "with no gap and no duplicate."
+            "with no gap and no duplicate. Per-recipient changes arrive as RECIPIENT_UPDATED. Account-level "
+            "updates (ACCOUNT_*: needs re-authorisation, reconnected, watch expiring, sender warning, settings) "
+            "arrive on every subscription without `id` whose filter does not name another accountId."
         )
     )
     async def outbound_email_updates(
@@ -74,6 +129,7 @@ class Subscription:
         try:
             email_id = parse_id(id, "id") if id is not None else None
             test = filter_predicate(organization_id, filter, contexts_of(context))
+            account = parse_id(filter.account_id, "filter.accountId") if filter and filter.account_id else None
         except DomainError as error:
             raise client_error("INVALID_INPUT", error.message, field=error.field) from None
         known: SeqSet | None = None
@@ -93,15 +149,20 @@ class Subscription:
         # A context-restricted token hears only of emails it can read: never of a deleted draft.
         restricted = contexts_of(context) is not None
         watched, everything = (None, False) if restricted else (email_id, filter is None)
+        page_max = context.settings.page_size_max
 
         with hub.subscribe(organization_id, email_id) as subscriber:
             if known is not None:
                 async for row, snapshot in hub.replay(organization_id, email_id, known):
                     known.add(row.seq or 0)
                     event = Committed(row.seq or 0, row.organization_id, row.email_id, row.kind, row.at)
-                    if wanted(snapshot, watched, everything, test):
+                    if (
+                        account_wanted(event, watched, account, restricted)
+                        if row.kind in ACCOUNT_KINDS
+                        else wanted(snapshot, watched, everything, test)
+                    ):
                         last_cursor = known.encode()
-                        yield delivery(sessions, event, last_cursor, snapshot, organization_id)
+                        yield delivery(sessions, event, last_cursor, snapshot, organization_id, page_max)
             next_check = token_check_due(context)
             while True:
                 if time.monotonic() >= next_check:
@@ -125,11 +186,16 @@ class Subscription:
                     cursor = known.encode()
                 else:
                     cursor = note.cursor
+                if note.event.kind in ACCOUNT_KINDS:  # an account's change: no email to read
+                    if account_wanted(note.event, watched, account, restricted):
+                        last_cursor = cursor
+                        yield delivery(sessions, note.event, cursor, Snapshot(None, None), organization_id, page_max)
+                    continue
                 snapshot = await hub.snapshot(note.event)
                 if not wanted(snapshot, watched, everything, test):
                     continue
                 last_cursor = cursor
-                yield delivery(sessions, note.event, cursor, snapshot, organization_id)
+                yield delivery(sessions, note.event, cursor, snapshot, organization_id, page_max)
 
 
 def wanted(
@@ -146,18 +212,31 @@ def delivery(
     cursor: str,
     snapshot: Snapshot,
     organization_id: uuid.UUID,
+    page_max: int,
 ) -> Any:
     """The update `event` makes, to be rendered by api.sharing (typed `Any`: the field's type is the update)."""
 
     @contextlib.asynccontextmanager
     async def root() -> AsyncIterator[OutboundEmailUpdate]:
         async with sessions() as session:  # nested fields (account, events...) load through it
-            yield make_update(event, cursor, snapshot, Loaders(session, organization_id))
+            yield make_update(event, cursor, snapshot, Loaders(session, organization_id), page_max)
 
     return Delivery((event.seq, cursor), snapshot.rendered, root)
 
 
-def make_update(event: Committed, cursor: str, snapshot: Snapshot, loaders: Loaders) -> OutboundEmailUpdate:
+def account_wanted(event: Committed, email_id: uuid.UUID | None, account: uuid.UUID | None, restricted: bool) -> bool:
+    """Account-level updates go to subscriptions over the organization (narrowed by filter.accountId),
+    and to one that names the account's id as its `id`; never to a context-restricted token."""
+    if restricted:
+        return False
+    if email_id is not None:
+        return event.email_id == email_id
+    return account is None or account == event.email_id
+
+
+def make_update(
+    event: Committed, cursor: str, snapshot: Snapshot, loaders: Loaders, page_max: int = 100
+) -> OutboundEmailUpdate:
     """The GraphQL shape of the update `domain.updates.build_update` makes (webhooks share it)."""
     if snapshot.account is not None:
         loaders.account_by_id.prime(snapshot.account.id, snapshot.account)
@@ -169,4 +248,8 @@ def make_update(event: Committed, cursor: str, snapshot: Snapshot, loaders: Load
         at=update.at,
         email_id=strawberry.ID(str(update.email_id)),
         outbound_email=OutboundEmail.from_row(update.email, loaders) if update.email else None,
+        seq=event.seq,
+        organization_id=event.organization_id,
+        loaders=loaders,
+        page_max=page_max,
     )

@@ -26,7 +26,8 @@ class TokenScope(Enum):
     )
     ACCOUNTS_MANAGE = strawberry.enum_value("ACCOUNTS_MANAGE", description="Connect and disconnect Gmail accounts.")
     SUPPRESSIONS_MANAGE = strawberry.enum_value(
-        "SUPPRESSIONS_MANAGE", description="List, add and remove suppressed addresses (organization-wide)."
+        "SUPPRESSIONS_MANAGE",
+        description="List, add and remove suppressed addresses, and link or unlink bounces (organization-wide).",
     )
     CONTENT_MANAGE = strawberry.enum_value(
         "CONTENT_MANAGE",

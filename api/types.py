@@ -11,13 +11,30 @@ from typing import Any, cast
 import strawberry
 from strawberry.scalars import JSON
 
+from api.account_types import MailAccount, MailAccountKind, MailAccountState
+from api.bounce_types import BounceDetails, BouncedRecipient, known
 from api.content_types import RenderedFrom
 from api.context import Context
 from api.counting import Count
 from api.loaders import Loaders
+from api.recipients import Recipient
 from domain import records
+from domain.ledger.signals import strongest_failures
 
 Info = strawberry.Info[Context, None]
+__all__ = [
+    "BounceDetails",
+    "BouncedRecipient",
+    "DeliveryStatus",
+    "EmailMessage",
+    "MailAccount",
+    "MailAccountKind",
+    "MailAccountState",
+    "OutboundEmail",
+    "OutboundEmailEvent",
+    "OutboundEmailStatus",
+    "Recipient",
+]
 
 
 @strawberry.enum(description="Where an email is in its life: composed, handed to the queue, accepted, or refused.")
@@ -28,50 +45,21 @@ class OutboundEmailStatus(Enum):
     FAILED = "FAILED"
 
 
-@strawberry.enum(description="What became of an email after Gmail accepted it.")
+@strawberry.enum(
+    description=(
+        "What became of an email after Gmail accepted it: the roll-up of its recipients. One spelling everywhere "
+        "(GraphQL, the stored JSON, the audit events): the seed's lower-case values. Any recipient bounced -> "
+        "bounce_detected, else any human reply -> replied, else any delay notice -> delayed, else any automatic "
+        "reply -> delivered; null while nothing is known."
+    )
+)
 class DeliveryStatus(Enum):
-    DELIVERED = "delivered"
-    DELAYED = "delayed"
-    REPLIED = "replied"
-    BOUNCE_DETECTED = "bounce_detected"
-
-
-@strawberry.enum
-class MailAccountState(Enum):
-    ACTIVE = "ACTIVE"
-    NEEDS_REAUTH = "NEEDS_REAUTH"
-    DISCONNECTED = "DISCONNECTED"
-
-
-@strawberry.type(description="A connected Gmail account; its credentials are never exposed.")
-class MailAccount:
-    id: strawberry.ID
-    email: str
-    display_name: str | None
-    state: MailAccountState
-    state_reason: str | None
-    scopes: list[str]
-    watch_expires_at: datetime | None
-    watch_error: str | None
-    last_synced_at: datetime | None
-    daily_send_cap: int | None
-    created_at: datetime
-
-    @classmethod
-    def from_row(cls, row: records.MailAccount) -> MailAccount:
-        return cls(
-            id=strawberry.ID(str(row.id)),
-            email=row.email,
-            display_name=row.display_name,
-            state=MailAccountState(row.state),
-            state_reason=row.state_reason,
-            scopes=list(row.scopes or []),
-            watch_expires_at=row.watch_expires_at,
-            watch_error=row.watch_error,
-            last_synced_at=row.last_synced_at,
-            daily_send_cap=row.daily_send_cap,
-            created_at=row.created_at,
-        )
+    DELIVERED = strawberry.enum_value("delivered", name="delivered", description="An automatic reply proved delivery.")
+    DELAYED = strawberry.enum_value("delayed", name="delayed", description="A recipient's server is still trying.")
+    REPLIED = strawberry.enum_value("replied", name="replied", description="Someone answered.")
+    BOUNCE_DETECTED = strawberry.enum_value(
+        "bounce_detected", name="bounce_detected", description="At least one recipient bounced."
+    )
 
 
 @strawberry.type
@@ -81,37 +69,6 @@ class Attachment:
     size: int
 
 
-@strawberry.type
-class BouncedRecipient:
-    email: str
-    action: str | None
-    status_code: str | None
-    diagnostic: str | None
-
-
-@strawberry.type(description="Exactly the stored `bounce_details` JSON, typed.")
-class BounceDetails:
-    bounced_recipients: list[BouncedRecipient]
-    detected_at: str | None
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any] | None) -> BounceDetails | None:
-        if not data:
-            return None
-        return cls(
-            bounced_recipients=[
-                BouncedRecipient(
-                    email=r.get("email", ""),
-                    action=r.get("action"),
-                    status_code=r.get("status_code"),
-                    diagnostic=r.get("diagnostic"),
-                )
-                for r in data.get("bounced_recipients", [])
-            ],
-            detected_at=data.get("detected_at"),
-        )
-
-
 @strawberry.type(description="One step of an email's audit trail.")
 class OutboundEmailEvent:
     kind: str
@@ -119,6 +76,18 @@ class OutboundEmailEvent:
     data: JSON
     actor: str
     cursor: str
+    email_id: strawberry.ID = strawberry.field(description="The email the step belongs to.")
+
+    @classmethod
+    def from_row(cls, row: records.OutboundEmailEvent) -> OutboundEmailEvent:
+        return cls(
+            kind=row.kind,
+            at=row.at,
+            data=cast(JSON, row.data),
+            actor=row.actor,
+            cursor=str(row.seq),
+            email_id=strawberry.ID(str(row.email_id)),
+        )
 
 
 @strawberry.type(description="A message synced from the Gmail mailbox.")
@@ -160,7 +129,9 @@ class EmailMessage:
             is_bounce=row.is_bounce,
             relation=row.relation,
             created_at=row.created_at,
-            bounce_details=BounceDetails.from_json(row.bounce_details),
+            bounce_details=BounceDetails.from_json(
+                row.bounce_details, known(strongest_failures([(row.bounce_report or {}, row.created_at)]))
+            ),
         )
 
 
@@ -180,12 +151,21 @@ class OutboundEmail:
         description="The id of your entity this email is linked to (a UUID; see contextType)."
     )
     planned_send_at: datetime | None
+    send_before: datetime | None = strawberry.field(
+        description="Not sent after this: an email that cannot go out before it is FAILED instead."
+    )
+    account_id: strawberry.ID = strawberry.field(description="The sending MailAccount (as `account`).")
+    email_message_uid: strawberry.ID | None = strawberry.field(
+        description="The synced sent copy's EmailMessage id (as `emailMessage`)."
+    )
+    reply_to_message_id: strawberry.ID | None = strawberry.field(
+        description="The EmailMessage this email replies to, if it is a reply."
+    )
     provider_message_id: str | None
     provider_thread_id: str | None
     message_id_header: str | None
     error_message: str | None
     delivery_status: DeliveryStatus | None
-    bounce_details: BounceDetails | None
     idempotency_key: str | None
     attempt_count: int
     next_attempt_at: datetime | None = strawberry.field(description="When a waiting send will be tried next.")
@@ -215,12 +195,15 @@ class OutboundEmail:
             context_type=row.context_type,
             context_id=row.context_id,
             planned_send_at=row.planned_send_at,
+            send_before=row.send_before,
+            account_id=strawberry.ID(str(row.account_id)),
+            email_message_uid=strawberry.ID(str(row.email_message_uid)) if row.email_message_uid else None,
+            reply_to_message_id=strawberry.ID(str(row.reply_to_message_id)) if row.reply_to_message_id else None,
             provider_message_id=row.provider_message_id,
             provider_thread_id=row.provider_thread_id,
             message_id_header=row.message_id_header,
             error_message=row.error_message,
             delivery_status=DeliveryStatus(row.delivery_status) if row.delivery_status else None,
-            bounce_details=BounceDetails.from_json(row.bounce_details),
             idempotency_key=row.idempotency_key,
             attempt_count=row.attempt_count,
             next_attempt_at=row.next_attempt_at,
@@ -234,8 +217,28 @@ class OutboundEmail:
 
     @strawberry.field
     async def account(self, info: Info) -> MailAccount:
-        row = await self.loaders(info).account_by_id.load(self.row.account_id)
-        return MailAccount.from_row(row)
+        loaders = self.loaders(info)
+        row = await loaders.account_by_id.load(self.row.account_id)
+        return MailAccount.from_row(row, self.bound_loaders)
+
+    @strawberry.field(description="The stored bounce_details JSON, typed; each bounced address with its verdict.")
+    def bounce_details(self, info: Info) -> BounceDetails | None:
+        loaders = self.loaders(info)
+        email_id = self.row.id
+
+        async def verdicts() -> dict[str, dict[str, Any]]:
+            related = await loaders.related_messages_by_email_id.load(email_id)
+            return strongest_failures(
+                [(m.bounce_report or {}, m.created_at) for m in related if m.relation == records.Relation.BOUNCE]
+            )
+
+        return BounceDetails.from_json(self.row.bounce_details, verdicts)
+
+    @strawberry.field(description="Every recipient (one per address and role) with its own delivery truth.")
+    async def recipients(self, info: Info) -> list[Recipient]:
+        loaders = self.loaders(info)
+        rows = await loaders.recipients_by_email_id.load(self.row.id)
+        return [Recipient.from_row(r, self.bound_loaders) for r in rows]
 
     @strawberry.field
     async def attachments(self, info: Info) -> list[Attachment]:
@@ -245,10 +248,7 @@ class OutboundEmail:
     @strawberry.field(description="The audit trail, oldest first.")
     async def events(self, info: Info) -> list[OutboundEmailEvent]:
         rows = await self.loaders(info).events_by_email_id.load(self.row.id)
-        return [
-            OutboundEmailEvent(kind=r.kind, at=r.at, data=cast(JSON, r.data), actor=r.actor, cursor=str(r.seq))
-            for r in rows
-        ]
+        return [OutboundEmailEvent.from_row(r) for r in rows]
 
     @strawberry.field(description="The synced sent copy in the Gmail mailbox.")
     async def email_message(self, info: Info) -> EmailMessage | None:

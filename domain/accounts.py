@@ -11,6 +11,8 @@ from urllib.parse import urlsplit
 
 from sqlmodel import Session, select
 
+from domain import account_health, account_kind
+from domain.account_kind import AccountKind
 from domain.errors import DomainError, ErrorCode, NotFound
 from domain.gateway import WatchState
 from domain.records import AccountState, MailAccount, OAuthFlow, utcnow
@@ -94,8 +96,13 @@ def connect_account(
     scopes: list[str],
     display_name: str | None = None,
     now: datetime | None = None,
-) -> MailAccount:
-    """Create the organization's account for `email`, or re-activate it; refuse another organization's."""
+    hosted_domain: str | None = None,
+) -> tuple[MailAccount, list[uuid.UUID]]:
+    """Create the organization's account for `email`, or re-activate it; refuse another organization's.
+
+    Returns the account and the emails that waited for it to be reconnected (enqueue them after
+    the commit). A new account gets the daily cap of its kind (domain/account_kind.py).
+    """
     now = now or utcnow()
     address = email.strip().lower()
     account = session.exec(select(MailAccount).where(MailAccount.email == address).with_for_update()).first()
@@ -103,8 +110,20 @@ def connect_account(
         raise DomainError(
             ErrorCode.ACCOUNT_CONFLICT, f"{address} is already connected to another organization", "email"
         )
+    kind = account_kind.kind_of(address, hosted_domain)
+    is_new = account is None
     if account is None:
-        account = MailAccount(organization_id=organization_id, email=address, display_name=display_name, created_at=now)
+        account = MailAccount(
+            organization_id=organization_id,
+            email=address,
+            display_name=display_name,
+            created_at=now,
+            kind=kind,
+            daily_send_cap=account_kind.default_cap(kind),
+        )
+    elif kind != AccountKind.UNKNOWN and account.kind != kind:
+        account.kind = kind  # learnt now; a cap set by hand stays as it is
+    was_active = account.state == AccountState.ACTIVE and account.credentials_encrypted is not None
     account.state = AccountState.ACTIVE
     account.state_reason = None
     account.credentials_encrypted = credentials_encrypted
@@ -112,7 +131,8 @@ def connect_account(
     account.updated_at = now
     session.add(account)
     session.flush()
-    return account
+    resumed = [] if was_active or is_new else account_health.resume_waiting(session, account, "oauth:connect", now)
+    return account, resumed
 
 
 def record_watch(session: Session, account_id: uuid.UUID, watch: WatchState, now: datetime | None = None) -> None:
@@ -128,22 +148,26 @@ def record_watch(session: Session, account_id: uuid.UUID, watch: WatchState, now
     session.add(account)
 
 
-def record_watch_error(session: Session, account_id: uuid.UUID, message: str) -> None:
-    account = session.get(MailAccount, account_id)
+def record_watch_error(
+    session: Session, account_id: uuid.UUID, message: str, warn_within: timedelta | None = None
+) -> None:
+    """Keep the watch's (or sync's) error on the account; with `warn_within`, a first failure while
+    the watch expires within that window is announced to subscribers."""
+    account = session.get(MailAccount, account_id, with_for_update=True)
     if account is not None:
+        now = utcnow()
+        if warn_within is not None:
+            account_health.watch_failed(session, account, message, warn_within, now)
         account.watch_error = message[:2000]
-        account.updated_at = utcnow()
+        account.updated_at = now
         session.add(account)
 
 
 def mark_needs_reauth(session: Session, account_id: uuid.UUID, reason: str) -> None:
     """The grant was revoked (invalid_grant) or lost a scope: the user must reconnect."""
     account = session.get(MailAccount, account_id, with_for_update=True)
-    if account is not None and account.state == AccountState.ACTIVE:
-        account.state = AccountState.NEEDS_REAUTH
-        account.state_reason = reason[:2000]
-        account.updated_at = utcnow()
-        session.add(account)
+    if account is not None:
+        account_health.mark_needs_reauth(session, account, reason)
 
 
 def get_account(session: Session, organization_id: uuid.UUID, account_id: uuid.UUID) -> MailAccount:

@@ -4,7 +4,9 @@ Exactly once rests on three things:
 - a claim (an attempt token written under a row lock) so one worker at a time holds a send; a
   claim older than the lease may be taken over. A worker starts the Gmail call only within half
   the lease of its claim, and the lease is at least twice the call's timeout, so the previous
-  holder has always finished or given up before anyone can take over;
+  holder has always finished or given up before anyone can take over. An attempt that first
+  searched for an earlier send renews its claim (if it still holds it) before the call, so a slow
+  search cannot starve the email of attempts;
 - an attempt whose outcome is unknown (a crash, a timeout, a reset, a 5xx: Gmail may have
   accepted the message) leaves `uncertain_since` set, and the next attempt first looks in the
   account's Sent mail, within that window, for the message carrying this email's X-Mailtrail-Id.
@@ -30,7 +32,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from domain import mime, quota
+from domain import account_health, mime, quota, send_window
 from domain.content.guard import ContextUnavailable, send_blocked_reason
 from domain.context_provider import ContextProvider
 from domain.events import EventKind, record_event
@@ -45,6 +47,7 @@ from domain.gateway import (
     SentMessage,
     TransientError,
 )
+from domain.ledger import book
 from domain.lifecycle import Action, EmailStatus, advance
 from domain.records import AccountState, MailAccount, OutboundAttachment, OutboundEmail, utcnow
 from domain.suppression import suppressed_among
@@ -75,7 +78,7 @@ class Result:
 class Policy:
     lease: timedelta = timedelta(seconds=120)
     deadline: timedelta = timedelta(hours=1)
-    daily_cap: int = 2000
+    daily_cap: int = 500
     units_per_minute: int = 15000
     backoff_unit: float = 2.0
     backoff_cap: float = 300.0
@@ -114,6 +117,8 @@ class Dispatcher:
         reached_gmail = False  # did *this* attempt hand the message to Gmail (outcome possibly unknown)?
         try:
             sent = self._find_earlier_send(email_id, claim) if claim.uncertain_since is not None else None
+            if sent is None and claim.search_only:  # past sendBefore: find an earlier send, never send late
+                return self._fail(email_id, send_window.expired_message(), claim.doubt)
             if sent is None:
                 blocked = self._guard(email_id) if claim.contextual else None
                 if blocked is not None:
@@ -136,12 +141,7 @@ class Dispatcher:
         except RateLimited as error:
             return self._wait_after_rate_limit(email_id, claim, error)
         except AuthRevoked as error:
-            return self._fail(
-                email_id,
-                f"Gmail access was revoked or lacks a scope: {error.message}",
-                claim.doubt,
-                revoke_account=True,
-            )
+            return self._wait_after_auth_refusal(email_id, claim, error)
         except TransientError as error:
             # A timeout, reset or 5xx of the send itself may hide an accepted message; one during
             # the search happened before anything was sent in this attempt.
@@ -208,11 +208,24 @@ class Dispatcher:
                 and email.attempt_started_at > now - self.policy.lease
             ):
                 return Result(Outcome.SKIPPED, detail="another worker holds the send")
-            if email.next_attempt_at is not None and email.next_attempt_at > now + timedelta(milliseconds=50):
+            # send window (ledger): past its sendBefore an email fails rather than going out late;
+            # if an earlier attempt may have reached Gmail, that send is only looked for.
+            late = send_window.expired(now, email.send_before)
+            if late and email.uncertain_since is None:
+                return self._fail_in(session, email, send_window.expired_message(), now)
+            if (
+                not late
+                and email.next_attempt_at is not None
+                and email.next_attempt_at > now + timedelta(milliseconds=50)
+            ):
                 return Result(Outcome.WAIT, (email.next_attempt_at - now).total_seconds(), "not yet due")
             account = session.exec(
                 select(MailAccount).where(MailAccount.id == email.account_id).with_for_update()
             ).one()
+            if account.state == AccountState.NEEDS_REAUTH:
+                if late:
+                    return self._fail_in(session, email, send_window.expired_message(), now)
+                return self._wait_for_reauth(session, email, now)
             if account.state != AccountState.ACTIVE or not account.credentials_encrypted:
                 return self._fail_in(
                     session,
@@ -225,7 +238,7 @@ class Dispatcher:
             suppressed = suppressed_among(session, email.organization_id, [*email.to, *email.cc, *email.bcc])
             if suppressed and not email.allow_suppressed:
                 return self._fail_in(session, email, suppressed_message(suppressed), now)
-            daily_cap = account.daily_send_cap or self.policy.daily_cap
+            daily_cap = account.daily_send_cap if account.daily_send_cap is not None else self.policy.daily_cap
             wait = quota.next_slot_from_marks(
                 now,
                 *self._usage_marks(session, account.id, now, daily_cap),
@@ -233,6 +246,9 @@ class Dispatcher:
                 units_per_minute=self.policy.units_per_minute,
             )
             if wait is not None:
+                if email.uncertain_since is None and send_window.misses(wait.until, email.send_before):
+                    detail = f"{wait.reason.split(';')[0]}; the next slot opens after sendBefore"
+                    return self._fail_in(session, email, send_window.expired_message(detail), now)
                 if email.wait_reason != wait.reason.split(";")[0] or email.next_attempt_at != wait.until:
                     record_event(
                         session,
@@ -288,7 +304,15 @@ class Dispatcher:
             )
         ref = AccountRef(account_id, address, self.decrypt(sealed))
         return _Claim(
-            token, ref, mime.to_gmail_raw(built), thread_hint, uncertain_since, uncertain_history_id, now, contextual
+            token,
+            ref,
+            mime.to_gmail_raw(built),
+            thread_hint,
+            uncertain_since,
+            uncertain_history_id,
+            now,
+            contextual,
+            late,
         )
 
     def _usage_marks(
@@ -345,6 +369,7 @@ class Dispatcher:
             email.error_message = None
             email.uncertain_since = email.uncertain_history_id = None
             session.add(email)
+            book.mark_sent(session, email, now)
             record_event(
                 session,
                 email,
@@ -384,6 +409,8 @@ class Dispatcher:
             )
             delay = error.retry_after or default
             reason = "Gmail daily sending limit reached" if error.daily else "Gmail rate limit"
+            if send_window.misses(now + timedelta(seconds=delay), email.send_before):
+                return self._fail_in(session, email, send_window.expired_message(f"{reason}: {error.message}"), now)
             self._release(session, email, now + timedelta(seconds=delay), reason)
             record_event(
                 session,
@@ -412,6 +439,10 @@ class Dispatcher:
             delay = quota.backoff_seconds(
                 email.attempt_count, self.policy.backoff_unit, self.policy.backoff_cap, self.jitter()
             )
+            if send_window.misses(now + timedelta(seconds=delay), email.send_before):
+                return self._fail_in(
+                    session, email, send_window.expired_message(f"the last attempt failed: {error.message}"), now
+                )
             self._release(session, email, now + timedelta(seconds=delay), None)
             record_event(
                 session,
@@ -423,7 +454,7 @@ class Dispatcher:
             )
         return Result(Outcome.RETRY, delay, error.message)
 
-    def _fail(self, email_id: uuid.UUID, message: str, doubt: Doubt, revoke_account: bool = False) -> Result:
+    def _fail(self, email_id: uuid.UUID, message: str, doubt: Doubt) -> Result:
         """FAIL after a definite refusal; only earlier attempts' doubt is kept (a retry needs it)."""
         now = self.clock()
         with self.sessions() as session:
@@ -431,14 +462,47 @@ class Dispatcher:
             if email is None or email.status != EmailStatus.PENDING:
                 return Result(Outcome.SKIPPED)
             email.uncertain_since, email.uncertain_history_id = doubt
-            if revoke_account:
-                account = session.get(MailAccount, email.account_id)
-                if account is not None and account.state == AccountState.ACTIVE:
-                    account.state = AccountState.NEEDS_REAUTH
-                    account.state_reason = message
-                    account.updated_at = now
-                    session.add(account)
             return self._fail_in(session, email, message, now)
+
+    def _wait_after_auth_refusal(self, email_id: uuid.UUID, claim: _Claim, error: AuthRevoked) -> Result:
+        """Gmail refused the grant (revoked, or a scope lost): definite, nothing was sent. The account
+        needs re-authorisation, and this email waits for it like the account's other emails."""
+        now = self.clock()
+        with self.sessions() as session:
+            email = self._locked(session, email_id)
+            if email is None or email.status != EmailStatus.PENDING:
+                return Result(Outcome.SKIPPED)
+            claim.restore_doubt(email)
+            account = session.get(MailAccount, email.account_id, with_for_update=True)
+            if account is not None:
+                reason = f"Gmail access was revoked or lacks a scope: {error.message}"
+                account_health.mark_needs_reauth(session, account, reason, ACTOR, now)
+            return self._wait_for_reauth(session, email, now)
+
+    def _wait_for_reauth(self, session: Session, email: OutboundEmail, now: datetime) -> Result:
+        """Wait for the account to be reconnected (which resumes the email), until sendBefore or the deadline."""
+        queued = email.first_queued_at or email.created_at
+        until = send_window.reauth_wait_until(email.send_before, queued, self.policy.deadline)
+        if now >= until:
+            if send_window.expired(now, email.send_before):
+                return self._fail_in(session, email, send_window.expired_message(), now)
+            return self._fail_in(
+                session,
+                email,
+                "gave up waiting for the sending account to be re-authorised; reconnect it and retry",
+                now,
+            )
+        if email.wait_reason != send_window.NEEDS_REAUTH:
+            record_event(
+                session,
+                email,
+                EventKind.WAITING,
+                ACTOR,
+                {"reason": send_window.NEEDS_REAUTH, "until": until.isoformat()},
+                at=now,
+            )
+        self._release(session, email, until, send_window.NEEDS_REAUTH)
+        return Result(Outcome.WAIT, max(0.05, (until - now).total_seconds()), send_window.NEEDS_REAUTH)
 
     def _fail_in(self, session: Session, email: OutboundEmail, message: str, now: datetime) -> Result:
         email.status = advance(email.status, Action.MARK_FAILED) or email.status
@@ -465,6 +529,8 @@ class _Claim:
     claimed_at: datetime
     contextual: bool = False
     """Linked to a context entity, so the send guard must look at it."""
+    search_only: bool = False
+    """Past sendBefore: only look for the earlier attempt's send; never send now."""
 
     @property
     def doubt(self) -> Doubt:

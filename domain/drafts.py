@@ -10,9 +10,10 @@ from typing import Any
 
 from sqlmodel import Session, col, delete, select
 
-from domain import validation
+from domain import send_window, validation
 from domain.errors import DomainError, ErrorCode, NotFound
 from domain.events import EventKind, record_event
+from domain.ledger import book
 from domain.lifecycle import Action, EmailStatus, advance
 from domain.records import AccountState, MailAccount, OutboundAttachment, OutboundEmail, utcnow
 from domain.suppression import check_not_suppressed
@@ -221,6 +222,7 @@ def create_draft(
     email.created_at = email.updated_at = now
     session.add(email)
     session.flush()
+    book.sync_recipients(session, email, now)
     if composed.attachments:
         store_attachments(session, email, composed.attachments)
     record_event(session, email, EventKind.CREATED, actor, {"status": email.status.value}, at=now)
@@ -259,6 +261,8 @@ def update_draft(
         check_not_suppressed(session, organization_id, [*email.to, *email.cc, *email.bcc])
     if composed.attachments is not None:
         store_attachments(session, email, composed.attachments)
+    if {"to", "cc", "bcc"} & set(composed.values):
+        book.sync_recipients(session, email, now)
     email.updated_at = now
     session.add(email)
     record_event(session, email, EventKind.UPDATED, actor, {"fields": _changed_fields(composed)}, at=now)
@@ -273,14 +277,17 @@ def schedule_draft(
     actor: str,
     now: datetime | None = None,
     allow_suppressed: bool = False,
+    send_before: datetime | None = None,
 ) -> OutboundEmail:
     """Plan a DRAFT's send; the scheduler moves it to PENDING when the time comes.
 
     Suppressed recipients are refused now, as sendEmail refuses them, unless `allow_suppressed`;
     the worker checks again before the Gmail call (an address may be suppressed meanwhile).
+    With `send_before`, an email that cannot go out before then fails instead of going late.
     """
     now = now or utcnow()
     validation.check_planned_time(planned_send_at, now)
+    send_window.check_send_before(send_before, planned_send_at, now)
     email = get_email(session, organization_id, email_id, lock=True)
     advance(email.status, Action.SCHEDULE)
     if not email.to and not email.cc and not email.bcc:
@@ -289,9 +296,13 @@ def schedule_draft(
         check_not_suppressed(session, organization_id, [*email.to, *email.cc, *email.bcc])
     email.allow_suppressed = allow_suppressed
     email.planned_send_at = planned_send_at
+    email.send_before = send_before
     email.updated_at = now
     session.add(email)
-    record_event(session, email, EventKind.SCHEDULED, actor, {"planned_send_at": planned_send_at.isoformat()}, at=now)
+    scheduled: dict[str, Any] = {"planned_send_at": planned_send_at.isoformat()}
+    if send_before is not None:
+        scheduled["send_before"] = send_before.isoformat()
+    record_event(session, email, EventKind.SCHEDULED, actor, scheduled, at=now)
     return email
 
 
@@ -308,6 +319,7 @@ def unschedule_draft(
     advance(email.status, Action.UNSCHEDULE)
     previous = email.planned_send_at
     email.planned_send_at = None
+    email.send_before = None
     email.updated_at = now
     session.add(email)
     record_event(

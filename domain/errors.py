@@ -38,6 +38,16 @@ class ErrorCode(StrEnum):
     SCOPE_NOT_HELD = "SCOPE_NOT_HELD"
     CONTEXT_FORBIDDEN = "CONTEXT_FORBIDDEN"
     API_TOKEN_REQUIRED = "API_TOKEN_REQUIRED"
+    SEND_IN_PROGRESS = "SEND_IN_PROGRESS"
+    """cancelSend: a worker holds the send, or an earlier attempt may already have reached Gmail."""
+    SEND_WINDOW_INVALID = "SEND_WINDOW_INVALID"
+    """sendBefore is in the past, or not after plannedSendAt."""
+    NOT_A_BOUNCE = "NOT_A_BOUNCE"
+    """linkBounce / unlinkBounce: the message is not a bounce (DSN)."""
+    BOUNCE_ALREADY_LINKED = "BOUNCE_ALREADY_LINKED"
+    """linkBounce: the bounce is linked to another email; unlink it first."""
+    BOUNCE_NOT_LINKED = "BOUNCE_NOT_LINKED"
+    """unlinkBounce: the bounce is not linked to any email."""
 
 
 class DomainError(Exception):

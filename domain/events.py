@@ -1,4 +1,9 @@
-"""The audit trail: every change to an outbound email appends one event in the same transaction."""
+"""The audit trail: every change to an outbound email appends one event in the same transaction.
+
+Account-level changes (kinds `account_*`: needs re-authorisation, reconnected, watch expiring,
+sender-scope bounce, settings) go in the same trail, with the mail account's id where an email's
+id would be, so subscribers get them in order with everything else, under the same cursor.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +13,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from domain.records import OutboundEmail, OutboundEmailEvent, utcnow
+from domain.records import MailAccount, OutboundEmail, OutboundEmailEvent, utcnow
 
 
 class EventKind(StrEnum):
@@ -28,6 +33,18 @@ class EventKind(StrEnum):
     BOUNCE_DETECTED = "bounce_detected"
     REPLY_LINKED = "reply_linked"
     AUTO_REPLY_LINKED = "auto_reply_linked"
+    RECIPIENT_UPDATED = "recipient_updated"
+    BOUNCE_UNLINKED = "bounce_unlinked"
+    CANCELLED = "cancelled"
+    WAITING = "waiting"
+    ACCOUNT_NEEDS_REAUTH = "account_needs_reauth"
+    ACCOUNT_RECONNECTED = "account_reconnected"
+    ACCOUNT_WATCH_EXPIRING = "account_watch_expiring"
+    ACCOUNT_SENDER_WARNING = "account_sender_warning"
+    ACCOUNT_UPDATED = "account_updated"
+
+
+ACCOUNT_KINDS = frozenset(kind.value for kind in EventKind if kind.value.startswith("account_"))
 
 
 def record_event(
@@ -45,6 +62,28 @@ def record_event(
         kind=kind.value,
         at=at or utcnow(),
         data=data or {},
+        actor=actor,
+    )
+    session.add(event)
+    return event
+
+
+def record_account_event(
+    session: Session,
+    account: MailAccount,
+    kind: EventKind,
+    actor: str,
+    data: dict[str, Any] | None = None,
+    at: datetime | None = None,
+) -> OutboundEmailEvent:
+    """Append one account-level event (its `email_id` is the account's id; see the module docstring)."""
+    assert kind.value in ACCOUNT_KINDS, kind
+    event = OutboundEmailEvent(
+        organization_id=account.organization_id,
+        email_id=account.id,
+        kind=kind.value,
+        at=at or utcnow(),
+        data={"account_id": str(account.id), "email": account.email, **(data or {})},
         actor=actor,
     )
     session.add(event)

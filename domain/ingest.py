@@ -14,20 +14,22 @@ import logging
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlmodel import Session, col, or_, select
 
-from domain import delivery
 from domain.autoreply import auto_reply_kind
 from domain.bounces import Bounce, parse_bounce
 from domain.events import EventKind, record_event
 from domain.gateway import FetchedMessage
+from domain.ledger import signals
+from domain.ledger.apply import apply_signals
+from domain.ledger.effects import SoftBouncePolicy
+from domain.ledger.links import apply_bounce
 from domain.records import Direction, EmailMessage, MailAccount, OutboundEmail, Relation, utcnow
-from domain.suppression import suppress
 
 log = logging.getLogger("mailtrail.ingest")
 ACTOR = "worker:sync"
+SOFT_BOUNCES = SoftBouncePolicy()
 _HEADERS = email.parser.BytesHeaderParser(policy=email.policy.compat32)
 
 
@@ -77,7 +79,11 @@ def read_headers(raw: bytes) -> Headers:
 
 
 def ingest(
-    session: Session, account: MailAccount, fetched: FetchedMessage, now: datetime | None = None
+    session: Session,
+    account: MailAccount,
+    fetched: FetchedMessage,
+    now: datetime | None = None,
+    policy: SoftBouncePolicy = SOFT_BOUNCES,
 ) -> EmailMessage:
     """Upsert one synced message (unique per account and Gmail id) and correlate it if it is new."""
     now = now or utcnow()
@@ -120,7 +126,7 @@ def ingest(
         return message
     bounce = parse_bounce(fetched.raw)
     if bounce is not None:
-        _link_bounce(session, account, message, bounce, now)
+        _link_bounce(session, account, message, bounce, now, policy)
         return message
     _link_reply(session, account, message, headers, fetched.raw, now)
     return message
@@ -224,12 +230,19 @@ def correlate_bounce(
     return None, None
 
 
-def _link_bounce(session: Session, account: MailAccount, message: EmailMessage, bounce: Bounce, now: datetime) -> None:
-    details = bounce.to_details()
+def _link_bounce(
+    session: Session,
+    account: MailAccount,
+    message: EmailMessage,
+    bounce: Bounce,
+    now: datetime,
+    policy: SoftBouncePolicy,
+) -> None:
     message.is_bounce = True
-    message.bounce_details = details
+    message.bounce_details = bounce.to_details()
+    message.bounce_report = signals.bounce_report(bounce, message.date)
     found, evidence = correlate_bounce(session, account, message, bounce)
-    if found is None:
+    if found is None or evidence is None:
         session.add(message)
         log.info("bounce %s could not be correlated; kept as an uncorrelated bounce", message.gmail_id)
         return
@@ -237,39 +250,7 @@ def _link_bounce(session: Session, account: MailAccount, message: EmailMessage, 
     message.relation = Relation.BOUNCE
     message.correlation_evidence = evidence
     session.add(message)
-    signal = delivery.DeliveryStatus.DELAYED if bounce.is_delay else delivery.DeliveryStatus.BOUNCE_DETECTED
-    previous = found.delivery_status
-    found.delivery_status = delivery.upgrade(previous, signal)
-    if not bounce.is_delay:
-        found.bounce_details = merge_details(found.bounce_details, details)
-    found.updated_at = now
-    session.add(found)
-    data: dict[str, Any] = {"email_message_id": str(message.id), "evidence": evidence, "bounce_details": details}
-    record_event(
-        session,
-        found,
-        EventKind.BOUNCE_DETECTED if not bounce.is_delay else EventKind.DELIVERY_STATUS_CHANGED,
-        ACTOR,
-        {
-            **data,
-            "delivery_status": found.delivery_status.value if found.delivery_status else None,
-            "previous": previous.value if previous else None,
-        },
-        at=now,
-    )
-    for recipient in bounce.recipients:
-        if recipient.hard and recipient.action == "failed":
-            suppress(session, found.organization_id, recipient.email, f"hard bounce: {recipient.reason}", found.id)
-
-
-def merge_details(current: dict[str, Any] | None, new: dict[str, Any]) -> dict[str, Any]:
-    """One entry per bounced address: a later bounce for another recipient adds to the list."""
-    if not current:
-        return new
-    by_email = {r["email"]: r for r in current.get("bounced_recipients", [])}
-    for recipient in new.get("bounced_recipients", []):
-        by_email[recipient["email"]] = recipient
-    return {"bounced_recipients": list(by_email.values()), "detected_at": new.get("detected_at")}
+    apply_bounce(session, found, message, evidence, ACTOR, now, policy)
 
 
 def _link_reply(
@@ -294,10 +275,9 @@ def _link_reply(
     message.relation = Relation.AUTO_REPLY if kind else Relation.REPLY
     message.correlation_evidence = evidence
     session.add(message)
-    if kind is None:
-        found.delivery_status = delivery.upgrade(found.delivery_status, delivery.DeliveryStatus.REPLIED)
-        found.updated_at = now
-        session.add(found)
+    reply = signals.from_reply(
+        headers.from_address, kind is not None, now, message.date, signals.correlation_of(evidence), message.id
+    )
     record_event(
         session,
         found,
@@ -311,3 +291,4 @@ def _link_reply(
         },
         at=now,
     )
+    apply_signals(session, found, [reply], ACTOR, now)

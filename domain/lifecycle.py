@@ -1,8 +1,8 @@
 """The outbound email's lifecycle: one explicit transition table, nothing else is legal.
 
 DRAFT -> PENDING (send requested, or the planned time came), PENDING -> SENT, PENDING -> FAILED,
-FAILED -> PENDING (explicit retry), DRAFT -> deleted. Only a DRAFT can be edited, scheduled,
-unscheduled or deleted.
+FAILED -> PENDING (explicit retry), PENDING -> DRAFT (cancelSend, while no worker holds the send),
+DRAFT -> deleted. Only a DRAFT can be edited, scheduled, unscheduled or deleted.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ class Action(StrEnum):
     MARK_SENT = "mark_sent"
     MARK_FAILED = "mark_failed"
     RETRY = "retry"
+    CANCEL = "cancel"
 
 
 DELETED = None
@@ -44,6 +45,7 @@ TRANSITIONS: dict[tuple[EmailStatus, Action], EmailStatus | None] = {
     (EmailStatus.PENDING, Action.MARK_SENT): EmailStatus.SENT,
     (EmailStatus.PENDING, Action.MARK_FAILED): EmailStatus.FAILED,
     (EmailStatus.FAILED, Action.RETRY): EmailStatus.PENDING,
+    (EmailStatus.PENDING, Action.CANCEL): EmailStatus.DRAFT,
 }
 
 

@@ -15,7 +15,7 @@ from email.utils import parseaddr
 
 from sqlmodel import Session, select
 
-from domain import mime
+from domain import mime, send_window
 from domain.drafts import DraftFields, Limits, compose, create_draft, get_email, store_attachments
 from domain.errors import DomainError, ErrorCode
 from domain.events import EventKind, record_event
@@ -33,6 +33,8 @@ class SendRequest:
     reply_to_message_id: uuid.UUID | None = None
     idempotency_key: str | None = None
     allow_suppressed: bool = False
+    send_before: datetime | None = None
+    """Fail rather than send after this moment (domain/send_window.py)."""
 
     def payload_hash(self) -> str:
         """A stable digest of what was asked, to tell a retried request from a different one."""
@@ -88,6 +90,7 @@ def request_send(
                 )
             return existing, False
 
+    send_window.check_send_before(request.send_before, request.fields.planned_send_at, now)
     if request.draft_id is not None:
         if request.reply_to_message_id is not None or _has_content(request.fields):
             raise DomainError(ErrorCode.INVALID_INPUT, "draftId cannot be combined with content fields", "draftId")
@@ -111,6 +114,7 @@ def request_send(
     if not request.allow_suppressed:
         check_not_suppressed(session, organization_id, [*email.to, *email.cc, *email.bcc])
     email.allow_suppressed = request.allow_suppressed
+    email.send_before = request.send_before
     if key is not None:
         email.idempotency_key = key
         email.payload_hash = request.payload_hash()
@@ -158,6 +162,11 @@ def _reply(
     fields = request.fields
     to = list(fields.to) or [parseaddr(message.from_address or "")[1]]
     subject = fields.subject if fields.subject is not None else mime.reply_subject(message.subject or "")
+    context_type, context_id = fields.context_type, fields.context_id
+    if context_type is None and context_id is None and message.outbound_email_id is not None:
+        original = session.get(OutboundEmail, message.outbound_email_id)
+        if original is not None and original.organization_id == organization_id:
+            context_type, context_id = original.context_type, original.context_id  # the conversation's entity
     reply = DraftFields(
         account_id=message.account_id,
         to=to,
@@ -167,10 +176,11 @@ def _reply(
         body_text=fields.body_text,
         body_html=fields.body_html,
         attachments=fields.attachments,
-        context_type=fields.context_type,
-        context_id=fields.context_id,
+        context_type=context_type,
+        context_id=context_id,
+        planned_send_at=fields.planned_send_at,
     )
-    email = create_draft(session, organization_id, reply, actor, limits, now)
+    email = create_draft(session, organization_id, reply, actor, limits, now, allow_suppressed=request.allow_suppressed)
     references = (message.references or "").split()
     email.reply_to_message_id = message.id
     email.in_reply_to_header = message.message_id_header
@@ -186,14 +196,16 @@ def retry_email(
     actor: str,
     now: datetime | None = None,
     allow_suppressed: bool | None = None,
+    send_before: datetime | None = None,
 ) -> OutboundEmail:
-    """Send a FAILED email again (a new deadline starts now).
+    """Send a FAILED email again (a new deadline starts now, and the new `send_before`, if any).
 
     Suppressed recipients are refused unless `allow_suppressed` (None: as the original request said).
     """
     now = now or utcnow()
     email = get_email(session, organization_id, email_id, lock=True)
     advance(email.status, Action.RETRY)
+    send_window.check_send_before(send_before, None, now)
     account = session.get(MailAccount, email.account_id)
     if account is None or account.state != AccountState.ACTIVE:
         raise DomainError(ErrorCode.ACCOUNT_NOT_ACTIVE, "the sending account must be reconnected first", "id")
@@ -201,6 +213,7 @@ def retry_email(
     if not allowed:
         check_not_suppressed(session, organization_id, [*email.to, *email.cc, *email.bcc])
     email.allow_suppressed = allowed
+    email.send_before = send_before
     record_event(session, email, EventKind.RETRIED, actor, {"after": email.error_message}, at=now)
     queue(session, email, actor, now, Action.RETRY)
     return email

@@ -96,7 +96,9 @@ class Settings(OperationsSettings):
     retry_backoff_cap_seconds: float = 300.0
     gmail_timeout_seconds: float = 30.0
     """Socket timeout of each Gmail call; must stay well under the send lease (checked)."""
-    daily_send_cap: int = 2000
+    daily_send_cap: int = 500
+    """The daily cap of an account whose own is not set: Gmail's consumer limit, the safe one
+    (an account connected from now on gets the cap of its kind; setDailySendCap changes it)."""
     quota_units_per_minute: int = 15000
     scheduler_interval_seconds: float = 0.5
     sweeper_stale_seconds: int = 60
@@ -104,6 +106,11 @@ class Settings(OperationsSettings):
     sync_batch_size: int = 50
     full_sync_days: int = 30
     safety_sync_minutes: int = 15
+    soft_bounce_suppress_after: int = 3
+    """Soft bounces of one address (in distinct emails) within `soft_bounce_window_days` that
+    suppress it for `soft_bounce_suppress_days`; 0 never suppresses on soft bounces."""
+    soft_bounce_window_days: int = 30
+    soft_bounce_suppress_days: int = 7
 
     token_cache_seconds: float = 30.0
     """How long a checked bearer token is trusted before it is looked up again (revocation lag),

@@ -1,14 +1,26 @@
-"""Addresses an organization no longer sends to: hard bounces, and ones added by hand."""
+"""Addresses an organization no longer sends to: hard bounces, repeated soft bounces, and by hand.
+
+Every addition and removal is audited (SuppressionEvent: who, when, why, on what evidence). An
+entry with `expires_at` (repeated soft bounces) stops counting once that time has passed.
+"""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
+from datetime import datetime
 
-from sqlmodel import Session, col, delete, select
+from sqlalchemy import ColumnElement
+from sqlmodel import Session, col, or_, select
 
 from domain.errors import DomainError, ErrorCode
-from domain.records import SuppressedAddress, utcnow
+from domain.records import (
+    SuppressedAddress,
+    SuppressionAction,
+    SuppressionEvent,
+    SuppressionSource,
+    utcnow,
+)
 
 
 class RecipientSuppressed(DomainError):
@@ -21,13 +33,23 @@ class RecipientSuppressed(DomainError):
         self.addresses = addresses
 
 
-def suppressed_among(session: Session, organization_id: uuid.UUID, addresses: Iterable[str]) -> list[str]:
+def active(now: datetime) -> ColumnElement[bool]:
+    """The condition of an entry that still counts."""
+    return or_(col(SuppressedAddress.expires_at).is_(None), col(SuppressedAddress.expires_at) > now)
+
+
+def suppressed_among(
+    session: Session, organization_id: uuid.UUID, addresses: Iterable[str], now: datetime | None = None
+) -> list[str]:
+    """Which of `addresses` are suppressed now (lower-cased, sorted)."""
     wanted = sorted({a.lower() for a in addresses})
     if not wanted:
         return []
     rows = session.exec(
         select(SuppressedAddress.email).where(
-            SuppressedAddress.organization_id == organization_id, col(SuppressedAddress.email).in_(wanted)
+            SuppressedAddress.organization_id == organization_id,
+            col(SuppressedAddress.email).in_(wanted),
+            active(now or utcnow()),
         )
     )
     return sorted(rows)
@@ -40,33 +62,90 @@ def check_not_suppressed(session: Session, organization_id: uuid.UUID, addresses
 
 
 def suppress(
-    session: Session, organization_id: uuid.UUID, email: str, reason: str, source_email_id: uuid.UUID | None = None
+    session: Session,
+    organization_id: uuid.UUID,
+    email: str,
+    reason: str,
+    source_email_id: uuid.UUID | None = None,
+    *,
+    actor: str = "system",
+    source: SuppressionSource = SuppressionSource.MANUAL,
+    bounce_message_id: uuid.UUID | None = None,
+    expires_at: datetime | None = None,
+    now: datetime | None = None,
 ) -> SuppressedAddress:
-    """Record the address (idempotent: an existing entry is kept as it is)."""
+    """Record the address. An active permanent entry is kept as it is; an expired one, or a
+    temporary one that a permanent suppression now replaces, is written anew (and audited)."""
+    now = now or utcnow()
     address = email.lower()
     existing = session.exec(
-        select(SuppressedAddress).where(
-            SuppressedAddress.organization_id == organization_id, SuppressedAddress.email == address
-        )
+        select(SuppressedAddress)
+        .where(SuppressedAddress.organization_id == organization_id, SuppressedAddress.email == address)
+        .with_for_update()
     ).first()
     if existing is not None:
-        return existing
-    row = SuppressedAddress(
-        organization_id=organization_id,
-        email=address,
-        reason=reason,
-        source_email_id=source_email_id,
-        created_at=utcnow(),
-    )
+        still_active = existing.expires_at is None or existing.expires_at > now
+        lengthens = existing.expires_at is not None and (expires_at is None or expires_at > existing.expires_at)
+        if still_active and not lengthens:
+            return existing
+        row = existing
+    else:
+        row = SuppressedAddress(organization_id=organization_id, email=address, reason=reason[:200])
+    row.reason = reason[:200]
+    row.source = source
+    row.source_email_id = source_email_id
+    row.bounce_message_id = bounce_message_id
+    row.added_by = actor[:200]
+    row.expires_at = expires_at
+    row.created_at = now
     session.add(row)
+    session.add(
+        SuppressionEvent(
+            organization_id=organization_id,
+            email=address,
+            action=SuppressionAction.ADDED,
+            source=source,
+            reason=reason[:200],
+            actor=actor[:200],
+            source_email_id=source_email_id,
+            bounce_message_id=bounce_message_id,
+            expires_at=expires_at,
+            at=now,
+        )
+    )
     session.flush()
     return row
 
 
-def unsuppress(session: Session, organization_id: uuid.UUID, email: str) -> bool:
-    result = session.exec(
-        delete(SuppressedAddress).where(
-            col(SuppressedAddress.organization_id) == organization_id, col(SuppressedAddress.email) == email.lower()
+def unsuppress(
+    session: Session,
+    organization_id: uuid.UUID,
+    email: str,
+    actor: str = "system",
+    reason: str | None = None,
+    now: datetime | None = None,
+) -> bool:
+    """Allow the address again; True when an entry was removed (the removal is audited)."""
+    address = email.lower()
+    row = session.exec(
+        select(SuppressedAddress)
+        .where(SuppressedAddress.organization_id == organization_id, SuppressedAddress.email == address)
+        .with_for_update()
+    ).first()
+    if row is None:
+        return False
+    session.delete(row)
+    session.add(
+        SuppressionEvent(
+            organization_id=organization_id,
+            email=address,
+            action=SuppressionAction.REMOVED,
+            source=row.source,
+            reason=reason,
+            actor=actor[:200],
+            source_email_id=row.source_email_id,
+            bounce_message_id=row.bounce_message_id,
+            at=now or utcnow(),
         )
     )
-    return bool(result.rowcount)
+    return True

@@ -66,7 +66,8 @@ os.environ.update(
 
 TABLES = (
     "webhook_attempt, webhook_delivery, webhook_message, webhook_notice, webhook_endpoint, "
-    "outbound_email_event, outbound_attachment, email_message, suppressed_address, outbound_email, "
+    "outbound_email_event, outbound_recipient, outbound_attachment, email_message, suppressed_address, "
+    "suppression_event, outbound_email, "
     "oauth_flow, mail_account, api_token, organization, push_receipt, "
     "outbound_email_content, email_template_version, email_template, context_entity_version, context_entity, "
     "context_type, content_settings"

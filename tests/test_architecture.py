@@ -32,6 +32,11 @@ PURE_RULES = (
     "targets",
     "policy",
     "payload",
+    "precedence",
+    "signals",
+    "details",
+    "send_window",
+    "account_kind",
 )
 FORBIDDEN = {
     "domain": {"api", "workers", "sandbox", "strawberry", "dramatiq", "googleapiclient", "starlette"},

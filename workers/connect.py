@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -41,6 +42,7 @@ def complete_connection(
     cipher: CredentialCipher,
     state: str | None,
     code: str | None,
+    enqueue_send: Callable[[uuid.UUID], None] | None = None,
 ) -> Connected:
     """The OAuth callback: check the state, trade the code, read the address, store, watch.
 
@@ -70,12 +72,31 @@ def complete_connection(
     except GatewayError as error:
         raise DomainError(ErrorCode.OAUTH_FAILED, f"could not read the Gmail profile: {error.message}", None) from error
     with sessions() as session:
-        account = accounts.connect_account(
-            session, organization_id, email, cipher.encrypt(grant.credentials()), grant.scopes
+        account, resumed = accounts.connect_account(
+            session,
+            organization_id,
+            email,
+            cipher.encrypt(grant.credentials()),
+            grant.scopes,
+            hosted_domain=grant.hosted_domain,
         )
         account_id = account.id
+    resume(resumed, enqueue_send)
     start_watch(settings, sessions, gateway, cipher, account_id)
     return Connected(account_id, email, redirect_after)
+
+
+def resume(email_ids: list[uuid.UUID], enqueue_send: Callable[[uuid.UUID], None] | None) -> None:
+    """Enqueue the emails that waited for the account; one the broker refuses is the sweeper's."""
+    if enqueue_send is None:
+        from workers.actors import enqueue_send as enqueue
+
+        enqueue_send = enqueue
+    for email_id in email_ids:
+        try:
+            enqueue_send(email_id)
+        except Exception as error:  # committed as due now: the sweeper re-enqueues it
+            log.warning("could not enqueue resumed email %s (the sweeper will): %r", email_id, error)
 
 
 def start_watch(
@@ -96,7 +117,9 @@ def start_watch(
     except GatewayError as error:
         log.warning("watch failed for %s: %s", ref.email, error.message)
         with sessions() as session:
-            accounts.record_watch_error(session, account_id, error.message)
+            accounts.record_watch_error(
+                session, account_id, error.message, warn_within=timedelta(hours=settings.watch_renew_within_hours)
+            )
         return False
     with sessions() as session:
         accounts.record_watch(session, account_id, watch)

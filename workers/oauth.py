@@ -7,6 +7,8 @@ a user who unticks a scope gets a clear message instead of a stack trace.
 
 from __future__ import annotations
 
+import base64
+import json
 import os
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -36,6 +38,8 @@ class Grant:
     refresh_token: str | None
     scopes: list[str]
     expiry: datetime | None
+    hosted_domain: str | None = None
+    """The Google Workspace domain (the ID token's `hd` claim), when an ID token came with the grant."""
 
     def credentials(self) -> dict[str, Any]:
         return {"token": self.token, "refresh_token": self.refresh_token, "scopes": self.scopes}
@@ -90,7 +94,27 @@ def exchange_code(settings: Settings, code: str, code_verifier: str) -> Grant:
         refresh_token=token.get("refresh_token"),
         scopes=scopes,
         expiry=datetime.fromtimestamp(float(expires_at), UTC) if expires_at else None,
+        hosted_domain=hosted_domain(token.get("id_token")),
     )
+
+
+def hosted_domain(id_token: object) -> str | None:
+    """The `hd` claim of an ID token from the token endpoint, or None.
+
+    Google documents `hd` as "the domain associated with the Google Workspace or Cloud organization
+    of the user" (developers.google.com/identity/openid-connect/openid-connect). The token came
+    straight from the token endpoint over TLS, which OpenID Connect Core §3.1.3.7 accepts in place
+    of checking its signature; it only picks the safer of two daily caps, never grants anything.
+    """
+    if not isinstance(id_token, str) or id_token.count(".") != 2:
+        return None
+    payload = id_token.split(".")[1]
+    try:
+        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    except (ValueError, UnicodeDecodeError):
+        return None
+    hd = claims.get("hd") if isinstance(claims, dict) else None
+    return hd if isinstance(hd, str) and hd else None
 
 
 def revoke(settings: Settings, token: str) -> bool:

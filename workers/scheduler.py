@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 
 from sqlmodel import col, or_, select
 
+from domain import expiry, send_window
 from domain.dispatch import Sessions
 from domain.lifecycle import Action, EmailStatus
 from domain.records import OutboundEmail, utcnow
@@ -26,7 +27,10 @@ ACTOR = "scheduler"
 
 
 def release_due_drafts(sessions: Sessions, now: datetime, limit: int = 200) -> list[uuid.UUID]:
-    """Move drafts whose planned time has come to PENDING; return their ids (enqueue after this commit)."""
+    """Move drafts whose planned time has come to PENDING; return their ids (enqueue after this commit).
+
+    A draft whose sendBefore has passed too (the scheduler was down, say) is FAILED instead.
+    """
     with sessions() as session:
         rows = session.exec(
             select(OutboundEmail)
@@ -35,9 +39,20 @@ def release_due_drafts(sessions: Sessions, now: datetime, limit: int = 200) -> l
             .limit(limit)
             .with_for_update(skip_locked=True)
         ).all()
+        due = []
         for email in rows:
             queue(session, email, ACTOR, now, Action.PLANNED_TIME_REACHED)
-        return [email.id for email in rows]
+            if send_window.expired(now, email.send_before):
+                expiry.fail_expired(session, email, now, ACTOR)
+            else:
+                due.append(email.id)
+        return due
+
+
+def expire_overdue(sessions: Sessions, now: datetime, lease: timedelta) -> list[uuid.UUID]:
+    """FAIL the PENDING emails whose sendBefore passed while they waited (domain/expiry.py)."""
+    with sessions() as session:
+        return expiry.expire_overdue(session, now, lease, ACTOR)
 
 
 def stale_pending(
@@ -53,6 +68,8 @@ def stale_pending(
                 or_(
                     col(E.attempt_token).is_(None) & (col(E.next_attempt_at) <= now - stale),
                     col(E.attempt_token).is_not(None) & (col(E.attempt_started_at) <= now - lease),
+                    # past sendBefore with a send to look for: the worker settles it now
+                    col(E.attempt_token).is_(None) & (col(E.send_before) <= now),
                 ),
             )
             .limit(limit)
@@ -120,7 +137,11 @@ def default_jobs(
             log.warning("%d of %d %s emails not enqueued (the sweeper retries them): %r", failed, len(ids), what, last)
 
     def release() -> None:
-        enqueue_each(release_due_drafts(sessions, clock()), "due")
+        now = clock()
+        enqueue_each(release_due_drafts(sessions, now), "due")
+        expired = expire_overdue(sessions, now, lease)
+        if expired:
+            log.info("%d PENDING emails passed their sendBefore and FAILED", len(expired))
 
     def sweep() -> None:
         ids = stale_pending(sessions, clock(), stale, lease)

@@ -19,6 +19,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlalchemy import text
 from sqlmodel import Session
@@ -27,6 +28,7 @@ from domain import accounts
 from domain.dispatch import Sessions
 from domain.gateway import AccountRef, AuthRevoked, ConfigurationError, HistoryExpired, HistoryPage, MailGateway
 from domain.ingest import ingest
+from domain.ledger.effects import SoftBouncePolicy
 from domain.records import AccountState, MailAccount, utcnow
 from domain.settings import Settings
 from workers.credentials import CredentialCipher
@@ -77,6 +79,11 @@ class Syncer:
         self.sessions = sessions
         self.gateway = gateway
         self.cipher = cipher
+        self.soft_bounces = SoftBouncePolicy(
+            suppress_after=settings.soft_bounce_suppress_after,
+            window=timedelta(days=settings.soft_bounce_window_days),
+            hold=timedelta(days=settings.soft_bounce_suppress_days),
+        )
 
     def sync(self, account_id: uuid.UUID) -> SyncResult | None:
         """Run one sync; None when another sync of the account holds the lock (try again soon)."""
@@ -145,7 +152,7 @@ class Syncer:
                 if account is None:
                     return count
                 for message in fetched:
-                    ingest(session, account, message)
+                    ingest(session, account, message, policy=self.soft_bounces)
                     count += 1
                 if new_cursor is not None and index == len(chunks) - 1:
                     if account.history_id is None or new_cursor > account.history_id:

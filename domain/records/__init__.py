@@ -2,6 +2,8 @@
 
 from sqlmodel import SQLModel
 
+from domain.account_kind import AccountKind
+from domain.ledger.precedence import Correlation, DeliveryState, RecipientRole
 from domain.records.accounts import AccountState, MailAccount, OAuthFlow
 from domain.records.content import (
     ContentSettings,
@@ -12,9 +14,16 @@ from domain.records.content import (
     EmailTemplateVersion,
     OutboundEmailContent,
 )
-from domain.records.messages import Direction, EmailMessage, Relation, SuppressedAddress
+from domain.records.messages import Direction, EmailMessage, Relation
 from domain.records.outbound import OutboundAttachment, OutboundEmail, OutboundEmailEvent
 from domain.records.receipts import PushReceipt
+from domain.records.recipients import OutboundRecipient
+from domain.records.suppressions import (
+    SuppressedAddress,
+    SuppressionAction,
+    SuppressionEvent,
+    SuppressionSource,
+)
 from domain.records.tenancy import ApiToken, Organization
 from domain.records.types import utcnow
 from domain.records.webhooks import (
@@ -31,12 +40,15 @@ from domain.records.webhooks import (
 metadata = SQLModel.metadata
 
 __all__ = [
+    "AccountKind",
     "AccountState",
     "ApiToken",
     "ContentSettings",
     "ContextEntity",
     "ContextEntityVersion",
     "ContextType",
+    "Correlation",
+    "DeliveryState",
     "Direction",
     "EmailMessage",
     "EmailTemplate",
@@ -48,7 +60,9 @@ __all__ = [
     "OutboundEmail",
     "OutboundEmailContent",
     "OutboundEmailEvent",
+    "OutboundRecipient",
     "PushReceipt",
+    "RecipientRole",
     "Relation",
     "SuppressedAddress",
     "WebhookAttempt",
@@ -59,6 +73,9 @@ __all__ = [
     "WebhookFanout",
     "WebhookMessage",
     "WebhookNotice",
+    "SuppressionAction",
+    "SuppressionEvent",
+    "SuppressionSource",
     "metadata",
     "utcnow",
 ]

@@ -5,9 +5,11 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from sqlmodel import Field, SQLModel
 
+from domain.account_kind import AccountKind
 from domain.records.types import HistoryId, JSONType, UTCDateTime, enum_column, utcnow
 
 
@@ -35,6 +37,10 @@ class MailAccount(SQLModel, table=True):
     watch_error: str | None = None
     last_synced_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     daily_send_cap: int | None = Field(default=None, description="None: the configured default")
+    kind: AccountKind = Field(default=AccountKind.UNKNOWN, sa_type=enum_column(AccountKind, 10))
+    sender_warning: dict[str, Any] | None = Field(
+        default=None, sa_type=JSONType, description="the latest sender-scope bounce, until acknowledged"
+    )
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 

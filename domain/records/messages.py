@@ -1,4 +1,4 @@
-"""Messages synced from Gmail, and the addresses an organization no longer sends to."""
+"""Messages synced from Gmail."""
 
 from __future__ import annotations
 
@@ -60,21 +60,10 @@ class EmailMessage(SQLModel, table=True):
     auto_reply_kind: str | None = Field(default=None, max_length=50)
     is_bounce: bool = False
     bounce_details: dict[str, Any] | None = Field(default=None, sa_type=JSONType)
+    bounce_report: dict[str, Any] | None = Field(
+        default=None, sa_type=JSONType, description="the parsed DSN per recipient (domain/ledger/signals.py)"
+    )
     outbound_email_id: uuid.UUID | None = None
     relation: Relation | None = Field(default=None, sa_type=enum_column(Relation))
     correlation_evidence: str | None = Field(default=None, max_length=50)
-    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
-
-
-class SuppressedAddress(SQLModel, table=True):
-    """An address that hard-bounced: sending to it again is refused unless explicitly overridden."""
-
-    __tablename__ = "suppressed_address"
-    __table_args__ = (UniqueConstraint("organization_id", "email", name="uq_suppressed_org_email"),)
-
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
-    organization_id: uuid.UUID = Field(foreign_key="organization.id", ondelete="CASCADE")
-    email: str = Field(max_length=320)
-    reason: str = Field(max_length=200)
-    source_email_id: uuid.UUID | None = None
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

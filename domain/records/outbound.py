@@ -33,6 +33,7 @@ class OutboundEmail(SQLModel, table=True):
         Index("ix_outbound_email_context", "organization_id", "context_type", "context_id"),
         Index("ix_outbound_email_org_status_created", "organization_id", "status", "created_at", "id"),
         Index("ix_outbound_email_due", "status", "planned_send_at"),
+        Index("ix_outbound_email_send_before", "status", "send_before"),
         Index("ix_outbound_email_account_sent", "account_id", "sent_at"),
         Index("ix_outbound_email_account_attempt", "account_id", "attempt_started_at"),
         Index("ix_outbound_email_provider_message", "account_id", "provider_message_id"),
@@ -54,6 +55,9 @@ class OutboundEmail(SQLModel, table=True):
     context_id: uuid.UUID | None = None
     status: EmailStatus = Field(default=EmailStatus.DRAFT, sa_type=enum_column(EmailStatus, 10))
     planned_send_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    send_before: datetime | None = Field(
+        default=None, sa_type=UTCDateTime, description="not sent after this: FAILED instead (domain/send_window.py)"
+    )
     provider_message_id: str | None = Field(default=None, max_length=64)
     provider_thread_id: str | None = Field(default=None, max_length=64)
     message_id_header: str | None = Field(default=None, max_length=998)
@@ -104,7 +108,8 @@ class OutboundEmailEvent(SQLModel, table=True):
     """One step in an email's life. Append-only: PostgreSQL rejects UPDATE and DELETE on it.
 
     `seq` orders the whole trail and is the cursor subscriptions replay from. `email_id` is not a
-    foreign key on purpose: a deleted draft's trail outlives it.
+    foreign key on purpose: a deleted draft's trail outlives it, and account-level events (kinds
+    `account_*`) carry the mail account's id there (domain/events.py).
     """
 
     __tablename__ = "outbound_email_event"

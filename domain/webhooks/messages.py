@@ -18,6 +18,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
+from domain.events import ACCOUNT_KINDS
 from domain.records import (
     MailAccount,
     OutboundEmail,
@@ -70,6 +71,13 @@ def snapshots(session: Session, email_ids: Iterable[uuid.UUID]) -> dict[uuid.UUI
     return {email.id: (email, account) for email, account in rows}
 
 
+def accounts_by_id(session: Session, ids: list[uuid.UUID]) -> dict[uuid.UUID, MailAccount]:
+    """The accounts ACCOUNT_* events are about (their id is the event's email_id), in one statement."""
+    if not ids:
+        return {}
+    return {a.id: a for a in session.exec(select(MailAccount).where(col(MailAccount.id).in_(set(ids)))).all()}
+
+
 def _insert(session: Session, table: Any) -> Any:
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     return dialect.insert(table)
@@ -89,8 +97,11 @@ def _insert_many(
 def ensure_messages(session: Session, items: list[tuple[OutboundEmailEvent, str, Snapshot]]) -> None:
     """Each event's message, rendered now with its cursor unless it exists already; one statement per batch."""
     rows = []
+    about = accounts_by_id(session, [event.email_id for event, _c, _s in items if event.kind in ACCOUNT_KINDS])
     for event, cursor, (email, account) in items:
-        update = build_update(event.kind, event.email_id, event.at, cursor, email, account)
+        update = build_update(
+            event.kind, event.email_id, event.at, cursor, email, account, event.data, about.get(event.email_id)
+        )
         rows.append(
             {
                 "seq": event.seq,

@@ -3,18 +3,20 @@
 `data` has exactly the fields of the GraphQL `OutboundEmailUpdate` and `data.outboundEmail` the
 fields of `OutboundEmail` (camelCase, enums by name, ISO 8601 datetimes), so a backend can parse
 webhooks and subscription updates with one model. Left out: the bodies and the nested lists
-(attachments, events, replies...), which can be large; ask `outboundEmail(id)` for them.
+(attachments, events, replies...), which can be large, and `emailContext` (an entity's whole
+story, recomputed per event): ask `outboundEmail(id)` and `emailContext` for them.
 `tests/domain/webhooks` checks every field against the GraphQL answer for the same email.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
 from domain.records import MailAccount, OutboundEmail
-from domain.updates import Update
+from domain.updates import Update, UpdateKind
 
 TYPE_PREFIX = "outbound_email."
 
@@ -66,7 +68,7 @@ def email_json(email: OutboundEmail, account: MailAccount | None) -> dict[str, A
         "providerThreadId": email.provider_thread_id,
         "messageIdHeader": email.message_id_header,
         "errorMessage": email.error_message,
-        "deliveryStatus": email.delivery_status.name if email.delivery_status else None,
+        "deliveryStatus": email.delivery_status.value if email.delivery_status else None,
         "bounceDetails": _bounce_details(email.bounce_details),
         "idempotencyKey": email.idempotency_key,
         "attemptCount": email.attempt_count,
@@ -79,6 +81,28 @@ def email_json(email: OutboundEmail, account: MailAccount | None) -> dict[str, A
     }
 
 
+def recipient_json(data: Mapping[str, Any]) -> dict[str, Any]:
+    """A RECIPIENT_UPDATED event's recipient under the GraphQL `Recipient` field names."""
+
+    def name(value: object) -> str | None:  # GraphQL shows these enums by name (HARD, ADDRESS)
+        return value.upper() if isinstance(value, str) else None
+
+    return {
+        "address": data.get("address"),
+        "role": data.get("role"),
+        "deliveryState": data.get("delivery_state"),
+        "statusCode": data.get("status_code"),
+        "action": data.get("action"),
+        "diagnostic": data.get("diagnostic"),
+        "reason": data.get("reason"),
+        "permanence": name(data.get("permanence")),
+        "scope": name(data.get("scope")),
+        "detectedAt": data.get("detected_at"),
+        "reportedAt": data.get("reported_at"),
+        "correlation": data.get("correlation"),
+    }
+
+
 def render(update: Update) -> str:
     """The body sent for `update` (compact JSON; the exact text is stored and signed)."""
     data = {
@@ -88,6 +112,10 @@ def render(update: Update) -> str:
         "at": update.at.isoformat(),
         "emailId": str(update.email_id),
         "outboundEmail": email_json(update.email, update.account) if update.email is not None else None,
+        "recipient": recipient_json(update.data)
+        if update.kind == UpdateKind.RECIPIENT_UPDATED and update.data
+        else None,
+        "mailAccount": account_json(update.subject_account) if update.subject_account is not None else None,
     }
     body = {"type": TYPE_PREFIX + update.kind.value.lower(), "timestamp": update.at.isoformat(), "data": data}
     return json.dumps(body, separators=(",", ":"), ensure_ascii=False)

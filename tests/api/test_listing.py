@@ -86,7 +86,7 @@ async def test_filters_by_context_status_delivery_status_account_and_creation_ti
         mine[1],
         *(await ids({"contextType": "quote"})),
     }
-    assert await ids({"deliveryStatus": ["BOUNCE_DETECTED"]}) == {mine[0]}
+    assert await ids({"deliveryStatus": ["bounce_detected"]}) == {mine[0]}  # the seed's one spelling
     assert len(await ids({"accountId": str(tenant.account_id)})) == 4
     now = datetime.now(UTC)
     assert len(await ids({"createdAfter": (now - timedelta(minutes=5)).isoformat()})) == 4

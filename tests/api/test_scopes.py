@@ -125,6 +125,23 @@ OPERATIONS: dict[str, tuple[str, dict[str, object]]] = {
         "mutation($id: ID!) { redeliverWebhooks(endpointId: $id) { __typename } }",
         {"id": SOME_ID},
     ),
+    "Query.emailContext": ('{ emailContext(contextType: "invoice") { lastActivityAt } }', {}),
+    "Query.suppressions": ("{ suppressions { totalCount } }", {}),
+    "Query.suppressionEvents": ("{ suppressionEvents { __typename } }", {}),
+    "Mutation.cancelSend": ("mutation($id: ID!) { cancelSend(id: $id) { __typename } }", {"id": SOME_ID}),
+    "Mutation.setDailySendCap": (
+        "mutation($id: ID!) { setDailySendCap(accountId: $id, cap: 100) { __typename } }",
+        {"id": SOME_ID},
+    ),
+    "Mutation.acknowledgeSenderWarning": (
+        "mutation($id: ID!) { acknowledgeSenderWarning(accountId: $id) { __typename } }",
+        {"id": SOME_ID},
+    ),
+    "Mutation.linkBounce": (
+        "mutation($id: ID!) { linkBounce(messageId: $id, outboundEmailId: $id) { __typename } }",
+        {"id": SOME_ID},
+    ),
+    "Mutation.unlinkBounce": ("mutation($id: ID!) { unlinkBounce(messageId: $id) { __typename } }", {"id": SOME_ID}),
     # Subscriptions run over WebSockets; the scope check is the same one, tested here on the document
     # and end to end in tests/e2e/test_browser_clients.py.
     "Subscription.outboundEmailUpdates": ("subscription { outboundEmailUpdates { kind } }", {}),

@@ -23,6 +23,7 @@ EXPECTED: dict[tuple[EmailStatus, Action], EmailStatus | str | None] = {
     (D, Action.MARK_SENT): None,
     (D, Action.MARK_FAILED): None,
     (D, Action.RETRY): None,
+    (D, Action.CANCEL): None,
     (P, Action.EDIT): None,
     (P, Action.SCHEDULE): None,
     (P, Action.UNSCHEDULE): None,
@@ -32,6 +33,7 @@ EXPECTED: dict[tuple[EmailStatus, Action], EmailStatus | str | None] = {
     (P, Action.MARK_SENT): S,
     (P, Action.MARK_FAILED): F,
     (P, Action.RETRY): None,
+    (P, Action.CANCEL): D,
     (S, Action.EDIT): None,
     (S, Action.SCHEDULE): None,
     (S, Action.UNSCHEDULE): None,
@@ -41,6 +43,7 @@ EXPECTED: dict[tuple[EmailStatus, Action], EmailStatus | str | None] = {
     (S, Action.MARK_SENT): None,
     (S, Action.MARK_FAILED): None,
     (S, Action.RETRY): None,
+    (S, Action.CANCEL): None,
     (F, Action.EDIT): None,
     (F, Action.SCHEDULE): None,
     (F, Action.UNSCHEDULE): None,
@@ -50,6 +53,7 @@ EXPECTED: dict[tuple[EmailStatus, Action], EmailStatus | str | None] = {
     (F, Action.MARK_SENT): None,
     (F, Action.MARK_FAILED): None,
     (F, Action.RETRY): P,
+    (F, Action.CANCEL): None,
 }
 
 

@@ -88,6 +88,7 @@ async def test_make_run_sends_a_draft_and_the_invalid_recipient_bounces_back(emb
                 "to": ["client@example.com", "nobody@nowhere.invalid"],
                 "subject": "Invoice 42",
                 "bodyText": "Please find it attached.",
+                "contextType": "invoice",
             },
         )
         email_id = draft["createDraft"]["outboundEmail"]["id"]
@@ -105,13 +106,31 @@ async def test_make_run_sends_a_draft_and_the_invalid_recipient_bounces_back(emb
             "bounce_detected",
         ]
         final = updates[-1]["outboundEmail"]
-        assert final["status"] == "SENT" and final["deliveryStatus"] == "BOUNCE_DETECTED"
+        assert final["status"] == "SENT" and final["deliveryStatus"] == "bounce_detected"
         assert [r["email"] for r in final["bounceDetails"]["bouncedRecipients"]] == ["nobody@nowhere.invalid"]
         assert final["bounceDetails"]["bouncedRecipients"][0]["statusCode"] == "5.1.1"
         mailbox = await gql(http, "{ emailMessages { subject isBounce direction } }")
         subjects = {(m["subject"], m["isBounce"]) for m in mailbox["emailMessages"]}
         assert ("Invoice 42", False) in subjects
         assert ("Delivery Status Notification (Failure)", True) in subjects
+        story = await gql(  # the per-entity view on the embedded SQLite too
+            http,
+            """{ emailContext(contextType: "invoice") { counts { total sent bounceDetected recipients { sent bounced } }
+              bouncingRecipients { address reason permanence } lastActivityAt emails { totalCount }
+              timeline(first: 2) { edges { node { kind } } pageInfo { hasNextPage } } } }""",
+        )
+        context = story["emailContext"]
+        assert context["counts"] == {
+            "total": 1,
+            "sent": 1,
+            "bounceDetected": 1,
+            "recipients": {"sent": 1, "bounced": 1},
+        }
+        assert context["bouncingRecipients"] == [
+            {"address": "nobody@nowhere.invalid", "reason": "userunknown", "permanence": "HARD"}
+        ]
+        assert context["emails"]["totalCount"] == 1 and context["lastActivityAt"] is not None
+        assert len(context["timeline"]["edges"]) == 2 and context["timeline"]["pageInfo"]["hasNextPage"]
     await socket.close()
 
 

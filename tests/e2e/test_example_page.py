@@ -157,8 +157,8 @@ def test_the_invoice_timeline_lists_sends_and_shows_the_bounce_live(browser, pag
     )
     bounced = wait.until(lambda d: next((r for r in row_state(d) if r["id"] == sent["id"] and r["bounced"]), None))
     assert bounced["bounced"] == "nobody@nowhere.invalid"
-    assert bounced["delivery"] == "BOUNCE_DETECTED"
-    assert "5.1.1" in bounced["text"]
+    assert bounced["delivery"] == "bounce_detected"
+    assert "5.1.1" in bounced["text"] and "userunknown" in bounced["text"]  # the recipient's own evidence
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     assert browser.save_screenshot(str(ARTIFACTS / "invoice-timeline.png"))
     errors = [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]

@@ -162,7 +162,9 @@ async def test_a_permanent_refusal_fails_the_email_and_retry_email_sends_it(clie
     assert again["data"]["retryEmail"] == {"__typename": "InvalidStateError", "code": "ILLEGAL_TRANSITION"}
 
 
-async def test_a_revoked_account_fails_the_email_and_needs_reauth(client, tenant, gmail, worker) -> None:
+async def test_a_revoked_account_needs_reauth_and_its_email_waits_instead_of_failing(
+    client, tenant, gmail, worker
+) -> None:
     gmail.revoke(tenant.account_email)
     gmail.store.mailbox(tenant.account_email)  # the mailbox stays; only the grant is gone
     for token in list(gmail.authority.tokens.values()):
@@ -170,8 +172,9 @@ async def test_a_revoked_account_fails_the_email_and_needs_reauth(client, tenant
             token.expires_at = 0  # force a refresh, which Google answers with invalid_grant
     result = await send(client, tenant.token, accountId=str(tenant.account_id), to=["a@example.com"], subject="Rev")
     email_id = result["outboundEmail"]["id"]
-    row = wait_for(status_is(email_id, "FAILED"))
-    assert "revoked" in row.error_message
+    row = wait_for(lambda: (r := email_row(email_id)).wait_reason == "ACCOUNT_NEEDS_REAUTH" and r)
+    assert row.status.value == "PENDING" and row.error_message is None  # it waits for a reconnect (issue 13)
+    assert "waiting" in event_kinds(email_id)
     accounts = await gql(client, "{ mailAccounts { state stateReason } }", token=tenant.token)
     assert accounts["data"]["mailAccounts"][0]["state"] == "NEEDS_REAUTH"
     refused = await send(client, tenant.token, accountId=str(tenant.account_id), to=["a@example.com"], subject="Again")

@@ -105,10 +105,45 @@ async def test_the_webhook_body_is_the_subscription_update_with_the_graphql_fiel
     assert body["type"] == "outbound_email.created"
     data = body["data"]
     graphql = build_schema()._schema
-    assert set(data) == set(graphql.get_type("OutboundEmailUpdate").fields)  # type: ignore[union-attr]
+    # Every field of the subscription's update but the entity's whole story (documented in payload.py).
+    fields = set(graphql.get_type("OutboundEmailUpdate").fields)  # type: ignore[union-attr]
+    assert set(data) == fields - {"emailContext"}
+    assert (data["recipient"], data["mailAccount"]) == (None, None)  # a CREATED update has neither
     assert (data["kind"], data["event"], data["emailId"]) == ("CREATED", event.kind, email_id)
     answer = await gql(
         client, f"query($id: ID!) {{ outboundEmail(id: $id) {{ {FIELDS} }} }}", {"id": email_id}, tenant.token
     )
     assert data["outboundEmail"] == answer["data"]["outboundEmail"]
     assert set(data["outboundEmail"]) <= set(graphql.get_type("OutboundEmail").fields)  # type: ignore[union-attr]
+
+
+def test_a_recipient_update_and_an_account_update_carry_what_the_subscription_would() -> None:
+    from datetime import UTC, datetime
+
+    from domain.records import AccountState, MailAccount
+    from domain.updates import build_update
+    from domain.webhooks.payload import render
+
+    now = datetime.now(UTC)
+    change = {"address": "x@nowhere.invalid", "role": "TO", "delivery_state": "BOUNCED", "status_code": "5.1.1"}
+    change |= {"reason": "userunknown", "permanence": "hard", "scope": "address", "correlation": "IN_REPLY_TO"}
+    body = json.loads(render(build_update("recipient_updated", uuid.uuid4(), now, "s1.1", None, None, change)))
+    recipient = body["data"]["recipient"]
+    assert body["type"] == "outbound_email.recipient_updated"
+    assert (recipient["address"], recipient["deliveryState"], recipient["statusCode"]) == (
+        "x@nowhere.invalid",
+        "BOUNCED",
+        "5.1.1",
+    )
+    assert (recipient["permanence"], recipient["scope"], recipient["reason"]) == ("HARD", "ADDRESS", "userunknown")
+    account = MailAccount(
+        organization_id=uuid.uuid4(), email="a@mailtrail.test", state=AccountState.NEEDS_REAUTH, display_name="A"
+    )
+    body = json.loads(render(build_update("account_needs_reauth", account.id, now, "s1.2", None, None, {}, account)))
+    assert body["data"]["kind"] == "ACCOUNT_NEEDS_REAUTH" and body["data"]["outboundEmail"] is None
+    assert body["data"]["mailAccount"] == {
+        "id": str(account.id),
+        "email": "a@mailtrail.test",
+        "displayName": "A",
+        "state": "NEEDS_REAUTH",
+    }

@@ -2,7 +2,8 @@
 (function () {
   "use strict";
 
-  var EMAIL = "fragment Email on OutboundEmail { id subject status deliveryStatus createdAt to cc " +
+  var EMAIL = "fragment Email on OutboundEmail { id subject status deliveryStatus createdAt " +
+    "recipients { address role deliveryState statusCode diagnostic reason permanence } " +
     "bounceDetails { bouncedRecipients { email statusCode diagnostic } } }";
   var LIST = "query InvoiceEmails($invoice: UUID!) { outboundEmails(first: 50, " +
     "filter: {contextType: \"invoice\", contextId: $invoice}) { edges { node { ...Email } } } } " + EMAIL;
@@ -37,17 +38,21 @@
     return body.data;
   }
 
-  function recipientItem(address, bounced) {
+  function recipientItem(recipient) {
+    // One recipient with its own delivery state; a bounce shows its code, reason and the server's words.
     var item = document.createElement("li");
-    item.textContent = address;
-    if (bounced) {
+    var state = recipient.deliveryState ? recipient.deliveryState.toLowerCase().replace("_", " ") : "not sent yet";
+    item.textContent = recipient.address + " — " + state;
+    item.dataset.state = recipient.deliveryState || "";
+    if (recipient.deliveryState === "BOUNCED") {
       item.className = "bounced";
       item.dataset.bounced = "true";
-      item.textContent = address + " — bounced" + (bounced.statusCode ? " (" + bounced.statusCode + ")" : "");
-      if (bounced.diagnostic) {
+      var details = [recipient.statusCode, recipient.reason, recipient.permanence && recipient.permanence.toLowerCase()];
+      item.textContent += " (" + details.filter(Boolean).join(", ") + ")";
+      if (recipient.diagnostic) {
         var why = document.createElement("span");
         why.className = "diagnostic";
-        why.textContent = bounced.diagnostic;
+        why.textContent = recipient.diagnostic;
         item.appendChild(why);
       }
     }
@@ -63,16 +68,12 @@
       return;
     }
     rows.forEach(function (email) {
-      var bounced = {};
-      ((email.bounceDetails && email.bounceDetails.bouncedRecipients) || []).forEach(function (r) {
-        bounced[r.email] = r;
-      });
       var row = document.createElement("tr");
       row.dataset.id = email.id;
       row.dataset.status = email.status;
       row.dataset.delivery = email.deliveryStatus || "";
       var cells = [new Date(email.createdAt).toLocaleTimeString(), email.subject, email.status,
-        email.deliveryStatus ? email.deliveryStatus.replace("_", " ").toLowerCase() : "—"];
+        email.deliveryStatus ? email.deliveryStatus.replace("_", " ") : "—"];
       cells.forEach(function (text, i) {
         var cell = document.createElement("td");
         cell.textContent = text;
@@ -81,7 +82,7 @@
       });
       var list = document.createElement("ul");
       list.className = "recipients";
-      email.to.concat(email.cc).forEach(function (address) { list.appendChild(recipientItem(address, bounced[address])); });
+      email.recipients.forEach(function (recipient) { list.appendChild(recipientItem(recipient)); });
       var recipients = document.createElement("td");
       recipients.appendChild(list);
       row.appendChild(recipients);

@@ -1,0 +1,244 @@
+"""Suppression: the addresses not sent to, paged and filtered, with their evidence and audit trail."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import uuid
+from datetime import datetime
+from enum import Enum
+from typing import Annotated
+
+import strawberry
+from sqlalchemy import func, tuple_
+from sqlmodel import col, select
+
+from api.errors import ErrorType, query_error, to_graphql
+from api.inputs import page_size
+from api.runner import run_use_case
+from api.types import Info, PageInfo
+from domain import records, suppression, validation
+from domain.errors import DomainError, ErrorCode
+from domain.records import utcnow
+
+
+@strawberry.enum(description="Why an address is suppressed.")
+class SuppressionSource(Enum):
+    HARD_BOUNCE = strawberry.enum_value(
+        "HARD_BOUNCE", description="A permanent bounce that was the address's fault (permanence HARD, scope ADDRESS)."
+    )
+    SOFT_BOUNCES = strawberry.enum_value(
+        "SOFT_BOUNCES", description="Soft bounces repeated within a window: suppressed until expiresAt."
+    )
+    MANUAL = strawberry.enum_value("MANUAL", description="Added by hand (suppressAddress).")
+
+
+@strawberry.enum(description="What happened to an address on the suppression list.")
+class SuppressionAction(Enum):
+    ADDED = "ADDED"
+    REMOVED = "REMOVED"
+
+
+@strawberry.type(description="An address the organization does not send to (a bounce, or added by hand).")
+class SuppressedAddress:
+    email: str
+    reason: str
+    source: SuppressionSource
+    source_email_id: uuid.UUID | None = strawberry.field(description="The email whose bounce suppressed it.")
+    bounce_message_id: strawberry.ID | None = strawberry.field(description="The bounce (EmailMessage) as evidence.")
+    added_by: str = strawberry.field(description="Who added it: a token's actor, or the sync worker.")
+    expires_at: datetime | None = strawberry.field(description="When it stops counting (null: never).")
+    created_at: datetime
+    active: bool = strawberry.field(description="False once expiresAt has passed.")
+
+    @classmethod
+    def from_row(cls, row: records.SuppressedAddress) -> SuppressedAddress:
+        return cls(
+            email=row.email,
+            reason=row.reason,
+            source=SuppressionSource(row.source.value),
+            source_email_id=row.source_email_id,
+            bounce_message_id=strawberry.ID(str(row.bounce_message_id)) if row.bounce_message_id else None,
+            added_by=row.added_by,
+            expires_at=row.expires_at,
+            created_at=row.created_at,
+            active=row.expires_at is None or row.expires_at > utcnow(),
+        )
+
+
+@strawberry.type(description="Who added or removed an address, when, why and on what evidence.")
+class SuppressionEvent:
+    email: str
+    action: SuppressionAction
+    source: SuppressionSource | None
+    reason: str | None
+    actor: str
+    at: datetime
+    source_email_id: uuid.UUID | None
+    bounce_message_id: strawberry.ID | None
+    expires_at: datetime | None
+    cursor: str
+
+
+@strawberry.input(description="Narrow the suppression list.")
+class SuppressionFilter:
+    email: str | None = strawberry.field(default=None, description="One address (case-insensitive).")
+    source: list[SuppressionSource] | None = None
+    active: bool | None = strawberry.field(default=None, description="true: still counting; false: expired.")
+
+
+@strawberry.type
+class SuppressedAddressEdge:
+    cursor: str
+    node: SuppressedAddress
+
+
+@strawberry.type
+class SuppressedAddressConnection:
+    edges: list[SuppressedAddressEdge]
+    page_info: PageInfo
+    total_count: int
+
+
+@strawberry.type
+class AddressSuppressed:
+    suppressed_address: SuppressedAddress
+
+
+@strawberry.type
+class AddressUnsuppressed:
+    email: str
+    removed: bool
+
+
+SuppressResult = Annotated[AddressSuppressed | ErrorType, strawberry.union("SuppressAddressResult")]
+UnsuppressResult = Annotated[AddressUnsuppressed | ErrorType, strawberry.union("UnsuppressAddressResult")]
+
+
+def _cursor(row: records.SuppressedAddress) -> str:
+    return base64.urlsafe_b64encode(f"{row.created_at.isoformat()}|{row.id}".encode()).decode()
+
+
+def _after(cursor: str) -> tuple[datetime, uuid.UUID]:
+    try:
+        created, _, ident = base64.urlsafe_b64decode(cursor.encode()).decode().partition("|")
+        return datetime.fromisoformat(created), uuid.UUID(ident)
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        raise DomainError(ErrorCode.INVALID_INPUT, "invalid cursor", "after") from None
+
+
+@strawberry.type
+class SuppressionQuery:
+    @strawberry.field(
+        description="Addresses suppressed after a bounce or by hand, newest first (active and expired alike).",
+        deprecation_reason="Use `suppressions`: paged, filtered, with evidence and expiry.",
+    )
+    async def suppressed_addresses(self, info: Info, first: int | None = 100) -> list[SuppressedAddress]:
+        S = records.SuppressedAddress
+        try:
+            limit = page_size(first, 100, 1000)
+        except DomainError as error:
+            raise query_error(error) from None
+        query = (
+            select(S)
+            .where(S.organization_id == info.context.organization_id)
+            .order_by(col(S.created_at).desc())
+            .limit(limit)
+        )
+        return [SuppressedAddress.from_row(r) for r in await info.context.fetch(query)]
+
+    @strawberry.field(description="The suppression list, newest first, filtered; Relay-style paging.")
+    async def suppressions(
+        self, info: Info, filter: SuppressionFilter | None = None, first: int | None = 50, after: str | None = None
+    ) -> SuppressedAddressConnection:
+        S = records.SuppressedAddress
+        context = info.context
+        query = select(S).where(S.organization_id == context.organization_id)
+        try:
+            limit = page_size(first, 50, context.settings.page_size_max)
+            if filter is not None and filter.email is not None:
+                query = query.where(S.email == validation.normalize_address(filter.email, "filter.email"))
+            position = _after(after) if after else None
+        except DomainError as error:
+            raise query_error(error) from None
+        if filter is not None and filter.source:
+            query = query.where(col(S.source).in_([s.value for s in filter.source]))
+        if filter is not None and filter.active is not None:
+            now = utcnow()
+            query = query.where(suppression.active(now) if filter.active else col(S.expires_at) <= now)
+        (total,) = await context.fetch(select(func.count()).select_from(query.subquery()))
+        if position is not None:
+            query = query.where(tuple_(col(S.created_at), col(S.id)) < tuple_(*position))
+        rows = await context.fetch(query.order_by(col(S.created_at).desc(), col(S.id).desc()).limit(limit + 1))
+        edges = [SuppressedAddressEdge(cursor=_cursor(r), node=SuppressedAddress.from_row(r)) for r in rows[:limit]]
+        return SuppressedAddressConnection(
+            edges=edges,
+            page_info=PageInfo(has_next_page=len(rows) > limit, end_cursor=edges[-1].cursor if edges else None),
+            total_count=int(total),
+        )
+
+    @strawberry.field(
+        description="The suppression list's audit trail, newest first: who added or removed what, and why."
+    )
+    async def suppression_events(
+        self, info: Info, email: str | None = None, first: int | None = 50, after: str | None = None
+    ) -> list[SuppressionEvent]:
+        E = records.SuppressionEvent
+        context = info.context
+        query = select(E).where(E.organization_id == context.organization_id)
+        try:
+            limit = page_size(first, 50, context.settings.page_size_max)
+            if email is not None:
+                query = query.where(E.email == validation.normalize_address(email, "email"))
+            if after is not None:
+                if not after.isdigit() or len(after) > 19:
+                    raise DomainError(ErrorCode.INVALID_INPUT, "invalid cursor", "after")
+                query = query.where(col(E.seq) < int(after))
+        except DomainError as error:
+            raise query_error(error) from None
+        rows = await context.fetch(query.order_by(col(E.seq).desc()).limit(limit))
+        return [
+            SuppressionEvent(
+                email=r.email,
+                action=SuppressionAction(r.action.value),
+                source=SuppressionSource(r.source.value) if r.source else None,
+                reason=r.reason,
+                actor=r.actor,
+                at=r.at,
+                source_email_id=r.source_email_id,
+                bounce_message_id=strawberry.ID(str(r.bounce_message_id)) if r.bounce_message_id else None,
+                expires_at=r.expires_at,
+                cursor=str(r.seq),
+            )
+            for r in rows
+        ]
+
+
+@strawberry.type
+class SuppressionMutations:
+    @strawberry.mutation(description="Stop sending to an address (sendEmail refuses it unless allowSuppressed).")
+    async def suppress_address(self, info: Info, email: str, reason: str = "added by hand") -> SuppressResult:
+        ctx = info.context
+        try:
+            address = validation.normalize_address(email, "email")
+            validation.check_header_value(reason, "reason")
+            if len(reason) > 200:
+                raise DomainError(ErrorCode.INVALID_INPUT, "reason is longer than 200 characters", "reason")
+            row = await run_use_case(
+                ctx, lambda s: suppression.suppress(s, ctx.organization_id, address, reason, actor=ctx.actor)
+            )
+        except DomainError as error:
+            return to_graphql(error)
+        return AddressSuppressed(suppressed_address=SuppressedAddress.from_row(row))
+
+    @strawberry.mutation(description="Allow sending to a suppressed address again (audited).")
+    async def unsuppress_address(self, info: Info, email: str) -> UnsuppressResult:
+        ctx = info.context
+        try:
+            address = validation.normalize_address(email, "email")
+            removed = await run_use_case(
+                ctx, lambda s: suppression.unsuppress(s, ctx.organization_id, address, ctx.actor, "removed by hand")
+            )
+        except DomainError as error:
+            return to_graphql(error)
+        return AddressUnsuppressed(email=address, removed=removed)

@@ -1,0 +1,67 @@
+"""The recipient rows of an email: written with its recipients, kept in step with draft edits, marked SENT."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlmodel import Session, col, delete, select, update
+
+from domain.ledger.precedence import DeliveryState, RecipientRole
+from domain.records import OutboundEmail, OutboundRecipient
+
+
+def wanted(email: OutboundEmail) -> list[tuple[RecipientRole, str]]:
+    """The email's recipients in order: To, then Cc, then Bcc."""
+    return [
+        *((RecipientRole.TO, a) for a in email.to),
+        *((RecipientRole.CC, a) for a in email.cc),
+        *((RecipientRole.BCC, a) for a in email.bcc),
+    ]
+
+
+def sync_recipients(session: Session, email: OutboundEmail, now: datetime) -> None:
+    """Make the email's rows match its To/Cc/Bcc. Only drafts change recipients, and a draft's rows
+    carry no delivery state yet, so they are simply written again."""
+    session.flush()
+    session.exec(delete(OutboundRecipient).where(col(OutboundRecipient.email_id) == email.id))
+    session.add_all(_rows(email, now))
+
+
+def _rows(email: OutboundEmail, now: datetime, state: DeliveryState | None = None) -> list[OutboundRecipient]:
+    return [
+        OutboundRecipient(
+            organization_id=email.organization_id,
+            email_id=email.id,
+            address=address,
+            role=role,
+            position=position,
+            delivery_state=state,
+            detected_at=None,
+            updated_at=now,
+        )
+        for position, (role, address) in enumerate(wanted(email))
+    ]
+
+
+def mark_sent(session: Session, email: OutboundEmail, now: datetime) -> None:
+    """Gmail accepted the email: every recipient without news yet is SENT (one statement)."""
+    R = OutboundRecipient
+    result = session.exec(
+        update(R)
+        .where(col(R.email_id) == email.id, col(R.delivery_state).is_(None))
+        .values(delivery_state=DeliveryState.SENT, updated_at=now)
+    )
+    if result.rowcount == 0 and not session.exec(select(R.id).where(R.email_id == email.id).limit(1)).first():
+        session.add_all(_rows(email, now, DeliveryState.SENT))  # written before the ledger existed
+
+
+def rows_of(session: Session, email_id: uuid.UUID) -> list[OutboundRecipient]:
+    """The email's rows in recipient order (callers hold the email's row lock while changing them)."""
+    return list(
+        session.exec(
+            select(OutboundRecipient)
+            .where(OutboundRecipient.email_id == email_id)
+            .order_by(col(OutboundRecipient.position))
+        )
+    )
