@@ -199,3 +199,18 @@ def test_the_vendor_headers_win_over_the_later_rules() -> None:
     assert auto_reply_kind(raw) == "challenge-response"
     raw = mail("Re: Invoice", Auto_Submitted="auto-generated", Precedence="bulk")
     assert auto_reply_kind(raw) == "auto-replied"
+
+
+@pytest.mark.parametrize(
+    ("subject", "kind"),
+    [  # how mail clients send a subject that is not plain ASCII (RFC 2047 encoded-words), and raw UTF-8
+        ("=?iso-8859-1?q?R=E9ponse_automatique_:_Facture_7?=", "out-of-office"),
+        ("=?utf-8?b?UsOpcG9uc2UgYXV0b21hdGlxdWUgOiBGYWN0dXJlIDc=?=", "out-of-office"),
+        ("=?utf-8?q?Automatic_reply:_Rechnung_f=C3=BCr_M=C3=A4rz?=", "out-of-office"),
+        ("=?utf-8?q?Abwesenheitsnotiz:_R=C3=BCckkehr_am_Montag?=", "out-of-office"),
+        ("Réponse automatique : Facture 7", "out-of-office"),
+        ("=?utf-8?q?Re:_Facture_r=C3=A9gl=C3=A9e?=", None),
+    ],
+)
+def test_an_encoded_subject_is_read_decoded(subject: str, kind: str | None) -> None:
+    assert auto_reply_kind(mail(subject)) == kind
