@@ -267,11 +267,14 @@ def test_every_recipient_is_listed_in_its_header() -> None:
         ("billing@acme.example", 'Acme "Billing", Inc.', '"Acme \\"Billing\\", Inc." <billing@acme.example>'),
         ("billing@acme.example", None, "billing@acme.example"),
         ("billing@acme.example", "", "billing@acme.example"),
+        ("zoë@acme.example", "Zoë", "Zoë <zoë@acme.example>"),  # an internationalised address (RFC 6532)
+        ("zoë@acme.example", 'Zoë "Z", Müller', '"Zoë \\"Z\\", Müller" <zoë@acme.example>'),
     ],
 )
 def test_the_sender_is_named_when_a_name_is_given(address: str, name: str | None, header: str) -> None:
-    msg = parsed(build_mime(message(from_address=address, from_name=name), message_id=MESSAGE_ID, now=NOW))
-    assert str(msg["From"]) == header
+    raw = build_mime(message(from_address=address, from_name=name), message_id=MESSAGE_ID, now=NOW)
+    assert raw.isascii()
+    assert str(parsed(raw)["From"]) == header
 
 
 @pytest.mark.parametrize(
