@@ -94,11 +94,11 @@ async def test_an_email_is_followed_from_creation_to_sent(api, sockets, tenant, 
 
 async def test_connection_init_without_a_valid_token_is_refused(sockets, tenant) -> None:
     socket = await sockets()
-    with pytest.raises(ConnectionClosed) as closed:
+    with pytest.raises(ConnectionClosed, match=r"^received 4403 ") as closed:
         await socket.open("not-a-token")
     assert closed.value.rcvd is not None and closed.value.rcvd.code == 4403
     anonymous = await sockets()
-    with pytest.raises(ConnectionClosed):
+    with pytest.raises(ConnectionClosed, match=r"^received 4403 "):
         await anonymous.open(None)
 
 
