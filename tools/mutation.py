@@ -58,6 +58,43 @@ TARGETS = (
 
 
 @dataclass(frozen=True)
+class HandMutant:
+    """One entry of a module-level table or constant, changed by hand: mutmut only mutates function bodies."""
+
+    module: str
+    before: str
+    after: str
+
+
+HAND_MUTANTS = (
+    HandMutant(
+        "domain/lifecycle.py",
+        "(EmailStatus.FAILED, Action.RETRY): EmailStatus.PENDING,",
+        "(EmailStatus.FAILED, Action.RETRY): EmailStatus.DRAFT,",
+    ),
+    HandMutant(
+        "domain/lifecycle.py", 'PLANNED_TIME_REACHED = "planned_time_reached"', 'PLANNED_TIME_REACHED = "planned"'
+    ),
+    HandMutant("domain/delivery.py", "DeliveryStatus.REPLIED: 3,", "DeliveryStatus.REPLIED: 1,"),
+    HandMutant("domain/seqset.py", 'PREFIX = "s1."', 'PREFIX = "s2."'),
+    HandMutant("domain/seqset.py", "MAX_RANGES = 512", "MAX_RANGES = 513"),
+    HandMutant("domain/seqset.py", r'_RANGE = re.compile(r"^(\d{1,19})', r'_RANGE = re.compile(r"^(\d{1,20})'),
+    HandMutant("domain/quota.py", "SEND_UNITS = 100", "SEND_UNITS = 50"),
+    HandMutant("domain/quota.py", "DAY = timedelta(hours=24)", "DAY = timedelta(hours=23)"),
+    HandMutant("domain/validation.py", "MAX_SUBJECT_CHARS = 998", "MAX_SUBJECT_CHARS = 999"),
+    HandMutant("domain/validation.py", "MAX_FILENAME_CHARS = 255", "MAX_FILENAME_CHARS = 254"),
+    HandMutant("domain/validation.py", 'for _name in ("invalid", "test"):', 'for _name in ("invalid",):'),
+    HandMutant("domain/mime.py", "max_line_length=78", "max_line_length=76"),
+    HandMutant("domain/mime.py", "antw|odp|r|", "antw|r|"),
+    HandMutant("domain/mime.py", '"ol", "blockquote"}', '"ol"}'),
+    HandMutant("domain/mime.py", '"head", "title"}', '"head"}'),
+    HandMutant("domain/autoreply.py", "|absence|", "|"),
+    HandMutant("domain/autoreply.py", "(email|message|sender)", "(email|message)"),
+    HandMutant("domain/autoreply.py", "policy=email.policy.default", "policy=email.policy.compat32"),
+)
+
+
+@dataclass(frozen=True)
 class Equivalent:
     function: str
     before: str
@@ -163,8 +200,8 @@ def changed_lines(diff: str) -> tuple[str, str]:
 
 def run_target(
     target: Target, jobs: int, keep: bool, equivalents: list[Equivalent], used: set[Equivalent]
-) -> tuple[list[Row], list[str]]:
-    """Mutate the target's modules; return one row per module and the survivors' diffs."""
+) -> tuple[list[Row], list[str], list[tuple[HandMutant, bool]]]:
+    """Mutate the target's modules; return one row per module, the survivors' diffs and the hand mutants."""
     modules = expand(target.modules)
     tests = sorted({t for pattern in target.tests for t in expand(pattern)})
     scratch = Path(tempfile.mkdtemp(prefix="mailtrail-mutation-"))
@@ -204,11 +241,34 @@ def run_target(
             if diff:
                 diffs.append(f"# {name}: {STATUS.get(code, f'exit code {code}')}\n{diff}")
         rows.append(row)
+    hand = [(m, killed_by_hand(scratch, m, tests)) for m in HAND_MUTANTS if m.module in modules]
     if keep:
         print(f"   scratch copy kept in {scratch} (cd there and run `mutmut show NAME`)")
     else:
         shutil.rmtree(scratch, ignore_errors=True)
-    return rows, diffs
+    return rows, diffs, hand
+
+
+def killed_by_hand(scratch: Path, mutant: HandMutant, tests: list[str]) -> bool:
+    """Apply one hand mutation to the scratch copy, run the module's tests, put the line back."""
+    path = scratch / mutant.module
+    source = path.read_text()
+    if source.count(mutant.before) != 1:
+        raise SystemExit(f"hand mutant of {mutant.module}: {mutant.before!r} is not in it exactly once; update it")
+    path.write_text(source.replace(mutant.before, mutant.after))
+    try:
+        if not tests:
+            return False
+        run = subprocess.run(
+            [sys.executable, "-m", "pytest", "-x", *PYTEST_ARGS, *tests],
+            cwd=scratch,
+            env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"},
+            capture_output=True,
+            check=False,
+        )
+        return run.returncode == 1  # tests failed (2+ would be a broken run, not a kill)
+    finally:
+        path.write_text(source)
 
 
 def natural(name: str) -> list[object]:
@@ -254,10 +314,12 @@ def main() -> None:
     used: set[Equivalent] = set()
     rows: list[Row] = []
     diffs: list[str] = []
+    hand: list[tuple[HandMutant, bool]] = []
     for target in targets:
-        target_rows, target_diffs = run_target(target, args.jobs, args.keep, equivalents, used)
+        target_rows, target_diffs, target_hand = run_target(target, args.jobs, args.keep, equivalents, used)
         rows += target_rows
         diffs += target_diffs
+        hand += target_hand
 
     ran = {r.module.removesuffix(".py").replace("/", ".") for r in rows}
     for stale in [e for e in equivalents if e not in used and e.function.rsplit(".", 1)[0] in ran]:
@@ -270,6 +332,10 @@ def main() -> None:
     if diffs:
         print(f"\nSurviving mutants ({len(diffs)}):\n")
         print("\n\n".join(diffs))
+    if hand:
+        print("\nModule-level tables and constants, one entry changed by hand (not in the score):")
+        for mutant, killed in hand:
+            print(f"  {'killed  ' if killed else 'SURVIVED'}  {mutant.module}: {mutant.before} -> {mutant.after}")
     print()
     print(table(rows))
     print(json.dumps({r.module: r.score for r in rows}))

@@ -429,3 +429,11 @@ def test_scripts_styles_and_the_head_are_dropped(html: str, text: str) -> None:
 )
 def test_links_keep_their_target_after_the_text(html: str, text: str) -> None:
     assert html_to_text(html) == text
+
+
+def test_long_headers_are_folded_at_78_characters() -> None:
+    """RFC 5322 2.1.1: lines SHOULD be no more than 78 characters; folding fills them that far."""
+    raw = build_mime(message(subject=" ".join(["ab"] * 80)), message_id=MESSAGE_ID, now=NOW)
+    header_lines = raw.split(b"\r\n\r\n")[0].split(b"\r\n")
+    assert max(len(line) for line in header_lines) == 78
+    assert parsed(raw)["Subject"] == " ".join(["ab"] * 80)

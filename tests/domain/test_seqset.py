@@ -187,3 +187,11 @@ def test_a_set_of_exactly_the_cap_keeps_all_its_holes() -> None:
 
 def test_the_empty_cursor_is_valid() -> None:
     assert SeqSet.decode("s1.") == SeqSet()
+
+
+def test_a_cursor_holds_at_most_512_ranges() -> None:
+    assert MAX_RANGES == 512
+    at_cap = "s1." + ",".join(str(n) for n in range(1, 1024, 2))  # 512 single seqs
+    assert len(SeqSet.decode(at_cap).ranges) == 512
+    with pytest.raises(ValueError, match=r"^cursor has too many ranges$"):
+        SeqSet.decode(at_cap + ",2000")
