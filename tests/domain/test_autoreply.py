@@ -61,6 +61,15 @@ HEADER_ROWS = [
     # Exchange: a rules loop or an OOF suppression marks an automatic reply only with an OOO subject.
     ({"X_MS_Exchange_Inbox_Rules_Loop": "client@example.com"}, "Automatic reply: Invoice INV-7", "out-of-office"),
     ({"X_MS_Exchange_Inbox_Rules_Loop": "client@example.com"}, "Re: Invoice INV-7", None),
+    # With a Precedence the subject rule alone would not accept, only the Exchange header decides.
+    (
+        {"X_MS_Exchange_Inbox_Rules_Loop": "x@example.com", "Precedence": "normal"},
+        "Automatic reply: INV-7",
+        "out-of-office",
+    ),
+    ({"X_Auto_Response_Suppress": "OOF", "Precedence": "normal"}, "Out of office", "out-of-office"),
+    ({"X_Auto_Response_Suppress": "All", "Precedence": "normal"}, "Out of office", None),
+    ({"Precedence": "normal"}, "Automatic reply: INV-7", None),
     ({"X_Auto_Response_Suppress": "OOF"}, "Out of office until Monday", "out-of-office"),
     ({"X_Auto_Response_Suppress": "DR, RN, NRN, OOF, AutoReply"}, "Automatische Antwort: Rechnung", "out-of-office"),
     ({"X_Auto_Response_Suppress": "All"}, "Automatische Antwort: Rechnung", "out-of-office"),  # the subject alone

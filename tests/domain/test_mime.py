@@ -225,6 +225,8 @@ def transfer_encodings(raw: bytes) -> list[tuple[str, str]]:
         ("aaaé", "base64"),  # 1 of 4 characters is not ASCII: base64 is shorter
         ("aaaaé", "quoted-printable"),  # 1 of 5: quoted-printable stays readable
         ("Привет, мир.\n", "base64"),
+        ("aaa\x80", "base64"),  # U+0080 is the first character that is not ASCII
+        ("\x7f\x7f\x7féabcd", "quoted-printable"),  # DEL is still ASCII: 1 of 8 is not
     ],
 )
 def test_the_transfer_encoding_is_chosen_by_how_much_is_not_ascii(text: str, encoding: str) -> None:
@@ -252,12 +254,14 @@ def test_headers_that_have_nothing_to_say_are_left_out() -> None:
 
 def test_every_recipient_is_listed_in_its_header() -> None:
     outgoing = message(
-        to=("a@example.com", "b@example.com"), cc=("c@example.com", "jürgen@example.com"), bcc=("d@example.com",)
+        to=("a@example.com", "b@example.com"),
+        cc=("c@example.com", "jürgen@example.com"),
+        bcc=("d@example.com", "e@example.com"),
     )
     msg = parsed(build_mime(outgoing, message_id=MESSAGE_ID, now=NOW))
     assert [a.addr_spec for a in msg["To"].addresses] == ["a@example.com", "b@example.com"]
     assert [a.addr_spec for a in msg["Cc"].addresses] == ["c@example.com", "jürgen@example.com"]
-    assert [a.addr_spec for a in msg["Bcc"].addresses] == ["d@example.com"]
+    assert [a.addr_spec for a in msg["Bcc"].addresses] == ["d@example.com", "e@example.com"]
 
 
 @pytest.mark.parametrize(
@@ -289,8 +293,9 @@ def test_the_sender_is_named_when_a_name_is_given(address: str, name: str | None
 )
 def test_an_attachment_type_missing_a_half_gets_a_safe_default(content_type: str, expected: str) -> None:
     outgoing = message(attachments=(MimeAttachment("a.bin", content_type, b"\x00\x01"),))
-    msg = parsed(build_mime(outgoing, message_id=MESSAGE_ID, now=NOW))
-    (attachment,) = msg.iter_attachments()
+    raw = build_mime(outgoing, message_id=MESSAGE_ID, now=NOW)
+    assert f"Content-Type: {expected}".encode() in raw
+    (attachment,) = parsed(raw).iter_attachments()
     assert attachment.get_content_type() == expected
     assert attachment.get_filename() == "a.bin"
 
@@ -380,6 +385,7 @@ def test_a_reply_subject_gets_one_prefix(subject: str, reply: str) -> None:
         ("   ", ""),
         ("plain", "plain\n"),
         ("<p>a</p><p>b</p>", "a\n\nb\n"),
+        ("<p>a </p><p> b</p>", "a\n\nb\n"),  # each line is trimmed, not only the whole
         ("<div>a<br>b</div>", "a\nb\n"),
         ("<ul><li>one</li><li>two</li></ul>", "- one\n\n- two\n"),
         ("<ol><li>one</li></ol>", "- one\n"),

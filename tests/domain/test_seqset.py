@@ -179,6 +179,12 @@ def test_past_the_cap_the_oldest_holes_are_settled_first_and_no_more() -> None:
     assert seqs.gaps()[0] == (2 * MAX_RANGES + 2, 2 * MAX_RANGES + 2)
 
 
+def test_one_range_over_the_cap_settles_exactly_the_oldest_hole() -> None:
+    seqs = SeqSet((n, n) for n in range(1, 2 * MAX_RANGES + 2, 2))  # MAX_RANGES + 1 single seqs
+    seqs.fill_stale_gaps(ttl=3600, now=0.0)
+    assert seqs.ranges == [[1, 3]] + [[n, n] for n in range(5, 2 * MAX_RANGES + 2, 2)]
+
+
 def test_a_set_of_exactly_the_cap_keeps_all_its_holes() -> None:
     seqs = SeqSet((n, n) for n in range(1, 2 * MAX_RANGES, 2))
     seqs.fill_stale_gaps(ttl=3600, now=0.0)

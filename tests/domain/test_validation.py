@@ -246,7 +246,7 @@ def test_a_line_break_in_a_filename_or_type_is_header_injection(filename: str, c
 
 
 @pytest.mark.parametrize(
-    "content_type", ["application", "application/", "/pdf", "/", "", "application/ pdf", "text /plain"]
+    "content_type", ["application", "application/", "/pdf", "/", "", "application/ pdf", "text /plain", "/x/y"]
 )
 def test_a_content_type_without_both_halves_or_with_a_space_is_refused(content_type: str) -> None:
     refused(
