@@ -10,7 +10,8 @@ import email.parser
 import email.policy
 import re
 
-_HEADERS = email.parser.BytesHeaderParser(policy=email.policy.compat32)
+# The default policy decodes RFC 2047 encoded-words, which is how a non-ASCII subject travels.
+_HEADERS = email.parser.BytesHeaderParser(policy=email.policy.default)
 OOO_SUBJECT = re.compile(
     r"^\s*(automatic reply|auto(matische)? ?(reply|antwort)|auto:|out of (the )?office|abwesenheitsnotiz|"
     r"r[ée]ponse automatique|absence|vacation|on vacation|away from)",

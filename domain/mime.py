@@ -14,7 +14,7 @@ from datetime import datetime
 from email import policy
 from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import format_datetime, formataddr
+from email.utils import format_datetime, quote
 from html import unescape
 from html.parser import HTMLParser
 
@@ -70,7 +70,11 @@ def _address(address: str, name: str | None = None) -> str:
     _check(address, "address")
     _check(name, "name")
     if name:
-        return str(Address(display_name=name, addr_spec=address)) if address.isascii() else formataddr((name, address))
+        if address.isascii():
+            return str(Address(display_name=name, addr_spec=address))
+        # Address() and formataddr() refuse a non-ASCII local part; written out, the header is encoded
+        # the same way as an unnamed non-ASCII address.
+        return f'"{quote(name)}" <{address}>'
     return address
 
 

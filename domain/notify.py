@@ -59,6 +59,9 @@ class LocalBus:
         self._listeners: list[Listener] = []
         self._lock = threading.Lock()
         self._installed = False
+        # Collect from the start, not from the first subscribe: a transaction that flushed its events
+        # before the first listener came and committed after would otherwise be published to no one.
+        self._install()
 
     def subscribe(self, listener: Listener) -> Callable[[], None]:
         with self._lock:

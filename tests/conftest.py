@@ -6,6 +6,7 @@ the end. Settings are fixed through the environment before any Mailtrail module 
 
 from __future__ import annotations
 
+import asyncio
 import os
 import socket
 import threading
@@ -222,4 +223,15 @@ def wait_for(predicate, timeout: float = 10.0, interval: float = 0.05):  # type:
         time.sleep(interval)
         value = predicate()
     assert value, f"condition not met within {timeout}s"
+    return value
+
+
+async def wait_until(predicate, within: float = 10.0, interval: float = 0.01):  # type: ignore[no-untyped-def]
+    """`wait_for` inside the event loop: poll `predicate()` while the loop's own tasks make progress."""
+    deadline = time.monotonic() + within
+    value = predicate()
+    while not value and time.monotonic() < deadline:
+        await asyncio.sleep(interval)
+        value = predicate()
+    assert value, f"condition not met within {within}s"
     return value

@@ -10,6 +10,7 @@ import psycopg
 
 from api.app import create_app
 from tests.api.test_slow_subscribers import open_stream, write_drafts
+from tests.conftest import wait_until
 from tests.factories import make_tenant
 
 
@@ -30,7 +31,7 @@ async def test_a_lost_listen_connection_is_reopened_and_the_gap_replayed(setting
                     first_two.set()
 
         reader = asyncio.create_task(read(6))
-        await asyncio.sleep(0.2)
+        await wait_until(lambda: hub.subscriber_count == 1)  # subscribed before the first write
         before = await asyncio.to_thread(write_drafts, tenant, 2)
         await asyncio.wait_for(first_two.wait(), 10)
 

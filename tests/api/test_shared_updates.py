@@ -19,6 +19,7 @@ from api.auth import Principal
 from api.context import LiveContext
 from api.sharing import Delivery, SharingExecutor, Shelf
 from tests.api.test_slow_subscribers import write_drafts
+from tests.conftest import wait_until
 from tests.factories import make_tenant
 
 # -- the mechanism, on a schema of its own -----------------------------------------------------
@@ -40,11 +41,15 @@ class Rendering:
 
     count: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     hold: asyncio.Event | None = None
+    started: asyncio.Event = field(default_factory=asyncio.Event)
+    """Set when the first rendering began (and, with `hold`, waits)."""
 
     def delivery(self, shelf: Shelf, identity: object = 1) -> Delivery:
         @contextlib.asynccontextmanager
         async def root() -> AsyncIterator[Seen]:
             number = next(self.count)
+            if number == 1:
+                self.started.set()
             if self.hold is not None and number == 1:
                 await self.hold.wait()
             yield Seen(render=number)
@@ -108,9 +113,11 @@ async def test_a_subscriber_leaving_mid_render_leaves_the_others_to_render_it_th
     rendering, shelf = Rendering(hold=asyncio.Event()), {}
     one = rendering.delivery(shelf)
     leader = asyncio.create_task(first(Viewer("a", [one])))
-    await asyncio.sleep(0.05)  # the leader is rendering (held)
+    await rendering.started.wait()  # the leader is rendering (held)
     follower = asyncio.create_task(first(Viewer("a", [one])))
-    await asyncio.sleep(0.05)  # the follower waits for the leader's result
+    for _ in range(20):  # let the follower run until it blocks on the leader's result (no clock involved)
+        await asyncio.sleep(0)
+    assert not follower.done()
     leader.cancel()
     assert await asyncio.wait_for(follower, 5) == {"render": 2}
     assert rendering.hold is not None and not rendering.hold.is_set()
@@ -152,7 +159,7 @@ async def test_a_shared_update_equals_the_one_rendered_alone_and_is_rendered_onc
             )
             streams.append(await app.state.graphql.schema.subscribe(UPDATES, context_value=context))
         nexts = [asyncio.create_task(stream.__anext__()) for stream in streams]
-        await asyncio.sleep(0.2)
+        await wait_until(lambda: hub.subscriber_count == 4)  # all four subscribed before the write
         await asyncio.to_thread(write_drafts, tenant, 1)
         results = [await asyncio.wait_for(task, 10) for task in nexts]
         assert all(r.errors is None for r in results), [r.errors for r in results]

@@ -3,20 +3,26 @@
 from __future__ import annotations
 
 import asyncio
-import time
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from api.app import create_app
+from api.auth import Principal, TokenAuthenticator
 from api.context import LiveContext
 from domain.drafts import DraftFields, Limits, create_draft
+from tests.conftest import wait_for, wait_until
 from tests.e2e.sockets import UPDATES
 from tests.factories import Tenant, make_tenant
 from workers.db import session_scope
 
 
-def write_drafts(tenant: Tenant, count: int) -> list[str]:
+def write_drafts(tenant: Tenant, count: int, paced_by: Callable[[int], bool] | None = None) -> list[str]:
+    """`count` drafts, one transaction (one NOTIFY) each; with `paced_by`, each waits until `paced_by(i)` of the one before."""
     ids = []
     for i in range(count):
+        if paced_by is not None and i > 0:
+            wait_for(partial(paced_by, i - 1))
         with session_scope() as session:  # one transaction (one NOTIFY) each
             email = create_draft(
                 session,
@@ -26,8 +32,20 @@ def write_drafts(tenant: Tenant, count: int) -> list[str]:
                 Limits(max_recipients=100, max_attachments_bytes=1_000_000),
             )
             ids.append(str(email.id))
-        time.sleep(0.05)  # pace the writers so that the fast reader keeps up on a loaded machine
     return ids
+
+
+class CountingAuthenticator:
+    """The real authenticator, counting the token checks made through it: the sign a check was done."""
+
+    def __init__(self, real: TokenAuthenticator) -> None:
+        self.real = real
+        self.count = 0
+
+    async def authenticate(self, token: str | None) -> Principal | None:
+        principal = await self.real.authenticate(token)
+        self.count += 1
+        return principal
 
 
 async def open_stream(app: Any, tenant: Tenant, **variables: Any) -> Any:
@@ -48,20 +66,22 @@ async def test_a_slow_subscriber_is_dropped_with_its_cursor_and_resumes_from_it(
     try:
         slow, fast = await open_stream(app, tenant), await open_stream(app, tenant)
         slow_first = asyncio.create_task(slow.__anext__())
+        fast_results: list[Any] = []
 
-        async def read_fast() -> list[Any]:
-            return [await fast.__anext__() for _ in range(10)]
+        async def read_fast() -> None:
+            while len(fast_results) < 10:
+                fast_results.append(await fast.__anext__())
 
         fast_reader = asyncio.create_task(read_fast())
-        await asyncio.sleep(0.2)
-        assert hub.subscriber_count == 2
+        await wait_until(lambda: hub.subscriber_count == 2)
 
-        ids = await asyncio.to_thread(write_drafts, tenant, 10)  # the writers never wait for readers
+        # Each write waits for the fast reader (so a loaded machine never makes it fall behind); nothing
+        # waits for the slow one, which overflows its queue of 3.
+        ids = await asyncio.to_thread(write_drafts, tenant, 10, lambda i: len(fast_results) > i)
         first = await asyncio.wait_for(slow_first, 5)
-        fast_results = await asyncio.wait_for(fast_reader, 10)
+        await asyncio.wait_for(fast_reader, 10)
         assert [r.data["outboundEmailUpdates"]["emailId"] for r in fast_results] == ids
 
-        await asyncio.sleep(0.2)
         assert first.data["outboundEmailUpdates"]["emailId"] == ids[0]
         dropped = await asyncio.wait_for(slow.__anext__(), 5)
         (error,) = dropped.errors
@@ -85,13 +105,16 @@ async def test_a_subscription_ends_once_its_token_is_revoked(settings) -> None: 
     from domain.records import ApiToken, utcnow
     from domain.tokens import hash_token
 
-    app = create_app(settings.model_copy(update={"token_cache_seconds": 0.3}))
+    app = create_app(settings.model_copy(update={"token_cache_seconds": 0.1}))
     tenant = make_tenant()
     services = app.state.services
+    checks = CountingAuthenticator(services.authenticator)
+    services.authenticator = checks
     try:
         stream = await open_stream(app, tenant)
         waiting = asyncio.create_task(stream.__anext__())
-        await asyncio.sleep(0.5)
+        # The second check starts only once the first one found the token valid and the loop went on.
+        await wait_until(lambda: checks.count >= 2)
         assert not waiting.done()  # a valid token: the subscription simply waits for changes
         with session_scope() as session:
             token = session.exec(select(ApiToken).where(col(ApiToken.token_hash) == hash_token(tenant.token))).one()

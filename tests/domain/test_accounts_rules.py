@@ -19,11 +19,21 @@ def test_local_paths_and_allowed_origins_are_accepted(target: str | None) -> Non
     check_redirect(target, ["https://app.example.com"])
 
 
+ELSEWHERE = "redirectAfter must be a path on this service or an allowed origin"
+
+
 @pytest.mark.parametrize(
-    "target", ["//evil.example/x", "https://evil.example/", "javascript:alert(1)", "/x\r\nSet-Cookie: a=b", "/\\evil"]
+    ("target", "message"),
+    [
+        ("//evil.example/x", ELSEWHERE),
+        ("https://evil.example/", ELSEWHERE),
+        ("javascript:alert(1)", ELSEWHERE),
+        ("/\\evil", ELSEWHERE),
+        ("/x\r\nSet-Cookie: a=b", "redirectAfter must not contain line breaks"),
+    ],
 )
-def test_open_redirects_are_refused(target: str) -> None:
-    with pytest.raises(DomainError) as caught:
+def test_open_redirects_are_refused(target: str, message: str) -> None:
+    with pytest.raises(DomainError, match=f"^{message}$") as caught:
         check_redirect(target, ["https://app.example.com"])
     assert caught.value.field == "redirectAfter"
 

@@ -61,15 +61,46 @@ def test_the_table_covers_every_state_and_action_pair() -> None:
     assert set(EXPECTED) == {(s, a) for s in EmailStatus for a in Action}
 
 
+@pytest.mark.parametrize(
+    ("status", "action", "message"),
+    [  # the sentence a client reads: the action in words, then the status
+        (S, Action.EDIT, "cannot edit an email that is SENT"),
+        (P, Action.REQUEST_SEND, "cannot request send an email that is PENDING"),
+        (F, Action.PLANNED_TIME_REACHED, "cannot planned time reached an email that is FAILED"),
+        (D, Action.MARK_SENT, "cannot mark sent an email that is DRAFT"),
+    ],
+)
+def test_an_illegal_transition_reads_as_a_sentence(status: EmailStatus, action: Action, message: str) -> None:
+    with pytest.raises(IllegalTransition, match=f"^{message}$"):
+        advance(status, action)
+
+
+def test_the_stored_values_of_statuses_and_actions() -> None:
+    assert [s.value for s in EmailStatus] == ["DRAFT", "PENDING", "SENT", "FAILED"]
+    assert [a.value for a in Action] == [
+        "edit",
+        "schedule",
+        "unschedule",
+        "delete",
+        "request_send",
+        "planned_time_reached",
+        "mark_sent",
+        "mark_failed",
+        "retry",
+    ]
+
+
 @pytest.mark.parametrize(("status", "action"), sorted(EXPECTED, key=str))
 def test_each_pair_moves_or_refuses_exactly_as_specified(status: EmailStatus, action: Action) -> None:
     expected = EXPECTED[(status, action)]
     if expected is None:
         assert not allowed(status, action)
-        with pytest.raises(IllegalTransition) as caught:
+        message = f"cannot {action.value.replace('_', ' ')} an email that is {status.value}"
+        with pytest.raises(IllegalTransition, match=f"^{message}$") as caught:
             advance(status, action)
-        assert caught.value.code == ErrorCode.ILLEGAL_TRANSITION
-        assert status.value in caught.value.message
+        error = caught.value
+        assert (error.code, error.message, error.field) == (ErrorCode.ILLEGAL_TRANSITION, message, "status")
+        assert (error.status, error.action) == (status, action)
     else:
         assert allowed(status, action)
         result = advance(status, action)
@@ -85,7 +116,7 @@ def test_random_action_sequences_follow_the_rules(actions: list[Action]) -> None
             break
         expected = EXPECTED[(status, action)]
         if expected is None:
-            with pytest.raises(IllegalTransition):
+            with pytest.raises(IllegalTransition, match=f"an email that is {status.value}$"):
                 advance(status, action)
             continue
         new = advance(status, action)

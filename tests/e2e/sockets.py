@@ -8,6 +8,11 @@ from typing import Any
 
 from websockets.asyncio.client import ClientConnection, connect
 
+FROM_THE_START = "s1."
+"""The empty cursor: a fresh organization's whole trail. Subscribing `since` it, whatever was committed
+before the server had the subscription in place is replayed, so a test needs no pause between
+subscribing and its first change."""
+
 UPDATES = """subscription($id: ID, $filter: OutboundEmailFilter, $since: String) {
   outboundEmailUpdates(id: $id, filter: $filter, since: $since) {
     kind event cursor at emailId
@@ -69,12 +74,12 @@ class GraphQLSocket:
             if done(update):
                 return seen
 
-    async def nothing_more(self, wait: float = 0.5) -> None:
-        try:
-            message = await self.receive(wait)
-        except TimeoutError:
-            return
-        raise AssertionError(f"unexpected message: {message}")
+    async def next_of(self, op: str, within: float = 10.0) -> dict[str, Any]:
+        """The next message, which must belong to operation `op`: an update, returned."""
+        message = await self.receive(within)
+        assert message["id"] == op and message["type"] == ("data" if self.legacy else "next"), message
+        assert not message["payload"].get("errors"), message
+        return dict(message["payload"]["data"]["outboundEmailUpdates"])
 
     async def close(self) -> None:
         if self.ws is not None:

@@ -14,7 +14,7 @@ import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
-from tests.e2e.sockets import GraphQLSocket
+from tests.e2e.sockets import FROM_THE_START, GraphQLSocket
 from tests.factories import Tenant, make_connected_tenant
 
 ALLOWED = "https://app.example"
@@ -78,7 +78,7 @@ async def test_actual_requests_carry_cors_headers_only_for_allowed_origins(api, 
 
 async def test_websockets_from_another_origin_are_refused(live_api, tenant) -> None:
     url = live_api.replace("http://", "ws://") + "/graphql"
-    with pytest.raises(InvalidStatus) as refused:
+    with pytest.raises(InvalidStatus, match="403") as refused:
         await connect(url, subprotocols=["graphql-transport-ws"], origin=OTHER)  # type: ignore[list-item, arg-type]
     assert refused.value.response.status_code == 403
     for origin in (ALLOWED, live_api):  # a listed origin, and the API's own (the console)
@@ -94,8 +94,7 @@ async def test_a_client_token_subscribes_to_its_invoice_only(api, tenant, worker
     socket = GraphQLSocket(api.base_url.__str__())
     try:
         assert (await socket.open(token))["type"] == "connection_ack"
-        await socket.subscribe()
-        await asyncio.sleep(0.2)
+        await socket.subscribe(since=FROM_THE_START)  # the fresh trail: nothing before it is live is missed
         account = str(tenant.account_id)
         base = {"accountId": account, "to": ["client@example.com"], "subject": "x", "contextType": "invoice"}
         await call(api, tenant.token, SEND, input={**base, "contextId": str(theirs)})
@@ -103,7 +102,10 @@ async def test_a_client_token_subscribes_to_its_invoice_only(api, tenant, worker
         email_id = sent["sendEmail"]["outboundEmail"]["id"]
         updates = await socket.updates_until(lambda u: u["event"] == "sent")
         assert {u["emailId"] for u in updates} == {email_id}
-        await socket.nothing_more(0.5)
+        # Nothing of the other invoice follows: the next update is a later change to this one's.
+        later = await call(api, token, SEND, input={**base, "contextId": str(mine), "subject": "later"})
+        after = await socket.next_update()
+        assert after["emailId"] == later["sendEmail"]["outboundEmail"]["id"]
     finally:
         await socket.close()
 
@@ -122,7 +124,7 @@ async def test_an_open_subscription_ends_with_a_typed_error_when_its_client_toke
         await socket.close()
     late = GraphQLSocket(str(api.base_url))
     try:
-        with pytest.raises(ConnectionClosed) as closed:
+        with pytest.raises(ConnectionClosed, match="4403") as closed:
             await late.open(token)
         assert closed.value.rcvd is not None and closed.value.rcvd.code == 4403
     finally:

@@ -3,7 +3,6 @@ same story live, through `outboundEmailUpdates(filter: {contextType, contextId})
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -18,7 +17,7 @@ from domain.settings import get_settings
 from tests.conftest import wait_for
 from tests.e2e.helpers import email_row, send, status_is
 from tests.e2e.notices import blocked_for_reputation, reply
-from tests.e2e.sockets import GraphQLSocket
+from tests.e2e.sockets import FROM_THE_START, GraphQLSocket
 from tests.factories import Tenant, gql, make_connected_tenant, make_tenant
 from workers import runtime
 from workers.connect import start_watch
@@ -195,7 +194,8 @@ async def socket(live_api: str) -> AsyncIterator[GraphQLSocket]:
     await opened.close()
 
 
-LIVE = """subscription($filter: OutboundEmailFilter) { outboundEmailUpdates(filter: $filter) {
+LIVE = """subscription($filter: OutboundEmailFilter, $since: String) {
+  outboundEmailUpdates(filter: $filter, since: $since) {
   kind event emailId
   outboundEmail { id deliveryStatus }
   recipient { address deliveryState reason permanence scope correlation }
@@ -204,18 +204,27 @@ LIVE = """subscription($filter: OutboundEmailFilter) { outboundEmailUpdates(filt
 } }"""
 
 
+async def draft_of(client: Any, tenant: Tenant) -> str:
+    body = await gql(
+        client,
+        "mutation($i: DraftInput!) { createDraft(input: $i) { ... on DraftSaved { outboundEmail { id } } } }",
+        {"i": {"accountId": str(tenant.account_id), "to": ["someone@example.com"], "subject": "Theirs"}},
+        tenant.token,
+    )
+    return str(body["data"]["createDraft"]["outboundEmail"]["id"])
+
+
 async def test_the_same_story_arrives_through_a_subscription(client, tenant, gmail, socket) -> None:
     invoice = str(uuid.uuid4())
     assert (await socket.open(tenant.token))["type"] == "connection_ack"
-    await socket.subscribe(LIVE, filter={"contextType": "invoice", "contextId": invoice})
+    await socket.subscribe(LIVE, filter={"contextType": "invoice", "contextId": invoice}, since=FROM_THE_START)
     other = make_connected_tenant(gmail)
     watcher = GraphQLSocket(socket.url.replace("ws://", "http://").removesuffix("/graphql"))
     assert (await watcher.open(tenant.token))["type"] == "connection_ack"
-    await watcher.subscribe(LIVE, filter={"accountId": str(tenant.account_id)})
+    await watcher.subscribe(LIVE, filter={"accountId": str(tenant.account_id)}, since=FROM_THE_START)
     elsewhere = GraphQLSocket(socket.url.replace("ws://", "http://").removesuffix("/graphql"))
     assert (await elsewhere.open(other.token))["type"] == "connection_ack"
-    await elsewhere.subscribe(LIVE)
-    await asyncio.sleep(0.3)
+    await elsewhere.subscribe(LIVE, since=FROM_THE_START)  # the fresh trail: nothing is missed
     try:
         email = await sent(client, tenant, invoice, ["nobody@nowhere.invalid", "pat@example.com"], "INV-2")
         updates = await socket.updates_until(lambda u: u["kind"] == "RECIPIENT_UPDATED", within=20)
@@ -249,7 +258,10 @@ async def test_the_same_story_arrives_through_a_subscription(client, tenant, gma
         )
         assert all(not u["kind"].startswith("ACCOUNT_") for u in context_updates)
         assert context_updates[-1]["recipient"]["scope"] == "SENDER"
-        await elsewhere.nothing_more(0.5)
+        # The other organization heard none of it: its first update is its own, later draft.
+        theirs = await draft_of(client, other)
+        first = await elsewhere.next_update()
+        assert (first["emailId"], first["event"]) == (theirs, "created")
     finally:
         await watcher.close()
         await elsewhere.close()

@@ -4,7 +4,6 @@ sender's mailbox and is linked, and a subscription (the in-process bus) sees it 
 
 from __future__ import annotations
 
-import asyncio
 import os
 import subprocess
 import sys
@@ -17,7 +16,7 @@ import pytest
 
 from tests.conftest import free_port
 from tests.e2e.helpers import wait_healthy
-from tests.e2e.sockets import GraphQLSocket
+from tests.e2e.sockets import FROM_THE_START, GraphQLSocket
 
 ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "mt_demo_embedded_test_token_0123456789"
@@ -78,8 +77,7 @@ async def test_make_run_sends_a_draft_and_the_invalid_recipient_bounces_back(emb
         accounts = (await gql(http, "{ mailAccounts { id email state } }"))["mailAccounts"]
         assert [(a["email"], a["state"]) for a in accounts] == [("demo@mailtrail.test", "ACTIVE")]
         assert (await socket.open(TOKEN))["type"] == "connection_ack"
-        await socket.subscribe()
-        await asyncio.sleep(0.3)
+        await socket.subscribe(since=FROM_THE_START)  # a fresh database: its whole trail
         draft = await gql(
             http,
             """mutation($i: DraftInput!) { createDraft(input: $i) { ... on DraftSaved { outboundEmail { id } } } }""",

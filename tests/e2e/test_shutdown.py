@@ -43,7 +43,7 @@ async def test_serve_closes_websockets_with_service_restart_on_sigterm(db: str) 
         assert (await socket.open(tenant.token))["type"] == "connection_ack"
         await socket.subscribe()
         server.send_signal(signal.SIGTERM)
-        with pytest.raises(ConnectionClosed) as closed:
+        with pytest.raises(ConnectionClosed, match=str(SERVICE_RESTART)) as closed:
             await socket.receive(within=15)
         assert closed.value.rcvd is not None and closed.value.rcvd.code == SERVICE_RESTART
         assert server.wait(timeout=30) in (0, -signal.SIGTERM)  # uvicorn re-raises the signal once done

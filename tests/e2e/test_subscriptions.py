@@ -13,7 +13,7 @@ from websockets.exceptions import ConnectionClosed
 
 from tests.conftest import wait_for
 from tests.e2e.helpers import status_is
-from tests.e2e.sockets import GraphQLSocket
+from tests.e2e.sockets import FROM_THE_START, GraphQLSocket
 from tests.factories import Tenant, make_connected_tenant
 
 SEND = """mutation($input: SendEmailInput!) { sendEmail(input: $input) {
@@ -80,8 +80,7 @@ async def test_an_email_is_followed_from_creation_to_sent(api, sockets, tenant, 
     socket = await sockets(protocol)
     assert (await socket.open(tenant.token))["type"] == "connection_ack"
     context_id = str(uuid.uuid4())
-    await socket.subscribe(filter={"contextId": context_id})
-    await asyncio.sleep(0.2)  # the subscription is registered before the first change
+    await socket.subscribe(filter={"contextId": context_id}, since=FROM_THE_START)
     email_id = await send(api, tenant, contextType="invoice", contextId=context_id)
     updates = await socket.updates_until(is_sent)
     assert [u["event"] for u in updates] == ["created", "queued", "attempt", "sent"]
@@ -95,11 +94,11 @@ async def test_an_email_is_followed_from_creation_to_sent(api, sockets, tenant, 
 
 async def test_connection_init_without_a_valid_token_is_refused(sockets, tenant) -> None:
     socket = await sockets()
-    with pytest.raises(ConnectionClosed) as closed:
+    with pytest.raises(ConnectionClosed, match=r"^received 4403 ") as closed:
         await socket.open("not-a-token")
     assert closed.value.rcvd is not None and closed.value.rcvd.code == 4403
     anonymous = await sockets()
-    with pytest.raises(ConnectionClosed):
+    with pytest.raises(ConnectionClosed, match=r"^received 4403 "):
         await anonymous.open(None)
 
 
@@ -115,41 +114,51 @@ async def test_a_subscriber_sees_only_its_organization(api, sockets, tenant, gma
     mine, theirs, spy = await sockets(), await sockets(), await sockets()
     for socket, who in ((mine, tenant), (theirs, other), (spy, other)):
         await socket.open(who.token)
-    await mine.subscribe()
-    await theirs.subscribe()
+    await mine.subscribe(since=FROM_THE_START)
+    theirs_op = await theirs.subscribe(since=FROM_THE_START)
     email_id = await send(api, tenant)
-    await spy.subscribe(id=email_id)  # another organization naming my email by id
+    await spy.subscribe(id=email_id, since=FROM_THE_START)  # another organization naming my email by id
+    spy_own_op = await spy.subscribe(since=FROM_THE_START)
     await mine.updates_until(is_sent)
-    await theirs.nothing_more(1.0)
-    await spy.nothing_more(0.3)
+    # Every event of mine has been fanned out by now. A change in their organization comes after
+    # them, and it must be the first thing their subscriptions see: nothing of mine came before it.
+    signal = await draft(api, other)
+    for socket, op in ((theirs, theirs_op), (spy, spy_own_op)):
+        first = await socket.next_of(op)
+        assert (first["emailId"], first["event"]) == (signal, "created")
 
 
 async def test_filters_and_ids_narrow_the_stream(api, sockets, tenant, worker) -> None:
     by_status, by_id = await sockets(), await sockets()
     await by_status.open(tenant.token)
     await by_id.open(tenant.token)
-    await by_status.subscribe(filter={"status": ["SENT"]})
+    await by_status.subscribe(filter={"status": ["SENT"]}, since=FROM_THE_START)
     watched = await draft(api, tenant)
-    await by_id.subscribe(id=watched)
-    await asyncio.sleep(0.2)
+    watch_op = await by_id.subscribe(id=watched, since=FROM_THE_START)
     other = await send(api, tenant)
     first = await by_status.next_update()
     assert (first["event"], first["emailId"], first["outboundEmail"]["status"]) == ("sent", other, "SENT")
     await call(api, tenant.token, UPDATE, id=watched, p={"subject": "Changed"})
+    created, changed = [await by_id.next_of(watch_op) for _ in range(2)]
+    assert (created["kind"], created["emailId"]) == ("CREATED", watched)
+    # An update carries the email as it is when the update is read, so it is read before the delete.
+    assert (changed["kind"], changed["outboundEmail"]["id"]) == ("UPDATED", watched)
     await call(api, tenant.token, DELETE, id=watched)
-    changed, deleted = await by_id.next_update(), await by_id.next_update()
-    assert (changed["kind"], changed["emailId"]) == ("UPDATED", watched)
-    # An update carries the email as it is when delivered: deleted by then, it is null.
-    assert changed["outboundEmail"] is None or changed["outboundEmail"]["id"] == watched
+    deleted = await by_id.next_of(watch_op)
     assert (deleted["kind"], deleted["emailId"], deleted["outboundEmail"]) == ("DELETED", watched, None)
-    await by_id.nothing_more(0.3)
+    # Nothing follows the deletion: a later change, watched by a second subscription on the same
+    # socket, is the next message there.
+    context_id = str(uuid.uuid4())
+    signal_op = await by_id.subscribe(filter={"contextId": context_id}, since=deleted["cursor"])
+    signal = await draft(api, tenant, contextType="signal", contextId=context_id)
+    after = await by_id.next_of(signal_op)
+    assert (after["emailId"], after["event"]) == (signal, "created")
 
 
 async def test_since_replays_what_was_missed_without_gap_or_duplicate(api, sockets, tenant, worker) -> None:
     first = await sockets()
     await first.open(tenant.token)
-    await first.subscribe()
-    await asyncio.sleep(0.2)
+    await first.subscribe(since=FROM_THE_START)
     one = await send(api, tenant, subject="one")
     seen = await first.updates_until(is_sent)
     cursor = seen[-1]["cursor"]

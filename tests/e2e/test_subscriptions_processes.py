@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 import subprocess
 import sys
@@ -13,7 +12,7 @@ import pytest
 
 from tests.conftest import free_port
 from tests.e2e.helpers import wait_healthy
-from tests.e2e.sockets import GraphQLSocket
+from tests.e2e.sockets import FROM_THE_START, GraphQLSocket
 from tests.e2e.test_real_brokers import REDIS_URL, ROOT, kill, start_worker
 from tests.factories import Tenant, make_connected_tenant
 
@@ -54,8 +53,7 @@ async def test_two_api_processes_both_deliver_every_event_from_a_worker_process(
     try:
         for socket in sockets:
             assert (await socket.open(tenant.token))["type"] == "connection_ack"
-            await socket.subscribe()
-        await asyncio.sleep(0.5)
+            await socket.subscribe(since=FROM_THE_START)
         async with httpx.AsyncClient(base_url=two_apis[0], timeout=10) as api:
             response = await api.post(
                 "/graphql",

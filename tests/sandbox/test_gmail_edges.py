@@ -95,7 +95,7 @@ def test_a_stale_start_history_id_is_gmails_not_found_json(emulator, gmail_for) 
     start = service.users().getProfile(userId="me").execute()["historyId"]
     service.users().messages().send(userId="me", body={"raw": raw()}).execute()
     emulator.expire_history("ana@example.com")
-    with pytest.raises(HttpError) as caught:
+    with pytest.raises(HttpError, match="404") as caught:
         service.users().history().list(userId="me", startHistoryId=start).execute()
     assert caught.value.resp["content-type"].startswith("application/json")
     assert json.loads(caught.value.content)["error"]["errors"][0]["reason"] == "notFound"
@@ -119,7 +119,7 @@ def test_a_wrong_base_url_gets_a_plain_html_404_page_not_gmails_json(emulator, p
         cache_discovery=False,
         client_options={"api_endpoint": emulator.base_url + prefix},
     )
-    with pytest.raises(HttpError) as caught:
+    with pytest.raises(HttpError, match="404") as caught:
         service.users().history().list(userId="me", startHistoryId="1").execute()
     assert caught.value.status_code == 404
     assert caught.value.resp["content-type"].startswith("text/html")

@@ -61,7 +61,7 @@ def test_history_older_than_retention_is_not_found(emulator, gmail_for) -> None:
     start = service.users().getProfile(userId="me").execute()["historyId"]
     service.users().messages().send(userId="me", body={"raw": raw()}).execute()
     emulator.expire_history("ana@example.com")
-    with pytest.raises(HttpError) as caught:
+    with pytest.raises(HttpError, match=r"^<HttpError 404 when requesting .*'reason': 'notFound'") as caught:
         service.users().history().list(userId="me", startHistoryId=start).execute()
     assert caught.value.status_code == 404
     assert caught.value.error_details[0]["reason"] == "notFound"
@@ -91,7 +91,9 @@ def test_the_per_minute_quota_answers_429_rate_limit_exceeded() -> None:
         service, _ = client_for(emulator, "ana@example.com")
         service.users().messages().send(userId="me", body={"raw": raw()}).execute()
         service.users().messages().send(userId="me", body={"raw": raw()}).execute()
-        with pytest.raises(HttpError) as caught:
+        with pytest.raises(
+            HttpError, match=r"^<HttpError 429 when requesting .*'reason': 'rateLimitExceeded'"
+        ) as caught:
             service.users().messages().send(userId="me", body={"raw": raw()}).execute()
         assert caught.value.status_code == 429
         assert caught.value.error_details[0]["reason"] == "rateLimitExceeded"
@@ -102,7 +104,9 @@ def test_the_daily_send_cap_answers_403_daily_limit_exceeded() -> None:
     with Emulator(mailboxes=["ana@example.com"], limits=Limits(daily_send_cap=1)) as emulator:
         service, _ = client_for(emulator, "ana@example.com")
         service.users().messages().send(userId="me", body={"raw": raw()}).execute()
-        with pytest.raises(HttpError) as caught:
+        with pytest.raises(
+            HttpError, match=r"^<HttpError 403 when requesting .*'reason': 'dailyLimitExceeded'"
+        ) as caught:
             service.users().messages().send(userId="me", body={"raw": raw()}).execute()
         assert caught.value.status_code == 403
         assert caught.value.error_details[0]["reason"] == "dailyLimitExceeded"
@@ -133,12 +137,14 @@ def test_unknown_tokens_get_401_in_googles_envelope(emulator) -> None:
 def test_a_token_without_the_scope_gets_403_insufficient_permissions(gmail_for) -> None:
     send_only = gmail_for(scopes=[SEND])
     send_only.users().messages().send(userId="me", body={"raw": raw()}).execute()
-    with pytest.raises(HttpError) as caught:
+    with pytest.raises(
+        HttpError, match=r"^<HttpError 403 when requesting .*'reason': 'insufficientPermissions'"
+    ) as caught:
         send_only.users().messages().list(userId="me").execute()
     assert caught.value.status_code == 403
     assert caught.value.error_details[0]["reason"] == "insufficientPermissions"
     read_only = gmail_for(scopes=[READ])
-    with pytest.raises(HttpError):
+    with pytest.raises(HttpError, match=r"^<HttpError 403 when requesting .*'reason': 'insufficientPermissions'"):
         read_only.users().messages().send(userId="me", body={"raw": raw()}).execute()
 
 
@@ -147,7 +153,9 @@ def test_queued_faults_come_back_in_order_then_calls_succeed(emulator, gmail_for
     emulator.queue_fault("users.getProfile", status=503, reason="backendError", message="Backend Error")
     emulator.queue_fault("users.getProfile", status=500, reason="backendError", message="Internal")
     for status in (503, 500):
-        with pytest.raises(HttpError) as caught:
+        with pytest.raises(
+            HttpError, match=rf"^<HttpError {status} when requesting .*'reason': 'backendError'"
+        ) as caught:
             service.users().getProfile(userId="me").execute()
         assert caught.value.status_code == status
     assert service.users().getProfile(userId="me").execute()["emailAddress"] == "ana@example.com"
@@ -156,14 +164,14 @@ def test_queued_faults_come_back_in_order_then_calls_succeed(emulator, gmail_for
 def test_a_reset_fault_drops_the_connection(emulator) -> None:
     service, _credentials = client_for(emulator, "ana@example.com")
     emulator.queue_fault("users.getProfile", kind="reset")
-    with pytest.raises((ConnectionError, httplib2.HttpLib2Error, OSError)):
+    with pytest.raises((ConnectionError, httplib2.HttpLib2Error, OSError), match="Connection reset by peer"):
         service.users().getProfile(userId="me").execute()
 
 
 def test_a_timeout_fault_hangs_past_the_clients_timeout(emulator) -> None:
     service, _credentials = client_for(emulator, "ana@example.com", timeout=0.5)
     emulator.queue_fault("users.getProfile", kind="timeout", seconds=2)
-    with pytest.raises((TimeoutError, socket.timeout)):
+    with pytest.raises((TimeoutError, socket.timeout), match=r"^timed out$"):
         service.users().getProfile(userId="me").execute()
 
 

@@ -66,7 +66,9 @@ def test_from_is_rewritten_unless_it_is_an_alias(emulator) -> None:
 
 
 def test_a_message_without_recipients_is_refused(gmail_for) -> None:
-    with pytest.raises(HttpError) as caught:
+    with pytest.raises(
+        HttpError, match=r'^<HttpError 400 when requesting .*returned "Recipient address required"'
+    ) as caught:
         gmail_for().users().messages().send(userId="me", body={"raw": raw(to="")}).execute()
     assert caught.value.status_code == 400
     assert caught.value.reason == "Recipient address required"
@@ -122,7 +124,7 @@ def test_get_answers_in_every_format(gmail_for) -> None:
     assert base64.urlsafe_b64decode(attachment["data"] + "==") == b"%PDF-1"
     raw_form = get(userId="me", id=sent["id"], format="raw").execute()
     assert b"Subject: Files" in base64.urlsafe_b64decode(raw_form["raw"] + "==")
-    with pytest.raises(HttpError) as caught:
+    with pytest.raises(HttpError, match=r"^<HttpError 404 when requesting .*'reason': 'notFound'") as caught:
         get(userId="me", id="0123456789abcdef").execute()
     assert caught.value.status_code == 404
 
@@ -209,13 +211,15 @@ def test_a_reply_joins_the_thread_only_with_matching_references_and_subject(gmai
     assert no_refs["threadId"] != first["threadId"]
     thread = service.users().threads().get(userId="me", id=first["threadId"]).execute()
     assert [m["id"] for m in thread["messages"]] == [first["id"], reply["id"]]
-    with pytest.raises(HttpError) as caught:
+    with pytest.raises(HttpError, match=r"^<HttpError 400 when requesting ") as caught:
         service.users().messages().send(userId="me", body={"raw": raw(), "threadId": "ffffffffffffffff"}).execute()
     assert caught.value.status_code == 400
 
 
 def test_drafts_need_the_compose_scope_and_are_created_then_sent(gmail_for) -> None:
-    with pytest.raises(HttpError) as caught:
+    with pytest.raises(
+        HttpError, match=r"^<HttpError 403 when requesting .*'reason': 'insufficientPermissions'"
+    ) as caught:
         gmail_for().users().drafts().create(userId="me", body={"message": {"raw": raw()}}).execute()
     assert caught.value.status_code == 403
     service = gmail_for(scopes=["https://www.googleapis.com/auth/gmail.compose"])
@@ -223,6 +227,6 @@ def test_drafts_need_the_compose_scope_and_are_created_then_sent(gmail_for) -> N
     assert draft["message"]["labelIds"] == ["DRAFT"]
     sent = service.users().drafts().send(userId="me", body={"id": draft["id"]}).execute()
     assert sent["labelIds"] == ["SENT"]
-    with pytest.raises(HttpError) as caught:
+    with pytest.raises(HttpError, match=r"^<HttpError 404 when requesting .*'reason': 'notFound'") as caught:
         service.users().drafts().send(userId="me", body={"id": draft["id"]}).execute()
     assert caught.value.status_code == 404
