@@ -8,7 +8,7 @@ from functools import partial
 from typing import Any
 
 from api.app import create_app
-from api.auth import Principal, TokenAuthenticator
+from api.auth import Principal, Refusal, TokenAuthenticator
 from api.context import LiveContext
 from domain.drafts import DraftFields, Limits, create_draft
 from tests.conftest import wait_for, wait_until
@@ -46,6 +46,12 @@ class CountingAuthenticator:
         principal = await self.real.authenticate(token)
         self.count += 1
         return principal
+
+    async def check(self, token: str | None) -> Principal | Refusal:
+        """What an open subscription calls to look at its token again."""
+        checked = await self.real.check(token)
+        self.count += 1
+        return checked
 
 
 async def open_stream(app: Any, tenant: Tenant, **variables: Any) -> Any:

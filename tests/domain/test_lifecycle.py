@@ -87,6 +87,7 @@ def test_the_stored_values_of_statuses_and_actions() -> None:
         "mark_sent",
         "mark_failed",
         "retry",
+        "cancel",
     ]
 
 
