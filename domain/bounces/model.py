@@ -1,10 +1,28 @@
-"""What a parsed bounce (DSN) says: who bounced, how, and which message it was about."""
+"""What a parsed bounce (DSN) says: who bounced, how, why, and which message it was about."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
+
+
+class Permanence(StrEnum):
+    """Whether sending to the address again can ever work (see `domain.bounces.reasons`)."""
+
+    HARD = "hard"
+    SOFT = "soft"
+    UNDETERMINED = "undetermined"
+
+
+class Scope(StrEnum):
+    """Whose problem the bounce is: who has to act before a resend can succeed."""
+
+    ADDRESS = "address"
+    SENDER = "sender"
+    MESSAGE = "message"
+    TRANSIENT = "transient"
 
 
 @dataclass(frozen=True)
@@ -16,11 +34,19 @@ class BouncedRecipient:
     status_code: str | None
     diagnostic: str
     reason: str
-    hard: bool
+    permanence: Permanence = Permanence.UNDETERMINED
+    scope: Scope = Scope.TRANSIENT
+
+    @property
+    def hard(self) -> bool:
+        """A hard bounce: the address itself cannot receive mail (sisimai's `hardbounce`)."""
+        return self.permanence is Permanence.HARD
 
 
 @dataclass(frozen=True)
 class Bounce:
+    """A bounce: its recipients, the message it is about, and when it was reported."""
+
     recipients: tuple[BouncedRecipient, ...]
     original_message_id: str | None
     detected_at: datetime
@@ -30,6 +56,7 @@ class Bounce:
     mailtrail_id: str | None = None
     reporting_mta: str | None = None
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
+    reported_at: datetime | None = None
 
     @property
     def is_delay(self) -> bool:

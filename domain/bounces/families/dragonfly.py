@@ -1,0 +1,37 @@
+"""DragonFly Mail Agent (dma): "This is the DragonFly Mail Agent ... There was an error delivering your
+mail to <rcpt>." then the error, then "Message headers follow."."""
+
+from __future__ import annotations
+
+import re
+
+from domain.bounces.addresses import ADDRESS, clean
+from domain.bounces.family import Family
+from domain.bounces.findings import Finding
+from domain.bounces.notice import Notice
+
+ERROR = re.compile(r"error delivering your mail to <?(" + ADDRESS.pattern + r")>?\.?", re.IGNORECASE)
+END = re.compile(r"message headers follow", re.IGNORECASE)
+
+
+def sniff(notice: Notice) -> bool:
+    """dma's introduction."""
+    return "this is the dragonfly mail agent" in notice.intro
+
+
+def read(notice: Notice) -> list[Finding]:
+    """The address in the error sentence and the paragraph after it."""
+    body = notice.unquoted_body
+    found = []
+    for match in ERROR.finditer(body):
+        address = clean(match.group(1))
+        if not address:
+            continue
+        rest = body[match.end() :]
+        end = END.search(rest)
+        diagnostic = " ".join(rest[: end.start() if end else 1000].split())
+        found.append(Finding(address, diagnostic))
+    return found
+
+
+FAMILY = Family("dragonfly", sniff, read)

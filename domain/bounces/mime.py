@@ -1,0 +1,222 @@
+"""A small MIME reader for bounces: bounded, linear in the size of its input, and it never raises.
+
+The standard library's parser reads every byte of every part, the returned original included, and
+its multipart splitting grows with the nesting depth. A bounce's facts sit in its first few
+kilobytes, so this reader looks at no more than `MAX_MESSAGE` characters, `MAX_HEADER` of any
+header block, `MAX_PARTS` parts, `MAX_DEPTH` levels of nesting and `MAX_TEXT` decoded characters
+of any part: the work per message is bounded whatever a stranger sends (issue 12).
+
+Bytes are read as Latin-1 (one character per byte, lossless); a text part is decoded with its own
+charset when it is not plain ASCII. Line endings become `\\n`.
+"""
+
+from __future__ import annotations
+
+import binascii
+import email.header
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from functools import cached_property
+
+MAX_MESSAGE = 1024 * 1024
+MAX_HEADER = 64 * 1024
+MAX_HEADER_VALUE = 4096
+MAX_PARTS = 64
+MAX_DEPTH = 6
+MAX_TEXT = 64 * 1024
+
+# RFC 2045 §5.1: `type/subtype; attribute=value` with a token or a quoted string as the value.
+PARAM = re.compile(r';\s*([!#$%&\'*+.^_`|~0-9A-Za-z-]+)\*?\s*=\s*("(?:[^"\\]|\\.){0,1000}"|[^;\s]{0,1000})')
+# Charsets that encode non-ASCII text in ASCII bytes (RFC 1468 ISO-2022-JP, RFC 2152 UTF-7, ...).
+SEVEN_BIT_CHARSETS = ("iso-2022", "utf-7", "hz-gb")
+FIELD_NAME = re.compile(r"[!-9;-~]{1,80}")
+
+
+@dataclass
+class Budget:
+    """How many more parts one message may still open (shared by all its parts)."""
+
+    parts: int = MAX_PARTS
+
+
+@dataclass(eq=False)
+class Part:
+    """One MIME entity: its header fields and its (still encoded) body."""
+
+    fields: dict[str, list[str]]
+    body: str
+    depth: int
+    budget: Budget = field(repr=False)
+
+    def get(self, name: str) -> str:
+        """The first value of a header field (unfolded, not decoded), or ''."""
+        values = self.fields.get(name)
+        return values[0] if values else ""
+
+    def get_all(self, name: str) -> list[str]:
+        """Every value of a header field, in order."""
+        return self.fields.get(name, [])
+
+    def decoded(self, name: str) -> str:
+        """A header field with its RFC 2047 encoded words decoded."""
+        value = self.get(name)[:MAX_HEADER_VALUE]
+        if "=?" not in value:
+            return value
+        try:
+            return str(email.header.make_header(email.header.decode_header(value)))
+        except Exception:  # a malformed encoded word costs only its decoding
+            return value
+
+    @cached_property
+    def content_type(self) -> str:
+        """`type/subtype` in lower case; text/plain when absent or unreadable (RFC 2045 §5.2)."""
+        value = self.get("content-type").split(";", 1)[0].strip().lower()
+        return value if "/" in value else "text/plain"
+
+    @cached_property
+    def params(self) -> dict[str, str]:
+        """The Content-Type parameters, names in lower case, quotes removed."""
+        found: dict[str, str] = {}
+        for name, value in PARAM.findall(self.get("content-type")[:MAX_HEADER_VALUE]):
+            found.setdefault(name.lower(), value[1:-1] if value.startswith('"') else value)
+        return found
+
+    @property
+    def maintype(self) -> str:
+        """The part of the content type before the slash."""
+        return self.content_type.split("/", 1)[0]
+
+    @cached_property
+    def children(self) -> list[Part]:
+        """The parts of a multipart entity ([] for any other, or when its boundary is never found)."""
+        boundary = self.params.get("boundary", "")
+        if self.maintype != "multipart" or not boundary or self.depth >= MAX_DEPTH:
+            return []
+        return _split(self.body, boundary, self.depth + 1, self.budget)
+
+    @cached_property
+    def attached(self) -> Part | None:
+        """The message inside a message/rfc822 (or message/global) part, read on demand."""
+        if self.content_type not in ("message/rfc822", "message/global") or self.depth >= MAX_DEPTH:
+            return None
+        if self.budget.parts <= 0:
+            return None
+        self.budget.parts -= 1
+        return read_part(self.body, self.depth + 1, self.budget)
+
+    @property
+    def is_textual(self) -> bool:
+        """A text part, or a multipart one whose boundary was never found (its body is then text)."""
+        return self.maintype == "text" or (self.maintype == "multipart" and not self.children)
+
+    @property
+    def is_attachment(self) -> bool:
+        """Content-Disposition says attachment."""
+        return "attachment" in self.get("content-disposition")[:200].lower()
+
+    @cached_property
+    def text(self) -> str:
+        """The body, transfer-decoded and charset-decoded, at most `MAX_TEXT` characters."""
+        encoding = self.get("content-transfer-encoding").strip().lower()
+        body = self.body
+        if encoding == "base64":
+            raw = _base64(body[: MAX_TEXT * 2])
+        elif encoding == "quoted-printable":
+            raw = binascii.a2b_qp(body[: MAX_TEXT * 3].encode("latin-1"))
+        else:
+            chunk = body[:MAX_TEXT]
+            if chunk.isascii() and not self.params.get("charset", "").lower().startswith(SEVEN_BIT_CHARSETS):
+                return chunk
+            raw = chunk.encode("latin-1")
+        return _charset_decode(raw, self.params.get("charset", ""))[:MAX_TEXT].replace("\r\n", "\n")
+
+    def walk(self) -> Iterator[Part]:
+        """This part and every part inside it, depth first (not into attached messages)."""
+        yield self
+        for child in self.children:
+            yield from child.walk()
+
+
+def read_message(raw: bytes) -> Part:
+    """The top-level entity of a raw message (an mbox `From ` line is skipped)."""
+    text = raw[:MAX_MESSAGE].decode("latin-1")
+    if "\r" in text:
+        text = text.replace("\r\n", "\n")
+    if text.startswith("From "):
+        text = text.partition("\n")[2]
+    return read_part(text, 0, Budget())
+
+
+def read_part(text: str, depth: int, budget: Budget) -> Part:
+    """One entity: header fields up to the first blank line (RFC 5322 §2.1), then its body."""
+    if text.startswith("\n"):
+        return Part({}, text[1:], depth, budget)
+    end = text.find("\n\n", 0, MAX_HEADER)
+    head, body = (text[:end], text[end + 2 :]) if end >= 0 else (text[:MAX_HEADER], text[MAX_HEADER:])
+    fields: dict[str, list[str]] = {}
+    name = ""
+    lines = head.split("\n")
+    for index, line in enumerate(lines):
+        if line[:1] in (" ", "\t"):
+            if name:
+                values = fields[name]
+                if len(values[-1]) < MAX_HEADER_VALUE:
+                    values[-1] = f"{values[-1]} {line.strip()}"
+            continue
+        key, colon, value = line.partition(":")
+        key = key.rstrip()
+        if not colon or not FIELD_NAME.fullmatch(key):
+            # Not a header field: the header block ended without its blank line (a common defect).
+            remainder = "\n".join(lines[index:])
+            body = f"{remainder}\n\n{body}" if end >= 0 else remainder + body
+            break
+        name = key.lower()
+        fields.setdefault(name, []).append(value.strip())
+    return Part(fields, body, depth, budget)
+
+
+def _split(body: str, boundary: str, depth: int, budget: Budget) -> list[Part]:
+    """The parts between `--boundary` delimiter lines (RFC 2046 §5.1.1), one scan of the body."""
+    delimiter = "\n--" + boundary
+    text = "\n" + body
+    starts: list[int] = []
+    position = text.find(delimiter)
+    while position >= 0 and len(starts) <= 2 * budget.parts:
+        after = position + len(delimiter)
+        line_end = text.find("\n", after)
+        line_end = len(text) if line_end < 0 else line_end
+        if text[after : after + 1] not in ("", "\n", " ", "\t", "-"):
+            position = text.find(delimiter, after)  # a longer boundary that only starts like this one
+            continue
+        closing = text.startswith("--", after)
+        starts.append(position)
+        if closing:
+            break
+        starts.append(line_end + 1)
+        position = text.find(delimiter, line_end)
+    parts: list[Part] = []
+    for index in range(1, len(starts), 2):
+        if budget.parts <= 0:
+            break
+        budget.parts -= 1
+        end = starts[index + 1] if index + 1 < len(starts) else len(text)
+        parts.append(read_part(text[starts[index] : end], depth, budget))
+    return parts
+
+
+def _base64(text: str) -> bytes:
+    cleaned = "".join(text.split())
+    cleaned = cleaned[: len(cleaned) - len(cleaned) % 4]
+    try:
+        return binascii.a2b_base64(cleaned)
+    except (binascii.Error, ValueError):
+        return b""
+
+
+def _charset_decode(raw: bytes, charset: str) -> str:
+    charset = charset.strip().lower() or "utf-8"
+    try:
+        return raw.decode(charset, "replace")
+    except (LookupError, ValueError):
+        return raw.decode("utf-8", "replace")
