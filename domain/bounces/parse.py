@@ -124,19 +124,19 @@ def _findings(notice: Notice, family: Family, entries: list[report.Entry]) -> li
 
 
 def _completed_by(finding: Finding, known: Finding) -> Finding:
-    """A report's recipient completed by what the text says about the same address."""
+    """A report's recipient completed by what the text says about the same address.
+
+    The report's Status stays the status; the text's wording replaces an empty or class-only
+    diagnostic when it states the reply more fully (Postfix and Sendmail write it in both places).
+    """
     diagnostic = finding.diagnostic or known.diagnostic
-    status = finding.status
-    told = status_of(known.diagnostic)
-    if (
-        (not status or status.endswith(".0.0"))
-        and told
-        and not told.endswith(".0.0")
-        and told[0] == (status or told)[0]
-    ):
-        status, diagnostic = told, known.diagnostic
+    told = status_of(known.diagnostic) or ""
+    vague = not finding.status or finding.status.endswith(".0.0")
+    same_class = told[:1] == (finding.status or told)[:1]
+    if vague and told and same_class and len(known.diagnostic) > len(diagnostic):
+        diagnostic = known.diagnostic
     command = known.command or command_in(known.diagnostic)
-    return finding.with_(diagnostic=diagnostic, status=status, command=command, hint=known.hint)
+    return finding.with_(diagnostic=diagnostic, command=command, hint=known.hint)
 
 
 def _action(item: report.Entry) -> str:
