@@ -17,6 +17,8 @@ LOCAL_CHARS = r"\w.!#$%&'*+/=?^`{|}~-"
 LABEL = r"[^\W_](?:[\w-]{0,61}[^\W_])?"
 DOMAIN = rf"(?:{LABEL}\.){{1,10}}[^\W\d_][\w-]{{0,62}}(?![\w-])"
 ADDRESS = re.compile(rf"(?<![{LOCAL_CHARS}])[{LOCAL_CHARS}]{{1,64}}@{DOMAIN}")
+# An address whose local part may be quoted (RFC 5321 §4.1.2), for patterns anchored at a position.
+ANY_ADDRESS = r'(?:"(?:[^"\\\r\n]|\\.){1,64}"@' + DOMAIN + "|" + ADDRESS.pattern + ")"
 DOMAIN_AT = re.compile(DOMAIN)
 # Local parts that are really Message-IDs, queue ids or hashes (never a person's mailbox).
 MESSAGE_ID_LOCAL = re.compile(

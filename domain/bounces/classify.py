@@ -70,13 +70,18 @@ def classify(
     command: str | None = None,
     hint: str | None = None,
     kind: str = "",
+    default: str | None = None,
 ) -> Verdict:
     """The verdict for one recipient: its status code, diagnostic, action, and what the format says.
 
     `command` is the refused SMTP command when known, `hint` a reason the reporting MTA's own format
-    settles, `kind` the Diagnostic-Code type (`smtp`, `x-unix`, `x-postfix`; '' when none).
+    settles, `kind` the Diagnostic-Code type (`smtp`, `x-unix`, `x-postfix`; '' when none), and
+    `default` what the format implies when the reply itself settles nothing (qmail's "does not like
+    recipient." is an unknown user unless the remote server said something more specific).
     """
     reason = _reason(status or "", (diagnostic or "")[:MAX_DIAGNOSTIC], action, command or "", hint or "", kind)
+    if default and reason in ("onhold", "undefined"):
+        reason = default
     return Verdict(reason, reasons.permanence(reason, status, action), reasons.scope(reason, status))
 
 

@@ -38,7 +38,8 @@ FAILURE_TEXT = re.compile(
     r"mail forwarding loop|message is looping|too many hops|no message (?:was )?collected|host unknown|"
     r"message (?:has been|was) frozen|error delivering your mail|was not delivered to|"
     r"delivery (?:attempts will continue|time expired)|has not been delivered|still undelivered|will retry|"
-    r"will be retried|retry timeout|giving up|given up",
+    r"will be retried|retry timeout|giving up|given up|wasn'?t delivered|message not delivered|"
+    r"temporary problem delivering|cannot be delivered|couldn'?t be delivered|error delivering",
     re.IGNORECASE,
 )
 DELAY_SUBJECT = re.compile(

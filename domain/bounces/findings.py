@@ -19,6 +19,7 @@ class Finding:
     hint: str | None = None  # a reason the format itself settles
     kind: str = ""  # the Diagnostic-Code type (smtp, x-postfix, x-unix, ...)
     remote: str = ""  # the remote MTA that answered, when known
+    default: str | None = None  # the format's reason when the reply itself settles none
 
     def with_(self, **changes: object) -> Finding:
         """A copy with some fields changed."""

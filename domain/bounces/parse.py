@@ -196,7 +196,9 @@ def _recipient(finding: Finding) -> BouncedRecipient:
     if not hint or hint in RETRY:
         remote = finding.remote or _remote_in(diagnostic)
         hint = receivers.reason_from(remote, domain_of(finding.email), diagnostic, status) or hint
-    verdict = classify(status, diagnostic, action, command=command, hint=hint, kind=finding.kind)
+    verdict = classify(
+        status, diagnostic, action, command=command, hint=hint, kind=finding.kind, default=finding.default
+    )
     return BouncedRecipient(
         finding.email, action, status, diagnostic, verdict.reason, verdict.permanence, verdict.scope
     )

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from domain.bounces.addresses import ADDRESS, clean, find_addresses, local_part
+from domain.bounces.addresses import ANY_ADDRESS, clean, find_addresses, local_part
 from domain.bounces.codes import ENHANCED, REPLY
 from domain.bounces.findings import Finding
 from domain.bounces.notice import DAEMON, Notice
@@ -20,7 +20,7 @@ from domain.bounces.notice import DAEMON, Notice
 MAX_LINE = 1000
 RULE = re.compile(r"^[=\-_*#~]{4,}$")
 MAX_RESOLVED = 20
-_A = ADDRESS.pattern
+_A = ANY_ADDRESS
 _ADDR = r"[\"'<(\[]{0,3}(" + _A + r")[\"'>)\]]{0,3}"
 ALONE = re.compile(
     r"\s{0,40}(?:\d{1,3}[).]\s{0,5}|[*\u2022-]\s{1,5})?"
@@ -44,6 +44,7 @@ CODE_LINE = re.compile(r"\s{0,40}[45]\d\d[ -][^\n]{0,200}?(?<![\w.!#$%&'*+/=?^`{
 LIST_INTRO = re.compile(
     r"(?:recipient|address|following|user|destinataire|empf[äa]nger)[^\n]{0,200}:\s*$", re.IGNORECASE
 )
+REPLY_FIRST = re.compile(r"\s*[245]\d\d[ -]")
 BARE_LOCAL = re.compile(r"\s{1,40}([A-Za-z0-9][A-Za-z0-9._%+-]{0,63})\s*$")
 
 
@@ -72,7 +73,7 @@ def block_after(lines: list[str], index: int, first: str, *, span: int = 16) -> 
                     break
                 paragraphs.append([])
             continue
-        if (ALONE.match(line) or ANGLE_COLON.match(line)) and len(line) - len(line.lstrip()) <= indent:
+        if len(line) - len(line.lstrip()) <= indent and _starts_another(line, lines[index]):
             break
         paragraphs[-1].append(stripped)
     text = " ".join(paragraphs[0])
@@ -86,14 +87,36 @@ def block_after(lines: list[str], index: int, first: str, *, span: int = 16) -> 
     return " ".join(paragraphs[0]) if len(paragraphs) > 1 else text
 
 
+def _starts_another(line: str, current: str) -> bool:
+    """Is `line` the next recipient's line (a recipient position naming another address)?"""
+    if REPLY_FIRST.match(line):
+        return False  # a reply that names an address ("550 5.1.8 <sender>... rejected")
+    for pattern in (ANGLE_COLON, ALONE, SENDMAIL_DOTS, ADDRESS_LEAD):
+        match = pattern.match(line)
+        if match is not None:
+            return clean(match.group(1)) != _first_clean(current)
+    return False
+
+
+def _first_clean(line: str) -> str | None:
+    found = find_addresses(line[:MAX_LINE])
+    return clean(found[0]) if found else None
+
+
 def scan(notice: Notice, lines: list[str] | None = None) -> list[Finding]:
     """Recipients in bounce-format positions, each with the diagnostic written after it."""
     lines = notice.lines if lines is None else lines
     strong: dict[str, str] = {}
     resolved = 0
     previous = ""
+    under = -1  # the indent of the last recipient line while its indented diagnostic follows
     for index, raw_line in enumerate(lines):
         line = raw_line[:MAX_LINE]
+        indent = len(line) - len(line.lstrip())
+        if under >= 0 and line.strip() and indent > under:
+            previous = line
+            continue  # a line of the previous recipient's diagnostic, not a recipient
+        under = -1
         if "@" not in line:
             bare = BARE_LOCAL.match(line) if resolved < MAX_RESOLVED else None
             if bare and LIST_INTRO.search(previous) and not bare.group(1)[:1].isdigit():
@@ -116,6 +139,7 @@ def scan(notice: Notice, lines: list[str] | None = None) -> list[Finding]:
         if not own_ok and cleaned in notice.own_addresses:
             continue
         diagnostic = block_after(lines, index, rest)
+        under = indent
         if cleaned not in strong or (not has_code(strong[cleaned]) and has_code(diagnostic)):
             strong[cleaned] = diagnostic
     return [Finding(email, diagnostic) for email, diagnostic in strong.items()]
@@ -128,7 +152,7 @@ def _position(line: str, previous: str) -> tuple[str, str, bool] | None:
     if (match := ALONE.match(line)) is not None:
         return match.group(1), "", True
     if (match := SENDMAIL_DOTS.match(line)) is not None:
-        return match.group(1), line, True
+        return match.group(1), line, not REPLY_FIRST.match(line)
     if (match := ADDRESS_LEAD.match(line)) is not None:
         return match.group(1), match.group(2), True
     if LIST_INTRO.search(previous) and (match := LEADING.match(line)) is not None:

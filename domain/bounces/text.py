@@ -13,9 +13,11 @@ ORIGINAL_MARKERS = re.compile(
     r"^(?:-+ ?(?:original message|this is a copy|below this line|the original message|message text follows)"
     r"|original message follows|[- ]*original message[- ]*$|--- below this line|content-type: message/rfc822"
     r"|return-path:|received: from|[-| ]*message text follows|-+ ?the header of the original"
-    r"|-+ ?original message header|-+ ?unsent message follows|-+ ?(?:returned|original) mail follows)",
+    r"|-+ ?original message header|-+ ?unsent message follows|-+ ?(?:returned|original) mail follows"
+    r"|below is a copy of the original message|original message headers:?\s*$|message headers follow\.?\s*$)",
     re.IGNORECASE | re.MULTILINE,
 )
+QUOTED = re.compile(r"^(?:> ?)+", re.MULTILINE)
 TAG = re.compile(r"<[^<>]{0,2000}>")
 BREAK = re.compile(r"<(?:br\s*/?|/p|/div|/tr|/li|/h\d)>", re.IGNORECASE)
 ENTITIES = {"&lt;": "<", "&gt;": ">", "&nbsp;": " ", "&amp;": "&", "&quot;": '"', "&#39;": "'", "&#160;": " "}
@@ -77,6 +79,8 @@ def body_text(root: Part) -> str:
         if sum(len(t) for t in texts) > MAX_BODY:
             break
     body = "\n".join(texts)[:MAX_BODY]
+    if body.count("\n>") > 4:  # a forwarded notification, quoted: read it as it was written
+        body = QUOTED.sub("", body)
     marker = ORIGINAL_MARKERS.search(body)
     return body[: marker.start()] if marker and marker.start() > 40 else body
 

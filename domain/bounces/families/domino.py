@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from domain.bounces.addresses import clean, find_addresses
-from domain.bounces.family import Family, section
+from domain.bounces.family import Family
 from domain.bounces.findings import Finding
 from domain.bounces.notice import Notice
 
@@ -23,20 +23,30 @@ def sniff(notice: Notice) -> bool:
 
 
 def read(notice: Notice) -> list[Finding]:
-    """The addresses before "because:", the reason after it."""
-    lines = notice.lines
+    """Each block's addresses (before "because:") with its reason (the paragraph after it)."""
+    found: list[Finding] = []
     addresses: list[str] = []
-    for line in section(lines, NOT_DELIVERED, BECAUSE):
-        addresses.extend(a for a in (clean(x) for x in find_addresses(line)) if a and a not in addresses)
-    reason_lines: list[str] = []
-    for line in section(lines, BECAUSE):
-        if not line.strip():
-            if reason_lines:
-                break
-            continue
-        reason_lines.append(line.strip())
-    diagnostic = " ".join(reason_lines)
-    return [Finding(address, diagnostic) for address in addresses]
+    reason: list[str] | None = None
+    listing = False
+    for line in notice.lines:
+        if NOT_DELIVERED.search(line):
+            _flush(found, addresses, reason)
+            addresses, reason, listing = [], None, True
+        elif BECAUSE.match(line):
+            reason, listing = [], False
+        elif listing:
+            addresses.extend(a for a in (clean(x) for x in find_addresses(line)) if a and a not in addresses)
+        elif reason is not None and line.strip():
+            reason.append(line.strip())
+        elif reason:
+            _flush(found, addresses, reason)
+            addresses, reason = [], None
+    _flush(found, addresses, reason)
+    return found
+
+
+def _flush(found: list[Finding], addresses: list[str], reason: list[str] | None) -> None:
+    found.extend(Finding(address, " ".join(reason or [])) for address in addresses)
 
 
 FAMILY = Family("domino", sniff, read)

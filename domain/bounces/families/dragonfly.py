@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import re
 
-from domain.bounces.addresses import ADDRESS, clean
+from domain.bounces.addresses import ANY_ADDRESS, clean
 from domain.bounces.family import Family
 from domain.bounces.findings import Finding
 from domain.bounces.notice import Notice
 
-ERROR = re.compile(r"error delivering your mail to <?(" + ADDRESS.pattern + r")>?\.?", re.IGNORECASE)
+ERROR = re.compile(r"error delivering your mail to <?(" + ANY_ADDRESS + r")>?\.?", re.IGNORECASE)
 END = re.compile(r"message headers follow", re.IGNORECASE)
 
 
@@ -23,11 +23,13 @@ def read(notice: Notice) -> list[Finding]:
     """The address in the error sentence and the paragraph after it."""
     body = notice.unquoted_body
     found = []
-    for match in ERROR.finditer(body):
+    matches = list(ERROR.finditer(body))
+    for index, match in enumerate(matches):
         address = clean(match.group(1))
         if not address:
             continue
-        rest = body[match.end() :]
+        stop = matches[index + 1].start() if index + 1 < len(matches) else len(body)
+        rest = body[match.end() : stop]
         end = END.search(rest)
         diagnostic = " ".join(rest[: end.start() if end else 1000].split())
         found.append(Finding(address, diagnostic))

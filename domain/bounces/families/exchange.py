@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from domain.bounces.addresses import ADDRESS, clean
+from domain.bounces.addresses import ANY_ADDRESS, clean
 from domain.bounces.commands import RCPT
 from domain.bounces.family import Family, section
 from domain.bounces.findings import Finding, status_of
@@ -24,7 +24,8 @@ FAILED_TO = re.compile(
 )
 ADMIN = re.compile(r"^(?:diagnostic information for administrators|error details|diagnostische gegevens)", re.I)
 END = re.compile(r"^(?:original message headers|message hops|oorspronkelijke berichtkoppen)", re.IGNORECASE)
-ADDRESS_LINE = re.compile(r"(" + ADDRESS.pattern + r")")
+ADDRESS_LINE = re.compile(r"(" + ANY_ADDRESS + r")")
+ADDRESS_ONLY = re.compile(r"<?" + ANY_ADDRESS + r">?")
 REPLY = re.compile(
     r"remote server returned '(.{1,1000}?)'|(#\d{3}[ -].{1,1000}?##?)|^(\d{3} [245]\.\d.{1,1000})$", re.I
 )
@@ -60,9 +61,11 @@ CODES = (
 
 def sniff(notice: Notice) -> bool:
     """Exchange's NDR header fields, or its subject with its wording."""
-    if any(notice.root.get(name) for name in NDR_HEADERS):
+    if any(name in notice.root.fields for name in NDR_HEADERS):
         return True
-    return bool(SUBJECT.search(notice.subject)) and bool(FAILED_TO.search(notice.intro))
+    if SUBJECT.search(notice.subject) and FAILED_TO.search(notice.intro):
+        return True
+    return "diagnostic information for administrators" in notice.intro and "generating server" in notice.intro
 
 
 def refine(finding: Finding) -> Finding:
@@ -99,7 +102,7 @@ def _replies(lines: list[str]) -> dict[str, str]:
         stripped = line.strip()
         if not stripped or stripped.lower().startswith("generating server"):
             continue
-        address = clean(stripped) if " " not in stripped and "@" in stripped else None
+        address = clean(stripped) if ADDRESS_ONLY.fullmatch(stripped) else None
         if address:
             current = address
             continue

@@ -5,19 +5,19 @@ from __future__ import annotations
 
 import re
 
-from domain.bounces.addresses import ADDRESS, clean
+from domain.bounces.addresses import ANY_ADDRESS, clean
 from domain.bounces.family import Family, section
 from domain.bounces.findings import Finding, status_of
 from domain.bounces.notice import Notice
 
 MARKER = re.compile(r"did not reach the following recipient\(s\)", re.IGNORECASE)
-RECIPIENT = re.compile(r"^\s*(" + ADDRESS.pattern + r")\s+on\s+\S", re.IGNORECASE)
+RECIPIENT = re.compile(r"^\s*(" + ANY_ADDRESS + r")\s+on\s+\S", re.IGNORECASE)
 HOST_CODE = re.compile(r"<[^<>#]{0,200}#([245]\.\d{1,3}\.\d{1,3})")
 
 
 def sniff(notice: Notice) -> bool:
     """Exchange 2003's report header fields or its sentence."""
-    if notice.root.get("x-ms-embedded-report"):
+    if "x-ms-embedded-report" in notice.root.fields:
         return True
     if "produced by microsoft exchange" in notice.root.get("x-mimeole").lower():
         return True

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from domain.bounces.addresses import ADDRESS, clean
+from domain.bounces.addresses import ANY_ADDRESS, clean
 from domain.bounces.commands import EHLO, HELO, MAIL, command_in
 from domain.bounces.family import Family, phrase_table
 from domain.bounces.findings import Finding
@@ -23,9 +23,9 @@ SUBJECT = re.compile(
     r"error\(s\) in forwarding or filtering",
     re.IGNORECASE,
 )
-RECIPIENT = re.compile(r"^ {1,4}\"?(" + ADDRESS.pattern + r")\"?(?:\s+<[^>]{1,300}>)?\s*(?::\s*(.*))?$")
+RECIPIENT = re.compile(r"^ {1,4}(" + ANY_ADDRESS + r")(?:\s+<[^>]{1,300}>)?\s*(?::\s*(.*))?$")
 UNDISCLOSED = re.compile(r"^ {1,4}an undisclosed address\s*$")
-GENERATED = re.compile(r"^\s+\(?generated (?:from|by) (" + ADDRESS.pattern + r")\)?", re.IGNORECASE)
+GENERATED = re.compile(r"^\s+\(?generated (?:from|by) (" + ANY_ADDRESS + r")\)?", re.IGNORECASE)
 # exim/src: messages that settle the reason when no SMTP command is named (route.c, dnslookup.c,
 # appendfile.c, smtp.c, parser.c, deliver.c, retry.c).
 MESSAGES = phrase_table(

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from domain.bounces.addresses import ADDRESS, clean
+from domain.bounces.addresses import ANY_ADDRESS, clean
 from domain.bounces.codes import status_in
 from domain.bounces.family import Family, phrase_table
 from domain.bounces.findings import Finding
@@ -17,7 +17,7 @@ from domain.bounces.statuses import status_reason
 SENDER = re.compile(r"mailer-daemon@(?:googlemail|google)\.com|@google\.com>?\s*$", re.IGNORECASE)
 ADDRESSED = re.compile(
     r"(?:wasn'?t delivered to|couldn'?t be delivered to|could not be delivered to|delivering your message to|"
-    r"message to|problem delivering your message to)\s+<?(" + ADDRESS.pattern + r")",
+    r"message to|problem delivering your message to)\s+<?(" + ANY_ADDRESS + r")",
     re.IGNORECASE,
 )
 INTRO = re.compile(r"delivery to the following recipients? (?:failed|has been delayed|was)", re.IGNORECASE)
@@ -85,12 +85,13 @@ def read(notice: Notice) -> list[Finding]:
     if not addresses:
         addresses = notice.failed_header
     delayed = bool(DELAYED.search(notice.subject + " " + body[:2000]))
+    lowered = body.lower()
+    starts = sorted((max(lowered.find(a), 0), a) for a in addresses[:100])
     found = []
-    for address in addresses[:100]:
-        at = body.lower().find(address)
-        diagnostic = " ".join(body[max(at, 0) :].split())[:1000]
-        finding = Finding(address, diagnostic, action="delayed" if delayed else "failed")
-        found.append(refine(finding))
+    for index, (start, address) in enumerate(starts):
+        end = starts[index + 1][0] if index + 1 < len(starts) else len(body)
+        diagnostic = " ".join(body[start : max(end, start)].split())[:1000]
+        found.append(refine(Finding(address, diagnostic, action="delayed" if delayed else "failed")))
     return found
 
 

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import re
 
-from domain.bounces.addresses import ADDRESS, clean
+from domain.bounces.addresses import ANY_ADDRESS, clean
 from domain.bounces.commands import command_in
 from domain.bounces.family import Family
 from domain.bounces.findings import Finding
 from domain.bounces.notice import Notice
 
 SENDER = re.compile(r"@(?:gmx\.[a-z.]{2,6}|web\.de|1und1\.de|ionos\.[a-z.]{2,6})\b", re.IGNORECASE)
-QUOTED = re.compile(r'^\s*"(' + ADDRESS.pattern + r')":?\s*$')
+QUOTED = re.compile(r'^\s*"(' + ANY_ADDRESS + r')":?\s*$')
 
 
 def sniff(notice: Notice) -> bool:

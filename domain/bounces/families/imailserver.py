@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import re
 
-from domain.bounces.addresses import ADDRESS, clean
+from domain.bounces.addresses import ANY_ADDRESS, clean
 from domain.bounces.family import Family, phrase_table
 from domain.bounces.findings import Finding
 from domain.bounces.notice import Notice
 
 MARKER = re.compile(r"body of message generated response:", re.IGNORECASE)
-LINE = re.compile(r"^\s*([^:@\n]{3,120}):\s*<?(" + ADDRESS.pattern + r")>?\s*$")
+LINE = re.compile(r"^\s*([^:@\n]{3,120}):\s*<?(" + ANY_ADDRESS + r")>?\s*$")
 MESSAGES = phrase_table(
     {
         "hostunknown": ("unknown host",),

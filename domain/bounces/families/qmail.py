@@ -68,6 +68,9 @@ def refine(finding: Finding) -> Finding:
     lowered = diagnostic.lower()
     if " does not like recipient." in lowered and EXPIRED in lowered:
         return finding.with_(command=command, hint="onhold")
+    if " does not like recipient." in lowered and "no mailbox here by that name" not in lowered:
+        # The remote server refused the recipient: its own reply decides, an unknown user otherwise.
+        return finding.with_(command=command, default="userunknown")
     hint = MESSAGES(diagnostic)
     if hint is None and LDAP_ERRORS.search(diagnostic):
         hint = "systemerror"
