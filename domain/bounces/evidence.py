@@ -47,11 +47,15 @@ DELAY_SUBJECT = re.compile(
 )
 DELAY_TEXT = re.compile(
     r"not yet been delivered|will continue|will be retried|still trying|will retry|still undelivered|"
-    r"this is a warning|warning message only|do not need to resend|delay reason",
+    r"this is a warning|warning message only|do not need to resend|delay reason|still being retried|"
+    r"has been delayed|message delayed|temporary problem delivering|delivery will be retried|"
+    r"(?:has|hasn'?t|have) not (?:yet )?been delivered(?: yet)?|not been delivered yet|is delayed to",
     re.IGNORECASE,
 )
 PERMANENT_TEXT = re.compile(
-    r"permanent|giv(?:en|ing) up|could not be delivered|failed permanently|undeliverable", re.IGNORECASE
+    r"permanent(?:ly)? (?:error|fail)|failed permanently|giv(?:en|ing) up|undeliverable|"
+    r"could not be delivered to one or more|will not be retried",
+    re.IGNORECASE,
 )
 AUTO_REPLY_SUBJECT = re.compile(
     r"out of (?:the )?office|auto(?:matic)?[- ]?(?:reply|response|antwort)|vacation|abwesenheit|away from|"
@@ -102,6 +106,7 @@ def score(notice: Notice, *, placed: bool) -> int:
 
 def is_delay_notice(notice: Notice) -> bool:
     """A warning that delivery is late but still being tried (no report says which recipients)."""
-    if DELAY_SUBJECT.search(notice.subject) and not re.search(r"fail|undeliver|return", notice.subject, re.I):
-        return not PERMANENT_TEXT.search(notice.body)
-    return bool(DELAY_TEXT.search(notice.body)) and not PERMANENT_TEXT.search(notice.body)
+    subject = notice.subject
+    delayed = bool(DELAY_SUBJECT.search(subject)) and not re.search(r"fail|undeliver|return", subject, re.I)
+    delayed = delayed or bool(DELAY_TEXT.search(notice.body))
+    return delayed and not PERMANENT_TEXT.search(notice.body)

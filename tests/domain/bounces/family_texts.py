@@ -187,7 +187,11 @@ def qmail(people: Sequence[Person], delayed: bool) -> tuple[dict[str, str], str]
 
 def exchange(people: Sequence[Person], delayed: bool) -> tuple[dict[str, str], str]:
     """Exchange Online / Office 365 NDR text."""
-    if len(people) == 1:
+    if delayed:
+        lines = ["Delivery is delayed to these recipients or groups:", ""]
+        lines += [line for p in people for line in (p.address, "")]
+        lines += ["This message hasn't been delivered yet. Delivery will continue to be attempted.", ""]
+    elif len(people) == 1:
         lines = [f"Your message to {people[0].address} couldn't be delivered.", "The receiving server refused it.", ""]
     else:
         lines = ["Delivery has failed to these recipients or groups:", ""]
@@ -204,7 +208,7 @@ def exchange(people: Sequence[Person], delayed: bool) -> tuple[dict[str, str], s
     lines += ["Original message headers:", ""]
     headers = {
         "From": "Microsoft Outlook <postmaster@contoso.onmicrosoft.com>",
-        "Subject": "Undeliverable: Invoice INV-7",
+        "Subject": "Delivery delayed:Invoice INV-7" if delayed else "Undeliverable: Invoice INV-7",
     }
     headers["X-MS-Exchange-Message-Is-Ndr"] = ""
     return headers, "\n".join(lines)
@@ -284,9 +288,11 @@ def courier(people: Sequence[Person], delayed: bool) -> tuple[dict[str, str], st
         "",
         rule,
         "",
-        " " * 27 + "UNDELIVERABLE MAIL",
+        " " * 27 + ("DELAYED MAIL" if delayed else "UNDELIVERABLE MAIL"),
         "",
-        "Your message to the following recipients cannot be delivered:",
+        "Your message to the following recipients has not been delivered yet;"
+        if delayed
+        else "Your message to the following recipients cannot be delivered:",
         "",
     ]
     for person in people:
@@ -344,7 +350,9 @@ def messagingserver(people: Sequence[Person], delayed: bool) -> tuple[dict[str, 
         "  To: team@lists.sender.example",
         "  Subject: Invoice INV-7",
         "",
-        "Your message cannot be delivered to the following recipients:",
+        "Your message has not yet been delivered to the following recipients:"
+        if delayed
+        else "Your message cannot be delivered to the following recipients:",
         "",
     ]
     for person in people:
@@ -357,7 +365,7 @@ def messagingserver(people: Sequence[Person], delayed: bool) -> tuple[dict[str, 
         ]
     headers = {
         "From": f"Internet Mail Delivery <postmaster@{HOST}>",
-        "Subject": "Delivery Notification: Delivery has failed",
+        "Subject": "Delivery Notification: Delivery has " + ("been delayed" if delayed else "failed"),
     }
     return headers, "\n".join(lines)
 
