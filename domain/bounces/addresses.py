@@ -73,7 +73,7 @@ def clean(value: str) -> str | None:
         return None
     if not local.startswith('"'):
         local = local.lstrip("'`\".").strip()
-        wrapped = IMCEA.match(local)
+        wrapped = IMCEA.match(local) if local[:5].lower() == "imcea" else None
         if wrapped:
             inner = HEX.sub(lambda m: chr(int(m.group(1), 16)), wrapped.group(1))
             if "@" in inner:

@@ -40,6 +40,25 @@ SAID = re.compile(
     r"|(but greeting failed|connection refused|refused to talk to me)"
 )
 _GROUPS = (None, None, CONN, RCPT, MAIL, DATA, EHLO, CONN)
+# Words without one of which SAID cannot match (checked first: a substring test is much cheaper).
+CUES = (
+    "reply",
+    "after",
+    "sending",
+    "response",
+    ">>>",
+    "smtp:",
+    "recipient",
+    "rcpt",
+    "sender",
+    "mail from",
+    "data command",
+    "sent the message",
+    "name was",
+    "greeting",
+    "connection refused",
+    "refused to talk",
+)
 # sisimai's last resort: command names in capitals, the later in a session winning.
 NAMES = re.compile(r"(?<![A-Za-z0-9@.])(HELO|EHLO|STARTTLS|AUTH|MAIL FROM|RCPT TO|RCPT|DATA)(?![A-Za-z0-9@])")
 _ORDER = {HELO: 0, EHLO: 1, STARTTLS: 2, AUTH: 3, MAIL: 4, RCPT: 5, DATA: 6}
@@ -49,7 +68,9 @@ def command_in(text: str) -> str | None:
     """The SMTP command a diagnostic says was refused, or None when it does not say."""
     if not text:
         return None
-    said = SAID.findall(text.lower())  # the last one counts: a transcript ends at the refused command
+    lowered = text.lower()
+    said = SAID.findall(lowered) if any(cue in lowered for cue in CUES) else []
+    # The last one counts: a transcript ends at the refused command.
     if said:
         groups = said[-1]
         for index, value in enumerate(groups):
@@ -58,6 +79,8 @@ def command_in(text: str) -> str | None:
             if index < 2:
                 return _WORD[value]
             return _GROUPS[index]
+    if not any(name in text for name in ("HELO", "EHLO", "STARTTLS", "AUTH", "MAIL", "RCPT", "DATA")):
+        return None
     named = [m.group(1).split(" ")[0] for m in NAMES.finditer(text)]
     if not named:
         return None

@@ -24,7 +24,6 @@ BOUNCE_SUBJECT = re.compile(
     r"nicht zustellbar|non remis|no entregado|can ?not be delivered|mail could not|returned message|"
     r"not member|message you sent|problem delivering|delivery incomplete|errors? (?:during|in) delivery|"
     r"mail loop|looping|message frozen|delivery (?:warning|notice)|returned post|nondeliverable",
-    re.IGNORECASE,
 )
 FAILURE_TEXT = re.compile(
     r"(?:could not|couldn'?t|can ?not|unable to|was not|wasn'?t able to|failed to) (?:be )?deliver|"
@@ -40,34 +39,31 @@ FAILURE_TEXT = re.compile(
     r"delivery (?:attempts will continue|time expired)|has not been delivered|still undelivered|will retry|"
     r"will be retried|retry timeout|giving up|given up|wasn'?t delivered|message not delivered|"
     r"temporary problem delivering|cannot be delivered|couldn'?t be delivered|error delivering",
-    re.IGNORECASE,
 )
 DELAY_SUBJECT = re.compile(
-    r"delay|warning|still being retried|will retry|not yet (?:been )?delivered|\(delay\)|temporar", re.IGNORECASE
+    r"delay|warning|still being retried|will retry|not yet (?:been )?delivered|\(delay\)|temporar"
 )
 DELAY_TEXT = re.compile(
     r"not yet been delivered|will continue|will be retried|still trying|will retry|still undelivered|"
     r"this is a warning|warning message only|do not need to resend|delay reason|still being retried|"
     r"has been delayed|message delayed|temporary problem delivering|delivery will be retried|"
     r"(?:has|hasn'?t|have) not (?:yet )?been delivered(?: yet)?|not been delivered yet|is delayed to",
-    re.IGNORECASE,
 )
 PERMANENT_TEXT = re.compile(
     r"permanent(?:ly)? (?:error|fail)|failed permanently|giv(?:en|ing) up|undeliverable|"
     r"could not be delivered to one or more|will not be retried",
-    re.IGNORECASE,
 )
+# All matched on lower-cased text (case-insensitive matching is several times slower).
 AUTO_REPLY_SUBJECT = re.compile(
     r"out of (?:the )?office|auto(?:matic)?[- ]?(?:reply|response|antwort)|vacation|abwesenheit|away from|"
     r"^auto:|on leave|autoreply|automatische antwort|r[ée]ponse automatique",
-    re.IGNORECASE,
 )
 CHALLENGE_TEXT = re.compile(
     r"requires? confirmation|whitelist\.|pre-?approved|guest list|challenge[- ]response|"
     r"verify (?:that )?you are (?:a )?(?:human|real person)|boxbe|spam ?arrest|sender verification request|"
     r"confirm (?:that )?you (?:are|sent)|please (?:click|visit) .{0,60}(?:confirm|verify)",
-    re.IGNORECASE,
 )
+FAILED_SUBJECT = re.compile(r"fail|undeliver|return")
 AUTO_HEADERS = ("x-autoreply", "x-autorespond", "x-vacation")
 
 
@@ -80,7 +76,7 @@ def is_other_report(notice: Notice) -> bool:
 
 def is_other_automatic_mail(notice: Notice) -> bool:
     """A vacation auto-reply or a challenge-response message (neither is a bounce)."""
-    body = notice.body
+    body = notice.lower_body
     if CHALLENGE_TEXT.search(body) and not notice.from_daemon:
         return True
     if CHALLENGE_TEXT.search(body[:3000]) and not FAILURE_TEXT.search(body):
@@ -89,7 +85,7 @@ def is_other_automatic_mail(notice: Notice) -> bool:
         return False
     auto_headers = any(notice.root.get(name) for name in AUTO_HEADERS)
     precedence = notice.root.get("precedence").strip().lower()
-    return auto_headers or precedence == "auto_reply" or bool(AUTO_REPLY_SUBJECT.search(notice.subject))
+    return auto_headers or precedence == "auto_reply" or bool(AUTO_REPLY_SUBJECT.search(notice.lower_subject))
 
 
 def score(notice: Notice, *, placed: bool) -> int:
@@ -97,8 +93,8 @@ def score(notice: Notice, *, placed: bool) -> int:
     points = 0
     points += 2 if notice.from_daemon else 0
     points += 1 if notice.null_sender else 0
-    points += 2 if BOUNCE_SUBJECT.search(notice.subject) else 0
-    points += 2 if FAILURE_TEXT.search(notice.body) else 0
+    points += 2 if BOUNCE_SUBJECT.search(notice.lower_subject) else 0
+    points += 2 if FAILURE_TEXT.search(notice.lower_body) else 0
     points += 1 if notice.first(*ORIGINAL_TYPES) is not None else 0
     points += 1 if placed else 0
     return points
@@ -106,7 +102,7 @@ def score(notice: Notice, *, placed: bool) -> int:
 
 def is_delay_notice(notice: Notice) -> bool:
     """A warning that delivery is late but still being tried (no report says which recipients)."""
-    subject = notice.subject
-    delayed = bool(DELAY_SUBJECT.search(subject)) and not re.search(r"fail|undeliver|return", subject, re.I)
-    delayed = delayed or bool(DELAY_TEXT.search(notice.body))
-    return delayed and not PERMANENT_TEXT.search(notice.body)
+    subject, body = notice.lower_subject, notice.lower_body
+    delayed = bool(DELAY_SUBJECT.search(subject)) and not FAILED_SUBJECT.search(subject)
+    delayed = delayed or bool(DELAY_TEXT.search(body))
+    return delayed and not PERMANENT_TEXT.search(body)

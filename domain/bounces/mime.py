@@ -28,9 +28,13 @@ MAX_TEXT = 64 * 1024
 
 # RFC 2045 §5.1: `type/subtype; attribute=value` with a token or a quoted string as the value.
 PARAM = re.compile(r';\s*([!#$%&\'*+.^_`|~0-9A-Za-z-]+)\*?\s*=\s*("(?:[^"\\]|\\.){0,1000}"|[^;\s]{0,1000})')
+_ONE_FIELD: dict[str, re.Pattern[str]] = {}
+# A header field with its folded continuation lines (RFC 5322 §2.2, §3.6.8 field names).
+FIELD = re.compile(r"^([!-9;-~]{1,80})[ \t]*:([^\n]*(?:\n[ \t][^\n]*)*)", re.MULTILINE)
+# The longest run of header fields at the start of a header block.
+HEADER_BLOCK = re.compile(r"(?:[!-9;-~]{1,80}[ \t]*:[^\n]*(?:\n[ \t][^\n]*)*(?:\n|$))*")
 # Charsets that encode non-ASCII text in ASCII bytes (RFC 1468 ISO-2022-JP, RFC 2152 UTF-7, ...).
 SEVEN_BIT_CHARSETS = ("iso-2022", "utf-7", "hz-gb")
-FIELD_NAME = re.compile(r"[!-9;-~]{1,80}")
 
 
 @dataclass
@@ -42,12 +46,31 @@ class Budget:
 
 @dataclass(eq=False)
 class Part:
-    """One MIME entity: its header fields and its (still encoded) body."""
+    """One MIME entity: its header block (read into fields on first use) and its (still encoded) body."""
 
-    fields: dict[str, list[str]]
+    head: str
     body: str
     depth: int
     budget: Budget = field(repr=False)
+
+    @cached_property
+    def fields(self) -> dict[str, list[str]]:
+        """Every header field's values, names in lower case, folded lines unfolded."""
+        fields: dict[str, list[str]] = {}
+        for name, value in FIELD.findall(self.head):
+            value = value[:MAX_HEADER_VALUE]
+            fields.setdefault(name.lower(), []).append(" ".join(value.split()) if "\n" in value else value.strip())
+        return fields
+
+    def field(self, name: str) -> str:
+        """One field's first value, found without reading the others (for a part read only for it)."""
+        pattern = _ONE_FIELD.get(name)
+        if pattern is None:
+            pattern = _ONE_FIELD[name] = re.compile(
+                rf"^{re.escape(name)}[ \t]*:([^\n]*(?:\n[ \t][^\n]*)*)", re.MULTILINE | re.IGNORECASE
+            )
+        match = pattern.search(self.head)
+        return " ".join(match.group(1)[:MAX_HEADER_VALUE].split()) if match else ""
 
     def get(self, name: str) -> str:
         """The first value of a header field (unfolded, not decoded), or ''."""
@@ -151,29 +174,16 @@ def read_message(raw: bytes) -> Part:
 def read_part(text: str, depth: int, budget: Budget) -> Part:
     """One entity: header fields up to the first blank line (RFC 5322 §2.1), then its body."""
     if text.startswith("\n"):
-        return Part({}, text[1:], depth, budget)
+        return Part("", text[1:], depth, budget)
     end = text.find("\n\n", 0, MAX_HEADER)
     head, body = (text[:end], text[end + 2 :]) if end >= 0 else (text[:MAX_HEADER], text[MAX_HEADER:])
-    fields: dict[str, list[str]] = {}
-    name = ""
-    lines = head.split("\n")
-    for index, line in enumerate(lines):
-        if line[:1] in (" ", "\t"):
-            if name:
-                values = fields[name]
-                if len(values[-1]) < MAX_HEADER_VALUE:
-                    values[-1] = f"{values[-1]} {line.strip()}"
-            continue
-        key, colon, value = line.partition(":")
-        key = key.rstrip()
-        if not colon or not FIELD_NAME.fullmatch(key):
-            # Not a header field: the header block ended without its blank line (a common defect).
-            remainder = "\n".join(lines[index:])
-            body = f"{remainder}\n\n{body}" if end >= 0 else remainder + body
-            break
-        name = key.lower()
-        fields.setdefault(name, []).append(value.strip())
-    return Part(fields, body, depth, budget)
+    fields = HEADER_BLOCK.match(head)
+    if fields is not None and fields.end() < len(head):
+        # A line that is not a header field: the header block ended without its blank line.
+        remainder = head[fields.end() :]
+        head = head[: fields.end()]
+        body = f"{remainder}\n\n{body}" if end >= 0 else remainder + body
+    return Part(head, body, depth, budget)
 
 
 def _split(body: str, boundary: str, depth: int, budget: Budget) -> list[Part]:

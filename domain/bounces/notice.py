@@ -13,8 +13,7 @@ from domain.bounces.mime import Budget, Part, read_message, read_part
 DAEMON = re.compile(
     r"mailer-daemon|postmaster|post_master|mail delivery (?:subsystem|system)|mail ?administrator|mmdf|smtp gateway|"
     r"mail system|maildelivery|mailerdaemon|bounce|no-?reply@.{0,80}(?:amazonses|yahoo)|microsoftexchange|"
-    r"mail transport|mail delivery|e-?mail interconnect|\bmta\b|mailadmin|mail router|mail agent",
-    re.IGNORECASE,
+    r"mail transport|mail delivery|e-?mail interconnect|\bmta\b|mailadmin|mail router|mail agent"
 )
 QUOTE_PREFIX = re.compile(r"^(?:> ?)+", re.MULTILINE)
 
@@ -47,7 +46,7 @@ class Notice:
     @cached_property
     def from_daemon(self) -> bool:
         """Sent by a mail system rather than a person."""
-        return bool(DAEMON.search(self.sender))
+        return bool(DAEMON.search(self.sender.lower()))
 
     @cached_property
     def null_sender(self) -> bool:
@@ -110,9 +109,14 @@ class Notice:
         return texts.body_text(self.root)
 
     @cached_property
+    def lower_body(self) -> str:
+        """The body in lower case (patterns match lower-cased text: case-insensitive regexes are slow)."""
+        return self.body.lower()
+
+    @cached_property
     def intro(self) -> str:
         """The first 8 KB of the body in lower case, for the families' marker lines."""
-        return self.body[:8192].lower()
+        return self.lower_body[:8192]
 
     @cached_property
     def lower_subject(self) -> str:

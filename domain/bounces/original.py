@@ -18,7 +18,7 @@ INLINE_COPY = re.compile(
     r"this is a copy of the message's headers|message headers follow|the header of the original message|"
     r"returned message|unsent message follows|(?:returned|original) mail follows|"
     r"a copy of the original message below this line)[^\n]{0,200}$",
-    re.IGNORECASE | re.MULTILINE,
+    re.MULTILINE,
 )
 MESSAGE_ID = re.compile(r"<[^<>\s]{1,500}>")
 MAX_INLINE = 64 * 1024
@@ -47,7 +47,8 @@ def _inline_copy(notice: Notice) -> dict[str, str]:
         if part.maintype != "text" or part.children:
             continue
         text = part.text
-        marker = INLINE_COPY.search(text)
+        lowered = text.lower()
+        marker = INLINE_COPY.search(lowered) if len(lowered) == len(text) else None
         if marker is None:
             continue
         rest = text[marker.end() : marker.end() + MAX_INLINE].lstrip("\n")
@@ -60,10 +61,10 @@ def _inline_copy(notice: Notice) -> dict[str, str]:
 
 def _pick(headers: Part) -> dict[str, str]:
     picked: dict[str, str] = {}
-    message_id = first_id(headers.get("message-id"))
+    message_id = first_id(headers.field("message-id"))
     if message_id:
         picked["message-id"] = message_id
-    mailtrail_id = headers.get("x-mailtrail-id").strip()
+    mailtrail_id = headers.field("x-mailtrail-id").strip()
     if mailtrail_id:
         picked["x-mailtrail-id"] = mailtrail_id[:200]
     return picked

@@ -38,6 +38,8 @@ T = TypeVar("T")
 MAX_RECIPIENTS = 500
 MAX_NEAR_LOOKUPS = 50
 MAX_DIAGNOSTIC = 1000
+# Families whose text says which SMTP command was refused when their report's diagnostic does not.
+TEXT_COMMANDS = frozenset({"postfix", "sendmail", "courier", "exim", "gmx", "yahoo", "qmail"})
 REMOTE_HOST = re.compile(r"\b(?:host|by|server|from)\s+([a-z0-9][a-z0-9.-]{2,200}\.[a-z]{2,63})\.?\s*\[", re.IGNORECASE)
 
 
@@ -70,7 +72,7 @@ def _parse(notice: Notice) -> Bounce | None:
     if _guarded(lambda: family.excludes(notice), False):
         return None
     findings = _findings(notice, family, failures) if failures else []
-    if findings and all(evidence.CHALLENGE_TEXT.search(f.diagnostic) for f in findings):
+    if findings and all(evidence.CHALLENGE_TEXT.search(f.diagnostic.lower()) for f in findings):
         return None
     if not findings:
         findings = _guarded(lambda: _from_text(notice, family, structured=bool(entries)), [])
@@ -89,7 +91,7 @@ def _report(notice: Notice) -> tuple[dict[str, str], list[report.Entry]]:
         for name, value in fields.items():
             per_message.setdefault(name, value)
         groups.extend(found)
-    if not groups:
+    if not groups and "-recipient" in notice.root.body.lower():
         region = report.dsn_region(notice.full_text)
         if region:
             per_message, groups = report.read_fields(region)
@@ -107,7 +109,7 @@ def _findings(notice: Notice, family: Family, entries: list[report.Entry]) -> li
         finding = Finding(
             item.address, item.diagnostic, item.status, _action(item), None, None, item.kind, item.remote_mta
         )
-        if not finding.diagnostic or command_in(finding.diagnostic) is None:
+        if not finding.diagnostic or (family.name in TEXT_COMMANDS and command_in(finding.diagnostic) is None):
             if text_findings is None:
                 nothing: list[Finding] = []
                 text_findings = {f.email: f for f in _guarded(lambda: _text_findings(notice, family), nothing)}

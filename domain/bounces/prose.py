@@ -61,6 +61,7 @@ def block_after(lines: list[str], index: int, first: str, *, span: int = 16) -> 
     details:" and the reply a paragraph or two later). Rules of `=` or `-` are skipped.
     """
     indent = len(lines[index]) - len(lines[index].lstrip())
+    current = _first_clean(lines[index])
     paragraphs: list[list[str]] = [[first.strip()] if first.strip() else []]
     for line in lines[index + 1 : index + span]:
         line = line[:MAX_LINE]
@@ -73,7 +74,7 @@ def block_after(lines: list[str], index: int, first: str, *, span: int = 16) -> 
                     break
                 paragraphs.append([])
             continue
-        if len(line) - len(line.lstrip()) <= indent and _starts_another(line, lines[index]):
+        if "@" in line and len(line) - len(line.lstrip()) <= indent and _starts_another(line, current):
             break
         paragraphs[-1].append(stripped)
     text = " ".join(paragraphs[0])
@@ -87,14 +88,14 @@ def block_after(lines: list[str], index: int, first: str, *, span: int = 16) -> 
     return " ".join(paragraphs[0]) if len(paragraphs) > 1 else text
 
 
-def _starts_another(line: str, current: str) -> bool:
+def _starts_another(line: str, current: str | None) -> bool:
     """Is `line` the next recipient's line (a recipient position naming another address)?"""
     if REPLY_FIRST.match(line):
         return False  # a reply that names an address ("550 5.1.8 <sender>... rejected")
     for pattern in (ANGLE_COLON, ALONE, SENDMAIL_DOTS, ADDRESS_LEAD):
         match = pattern.match(line)
         if match is not None:
-            return clean(match.group(1)) != _first_clean(current)
+            return clean(match.group(1)) != current
     return False
 
 

@@ -15,7 +15,7 @@ ORIGINAL_MARKERS = re.compile(
     r"|return-path:|received: from|[-| ]*message text follows|-+ ?the header of the original"
     r"|-+ ?original message header|-+ ?unsent message follows|-+ ?(?:returned|original) mail follows"
     r"|below is a copy of the original message|original message headers:?\s*$|message headers follow\.?\s*$)",
-    re.IGNORECASE | re.MULTILINE,
+    re.MULTILINE,
 )
 QUOTED = re.compile(r"^(?:> ?)+", re.MULTILINE)
 TAG = re.compile(r"<[^<>]{0,2000}>")
@@ -81,7 +81,8 @@ def body_text(root: Part) -> str:
     body = "\n".join(texts)[:MAX_BODY]
     if body.count("\n>") > 4:  # a forwarded notification, quoted: read it as it was written
         body = QUOTED.sub("", body)
-    marker = ORIGINAL_MARKERS.search(body)
+    lowered = body.lower()
+    marker = ORIGINAL_MARKERS.search(lowered) if len(lowered) == len(body) else None
     return body[: marker.start()] if marker and marker.start() > 40 else body
 
 

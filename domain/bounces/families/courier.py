@@ -15,7 +15,10 @@ MARKER = re.compile(r"running the courier mail server|courier mail server at|^\s
 
 def sniff(notice: Notice) -> bool:
     """Courier's introduction, or its Message-ID."""
-    return bool(MARKER.search(notice.intro)) or ".courier" in notice.root.get("message-id").lower()
+    intro = notice.intro
+    return (
+        ("courier" in intro or "undeliverable mail" in intro) and bool(MARKER.search(intro))
+    ) or ".courier" in notice.root.get("message-id").lower()
 
 
 def read(notice: Notice) -> list[Finding]:

@@ -10,8 +10,8 @@ from domain.bounces.family import Family
 from domain.bounces.findings import Finding
 from domain.bounces.notice import Notice
 
-ERROR = re.compile(r"error delivering your mail to <?(" + ANY_ADDRESS + r")>?\.?", re.IGNORECASE)
-END = re.compile(r"message headers follow", re.IGNORECASE)
+ERROR = re.compile(r"error delivering your mail to <?(" + ANY_ADDRESS + r")>?\.?")
+END = re.compile(r"message headers follow")
 
 
 def sniff(notice: Notice) -> bool:
@@ -21,7 +21,7 @@ def sniff(notice: Notice) -> bool:
 
 def read(notice: Notice) -> list[Finding]:
     """The address in the error sentence and the paragraph after it."""
-    body = notice.unquoted_body
+    body = notice.unquoted_body.lower()
     found = []
     matches = list(ERROR.finditer(body))
     for index, match in enumerate(matches):

@@ -19,9 +19,9 @@ SUBJECT = re.compile(r"^(?:undeliverable|onbestelbaar|n[ãa]o_entregue|unzustell
 FAILED_TO = re.compile(
     r"delivery has failed to these recipients or groups|your message to .{1,200} couldn'?t be delivered|"
     r"rejected your message to the following e-?mail addresses|falha na entrega a estes destinat|"
-    r"uw bericht kan niet worden bezorgd",
-    re.IGNORECASE,
+    r"uw bericht kan niet worden bezorgd"
 )
+FAILED_TO_ANY_CASE = re.compile(FAILED_TO.pattern, re.IGNORECASE)
 ADMIN = re.compile(r"^(?:diagnostic information for administrators|error details|diagnostische gegevens)", re.I)
 END = re.compile(r"^(?:original message headers|message hops|oorspronkelijke berichtkoppen)", re.IGNORECASE)
 ADDRESS_LINE = re.compile(r"(" + ANY_ADDRESS + r")")
@@ -63,7 +63,7 @@ def sniff(notice: Notice) -> bool:
     """Exchange's NDR header fields, or its subject with its wording."""
     if any(name in notice.root.fields for name in NDR_HEADERS):
         return True
-    if SUBJECT.search(notice.subject) and FAILED_TO.search(notice.intro):
+    if SUBJECT.search(notice.lower_subject) and FAILED_TO.search(notice.intro):
         return True
     return "diagnostic information for administrators" in notice.intro and "generating server" in notice.intro
 
@@ -83,8 +83,8 @@ def read(notice: Notice) -> list[Finding]:
     lines = notice.lines
     replies = _replies(section(lines, ADMIN, END))
     addresses: list[str] = []
-    sentences = [m.group(0) for m in FAILED_TO.finditer(notice.body)]
-    for line in sentences + section(lines, FAILED_TO, ADMIN):
+    sentences = [m.group(0) for m in FAILED_TO.finditer(notice.lower_body)]
+    for line in sentences + section(lines, FAILED_TO_ANY_CASE, ADMIN):
         for match in ADDRESS_LINE.finditer(line):
             address = clean(match.group(1))
             if address and address not in addresses and address not in notice.own_addresses:

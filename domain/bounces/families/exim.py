@@ -15,13 +15,11 @@ from domain.bounces.notice import Notice
 MARKER = re.compile(
     r"this message was created automatically by mail delivery software|"
     r"a message that you sent (?:could not be delivered|has not yet been delivered|was rejected by the local)|"
-    r"message \S+ (?:has been frozen|was frozen on arrival)",
-    re.IGNORECASE,
+    r"message \S+ (?:has been frozen|was frozen on arrival)"
 )
 SUBJECT = re.compile(
     r"mail delivery failed|warning: message \S+ delayed|mail failure|message frozen|"
-    r"error\(s\) in forwarding or filtering",
-    re.IGNORECASE,
+    r"error\(s\) in forwarding or filtering"
 )
 RECIPIENT = re.compile(r"^ {1,4}(" + ANY_ADDRESS + r")(?:\s+<[^>]{1,300}>)?\s*(?::\s*(.*))?$")
 UNDISCLOSED = re.compile(r"^ {1,4}an undisclosed address\s*$")
@@ -68,7 +66,7 @@ def sniff(notice: Notice) -> bool:
     """Exim's opening sentence, or its subject with X-Failed-Recipients."""
     if MARKER.search(notice.intro):
         return True
-    return bool(SUBJECT.search(notice.subject)) and bool(notice.root.get("x-failed-recipients"))
+    return bool(SUBJECT.search(notice.lower_subject)) and bool(notice.root.get("x-failed-recipients"))
 
 
 def refine(finding: Finding) -> Finding:
@@ -91,7 +89,7 @@ def read(notice: Notice) -> list[Finding]:
     started = False
     for line in notice.lines:
         if not started:
-            started = bool(MARKER.search(line)) or line.rstrip().endswith(":")
+            started = bool(MARKER.search(line.lower())) or line.rstrip().endswith(":")
             continue
         match = RECIPIENT.match(line) if line.startswith(" ") else None
         if match or UNDISCLOSED.match(line):

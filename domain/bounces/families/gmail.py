@@ -17,11 +17,10 @@ from domain.bounces.statuses import status_reason
 SENDER = re.compile(r"mailer-daemon@(?:googlemail|google)\.com|@google\.com>?\s*$", re.IGNORECASE)
 ADDRESSED = re.compile(
     r"(?:wasn'?t delivered to|couldn'?t be delivered to|could not be delivered to|delivering your message to|"
-    r"message to|problem delivering your message to)\s+<?(" + ANY_ADDRESS + r")",
-    re.IGNORECASE,
+    r"message to|problem delivering your message to)\s+<?(" + ANY_ADDRESS + r")"
 )
-INTRO = re.compile(r"delivery to the following recipients? (?:failed|has been delayed|was)", re.IGNORECASE)
-DELAYED = re.compile(r"has been delayed|message delayed|temporary problem|will retry|will be retried", re.IGNORECASE)
+INTRO = re.compile(r"delivery to the following recipients? (?:failed|has been delayed|was)")
+DELAYED = re.compile(r"has been delayed|message delayed|temporary problem|will retry|will be retried")
 STATE = re.compile(r"\(state (\d{1,2})\)")
 # The "(state N)" of the older notices: the SMTP step and reason Gmail's own table gives each state.
 STATES = {
@@ -67,14 +66,15 @@ def refine(finding: Finding) -> Finding:
 def read(notice: Notice) -> list[Finding]:
     """The addresses the notice names, each with everything the notice says after it."""
     body = notice.unquoted_body
+    lowered = body.lower()
     addresses: list[str] = []
-    for match in ADDRESSED.finditer(body):
+    for match in ADDRESSED.finditer(lowered):
         address = clean(match.group(1))
         if address and address not in addresses and address not in notice.own_addresses:
             addresses.append(address)
-    intro = INTRO.search(body)
+    intro = INTRO.search(lowered)
     if intro:
-        for line in body[intro.end() :].split("\n")[1:12]:
+        for line in lowered[intro.end() :].split("\n")[1:12]:
             stripped = line.strip()
             if stripped and "@" in stripped and " " not in stripped:
                 address = clean(stripped)
@@ -84,8 +84,7 @@ def read(notice: Notice) -> list[Finding]:
                 break
     if not addresses:
         addresses = notice.failed_header
-    delayed = bool(DELAYED.search(notice.subject + " " + body[:2000]))
-    lowered = body.lower()
+    delayed = bool(DELAYED.search(notice.lower_subject + " " + lowered[:2000]))
     starts = sorted((max(lowered.find(a), 0), a) for a in addresses[:100])
     found = []
     for index, (start, address) in enumerate(starts):

@@ -10,7 +10,7 @@ from domain.bounces.family import Family
 from domain.bounces.findings import Finding
 from domain.bounces.notice import Notice
 
-GROUP = re.compile(r"@googlegroups\.com\b|google groups|groups\.google\.com", re.IGNORECASE)
+GROUP = re.compile(r"@googlegroups\.com\b|google groups|groups\.google\.com")
 
 
 def sniff(notice: Notice) -> bool:

@@ -13,8 +13,7 @@ from domain.bounces.prose import scan
 
 MARKER = re.compile(
     r"this is the mailer-daemon, please do not reply to this e-?mail|"
-    r"an error has occurred while attempting to deliver a message for",
-    re.IGNORECASE,
+    r"an error has occurred while attempting to deliver a message for"
 )
 
 

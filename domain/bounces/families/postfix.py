@@ -13,17 +13,14 @@ from domain.bounces.prose import scan
 
 SUBJECT = re.compile(
     r"^(?:undelivered mail returned to sender|delayed mail \(still being retried\)|postmaster (?:copy|notify):)"
-    r"|smtp server: errors from ",
-    re.IGNORECASE,
+    r"|smtp server: errors from "
 )
-MARKER = re.compile(
-    r"this is the (?:mail system|postfix program) at host|^\s*the (?:postfix )?mail system\s*$", re.I | re.M
-)
+MARKER = re.compile(r"this is the (?:mail system|postfix program) at host|^\s*the (?:postfix )?mail system\s*$", re.M)
 
 
 def sniff(notice: Notice) -> bool:
     """Postfix's subjects, or its opening line."""
-    return bool(SUBJECT.search(notice.subject)) or (
+    return bool(SUBJECT.search(notice.lower_subject)) or (
         ("mail system" in notice.intro or "postfix" in notice.intro) and bool(MARKER.search(notice.intro))
     )
 

@@ -11,7 +11,7 @@ from domain.bounces.findings import Finding
 from domain.bounces.notice import Notice
 from domain.bounces.prose import scan
 
-MARKER = re.compile(r"^hi\. this is the qmail|\(qmail \d+ invoked for bounce\)", re.I | re.M)
+MARKER = re.compile(r"^hi\. this is the qmail|\(qmail \d+ invoked for bounce\)", re.M)
 # qmail-remote.c: which SMTP step a "Connected to ... but ..." sentence reports.
 COMMANDS = (
     (" but greeting failed.", CONN),
@@ -44,8 +44,7 @@ LDAP_ERRORS = re.compile(
     r"automatic homedir creator crashed|illegal value in ldap attribute|ldap attribute is not given but mandatory|"
     r"timeout while performing search on ldap server|too many results returned but needs to be unique|"
     r"(?:permanent|temporary) error while executing qmail-forward|temporary error in automatic homedir creation|"
-    r"temporary failure in ldap lookup|unable to contact ldap server|unable to login into ldap server",
-    re.IGNORECASE,
+    r"temporary failure in ldap lookup|unable to contact ldap server|unable to login into ldap server"
 )
 
 
@@ -53,7 +52,7 @@ def sniff(notice: Notice) -> bool:
     """qmail's greeting, its Received line, or its "failure notice" subject."""
     if notice.subject.strip().lower() == "failure notice":
         return True
-    received = " ".join(notice.root.get_all("received"))[:4000]
+    received = " ".join(notice.root.get_all("received"))[:4000].lower()
     return bool(MARKER.search(notice.intro) or ("qmail" in received and MARKER.search(received)))
 
 
@@ -72,7 +71,7 @@ def refine(finding: Finding) -> Finding:
         # The remote server refused the recipient: its own reply decides, an unknown user otherwise.
         return finding.with_(command=command, default="userunknown")
     hint = MESSAGES(diagnostic)
-    if hint is None and LDAP_ERRORS.search(diagnostic):
+    if hint is None and "ldap" in lowered and LDAP_ERRORS.search(lowered):
         hint = "systemerror"
     if hint is None and EXPIRED in lowered:
         hint = "expired"

@@ -12,11 +12,10 @@ from domain.bounces.findings import Finding
 from domain.bounces.notice import Notice
 from domain.bounces.prose import scan
 
-SUBJECT = re.compile(r"see transcript for details\s*$|^\s*warning: could not send message", re.IGNORECASE)
+SUBJECT = re.compile(r"see transcript for details\s*$|^\s*warning: could not send message")
 MARKER = re.compile(
     r"-{3,} ?(?:the following addresses had (?:permanent fatal errors|transient non-fatal errors)|"
-    r"transcript of session follows)",
-    re.IGNORECASE,
+    r"transcript of session follows)"
 )
 SENT = re.compile(r"^>>> ?([A-Za-z]{4})")
 RECEIVED = re.compile(r"^<<< ?(.+)$")
@@ -25,7 +24,7 @@ TALKING = re.compile(r"^\.\.\. while talking to ", re.IGNORECASE)
 
 def sniff(notice: Notice) -> bool:
     """Sendmail's subject, or its section markers."""
-    return bool(SUBJECT.search(notice.subject)) or ("-----" in notice.intro and bool(MARKER.search(notice.intro)))
+    return bool(SUBJECT.search(notice.lower_subject)) or ("-----" in notice.intro and bool(MARKER.search(notice.intro)))
 
 
 def read(notice: Notice) -> list[Finding]:
