@@ -17,7 +17,8 @@ import email.header
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from functools import cached_property
+
+from domain.bounces.lazy import lazy
 
 MAX_MESSAGE = 1024 * 1024
 MAX_HEADER = 64 * 1024
@@ -53,7 +54,7 @@ class Part:
     depth: int
     budget: Budget = field(repr=False)
 
-    @cached_property
+    @lazy
     def fields(self) -> dict[str, list[str]]:
         """Every header field's values, names in lower case, folded lines unfolded."""
         fields: dict[str, list[str]] = {}
@@ -91,13 +92,13 @@ class Part:
         except Exception:  # a malformed encoded word costs only its decoding
             return value
 
-    @cached_property
+    @lazy
     def content_type(self) -> str:
         """`type/subtype` in lower case; text/plain when absent or unreadable (RFC 2045 §5.2)."""
         value = self.get("content-type").split(";", 1)[0].strip().lower()
         return value if "/" in value else "text/plain"
 
-    @cached_property
+    @lazy
     def params(self) -> dict[str, str]:
         """The Content-Type parameters, names in lower case, quotes removed."""
         found: dict[str, str] = {}
@@ -110,7 +111,7 @@ class Part:
         """The part of the content type before the slash."""
         return self.content_type.split("/", 1)[0]
 
-    @cached_property
+    @lazy
     def children(self) -> list[Part]:
         """The parts of a multipart entity ([] for any other, or when its boundary is never found)."""
         boundary = self.params.get("boundary", "")
@@ -118,7 +119,7 @@ class Part:
             return []
         return _split(self.body, boundary, self.depth + 1, self.budget)
 
-    @cached_property
+    @lazy
     def attached(self) -> Part | None:
         """The message inside a message/rfc822 (or message/global) part, read on demand."""
         if self.content_type not in ("message/rfc822", "message/global") or self.depth >= MAX_DEPTH:
@@ -138,7 +139,7 @@ class Part:
         """Content-Disposition says attachment."""
         return "attachment" in self.get("content-disposition")[:200].lower()
 
-    @cached_property
+    @lazy
     def text(self) -> str:
         """The body, transfer-decoded and charset-decoded, at most `MAX_TEXT` characters."""
         encoding = self.get("content-transfer-encoding").strip().lower()

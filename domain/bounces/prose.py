@@ -112,25 +112,26 @@ def scan(notice: Notice, lines: list[str] | None = None) -> list[Finding]:
     previous = ""
     under = -1  # the indent of the last recipient line while its indented diagnostic follows
     for index, raw_line in enumerate(lines):
+        if not raw_line or raw_line.isspace():
+            continue
         line = raw_line[:MAX_LINE]
-        indent = len(line) - len(line.lstrip())
-        if under >= 0 and line.strip() and indent > under:
-            previous = line
-            continue  # a line of the previous recipient's diagnostic, not a recipient
-        under = -1
-        if "@" not in line:
-            bare = BARE_LOCAL.match(line) if resolved < MAX_RESOLVED else None
-            if bare and LIST_INTRO.search(previous) and not bare.group(1)[:1].isdigit():
-                resolved += 1
-                address = resolve_local(notice, bare.group(1))
-                if address:
-                    strong.setdefault(address, block_after(lines, index, ""))
-            if line.strip():
+        if under >= 0:
+            if len(line) - len(line.lstrip()) > under:
                 previous = line
+                continue  # a line of the previous recipient's diagnostic, not a recipient
+            under = -1
+        if "@" not in line:
+            if resolved < MAX_RESOLVED and previous.rstrip().endswith(":") and line[:1].isspace():
+                bare = BARE_LOCAL.match(line)
+                if bare and LIST_INTRO.search(previous) and not bare.group(1)[:1].isdigit():
+                    resolved += 1
+                    address = resolve_local(notice, bare.group(1))
+                    if address:
+                        strong.setdefault(address, block_after(lines, index, ""))
+            previous = line
             continue
         found = _position(line, previous)
-        if line.strip():
-            previous = line
+        previous = line
         if found is None:
             continue
         address, rest, own_ok = found
@@ -140,7 +141,7 @@ def scan(notice: Notice, lines: list[str] | None = None) -> list[Finding]:
         if not own_ok and cleaned in notice.own_addresses:
             continue
         diagnostic = block_after(lines, index, rest)
-        under = indent
+        under = len(line) - len(line.lstrip())
         if cleaned not in strong or (not has_code(strong[cleaned]) and has_code(diagnostic)):
             strong[cleaned] = diagnostic
     return [Finding(email, diagnostic) for email, diagnostic in strong.items()]

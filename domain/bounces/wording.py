@@ -6,9 +6,10 @@ grouped by whose problem they describe in `wording_mailbox`, `wording_sender`, `
 and `wording_system`. Every pattern is a plain alternation with bounded gaps (`.{0,80}`), so a
 match costs time linear in the (already bounded) diagnostic.
 
-Each phrase has a gate when it can: the longest literal text every match of it contains. A
-reason's pattern runs only when one of its gates occurs in the diagnostic (a substring test, far
-cheaper than the pattern), so most diagnostics run only a handful of the patterns.
+Each phrase has a gate when it can: a word every match of it holds whole, or else the longest
+literal text every match contains. A reason's pattern runs only when one of its gates is in the
+diagnostic (a set lookup against the diagnostic's words, computed once, or a substring test), so
+most diagnostics run only a handful of the patterns.
 """
 
 from __future__ import annotations
@@ -85,7 +86,7 @@ def literal_runs(alternative: str) -> list[str]:
 
 
 def gate(alternative: str) -> str:
-    """The longest text every match of `alternative` contains, '' when it has none of 3 characters."""
+    """The longest literal text every match of `alternative` contains ('' when under 3 characters)."""
     runs = literal_runs(alternative)
     longest = max(runs, key=len) if runs else ""
     return longest if len(longest.strip()) >= 3 else ""
@@ -93,21 +94,21 @@ def gate(alternative: str) -> str:
 
 @dataclass(frozen=True)
 class Wording:
-    """One reason's phrases and the texts that gate them: the pattern runs only when a gate occurs."""
+    """One reason's phrases and their gates: the pattern runs only when a gate is in the text."""
 
     pattern: re.Pattern[str]
-    gates: tuple[str, ...]
+    gates: tuple[str, ...]  # texts every match of some phrase contains
     ungated: bool  # some phrase has no gate: the pattern always runs
 
     @classmethod
     def of(cls, fragments: tuple[str, ...]) -> Wording:
         """A reason's phrases, compiled, with their gates."""
-        gates = [gate(a) for f in fragments for a in alternatives(f)]
-        return cls(re.compile("|".join(fragments)), tuple(sorted({g for g in gates if g})), not all(gates))
+        found = [gate(a) for f in fragments for a in alternatives(f)]
+        return cls(re.compile("|".join(fragments)), tuple(sorted({g for g in found if g})), not all(found))
 
     def found_in(self, text: str) -> bool:
         """Does `text` hold one of these phrases?"""
-        if not self.ungated and not any(g in text for g in self.gates):
+        if not self.ungated and not any(map(text.__contains__, self.gates)):
             return False
         return self.pattern.search(text) is not None
 
