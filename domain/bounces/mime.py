@@ -176,8 +176,8 @@ def read_part(text: str, depth: int, budget: Budget) -> Part:
     """One entity: header fields up to the first blank line (RFC 5322 §2.1), then its body."""
     if text.startswith("\n"):
         return Part("", text[1:], depth, budget)
-    end = text.find("\n\n", 0, MAX_HEADER)
-    head, body = (text[:end], text[end + 2 :]) if end >= 0 else (text[:MAX_HEADER], text[MAX_HEADER:])
+    end = text.find("\n\n")
+    head, body = (text[: min(end, MAX_HEADER)], text[end + 2 :]) if end >= 0 else (text[:MAX_HEADER], "")
     fields = HEADER_BLOCK.match(head)
     if fields is not None and fields.end() < len(head):
         # A line that is not a header field: the header block ended without its blank line.
