@@ -64,10 +64,7 @@ def _quoted(text: str, limit: int = MAX_QUOTED) -> list[str]:
 
 def clean(value: str) -> str | None:
     """A lower-case address without brackets, quotes or MTA prefixes; None for what is not one."""
-    address = value.strip().strip("<>()[]'`,;:").strip()
-    address = PREFIX.sub("", address)
-    if address.endswith("."):
-        address = address.rstrip(".")
+    address = PREFIX.sub("", value.strip().lstrip("<([`',;: ")).rstrip(">)]`',;:.\" ")
     local, at, domain = address.rpartition("@")
     if not at or not local or not domain:
         return None

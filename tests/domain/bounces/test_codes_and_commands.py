@@ -1,0 +1,91 @@
+"""Status codes and refused SMTP commands read out of diagnostics."""
+
+from __future__ import annotations
+
+import pytest
+
+from domain.bounces.codes import is_temporary, reply_in, status_field, status_from_reply, status_in
+from domain.bounces.commands import command_in
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("550 5.1.1 <a@b.example>... User unknown", "5.1.1"),
+        ("550-5.7.26 unauthenticated", "5.7.26"),
+        ("(#5.1.10)", "5.1.10"),
+        ("status 5.2.2.", "5.2.2"),
+        ("250 2.0.0 ok then 550 5.1.1 no", "5.1.1"),
+        ("host 192.0.2.5.1.1 said", None),
+        ("version 15.1.1 of x5.1.1", None),
+        ("4.4.7", "4.4.7"),
+        ("", None),
+        ("no code here", None),
+    ],
+)
+def test_status_in_finds_the_first_failure_code(text: str, expected: str | None) -> None:
+    assert status_in(text) == expected
+
+
+def test_status_in_reports_a_success_code_only_when_asked() -> None:
+    assert status_in("250 2.1.5 ok") is None
+    assert status_in("250 2.1.5 ok", success=True) == "2.1.5"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("550 5.1.1 no", "550"),
+        ("smtp;550 no", "550"),
+        ("250 ok, 451 later", "451"),
+        ("id 12550 x", None),
+        ("5501 no", None),
+        ("550.1 no", None),
+        ("421-mx busy", "421"),
+        ("", None),
+    ],
+)
+def test_reply_in_finds_the_first_failure_reply_code(text: str, expected: str | None) -> None:
+    assert reply_in(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("reply", "expected"), [("550", "5.0.0"), ("421", "4.0.0"), ("250", None), (None, None), ("", None)]
+)
+def test_a_bare_reply_code_implies_a_class_only_status(reply: str | None, expected: str | None) -> None:
+    assert status_from_reply(reply) == expected
+
+
+def test_temporary_is_class_4_and_a_status_field_is_its_code() -> None:
+    assert is_temporary("4.4.7") and not is_temporary("5.4.7") and not is_temporary(None)
+    assert status_field("5.1.1 (user unknown)") == "5.1.1"
+    assert status_field("") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("550 5.1.1 unknown (in reply to RCPT TO command)", "RCPT"),
+        ("554 rejected (in reply to end of DATA command)", "DATA"),
+        ("553 bad sender (in reply to MAIL FROM command)", "MAIL"),
+        ("SMTP error from remote mail server after RCPT TO:<a@b.example>: 550 no", "RCPT"),
+        ("SMTP error from remote mail server after end of data: 550 spam", "DATA"),
+        ("SMTP error from remote mail server after initial connection: 554 go away", "CONN"),
+        (">>> DATA\n<<< 554 rejected", "DATA"),
+        (">>> MAIL From:<x@y.example>\n<<< 553 no\n>>> RCPT To:<a@b.example>\n<<< 550 no", "RCPT"),
+        ("192.0.2.1 does not like recipient. Remote host said: 550 no", "RCPT"),
+        ("Connected to 192.0.2.1 but sender was rejected.", "MAIL"),
+        ("192.0.2.1 failed after I sent the message.", "DATA"),
+        ("Connected to 192.0.2.1 but my name was rejected.", "EHLO"),
+        ("Connected to 192.0.2.1 but greeting failed.", "CONN"),
+        ("host mx.example.com refused to talk to me: 554 go away", "CONN"),
+        ("SMTP:RCPT host 192.0.2.8: 553 no such user", "RCPT"),
+        ("rejected after DATA by the filter", "DATA"),
+        ("HELO rejected: bad name", "HELO"),
+        ("550 no such user", None),
+        ("the database was down", None),
+        ("", None),
+    ],
+)
+def test_command_in_names_the_refused_command(text: str, expected: str | None) -> None:
+    assert command_in(text) == expected
