@@ -15,7 +15,8 @@ DAEMON = re.compile(
     r"mail system|maildelivery|mailerdaemon|bounce|no-?reply@.{0,80}(?:amazonses|yahoo)|microsoftexchange|"
     r"mail transport|mail delivery|e-?mail interconnect|\bmta\b|mailadmin|mail router|mail agent"
 )
-QUOTE_PREFIX = re.compile(r"^(?:> ?)+", re.MULTILINE)
+# Quoting (`> `, `>>`) but not an SMTP transcript's `>>> DATA` lines.
+QUOTE_PREFIX = re.compile(r"^(?:>(?!>> ) ?)+", re.MULTILINE)
 
 
 @dataclass(eq=False)

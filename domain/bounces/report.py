@@ -19,7 +19,7 @@ RECIPIENT_FIELDS = ("final-recipient", "original-recipient", "x-actual-recipient
 MAX_BLOCKS = 1000
 # A DSN field written into the text of a notification (broken MIME, a pasted or forwarded report).
 DSN_IN_TEXT = re.compile(r"^[ \t>]*(?:final|original)-recipient[ \t]*:[ \t]*\S", re.IGNORECASE | re.MULTILINE)
-QUOTING = re.compile(r"^[ \t]*(?:>[ \t]?)+", re.MULTILINE)
+QUOTING = re.compile(r"^[ \t]*(?:>(?!>> )[ \t]?)+", re.MULTILINE)
 PER_MESSAGE = frozenset(
     {
         "reporting-mta",

@@ -17,7 +17,8 @@ ORIGINAL_MARKERS = re.compile(
     r"|below is a copy of the original message|original message headers:?\s*$|message headers follow\.?\s*$)",
     re.MULTILINE,
 )
-QUOTED = re.compile(r"^(?:> ?)+", re.MULTILINE)
+# Quoting (`> `, `>>`) but not an SMTP transcript's `>>> DATA` lines.
+QUOTED = re.compile(r"^(?:>(?!>> ) ?)+", re.MULTILINE)
 TAG = re.compile(r"<[^<>]{0,2000}>")
 BREAK = re.compile(r"<(?:br\s*/?|/p|/div|/tr|/li|/h\d)>", re.IGNORECASE)
 ENTITIES = {"&lt;": "<", "&gt;": ">", "&nbsp;": " ", "&amp;": "&", "&quot;": '"', "&#39;": "'", "&#160;": " "}

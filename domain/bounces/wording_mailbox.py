@@ -147,6 +147,7 @@ MAILBOX: dict[str, tuple[str, ...]] = {
         r"user reject",
         r"recipient id refuse to receive mail",
         r"you have been blocked by the recipient",
+        r"rejected by (?:the )?recipient'?s? (?:filter|rules|preferences)",
     ),
     "notaccept": (
         r"does not accept mail \(nullmx\)",

@@ -6,10 +6,23 @@ from __future__ import annotations
 import re
 
 from domain.bounces.addresses import clean, find_addresses
-from domain.bounces.family import Family
+from domain.bounces.family import Family, phrase_table
 from domain.bounces.findings import Finding
 from domain.bounces.notice import Notice
 
+# Domino's own sentences that settle the reason (its "not listed in Domino Directory" is an unknown user).
+MESSAGES = phrase_table(
+    {
+        "userunknown": (
+            "not listed in domino directory",
+            "not listed in public name & address book",
+            "no such user",
+            "user not found in domino directory",
+        ),
+        "filtered": ("cannot deliver to the recipient because of the recipient's preferences",),
+        "mesgtoobig": ("message size exceeds the limit set by the administrator",),
+    }
+)
 SUBJECT = re.compile(r"^delivery[ _]failure:|^delivery failure\b", re.IGNORECASE)
 NOT_DELIVERED = re.compile(r"was not delivered to:", re.IGNORECASE)
 BECAUSE = re.compile(r"^\s*because:", re.IGNORECASE)
@@ -46,7 +59,9 @@ def read(notice: Notice) -> list[Finding]:
 
 
 def _flush(found: list[Finding], addresses: list[str], reason: list[str] | None) -> None:
-    found.extend(Finding(address, " ".join(reason or [])) for address in addresses)
+    diagnostic = " ".join(reason or [])
+    hint = MESSAGES(diagnostic)
+    found.extend(Finding(address, diagnostic, hint=hint) for address in addresses)
 
 
-FAMILY = Family("domino", sniff, read)
+FAMILY = Family("domino", sniff, read, lambda f: f.with_(hint=f.hint or MESSAGES(f.diagnostic)))

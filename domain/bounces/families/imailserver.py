@@ -11,7 +11,7 @@ from domain.bounces.findings import Finding
 from domain.bounces.notice import Notice
 
 MARKER = re.compile(r"body of message generated response:", re.IGNORECASE)
-LINE = re.compile(r"^\s*([^:@\n]{3,120}):\s*<?(" + ANY_ADDRESS + r")>?\s*$")
+LINE = re.compile(r"^\s*([^@\n]{3,200}?):\s*<?(" + ANY_ADDRESS + r")>?\s*$")
 MESSAGES = phrase_table(
     {
         "hostunknown": ("unknown host",),

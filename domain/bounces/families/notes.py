@@ -6,10 +6,20 @@ from __future__ import annotations
 import re
 
 from domain.bounces.addresses import clean, find_addresses
-from domain.bounces.family import Family, section
+from domain.bounces.family import Family, phrase_table, section
 from domain.bounces.findings import Finding
 from domain.bounces.notice import Notice
 
+# Notes' own sentences (in English and in Japanese, "not in the directory list").
+MESSAGES = phrase_table(
+    {
+        "userunknown": (
+            "user not listed in public name & address book",
+            "\u30c7\u30a3\u30ec\u30af\u30c8\u30ea\u306e\u30ea\u30b9\u30c8\u306b\u3042\u308a\u307e\u305b\u3093",
+        ),
+        "networkerror": ("message has exceeded maximum hop count",),
+    }
+)
 START = re.compile(r"^-+ ?failure reasons ?-+", re.IGNORECASE | re.MULTILINE)
 END = re.compile(r"^-+ ?returned message ?-+", re.IGNORECASE | re.MULTILINE)
 
@@ -28,7 +38,7 @@ def read(notice: Notice) -> list[Finding]:
         addresses = [a for a in (clean(x) for x in find_addresses(line)) if a]
         if addresses:
             reason, pending = (" ".join(pending), []) if pending else (reason, pending)
-            found.extend(Finding(a, reason) for a in addresses)
+            found.extend(Finding(a, reason, hint=MESSAGES(reason)) for a in addresses)
         elif line.strip():
             pending.append(line.strip())
     return found

@@ -147,6 +147,7 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
         "user reject",
         "recipient id refuse to receive mail",
         "you have been blocked by the recipient",
+        "rejected by the recipient's filter",
     ),
     "notaccept": (
         "does not accept mail (nullmx)",

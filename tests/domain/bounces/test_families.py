@@ -1,0 +1,470 @@
+"""Each mail-server family on its own hand-written notifications, and each family's own tables."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from domain.bounces import parse_bounce, registry
+from domain.bounces.families import exchange, exim, gmail, imailserver, qmail
+from domain.bounces.findings import Finding
+from domain.bounces.notice import Notice
+from domain.bounces.receivers import google, orange, reason_from
+
+POSTFIX = b"""From: MAILER-DAEMON@mail.shop.example (Mail Delivery System)
+To: orders@shop.example
+Subject: Undelivered Mail Returned to Sender
+
+This is the mail system at host mail.shop.example.
+
+I'm sorry to have to inform you that your message could not
+be delivered to one or more recipients.
+
+                   The mail system
+
+<pat.lee@clients.example> (expanded from <billing@clients.example>): host
+    mx1.clients.example[198.51.100.7] said: 550 5.1.1 <pat.lee@clients.example>:
+    Recipient address rejected: User unknown in virtual mailbox table (in reply
+    to RCPT TO command)
+"""
+EXIM = b"""From: Mail Delivery System <Mailer-Daemon@relay.shop.example>
+To: orders@shop.example
+Subject: Mail delivery failed: returning message to sender
+X-Failed-Recipients: sam@storage.example
+
+This message was created automatically by mail delivery software.
+
+A message that you sent could not be delivered to one or more of its
+recipients. This is a permanent error. The following address(es) failed:
+
+  sam@storage.example
+    mailbox is full: retry timeout exceeded
+
+------ This is a copy of the message, including all the headers. ------
+Message-ID: <order-17@shop.example>
+"""
+QMAIL = b"""From: MAILER-DAEMON@shop.example
+To: orders@shop.example
+Subject: failure notice
+
+Hi. This is the qmail-send program at shop.example.
+I'm afraid I wasn't able to deliver your message to the following addresses.
+This is a permanent error; I've given up. Sorry it didn't work out.
+
+<gone@shop.example>:
+Sorry, no mailbox here by that name. (#5.1.1)
+
+--- Below this line is a copy of the message.
+"""
+SENDMAIL = b"""From: Mail Delivery Subsystem <MAILER-DAEMON@gw.shop.example>
+To: orders@shop.example
+Subject: Returned mail: see transcript for details
+Content-Type: multipart/report; report-type=delivery-status; boundary="S1"
+
+--S1
+
+   ----- The following addresses had permanent fatal errors -----
+<ann@filtered.example>
+    (reason: 550 Message rejected by recipient's filter)
+
+   ----- Transcript of session follows -----
+... while talking to mx.filtered.example.:
+>>> DATA
+<<< 550 Message rejected by recipient's filter
+554 5.0.0 Service unavailable
+
+--S1
+Content-Type: message/delivery-status
+
+Reporting-MTA: dns; gw.shop.example
+
+Final-Recipient: RFC822; ann@filtered.example
+Action: failed
+Status: 5.0.0
+Diagnostic-Code: SMTP; 550 Message rejected by recipient's filter
+--S1--
+"""
+EXCHANGE = b"""From: Microsoft Outlook <postmaster@tenant.onmicrosoft.com>
+To: orders@shop.example
+Subject: Undeliverable: Order 17
+X-MS-Exchange-Message-Is-Ndr:
+Content-Type: text/plain
+
+Delivery has failed to these recipients or groups:
+
+Robin Doe (robin@tenant.example)
+The email address you entered couldn't be found.
+
+Diagnostic information for administrators:
+
+Generating server: DM6PR01MB0001.namprd01.prod.outlook.com
+
+robin@tenant.example
+Remote Server returned '550 5.1.10 RESOLVER.ADR.RecipientNotFound; Recipient not found by SMTP address lookup'
+
+Original message headers:
+"""
+EXCHANGE_2003 = b"""From: System Administrator <postmaster@legacy.example>
+To: orders@shop.example
+Subject: Undeliverable: Order 17
+X-MS-Embedded-Report:
+
+Your message
+
+  To:      Robin Doe; Accounts
+  Subject: Order 17
+  Sent:    Tue, 2 Jan 2024 10:00:00 +0000
+
+did not reach the following recipient(s):
+
+robin@legacy.example on Tue, 2 Jan 2024 10:00:03 +0000
+    The recipient name is not recognized
+    MSEXCH:IMS:Legacy:HQ:MAIL1 0 (000C05A6) Unknown Recipient
+    <mail1.legacy.example #5.1.1>
+"""
+GMAIL_OLD = b"""From: Mail Delivery Subsystem <mailer-daemon@googlemail.com>
+To: orders@shop.example
+Subject: Delivery Status Notification (Failure)
+
+This is an automatically generated Delivery Status Notification
+
+Delivery to the following recipient failed permanently:
+
+     chris@dataentry.example
+
+Technical details of permanent failure:
+Google tried to deliver your message, but it was rejected by the recipient domain.
+The error that the other server returned was:
+550 550 Unknown user chris@dataentry.example (state 18).
+"""
+GOOGLE_GROUPS = b"""From: Mail Delivery Subsystem <mailer-daemon@googlemail.com>
+To: orders@shop.example
+Subject: Delivery Status Notification (Failure)
+X-Failed-Recipients: announce@googlegroups.com
+X-Google-Smtp-Source: AbCdEf
+
+Hello orders@shop.example,
+
+We're writing to let you know that the group you tried to contact (announce) may not exist, or you
+may not have permission to post messages to the group.
+"""
+DOMINO = b"""From: Postmaster <postmaster@notes.example>
+To: orders@shop.example
+Subject: DELIVERY FAILURE: User kai not listed in Domino Directory
+
+Your message
+
+  Subject: Order 17
+
+was not delivered to:
+
+  kai@notes.example
+
+because:
+
+  User kai (kai@notes.example) not listed in Domino Directory
+"""
+NOTES = b"""From: Postmaster <postmaster@oldnotes.example>
+To: orders@shop.example
+Subject: Undeliverable message
+
+------- Failure Reasons --------
+
+User not listed in public Name & Address Book
+lee@oldnotes.example
+
+------- Returned Message --------
+"""
+COURIER = b"""From: Courier mail server at mx.shop.example <@>
+To: orders@shop.example
+Subject: NOTICE: mail delivery status.
+
+This is a delivery status notification from mx.shop.example,
+running the Courier mail server, version 1.1.
+
+Your message to the following recipients cannot be delivered:
+
+<pat@nodomain.example>:
+    No such domain.
+"""
+OPENSMTPD = b"""From: Mailer Daemon <MAILER-DAEMON@mx.shop.example>
+To: orders@shop.example
+Subject: Delivery status notification: error
+
+Hi!
+
+This is the MAILER-DAEMON, please DO NOT REPLY to this email.
+
+An error has occurred while attempting to deliver a message for
+the following list of recipients:
+
+dana@big.example: 552 5.2.2 Mailbox full
+
+Below is a copy of the original message:
+"""
+DRAGONFLY = b"""From: MAILER-DAEMON
+To: orders@shop.example
+Subject: Mail delivery failed
+
+This is the DragonFly Mail Agent v0.13 at host.shop.example.
+
+There was an error delivering your mail to <eve@remote.example>.
+
+remote delivery deferred: host mx.remote.example said: 554 5.7.1 Service unavailable; Client host blocked using zen.spamhaus.org
+
+Message headers follow.
+"""
+MESSAGING_SERVER = b"""From: Internet Mail Delivery <postmaster@mx.shop.example>
+To: orders@shop.example
+Subject: Delivery Notification: Delivery has failed
+
+This report relates to a message you sent with the following header fields:
+
+  Message-id: <order-17@shop.example>
+  To: accounts@lists.shop.example
+
+Your message cannot be delivered to the following recipients:
+
+  Recipient address: fay@corp.example
+  Reason: Remote SMTP server has rejected address
+  Diagnostic code: smtp;550 5.1.1 <fay@corp.example>... User unknown
+"""
+IMAIL = b"""From: postmaster@imail.example
+To: orders@shop.example
+Subject: Undeliverable Mail
+X-Mailer: <SMTP32 v8.22>
+
+Body of message generated response:
+
+Unknown user: gil@imail.example
+"""
+YAHOO = b"""From: MAILER-DAEMON@yahoo.com
+To: orders@shop.example
+Subject: Failure Notice
+
+Sorry, we were unable to deliver your message to the following address.
+
+<hal@yahoo.example>:
+Remote host said: 554 delivery error: dd This user doesn't have a yahoo.example account [RCPT_TO]
+
+--- Below this line is a copy of the message.
+"""
+GMX = b"""From: "Mail Delivery System" <mailer-daemon@gmx.net>
+To: orders@shop.example
+Subject: Mail delivery failed: returning message to sender
+
+This message was created automatically by mail delivery software.
+
+A message that you sent could not be delivered to one or more of
+its recipients. This is a permanent error. The following address(es)
+failed:
+
+"ian@web.example":
+SMTP error from remote server after RCPT command:
+host: mx.web.example
+550 5.1.1 <ian@web.example>... User unknown
+"""
+SES_BOUNCE = json.dumps(
+    {
+        "Type": "Notification",
+        "Message": json.dumps(
+            {
+                "notificationType": "Bounce",
+                "bounce": {
+                    "bounceType": "Permanent",
+                    "bouncedRecipients": [
+                        {"emailAddress": "joy@ses.example", "action": "failed", "status": "5.1.1",
+                         "diagnosticCode": "smtp; 550 5.1.1 user unknown"},
+                    ],
+                },
+            }
+        ),
+    }
+)  # fmt: skip
+SES_COMPLAINT = SES_BOUNCE.replace("Bounce", "Complaint")
+SES_HEAD = (
+    "From: AWS Notifications <no-reply@sns.amazonaws.com>\nTo: orders@shop.example\nSubject: AWS Notification\n\n"
+)
+
+CASES = [
+    ("postfix", POSTFIX, "pat.lee@clients.example", "5.1.1", "userunknown"),
+    ("exim", EXIM, "sam@storage.example", None, "mailboxfull"),
+    ("qmail", QMAIL, "gone@shop.example", "5.1.1", "userunknown"),
+    ("sendmail", SENDMAIL, "ann@filtered.example", "5.0.0", "filtered"),
+    ("exchange", EXCHANGE, "robin@tenant.example", "5.1.10", "userunknown"),
+    ("exchange2003", EXCHANGE_2003, "robin@legacy.example", "5.1.1", "userunknown"),
+    ("gmail", GMAIL_OLD, "chris@dataentry.example", "5.0.0", "filtered"),
+    ("googlegroups", GOOGLE_GROUPS, "announce@googlegroups.com", None, "rejected"),
+    ("domino", DOMINO, "kai@notes.example", None, "userunknown"),
+    ("notes", NOTES, "lee@oldnotes.example", None, "userunknown"),
+    ("courier", COURIER, "pat@nodomain.example", None, "hostunknown"),
+    ("opensmtpd", OPENSMTPD, "dana@big.example", "5.2.2", "mailboxfull"),
+    ("dragonfly", DRAGONFLY, "eve@remote.example", "5.7.1", "blocked"),
+    ("messagingserver", MESSAGING_SERVER, "fay@corp.example", "5.1.1", "userunknown"),
+    ("imailserver", IMAIL, "gil@imail.example", None, "userunknown"),
+    ("yahoo", YAHOO, "hal@yahoo.example", "5.0.0", "userunknown"),
+    ("gmx", GMX, "ian@web.example", "5.1.1", "userunknown"),
+    ("amazonses", (SES_HEAD + SES_BOUNCE).encode(), "joy@ses.example", "5.1.1", "userunknown"),
+]
+
+
+@pytest.mark.parametrize(("family", "raw", "email", "status", "reason"), CASES, ids=[c[0] for c in CASES])
+def test_each_family_reads_its_own_notice(family: str, raw: bytes, email: str, status: str | None, reason: str) -> None:
+    assert registry.identify(Notice.read(raw)).name == family
+    bounce = parse_bounce(raw)
+    assert bounce is not None
+    assert [(r.email, r.status_code, r.reason) for r in bounce.recipients] == [(email, status, reason)]
+    assert bounce.extra["family"] == family
+
+
+def test_every_family_in_the_registry_has_a_hand_written_notice() -> None:
+    assert {f.name for f in registry.FAMILIES} == {c[0] for c in CASES}
+
+
+def test_the_registry_falls_back_to_generic_and_survives_a_failing_sniff() -> None:
+    assert registry.identify(Notice.read(b"Subject: hello\n\nhi")) is registry.GENERIC
+
+
+def test_an_ses_complaint_or_delivery_is_not_a_bounce() -> None:
+    assert parse_bounce((SES_HEAD + SES_COMPLAINT).encode()) is None
+    assert parse_bounce((SES_HEAD + SES_BOUNCE.replace("Bounce", "Delivery")).encode()) is None
+
+
+def test_exim_names_the_undisclosed_address_it_generated_from() -> None:
+    raw = EXIM.replace(
+        b"  sam@storage.example\n", b"  an undisclosed address\n    (generated from sam@storage.example)\n"
+    )
+    bounce = parse_bounce(raw)
+    assert bounce is not None
+    assert [r.email for r in bounce.recipients] == ["sam@storage.example"]
+
+
+@pytest.mark.parametrize(
+    ("diagnostic", "command", "hint"),
+    [
+        ("SMTP error from remote mail server after RCPT TO:<a@b.example>: 550 no", "RCPT", None),
+        ("SMTP error from remote mail server after EHLO x: 550 no", "EHLO", "blocked"),
+        ("SMTP error from remote mail server after MAIL FROM:<a@b.example>: 550 no", "MAIL", "onhold"),
+        ("all relevant MX records point to non-existent hosts", None, "hostunknown"),
+        ("Unrouteable address", None, "hostunknown"),
+        ("mailbox is full", None, "mailboxfull"),
+        ("an MX or SRV record indicated no SMTP service", None, "notaccept"),
+        ("malformed address: x may not follow y", None, "syntaxerror"),
+        ("delivery to pipe forbidden", None, "systemerror"),
+        ('Too many "Received" headers - suspected mail loop', None, "contenterror"),
+        ("retry timeout exceeded", None, "expired"),
+        ("user not found", None, "userunknown"),
+        ("something else", None, None),
+    ],
+)
+def test_exim_s_own_messages(diagnostic: str, command: str | None, hint: str | None) -> None:
+    refined = exim.refine(Finding("a@b.example", diagnostic))
+    assert (refined.command, refined.hint) == (command, hint)
+
+
+@pytest.mark.parametrize(
+    ("diagnostic", "command", "hint", "default"),
+    [
+        ("Connected to 192.0.2.1 but sender was rejected.", "MAIL", "rejected", None),
+        ("Connected to 192.0.2.1 but my name was rejected.", "EHLO", "blocked", None),
+        ("192.0.2.1 does not like recipient. Remote host said: 550 no", "RCPT", None, "userunknown"),
+        ("192.0.2.1 does not like recipient. I'm not going to try again; this message has been in the queue too long.", "RCPT", "onhold", None),
+        ("Sorry, no mailbox here by that name. (#5.1.1)", None, "userunknown", None),
+        ("disk quota exceeded", None, "mailboxfull", None),
+        ("Sorry, I couldn't find any host named x. (#5.1.2)", None, "hostunknown", None),
+        ("Sorry, I wasn't able to establish an SMTP connection. (#4.4.1)", None, "networkerror", None),
+        ("Unable to contact LDAP server", None, "systemerror", None),
+        ("this message has been in the queue too long.", None, "expired", None),
+        ("Mailaddress is administratively disabled", None, "suspend", None),
+    ],
+)  # fmt: skip
+def test_qmail_s_own_sentences(diagnostic: str, command: str | None, hint: str | None, default: str | None) -> None:
+    refined = qmail.refine(Finding("a@b.example", diagnostic))
+    assert (refined.command, refined.hint, refined.default) == (command, hint, default)
+
+
+@pytest.mark.parametrize(
+    ("state", "command", "hint"),
+    [("6", "MAIL", "systemerror"), ("8", "AUTH", "systemerror"), ("9", "AUTH", "systemerror"),
+     ("12", "AUTH", "norelaying"), ("13", "EHLO", "blocked"), ("14", "RCPT", "userunknown"),
+     ("15", "DATA", "filtered"), ("17", "DATA", "filtered"), ("18", "DATA", "filtered")],
+)  # fmt: skip
+def test_gmail_s_state_table(state: str, command: str, hint: str) -> None:
+    refined = gmail.refine(Finding("a@b.example", f"550 550 no (state {state})."))
+    assert (refined.command, refined.hint) == (command, hint)
+
+
+def test_gmail_s_dns_messages_and_a_specific_code_overriding_them() -> None:
+    assert gmail.refine(Finding("a@b.example", "DNS Error: Domain name not found")).hint == "hostunknown"
+    assert gmail.refine(Finding("a@b.example", "DNS Error: Could not contact DNS servers")).hint == "expired"
+    assert gmail.refine(Finding("a@b.example", "550 5.2.2 full (state 14).")).hint == "mailboxfull"
+    assert gmail.refine(Finding("a@b.example", "just words")).hint is None
+
+
+@pytest.mark.parametrize(
+    ("status", "reason"),
+    [("4.4.7", "expired"), ("4.4.312", "networkerror"), ("4.4.316", "expired"), ("4.7.26", "authfailure"),
+     ("4.7.500", "blocked"), ("4.7.850", "blocked"), ("5.0.350", "contenterror"), ("5.1.10", "userunknown"),
+     ("5.4.1", "norelaying"), ("5.4.6", "networkerror"), ("5.4.312", "networkerror"), ("5.4.316", "expired"),
+     ("5.6.11", "contenterror"), ("5.7.1", "rejected"), ("5.7.12", "rejected"), ("5.7.124", "rejected"),
+     ("5.7.133", "rejected"), ("5.7.511", "rejected"), ("5.7.23", "blocked"), ("5.7.25", "networkerror"),
+     ("5.7.501", "spamdetected"), ("5.7.504", "filtered"), ("5.7.506", "blocked"), ("5.7.508", "toomanyconn"),
+     ("5.7.509", "authfailure"), ("5.7.510", "notaccept"), ("5.7.512", "policyviolation"),
+     ("5.7.57", "securityerror"), ("5.7.606", "blocked"), ("5.7.649", "blocked"), ("5.7.700", "toomanyconn"),
+     ("5.1.1", None), ("5.7.750", None)],
+)  # fmt: skip
+def test_exchange_online_s_documented_codes(status: str, reason: str | None) -> None:
+    assert exchange.refine(Finding("a@b.example", "", status)).hint == reason
+    assert exchange.refine(Finding("a@b.example", f"550 {status} x", "5.0.0")).hint == reason
+
+
+def test_exchange_reads_unknown_recipient_replies_as_refused_at_rcpt() -> None:
+    said = "550 5.1.351 Remote server returned unknown recipient or mailbox unavailable -> 550 Unknown user a@b.example"
+    assert exchange.refine(Finding("a@b.example", said)).command == "RCPT"
+
+
+@pytest.mark.parametrize(
+    ("reason_text", "hint"),
+    [("Unknown host", "hostunknown"), ("Unknown user", "userunknown"), ("Invalid final delivery userid", "userunknown"),
+     ("User mailbox exceeds allowed size", "mailboxfull"), ("Requested action not taken: mailbox unavailable", "securityerror"),
+     ("Delivery failed 3 attempts", "expired"), ("Something else", None)],
+)  # fmt: skip
+def test_imail_s_reasons(reason_text: str, hint: str | None) -> None:
+    raw = IMAIL.replace(b"Unknown user", reason_text.encode())
+    assert imailserver.read(Notice.read(raw))[0].hint == hint
+
+
+@pytest.mark.parametrize(
+    ("code", "reason"),
+    [("102", "blocked"), ("103", "blocked"), ("104", "toomanyconn"), ("305", "securityerror"), ("401", "blocked"),
+     ("402", "securityerror"), ("403", "rejected"), ("405", "rejected"), ("415", "rejected"), ("416", "userunknown"),
+     ("417", "mailboxfull"), ("418", "userunknown"), ("420", "suspend"), ("421", "rejected"), ("426", "suspend"),
+     ("505", "systemerror"), ("506", "spamdetected"), ("510", "blocked"), ("514", "mesgtoobig"), ("999", "blocked"),
+     ("108", "undefined")],
+)  # fmt: skip
+def test_orange_s_codes(code: str, reason: str) -> None:
+    assert orange.reason(f"550 5.5.0 service refused. ofr_{code}", "5.5.0") == reason
+    assert orange.reason(f"550 lpn105_{code} refused", "") == reason
+    assert reason_from("smtp-in.orange.fr", "example.com", f"OFR_{code}", None) == reason
+
+
+def test_orange_without_a_code_and_other_providers_say_nothing() -> None:
+    assert orange.reason("550 rejected", "") == ""
+    assert reason_from("mx.example.com", "example.com", "OFR_416", None) == ""
+
+
+@pytest.mark.parametrize(("reason", "phrases"), sorted(google.REPLIES.items()))
+def test_google_s_documented_replies(reason: str, phrases: tuple[str, ...]) -> None:
+    for phrase in phrases:
+        text = f"550 5.7.1 {phrase} https://support.google.com/mail"
+        found = google.reason(text, "5.7.1")
+        assert found == reason or any(p in text for p in _earlier(found, reason)), (reason, phrase, found)
+    assert reason_from("", "gmail.com", f"550 {phrases[0]}", None) == google.reason(phrases[0], "")
+    assert reason_from("gmail-smtp-in.l.google.com", "example.com", phrases[0], None) == google.reason(phrases[0], "")
+
+
+def _earlier(found: str, reason: str) -> tuple[str, ...]:
+    """Phrases of a reason listed before `reason` (a phrase can contain an earlier reason's phrase)."""
+    order = list(google.REPLIES)
+    return google.REPLIES[found] if order.index(found) < order.index(reason) else ()
