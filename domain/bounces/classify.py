@@ -100,8 +100,6 @@ def _reason(status: str, diagnostic: str, action: str, command: str, hint: str, 
         reason = _fallback(fact, action, kind)
     if reason:
         return reason
-    if action == "delayed":
-        return "expired"
     if says("vacation", text):
         return "vacation"
     return "onhold" if text.strip() else "undefined"
@@ -124,9 +122,9 @@ def _fallback(fact: Fact, action: str, kind: str) -> str:
         return fact.hint
     if fact.named and fact.named not in RETRY and kind != "smtp":
         return fact.named
-    wording = next((reason for reason in FALLBACK_WORDING if fact.says(reason)), "")
-    if wording:
-        return wording
+    for reason in FALLBACK_WORDING:
+        if fact.says(reason):
+            return reason
     if fact.named:
         return fact.named
     if fact.code[:3] in CLASS_REASONS:

@@ -41,15 +41,17 @@ class Fact:
         return known
 
 
-def _named_or_said(reason: str) -> Callable[[Fact], bool]:
-    return lambda f: f.hint == reason or f.named == reason or f.says(reason)
+def _named_or_said(f: Fact, reason: str) -> bool:
+    """The reason the format settles, the status code names, or the wording says."""
+    return f.hint == reason or f.named == reason or f.says(reason)
 
 
-def _said(reason: str) -> Callable[[Fact], bool]:
-    return lambda f: f.hint == reason or f.says(reason)
+def _said(f: Fact, reason: str) -> bool:
+    """The reason the format settles or the wording says (the status code alone is not enough)."""
+    return f.hint == reason or f.says(reason)
 
 
-def _mesgtoobig(f: Fact) -> bool:
+def _mesgtoobig(f: Fact, reason: str) -> bool:
     if f.hint == "mesgtoobig" or f.named == "mesgtoobig":
         return True
     if f.named == "exceedlimit" or f.code == "5.2.3":
@@ -57,11 +59,11 @@ def _mesgtoobig(f: Fact) -> bool:
     return f.says("mesgtoobig")
 
 
-def _suspend(f: Fact) -> bool:
+def _suspend(f: Fact, reason: str) -> bool:
     return f.hint == "suspend" or f.reply == "525" or f.says("suspend")
 
 
-def _norelaying(f: Fact) -> bool:
+def _norelaying(f: Fact, reason: str) -> bool:
     if f.hint == "norelaying":
         return True
     if f.hint in ("securityerror", "systemerror", "undefined") or f.command in (CONN, EHLO, HELO):
@@ -69,7 +71,7 @@ def _norelaying(f: Fact) -> bool:
     return f.says("norelaying")
 
 
-def _userunknown(f: Fact) -> bool:
+def _userunknown(f: Fact, reason: str) -> bool:
     if f.hint == "userunknown":
         return True
     if f.named == "suspend":
@@ -80,7 +82,7 @@ def _userunknown(f: Fact) -> bool:
     return f.command == RCPT and f.says("userunknown")
 
 
-def _filtered(f: Fact) -> bool:
+def _filtered(f: Fact, reason: str) -> bool:
     if f.hint == "filtered":
         return True
     if f.named == "suspend":
@@ -90,15 +92,15 @@ def _filtered(f: Fact) -> bool:
     return f.says("userunknown") or f.says("filtered")
 
 
-def _contenterror(f: Fact) -> bool:
+def _contenterror(f: Fact, reason: str) -> bool:
     if f.hint == "contenterror":
         return True
-    if _spamdetected(f):
+    if _spamdetected(f, "spamdetected"):
         return False
     return f.named == "contenterror" or f.says("contenterror")
 
 
-def _rejected(f: Fact) -> bool:
+def _rejected(f: Fact, reason: str) -> bool:
     if f.hint == "rejected" or f.named == "rejected":
         return True
     if f.command == MAIL:
@@ -110,7 +112,7 @@ def _rejected(f: Fact) -> bool:
     return False
 
 
-def _hostunknown(f: Fact) -> bool:
+def _hostunknown(f: Fact, reason: str) -> bool:
     if f.hint == "hostunknown":
         return True
     if f.named == "hostunknown":
@@ -118,7 +120,7 @@ def _hostunknown(f: Fact) -> bool:
     return f.says("hostunknown")
 
 
-def _spamdetected(f: Fact) -> bool:
+def _spamdetected(f: Fact, reason: str) -> bool:
     if not f.code:
         return False
     if f.hint == "spamdetected" or f.named == "spamdetected":
@@ -126,30 +128,34 @@ def _spamdetected(f: Fact) -> bool:
     return f.command not in BEFORE_DATA and f.says("spamdetected")
 
 
-PROBES: dict[str, Callable[[Fact], bool]] = {
-    "mailboxfull": _named_or_said("mailboxfull"),
+# Each rule is called with its own reason (the shared rules need it, the specific ones ignore it).
+PROBES: dict[str, Callable[[Fact, str], bool]] = {
+    "mailboxfull": _named_or_said,
     "mesgtoobig": _mesgtoobig,
-    "exceedlimit": _named_or_said("exceedlimit"),
+    "exceedlimit": _named_or_said,
     "suspend": _suspend,
-    "hasmoved": _said("hasmoved"),
+    "hasmoved": _said,
     "norelaying": _norelaying,
-    "authfailure": _named_or_said("authfailure"),
+    "authfailure": _named_or_said,
     "userunknown": _userunknown,
     "filtered": _filtered,
-    "requireptr": _named_or_said("requireptr"),
-    "notcompliantrfc": _said("notcompliantrfc"),
-    "badreputation": _said("badreputation"),
+    "requireptr": _named_or_said,
+    "notcompliantrfc": _said,
+    "badreputation": _said,
     "contenterror": _contenterror,
     "rejected": _rejected,
     "hostunknown": _hostunknown,
     "spamdetected": _spamdetected,
-    "speeding": _said("speeding"),
-    "toomanyconn": _named_or_said("toomanyconn"),
-    "blocked": _named_or_said("blocked"),
+    "speeding": _said,
+    "toomanyconn": _named_or_said,
+    "blocked": _named_or_said,
 }
 FIRST_PASS = tuple(PROBES)
 
 
 def first_pass(fact: Fact) -> str:
     """The first reason in `FIRST_PASS` whose rule holds, or ''."""
-    return next((reason for reason, probe in PROBES.items() if probe(fact)), "")
+    for reason, probe in PROBES.items():
+        if probe(fact, reason):
+            return reason
+    return ""

@@ -208,6 +208,11 @@ def test_the_refused_command_decides_between_reasons(diagnostic: str, command: s
         ("5.2.2", "user unknown", "failed", "x-postfix", "mailboxfull"),
         ("5.1.1", "", "failed", "x-postfix", "userunknown"),
         ("5.2.0", "mailbox is full", "failed", "x-postfix", "filtered"),
+        ("5.2.0", "virus detected", "failed", "", "virusdetected"),
+        ("5.2.0", "virus detected", "failed", "smtp", "virusdetected"),
+        ("5.2.0", "virus detected", "failed", "x-unix", "filtered"),
+        (None, "something happened", "expired", "", "expired"),
+        (None, "something happened", "relayed", "", "onhold"),
     ],
 )
 def test_the_fallbacks_when_neither_code_nor_wording_settles_it(
@@ -240,6 +245,9 @@ def test_a_specific_code_in_the_diagnostic_is_classified_by(status: str, diagnos
         ("userunknown", "550 who knows", "userunknown"),
         ("expired", "550 who knows", "expired"),
         ("onhold", "550 mailbox full", "mailboxfull"),
+        ("onhold", "554 virus detected", "virusdetected"),
+        ("undefined", "554 virus detected", "virusdetected"),
+        ("systemerror", "554 virus detected", "systemerror"),
         ("undefined", "", "undefined"),
     ],
 )
