@@ -42,6 +42,9 @@ MESSAGES = phrase_table(
             "the recipient server did not accept our requests to connect",
         ),
         "hostunknown": ("dns error: domain name not found", "dns error: dns server returned answer with no data"),
+        # Gmail's own sentences in its current notices.
+        "userunknown": ("because the address couldn't be found", "the address couldn't be found"),
+        "networkerror": ("had no relevant answers", "responded with code nxdomain"),
     }
 )
 
@@ -68,10 +71,12 @@ def read(notice: Notice) -> list[Finding]:
     body = notice.unquoted_body
     lowered = body.lower()
     addresses: list[str] = []
+    starts: list[tuple[int, str]] = []  # where each recipient's sentence starts, so a block ends before the next
     for match in ADDRESSED.finditer(lowered):
         address = clean(match.group(1))
         if address and address not in addresses and address not in notice.own_addresses:
             addresses.append(address)
+            starts.append((match.start(), address))
     intro = INTRO.search(lowered)
     if intro:
         for line in lowered[intro.end() :].split("\n")[1:12]:
@@ -80,12 +85,13 @@ def read(notice: Notice) -> list[Finding]:
                 address = clean(stripped)
                 if address and address not in addresses:
                     addresses.append(address)
+                    starts.append((max(lowered.find(address), 0), address))
             elif stripped and addresses:
                 break
     if not addresses:
-        addresses = notice.failed_header
+        starts = [(max(lowered.find(a), 0), a) for a in notice.failed_header]
     delayed = bool(DELAYED.search(notice.lower_subject + " " + lowered[:2000]))
-    starts = sorted((max(lowered.find(a), 0), a) for a in addresses[:100])
+    starts = sorted(starts[:100])
     found = []
     for index, (start, address) in enumerate(starts):
         end = starts[index + 1][0] if index + 1 < len(starts) else len(body)

@@ -403,6 +403,41 @@ def test_gmail_s_dns_messages_and_a_specific_code_overriding_them() -> None:
 
 
 @pytest.mark.parametrize(
+    ("sentence", "hint"),
+    [("Your message wasn't delivered to a@b.example because the address couldn't be found.", "userunknown"),
+     ("DNS Error: DNS type 'mx' lookup of b.example had no relevant answers", "networkerror"),
+     ("DNS Error: DNS type 'mx' lookup of b.example responded with code NXDOMAIN", "networkerror")],
+)  # fmt: skip
+def test_gmail_s_current_sentences(sentence: str, hint: str) -> None:
+    assert gmail.refine(Finding("a@b.example", sentence)).hint == hint
+
+
+GMAIL_CURRENT = b"""From: Mail Delivery Subsystem <mailer-daemon@googlemail.com>
+To: orders@shop.example
+Subject: Delivery Status Notification (Failure)
+
+** Message not delivered **
+
+Your message wasn't delivered to lou@gone.example because the address couldn't be found, or is unable to receive mail.
+
+Your message wasn't delivered to max@nomail.example because the remote server refused it.
+
+The response from the remote server was:
+556 5.1.10 <max@nomail.example>: Recipient address has null MX
+"""
+
+
+def test_gmail_s_current_notice_gives_each_recipient_only_its_own_sentence() -> None:
+    bounce = parse_bounce(GMAIL_CURRENT)
+    assert bounce is not None
+    lou, max_ = bounce.recipients
+    assert (lou.email, lou.reason, lou.hard) == ("lou@gone.example", "userunknown", True)
+    assert (max_.email, max_.status_code, max_.reason) == ("max@nomail.example", "5.1.10", "notaccept")
+    assert "max@" not in lou.diagnostic
+    assert lou.diagnostic.startswith("wasn't delivered to lou@gone.example because")
+
+
+@pytest.mark.parametrize(
     ("status", "reason"),
     [("4.4.7", "expired"), ("4.4.312", "networkerror"), ("4.4.316", "expired"), ("4.7.26", "authfailure"),
      ("4.7.500", "blocked"), ("4.7.850", "blocked"), ("5.0.350", "contenterror"), ("5.1.10", "userunknown"),
