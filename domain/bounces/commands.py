@@ -61,6 +61,7 @@ CUES = (
 )
 # sisimai's last resort: command names in capitals, the later in a session winning.
 NAMES = re.compile(r"(?<![A-Za-z0-9@.])(HELO|EHLO|STARTTLS|AUTH|MAIL FROM|RCPT TO|RCPT|DATA)(?![A-Za-z0-9@])")
+NAME_CUES = ("HELO", "EHLO", "STARTTLS", "AUTH", "MAIL", "RCPT", "DATA")
 _ORDER = {HELO: 0, EHLO: 1, STARTTLS: 2, AUTH: 3, MAIL: 4, RCPT: 5, DATA: 6}
 
 
@@ -69,7 +70,7 @@ def command_in(text: str) -> str | None:
     if not text:
         return None
     lowered = text.lower()
-    said = SAID.findall(lowered) if any(cue in lowered for cue in CUES) else []
+    said = SAID.findall(lowered) if any(map(lowered.__contains__, CUES)) else []
     # The last one counts: a transcript ends at the refused command.
     if said:
         groups = said[-1]
@@ -79,7 +80,7 @@ def command_in(text: str) -> str | None:
             if index < 2:
                 return _WORD[value]
             return _GROUPS[index]
-    if not any(name in text for name in ("HELO", "EHLO", "STARTTLS", "AUTH", "MAIL", "RCPT", "DATA")):
+    if not any(map(text.__contains__, NAME_CUES)):
         return None
     named = [m.group(1).split(" ")[0] for m in NAMES.finditer(text)]
     if not named:

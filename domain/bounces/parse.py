@@ -40,7 +40,8 @@ MAX_NEAR_LOOKUPS = 50
 MAX_DIAGNOSTIC = 1000
 # Families whose text says which SMTP command was refused when their report's diagnostic does not.
 TEXT_COMMANDS = frozenset({"postfix", "sendmail", "courier", "exim", "gmx", "yahoo", "qmail", "gmail"})
-REMOTE_HOST = re.compile(r"\b(?:host|by|server|from)\s+([a-z0-9][a-z0-9.-]{2,200}\.[a-z]{2,63})\.?\s*\[", re.IGNORECASE)
+# Matched on the lower-cased diagnostic (case-insensitive matching is several times slower).
+REMOTE_HOST = re.compile(r"\b(?:host|by|server|from)\s+([a-z0-9][a-z0-9.-]{2,200}\.[a-z]{2,63})\.?\s*\[")
 
 
 def parse_bounce(raw: bytes) -> Bounce | None:
@@ -72,7 +73,7 @@ def _parse(notice: Notice) -> Bounce | None:
     if _guarded(lambda: family.excludes(notice), False):
         return None
     findings = _findings(notice, family, failures) if failures else []
-    if findings and all(evidence.CHALLENGE_TEXT.search(f.diagnostic.lower()) for f in findings):
+    if findings and all(evidence.CHALLENGE_TEXT.found_in(f.diagnostic.lower()) for f in findings):
         return None
     if not findings:
         findings = _guarded(lambda: _from_text(notice, family, structured=bool(entries)), [])
@@ -208,7 +209,7 @@ def _recipient(finding: Finding) -> BouncedRecipient:
 
 def _remote_in(diagnostic: str) -> str:
     """The remote host a diagnostic names ("host mx.example.com[192.0.2.1] said", "by mx. [ip]")."""
-    match = REMOTE_HOST.search(diagnostic)
+    match = REMOTE_HOST.search(diagnostic.lower())
     return match.group(1).rstrip(".") if match else ""
 
 

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from domain.bounces.commands import BEFORE_DATA, DATA, EHLO, HELO, MAIL, RCPT
-from domain.bounces.wording import says
+from domain.bounces.wording import gated, says
 
 CONN = "CONN"
 # Reasons sisimai decides again even when the reporting MTA's own format named them.
@@ -21,7 +21,7 @@ RETRY = frozenset(
 )
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Fact:
     """What the classifier knows about one recipient."""
 
@@ -31,13 +31,19 @@ class Fact:
     command: str  # the refused SMTP command ('' when unknown)
     hint: str  # a reason the reporting MTA's own format settles ('' when none)
     reply: str  # the SMTP reply code in the diagnostic ('' when none)
-    _said: dict[str, bool] = field(default_factory=dict, compare=False, repr=False)
+    candidates: frozenset[str] = field(init=False, compare=False, repr=False)  # reasons with a gate in the text
+    _said: dict[str, bool] = field(init=False, default_factory=dict, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.candidates = gated(self.text)
 
     def says(self, reason: str) -> bool:
         """Does the diagnostic word `reason` (each reason's patterns run once per recipient)."""
+        if reason not in self.candidates:
+            return False
         known = self._said.get(reason)
         if known is None:
-            known = self._said[reason] = says(reason, self.text)
+            known = self._said[reason] = says(reason, self.text, self.candidates)
         return known
 
 

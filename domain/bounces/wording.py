@@ -6,10 +6,12 @@ grouped by whose problem they describe in `wording_mailbox`, `wording_sender`, `
 and `wording_system`. Every pattern is a plain alternation with bounded gaps (`.{0,80}`), so a
 match costs time linear in the (already bounded) diagnostic.
 
-Each phrase has a gate when it can: a word every match of it holds whole, or else the longest
-literal text every match contains. A reason's pattern runs only when one of its gates is in the
-diagnostic (a set lookup against the diagnostic's words, computed once, or a substring test), so
-most diagnostics run only a handful of the patterns.
+Each phrase has a gate: the longest literal text every match of it contains. A phrase runs only
+when its gate is in the diagnostic, so most diagnostics run only a handful of small patterns.
+`gated(text)` finds every reason with a gate in the text at once: each gate is filed under its
+first four four-character pieces, the text cut into pieces every four characters, and only the
+gates filed under a piece the text holds are looked for (a set of a quarter as many pieces as the
+text has characters, instead of some 500 substring searches).
 """
 
 from __future__ import annotations
@@ -27,7 +29,8 @@ PHRASES: dict[str, tuple[str, ...]] = {**MAILBOX, **SENDER, **CONTENT, **SYSTEM}
 EXCEPT: dict[str, re.Pattern[str]] = {
     "rejected": re.compile(r"5\.1\.0 address rejected|recipient address rejected|sender ip address rejected"),
 }
-WORD = re.compile(r"\w+")
+KEY = 4  # characters in the pieces a gate is filed under
+STRIDE = 4  # a text's pieces are taken every STRIDE characters
 QUANTIFIERS = "*+?{"
 ESCAPED_LITERALS = set(".-/()[]{}?*+|^$#'\"<>:;,!=&%@ _")
 
@@ -94,32 +97,91 @@ def gate(alternative: str) -> str:
 
 @dataclass(frozen=True)
 class Wording:
-    """One reason's phrases and their gates: the pattern runs only when a gate is in the text."""
+    """One reason's phrases and their gates: a phrase runs only when its gate is in the text.
 
-    pattern: re.Pattern[str]
+    The phrases are kept grouped by gate (`by_gate`), each group compiled on its own, so a text
+    runs only the few alternatives whose gate it holds, not the reason's whole alternation.
+    """
+
+    pattern: re.Pattern[str]  # every phrase of the reason
     gates: tuple[str, ...]  # texts every match of some phrase contains
-    ungated: bool  # some phrase has no gate: the pattern always runs
+    ungated: bool  # some phrase has no gate: those phrases always run
+    by_gate: tuple[tuple[str, re.Pattern[str]], ...] = ()  # (gate, its phrases) in gate order
+    loose: re.Pattern[str] | None = None  # the phrases without a gate
 
     @classmethod
     def of(cls, fragments: tuple[str, ...]) -> Wording:
         """A reason's phrases, compiled, with their gates."""
-        found = [gate(a) for f in fragments for a in alternatives(f)]
-        return cls(re.compile("|".join(fragments)), tuple(sorted({g for g in found if g})), not all(found))
+        grouped: dict[str, list[str]] = {}
+        for alternative in (a for f in fragments for a in alternatives(f)):
+            grouped.setdefault(gate(alternative), []).append(alternative)
+        loose = grouped.pop("", None)
+        return cls(
+            re.compile("|".join(fragments)),
+            tuple(sorted(grouped)),
+            loose is not None,
+            tuple((g, re.compile("|".join(grouped[g]))) for g in sorted(grouped)),
+            re.compile("|".join(loose)) if loose else None,
+        )
 
     def found_in(self, text: str) -> bool:
         """Does `text` hold one of these phrases?"""
-        if not self.ungated and not any(map(text.__contains__, self.gates)):
-            return False
-        return self.pattern.search(text) is not None
+        for gate_text, phrases in self.by_gate:
+            if gate_text in text and phrases.search(text) is not None:
+                return True
+        return self.loose is not None and self.loose.search(text) is not None
 
 
 WORDINGS: dict[str, Wording] = {reason: Wording.of(fragments) for reason, fragments in PHRASES.items()}
+UNGATED = frozenset(reason for reason, wording in WORDINGS.items() if wording.ungated)
 
 
-def says(reason: str, text: str) -> bool:
-    """Does the lower-cased diagnostic `text` say `reason` in words?"""
+def pieces(text: str, stride: int = 1) -> set[str]:
+    """The `KEY`-character pieces of `text` that start every `stride` characters."""
+    return {text[i : i + KEY] for i in range(0, len(text) - KEY + 1, stride)}
+
+
+def _filed() -> tuple[dict[str, tuple[tuple[str, str], ...]], tuple[tuple[str, str], ...]]:
+    """(reason, gate) pairs under each of a gate's first `STRIDE` pieces; the gates too short for that.
+
+    Wherever a gate of `KEY + STRIDE - 1` characters or more occurs in a text, the text's piece
+    that starts at the first multiple of `STRIDE` at or after it lies inside it, starting at one of
+    its first `STRIDE` characters: so the text's pieces at every `STRIDE`-th position meet it.
+    """
+    filed: dict[str, list[tuple[str, str]]] = {}
+    short: list[tuple[str, str]] = []
+    for reason, wording in WORDINGS.items():
+        for gate_text in wording.gates:
+            if len(gate_text) < KEY + STRIDE - 1:
+                short.append((reason, gate_text))
+                continue
+            for key in {gate_text[offset : offset + KEY] for offset in range(STRIDE)}:
+                filed.setdefault(key, []).append((reason, gate_text))
+    return {key: tuple(pairs) for key, pairs in filed.items()}, tuple(short)
+
+
+FILED, SHORT = _filed()
+
+
+def gated(text: str) -> frozenset[str]:
+    """Every reason one of whose gates is in `text` (so its pattern needs running), ungated ones too."""
+    found = set(UNGATED)
+    for reason, gate_text in SHORT:
+        if reason not in found and gate_text in text:
+            found.add(reason)
+    for key in FILED.keys() & pieces(text, STRIDE):
+        for reason, gate_text in FILED[key]:
+            if reason not in found and gate_text in text:
+                found.add(reason)
+    return frozenset(found)
+
+
+def says(reason: str, text: str, candidates: frozenset[str] | None = None) -> bool:
+    """Does the lower-cased diagnostic `text` say `reason` in words? (`candidates`: `gated(text)`)"""
     wording = WORDINGS.get(reason)
-    if wording is None or not text or not wording.found_in(text):
+    if wording is None or not text:
+        return False
+    if (candidates is not None and reason not in candidates) or not wording.found_in(text):
         return False
     exception = EXCEPT.get(reason)
     return exception is None or exception.search(text) is None

@@ -171,3 +171,16 @@ def test_the_original_s_identity_comes_from_the_attachment_or_the_pasted_copy() 
     )
     assert original_headers(pasted) == {"message-id": "<m2@x.example>"}
     assert original_headers(_notice("Subject: x", "nothing returned")) == {}
+
+
+@pytest.mark.parametrize("name", ["FAILURE_TEXT", "DELAY_TEXT", "PERMANENT_TEXT", "CHALLENGE_TEXT"])
+@pytest.mark.parametrize(
+    "text",
+    ["your message could not be delivered to the following recipients", "the following addresses had errors",
+     "delivery to the following recipient has been delayed. will retry for 2 days", "this is a warning",
+     "giving up on it. permanent error", "please click here to confirm you sent this", "boxbe guest list",
+     "these recipients failed", "delivery to bob@example.com failed", "nothing to see here", ""],
+)  # fmt: skip
+def test_the_evidence_phrases_run_by_gate_find_what_their_whole_pattern_finds(name: str, text: str) -> None:
+    phrases = getattr(evidence, name)
+    assert phrases.found_in(text) == (phrases.pattern.search(text) is not None)

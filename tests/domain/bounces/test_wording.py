@@ -8,10 +8,25 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from domain.bounces.wording import EXCEPT, PHRASES, WORDINGS, Wording, alternatives, gate, literal_runs, says
+from domain.bounces import wording
+from domain.bounces.wording import (
+    EXCEPT,
+    FILED,
+    PHRASES,
+    SHORT,
+    WORDINGS,
+    Wording,
+    alternatives,
+    gate,
+    gated,
+    literal_runs,
+    pieces,
+    says,
+)
 from tests.domain.bounces.wording_examples import EXAMPLES
 
 PAIRS = [(reason, index) for reason, fragments in PHRASES.items() for index in range(len(fragments))]
+ALL_EXAMPLES = [example for examples in EXAMPLES.values() for example in examples]
 
 
 def test_every_reason_s_phrases_have_exactly_one_example_each() -> None:
@@ -98,6 +113,54 @@ def test_a_gate_never_hides_a_phrase_that_matches(data: st.DataObject, pair: tup
     text = data.draw(st.from_regex(fragment, alphabet=st.characters(codec="ascii")))
     assert re.search(fragment, text)
     assert WORDINGS[reason].found_in(text)
+    assert reason in gated(text)
+    assert says(reason, text, gated(text)) == says(reason, text)
+
+
+def _gated_one_by_one(text: str) -> frozenset[str]:
+    return frozenset(r for r, w in WORDINGS.items() if w.ungated or any(g in text for g in w.gates))
+
+
+@pytest.mark.parametrize("text", [*ALL_EXAMPLES, " ".join(ALL_EXAMPLES), "", "ab", "250 ok"])
+def test_gated_finds_exactly_the_reasons_a_gate_by_gate_search_finds(text: str) -> None:
+    assert gated(text) == _gated_one_by_one(text)
+    for reason in PHRASES:
+        assert says(reason, text, gated(text)) == says(reason, text)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(ALL_EXAMPLES), max_size=3), st.text(alphabet="abcdeilnorstu .:-", max_size=80))
+def test_gated_agrees_with_a_gate_by_gate_search_on_mixed_text(examples: list[str], noise: str) -> None:
+    text = noise.join(examples) + noise
+    assert gated(text) == _gated_one_by_one(text)
+
+
+def test_every_long_gate_is_filed_under_its_first_pieces_and_every_short_one_listed() -> None:
+    filed = {(reason, g, key) for key, pairs in FILED.items() for reason, g in pairs}
+    wanted = {
+        (r, g, g[offset : offset + wording.KEY])
+        for r, w in WORDINGS.items()
+        for g in w.gates
+        if len(g) >= wording.KEY + wording.STRIDE - 1
+        for offset in range(wording.STRIDE)
+    }
+    assert filed == wanted
+    short = {(r, g) for r, w in WORDINGS.items() for g in w.gates if len(g) < wording.KEY + wording.STRIDE - 1}
+    assert set(SHORT) == short and len(SHORT) == len(short)
+    assert (wording.KEY, wording.STRIDE) == (4, 4)
+
+
+def test_pieces_start_every_stride_characters() -> None:
+    assert pieces("abcdef") == {"abcd", "bcde", "cdef"}
+    assert pieces("abcdefghij", 4) == {"abcd", "efgh"}
+    assert pieces("abcdefgh", 4) == {"abcd", "efgh"}
+    assert pieces("abc") == set()
+
+
+def test_a_reason_outside_the_candidates_is_not_said_even_when_its_pattern_matches() -> None:
+    assert says("mailboxfull", "550 mailbox full", frozenset({"mailboxfull"}))
+    assert not says("mailboxfull", "550 mailbox full", frozenset())
+    assert not says("mailboxfull", "550 user unknown", frozenset({"mailboxfull"}))
 
 
 def test_a_wording_compiles_its_phrases_with_their_gates() -> None:
@@ -107,10 +170,29 @@ def test_a_wording_compiles_its_phrases_with_their_gates() -> None:
     assert gated.ungated is False
     assert gated.found_in("550 mailbox full")
     assert not gated.found_in("550 user known")
-    ungated = Wording.of(("user ?unknown", "(?:a|b)c"))
+    assert [(g, p.pattern) for g, p in gated.by_gate] == [
+        ("mailbox ", "mailbox (?:is )?full"),
+        ("no such user", "no such user"),
+        ("unknown", "user ?unknown"),
+    ]
+    assert gated.loose is None
+    ungated = Wording.of(("user ?unknown", "(?:a|b)c", "x?yz|(?:q)r"))
     assert ungated.ungated is True
     assert ungated.gates == ("unknown",)
-    assert ungated.found_in("xbc")
+    assert ungated.loose is not None and ungated.loose.pattern == "(?:a|b)c|x?yz|(?:q)r"
+    assert ungated.found_in("xbc") and ungated.found_in("yz") and ungated.found_in("qr")
+    assert ungated.found_in("user unknown") and not ungated.found_in("user known")
+    shared = Wording.of(("user unknown", "unknown user|(?:the )?user unknown"))
+    assert [(g, p.pattern) for g, p in shared.by_gate] == [
+        ("unknown user", "unknown user"),
+        ("user unknown", "user unknown|(?:the )?user unknown"),
+    ]
+
+
+@pytest.mark.parametrize("text", [*ALL_EXAMPLES, " ".join(ALL_EXAMPLES), "", "250 ok"])
+def test_phrases_run_by_gate_find_what_the_whole_pattern_finds(text: str) -> None:
+    for phrases in WORDINGS.values():
+        assert phrases.found_in(text) == (phrases.pattern.search(text) is not None)
 
 
 def test_an_excepted_phrase_rules_its_reason_out() -> None:
@@ -124,3 +206,9 @@ def test_a_diagnostic_without_any_gate_runs_no_pattern_and_says_nothing() -> Non
     assert not any(says(reason, "250 ok queued as 12345") for reason in PHRASES)
     assert not says("userunknown", "")
     assert not says("no-such-reason", "user unknown")
+
+
+def test_a_reason_with_an_ungated_phrase_is_always_a_candidate(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert frozenset(r for r, w in WORDINGS.items() if w.ungated) == wording.UNGATED
+    monkeypatch.setattr(wording, "UNGATED", frozenset({"vacation"}))
+    assert gated("250 ok") == {"vacation"}
