@@ -26,18 +26,50 @@ MESSAGE_ID_LOCAL = re.compile(
 )
 # Prefixes some MTAs write before the address itself (Exchange `smtp=`, `SMTP:`, RFC 3464 `rfc822;`).
 PREFIX = re.compile(r"^(?:smtp|rfc822|sip|mailto|to|x400)[=:;]\s*", re.IGNORECASE)
+PREFIX_STARTS = ("smtp", "rfc822", "sip", "mailto", "to", "x400")  # checked first: cheaper than the pattern
+HEX_DIGITS = frozenset("0123456789abcdefABCDEF")  # every MESSAGE_ID_LOCAL but `$` starts with one
 # Exchange wraps foreign addresses as IMCEASMTP-user+40example+2Ecom@server (the "IMCEA" encoding).
 IMCEA = re.compile(r"^imcea[a-z]*-(.+)$", re.IGNORECASE)
 HEX = re.compile(r"\+([0-9a-fA-F]{2})")
 MAX_FOUND = 2000
+MAX_LOCAL = 64  # RFC 5321 §4.5.3.1.1
+MAX_DOMAIN = 10 * 64 + 63  # what DOMAIN can match: ten labels and their dots, then the top-level label
+REACH = MAX_DOMAIN + 3 + MAX_LOCAL + 2  # an @ this close to the last one has a stretch that overlaps
 MAX_QUOTED = 200
 
 
 def find_addresses(text: str) -> list[str]:
     """Every address-like string in `text`, in order of appearance (raw, not cleaned)."""
-    found = [match.group(0) for _, match in zip(range(MAX_FOUND), ADDRESS.finditer(text), strict=False)]
+    found: list[str] = []
+    for start, end in windows(text):
+        for match in ADDRESS.finditer(text, start, end):
+            found.append(match.group(0))
+            if len(found) >= MAX_FOUND:
+                break
+        if len(found) >= MAX_FOUND:
+            break
     if '"@' in text:
         found.extend(_quoted(text))
+    return found
+
+
+def windows(text: str) -> list[tuple[int, int]]:
+    """The stretches of `text` an address can lie in: around each `@`, the overlapping ones merged.
+
+    An address starts at most `MAX_LOCAL + 1` characters before its `@` and ends at most
+    `MAX_DOMAIN` after it, so the pattern need not read the rest (a long text with a few
+    addresses). A stretch ends a few characters past the longest domain, so the pattern's
+    look-ahead still sees the real next character; the look-behind sees before a stretch anyway.
+    """
+    found: list[tuple[int, int]] = []
+    at = text.find("@")
+    while at >= 0:
+        last = at
+        while (farther := text.rfind("@", last + 1, last + REACH)) >= 0:
+            last = farther  # the next @'s stretch would overlap this one: one stretch for both
+        end = min(last + MAX_DOMAIN + 3, len(text))
+        found.append((max(at - MAX_LOCAL - 1, 0), end))
+        at = text.find("@", end)
     return found
 
 
@@ -64,7 +96,10 @@ def _quoted(text: str, limit: int = MAX_QUOTED) -> list[str]:
 
 def clean(value: str) -> str | None:
     """A lower-case address without brackets, quotes or MTA prefixes; None for what is not one."""
-    address = PREFIX.sub("", value.strip().lstrip("<([`',;: ")).rstrip(">)]`',;:.\" ")
+    address = value.strip().lstrip("<([`',;: ")
+    if address[:7].lower().startswith(PREFIX_STARTS):
+        address = PREFIX.sub("", address)
+    address = address.rstrip(">)]`',;:.\" ")
     local, at, domain = address.rpartition("@")
     if not at or not local or not domain:
         return None
@@ -75,7 +110,7 @@ def clean(value: str) -> str | None:
             inner = HEX.sub(lambda m: chr(int(m.group(1), 16)), wrapped.group(1))
             if "@" in inner:
                 return clean(inner)
-    if not local or MESSAGE_ID_LOCAL.search(local):
+    if not local or ((local[0] in HEX_DIGITS or "$" in local) and MESSAGE_ID_LOCAL.search(local)):
         return None
     return f"{local}@{domain}".lower()
 

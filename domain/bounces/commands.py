@@ -27,37 +27,27 @@ _WORD = {
     "bdat": DATA,
     "message": DATA,
 }
-# Phrasings that name the command, most specific first (all matched on lower-cased text).
-SAID = re.compile(
-    r"(?:in reply to|after|while sending|in response to|response to) (?:the )?(?:end of )?"
-    r"(rcpt|mail|data|helo|ehlo|lhlo|starttls|auth|bdat|message)\b"
-    r"|(?:>>> ?|smtp:)(rcpt|mail|data|helo|ehlo|lhlo|starttls|auth|bdat)\b"
-    r"|after (?:the )?(initial connection|connect(?:ing)?|greeting|banner)"
-    r"|(does not like recipient|recipient rejected|rcpt to: ?<)"
-    r"|(but sender was rejected|sender rejected|mail from: ?<)"
-    r"|(failed on data command|failed after i sent the message)"
-    r"|(but my name was rejected)"
-    r"|(but greeting failed|connection refused|refused to talk to me)"
-)
-_GROUPS = (None, None, CONN, RCPT, MAIL, DATA, EHLO, CONN)
-# Words without one of which SAID cannot match (checked first: a substring test is much cheaper).
-CUES = (
-    "reply",
-    "after",
-    "sending",
-    "response",
-    ">>>",
-    "smtp:",
-    "recipient",
-    "rcpt",
-    "sender",
-    "mail from",
-    "data command",
-    "sent the message",
-    "name was",
-    "greeting",
-    "connection refused",
-    "refused to talk",
+_NAMED = r"(rcpt|mail|data|helo|ehlo|lhlo|starttls|auth|bdat|message)\b"
+# Phrasings that name the command (all matched on lower-cased text), each with the words without
+# one of which it cannot match (a substring test is much cheaper than the pattern) and the command
+# it names (None: the command word it captures).
+SAID: tuple[tuple[tuple[str, ...], re.Pattern[str], str | None], ...] = (
+    (
+        ("reply to", "after", "sending", "response to"),
+        re.compile(r"(?:in reply to|after|while sending|in response to|response to) (?:the )?(?:end of )?" + _NAMED),
+        None,
+    ),
+    ((">>>", "smtp:"), re.compile(r"(?:>>> ?|smtp:)" + _NAMED), None),
+    (("after",), re.compile(r"after (?:the )?(?:initial connection|connect(?:ing)?|greeting|banner)"), CONN),
+    (("recipient", "rcpt to:"), re.compile(r"does not like recipient|recipient rejected|rcpt to: ?<"), RCPT),
+    (("sender", "mail from:"), re.compile(r"but sender was rejected|sender rejected|mail from: ?<"), MAIL),
+    (("data command", "sent the message"), re.compile(r"failed on data command|failed after i sent the message"), DATA),
+    (("name was",), re.compile(r"but my name was rejected"), EHLO),
+    (
+        ("greeting failed", "connection refused", "refused to talk"),
+        re.compile(r"but greeting failed|connection refused|refused to talk to me"),
+        CONN,
+    ),
 )
 # sisimai's last resort: command names in capitals, the later in a session winning.
 NAMES = re.compile(r"(?<![A-Za-z0-9@.])(HELO|EHLO|STARTTLS|AUTH|MAIL FROM|RCPT TO|RCPT|DATA)(?![A-Za-z0-9@])")
@@ -70,16 +60,18 @@ def command_in(text: str) -> str | None:
     if not text:
         return None
     lowered = text.lower()
-    said = SAID.findall(lowered) if any(map(lowered.__contains__, CUES)) else []
-    # The last one counts: a transcript ends at the refused command.
-    if said:
-        groups = said[-1]
-        for index, value in enumerate(groups):
-            if not value:
-                continue
-            if index < 2:
-                return _WORD[value]
-            return _GROUPS[index]
+    # The last phrase counts: a transcript ends at the refused command.
+    last: tuple[int, str] | None = None  # (where, command); on a tie the earlier phrasing stays
+    for cues, pattern, command in SAID:
+        if not any(map(lowered.__contains__, cues)):
+            continue
+        match = None
+        for match in pattern.finditer(lowered):
+            pass
+        if match is not None and (last is None or match.start() > last[0]):
+            last = (match.start(), command or _WORD[match.group(1)])
+    if last is not None:
+        return last[1]
     if not any(map(text.__contains__, NAME_CUES)):
         return None
     named = [m.group(1).split(" ")[0] for m in NAMES.finditer(text)]

@@ -56,11 +56,13 @@ class Part:
 
     @lazy
     def fields(self) -> dict[str, list[str]]:
-        """Every header field's values, names in lower case, folded lines unfolded."""
+        """Every header field's values as written (still folded), names in lower case.
+
+        Unfolding waits for `get` and `get_all`: most fields (Received, DKIM-Signature) are never read.
+        """
         fields: dict[str, list[str]] = {}
         for name, value in FIELD.findall(self.head):
-            value = value[:MAX_HEADER_VALUE]
-            fields.setdefault(name.lower(), []).append(" ".join(value.split()) if "\n" in value else value.strip())
+            fields.setdefault(name.lower(), []).append(value)
         return fields
 
     def field(self, name: str) -> str:
@@ -76,11 +78,11 @@ class Part:
     def get(self, name: str) -> str:
         """The first value of a header field (unfolded, not decoded), or ''."""
         values = self.fields.get(name)
-        return values[0] if values else ""
+        return unfold(values[0]) if values else ""
 
     def get_all(self, name: str) -> list[str]:
-        """Every value of a header field, in order."""
-        return self.fields.get(name, [])
+        """Every value of a header field (unfolded), in order."""
+        return [unfold(value) for value in self.fields.get(name, ())]
 
     def decoded(self, name: str) -> str:
         """A header field with its RFC 2047 encoded words decoded."""
@@ -160,6 +162,12 @@ class Part:
         yield self
         for child in self.children:
             yield from child.walk()
+
+
+def unfold(value: str) -> str:
+    """A field value on one line, at most `MAX_HEADER_VALUE` characters of it (RFC 5322 §2.2.3)."""
+    value = value[:MAX_HEADER_VALUE]
+    return " ".join(value.split()) if "\n" in value else value.strip()
 
 
 def read_message(raw: bytes) -> Part:

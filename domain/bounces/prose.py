@@ -19,6 +19,7 @@ from domain.bounces.notice import DAEMON, Notice
 
 MAX_LINE = 1000
 RULE = re.compile(r"^[=\-_*#~]{4,}$")
+RULE_CHARS = frozenset("=-_*#~")
 MAX_RESOLVED = 20
 _A = ANY_ADDRESS
 _ADDR = r"[\"'<(\[]{0,3}(" + _A + r")[\"'>)\]]{0,3}"
@@ -64,7 +65,7 @@ def block_after(lines: list[str], index: int, first: str, *, span: int = 16) -> 
     for line in lines[index + 1 : index + span]:
         line = line[:MAX_LINE]
         stripped = line.strip()
-        if RULE.match(stripped):
+        if stripped[:1] in RULE_CHARS and RULE.match(stripped):
             continue
         if not stripped:
             if paragraphs[-1]:

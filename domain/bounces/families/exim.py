@@ -11,12 +11,14 @@ from domain.bounces.commands import EHLO, HELO, MAIL, command_in
 from domain.bounces.family import Family, phrase_table
 from domain.bounces.findings import Finding
 from domain.bounces.notice import Notice
+from domain.bounces.wording import Wording
 
 MARKER = re.compile(
     r"this message was created automatically by mail delivery software|"
     r"a message that you sent (?:could not be delivered|has not yet been delivered|was rejected by the local)|"
     r"message \S+ (?:has been frozen|was frozen on arrival)"
 )
+MARKER_PHRASES = Wording.of((MARKER.pattern,))  # the same, each phrase run only when its words are there
 SUBJECT = re.compile(
     r"mail delivery failed|warning: message \S+ delayed|mail failure|message frozen|"
     r"error\(s\) in forwarding or filtering"
@@ -64,7 +66,7 @@ MESSAGES = phrase_table(
 
 def sniff(notice: Notice) -> bool:
     """Exim's opening sentence, or its subject with X-Failed-Recipients."""
-    if MARKER.search(notice.intro):
+    if MARKER_PHRASES.found_in(notice.intro):
         return True
     return bool(SUBJECT.search(notice.lower_subject)) and bool(notice.root.get("x-failed-recipients"))
 

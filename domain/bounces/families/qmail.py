@@ -52,8 +52,10 @@ def sniff(notice: Notice) -> bool:
     """qmail's greeting, its Received line, or its "failure notice" subject."""
     if notice.subject.strip().lower() == "failure notice":
         return True
+    if "qmail" in notice.intro and MARKER.search(notice.intro):
+        return True
     received = " ".join(notice.root.get_all("received"))[:4000].lower()
-    return bool(MARKER.search(notice.intro) or ("qmail" in received and MARKER.search(received)))
+    return "qmail" in received and bool(MARKER.search(received))
 
 
 def refine(finding: Finding) -> Finding:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from domain.bounces.codes import is_temporary, reply_in, status_field, status_from_reply, status_in
-from domain.bounces.commands import command_in
+from domain.bounces.commands import SAID, command_in
 
 
 @pytest.mark.parametrize(
@@ -103,3 +105,27 @@ def test_temporary_is_class_4_and_a_status_field_is_its_code() -> None:
 )
 def test_command_in_names_the_refused_command(text: str, expected: str | None) -> None:
     assert command_in(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("sender rejected, then the host does not like recipient", "RCPT"),
+     ("does not like recipient, then sender rejected", "MAIL"),
+     ("in reply to rcpt to:<a@b.example>", "RCPT"),
+     ("after data: connection refused", "CONN"),
+     ("connection refused after data", "DATA"),
+     ("after mail from:<a@b.example> and after rcpt to:<c@d.example>", "RCPT"),
+     ("in reply to message", "DATA"), ("after bdat", "DATA"), ("after lhlo", "EHLO"),
+     ("after the end of data", "DATA"), ("after connecting", "CONN"), ("after the banner", "CONN")],
+)  # fmt: skip
+def test_the_last_phrasing_in_the_text_names_the_command(text: str, expected: str) -> None:
+    assert command_in(text) == expected
+    assert command_in(text.upper()) == expected
+
+
+@settings(max_examples=40, deadline=None)
+@given(data=st.data(), index=st.sampled_from(range(len(SAID))))
+def test_every_phrasing_holds_one_of_its_cues(data: st.DataObject, index: int) -> None:
+    cues, pattern, _ = SAID[index]
+    text = data.draw(st.from_regex(pattern, fullmatch=True, alphabet=st.characters(codec="ascii")))
+    assert any(cue in text for cue in cues), (text, cues)

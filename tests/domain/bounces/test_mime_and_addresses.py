@@ -3,18 +3,38 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from domain.bounces.addresses import clean, domain_of, find_addresses, first_address, local_part
-from domain.bounces.mime import MAX_DEPTH, MAX_PARTS, MAX_TEXT, read_message
+from domain.bounces.addresses import (
+    ADDRESS,
+    MAX_DOMAIN,
+    MAX_LOCAL,
+    clean,
+    domain_of,
+    find_addresses,
+    first_address,
+    local_part,
+    windows,
+)
+from domain.bounces.mime import MAX_DEPTH, MAX_HEADER_VALUE, MAX_PARTS, MAX_TEXT, read_message, unfold
 
 
 def test_headers_are_unfolded_named_in_lower_case_and_repeated_fields_kept() -> None:
-    part = read_message(b"Subject: a\n  long one\nReceived: one\nReceived: two\nX-Empty:\n\nbody\n")
+    part = read_message(b"Subject: a\n  long one\nReceived: one\nReceived: two\n\tfolded\nX-Empty:\n\nbody\n")
     assert part.get("subject") == "a long one"
-    assert part.get_all("received") == ["one", "two"]
+    assert part.get_all("received") == ["one", "two folded"]
+    assert part.fields["received"] == [" one", " two\n\tfolded"]
     assert part.get("x-empty") == ""
     assert part.get("missing") == ""
     assert part.body == "body\n"
+
+
+def test_a_field_value_is_unfolded_and_cut_at_its_limit() -> None:
+    assert unfold(" a\n  b\r\n\tc ") == "a b c"
+    assert unfold("  plain  ") == "plain"
+    assert unfold("x" * (MAX_HEADER_VALUE + 10)) == "x" * MAX_HEADER_VALUE
+    assert unfold("x\n" + "y" * MAX_HEADER_VALUE) == "x " + "y" * (MAX_HEADER_VALUE - 2)
 
 
 def test_a_header_block_without_its_blank_line_ends_at_the_first_line_that_is_not_a_field() -> None:
@@ -139,6 +159,19 @@ def test_find_addresses(text: str, expected: list[str]) -> None:
         ("20240102.abcdef@mx.example.com", None),
         ("no-at-sign", None),
         ("@example.com", None),
+        ("Rfc822;kim@example.net", "kim@example.net"),
+        ("MAILTO:kim@example.net", "kim@example.net"),
+        ("sip:kim@example.net", "kim@example.net"),
+        ("To: kim@example.net", "kim@example.net"),
+        ("X400=kim@example.net", "kim@example.net"),
+        ("tokim@example.net", "tokim@example.net"),
+        ("smtpkim@example.net", "smtpkim@example.net"),
+        ("ABCDEF0123ABCDEF0123@mx.example.com", None),
+        ("Deadbeef-1234-abcd@mx.example.com", None),
+        ("123456789012.x@mx.example.com", None),
+        ("pay$day@example.com", None),
+        ("abc@example.com", "abc@example.com"),
+        ("beef.cafe@example.com", "beef.cafe@example.com"),
     ],
 )
 def test_clean(value: str, expected: str | None) -> None:
@@ -151,3 +184,32 @@ def test_first_address_prefers_what_comes_first_and_parts_split_at_the_last_at()
     assert first_address("nothing") is None
     assert local_part('"a@b"@c.example') == '"a@b"'
     assert domain_of("a@c.example") == "c.example"
+
+
+def _every_match(text: str) -> list[str]:
+    return [match.group(0) for match in ADDRESS.finditer(text)]
+
+
+PIECES = ["a", "b.c", "@", "x@y.example", " ", "\n", "-", "..", "é", "1", "<", "a" * 70, "d" * 63 + ".", '"q r"@s.t']
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(PIECES), max_size=60), st.integers(min_value=0, max_value=900))
+def test_reading_only_around_each_at_finds_what_reading_everything_finds(pieces: list[str], gap: int) -> None:
+    text = "".join(pieces) + " " * gap + "".join(reversed(pieces))
+    assert [a for a in find_addresses(text) if not a.startswith('"')] == _every_match(text)
+
+
+def test_stretches_around_each_at_reach_past_the_longest_address_and_merge_when_close() -> None:
+    longest = "l" * 64 + "@" + ("d" * 63 + ".") * 10 + "t" * 63
+    assert _every_match(longest) == [longest]
+    assert find_addresses("x " * 500 + longest + " tail") == [longest]
+    for after in ("-", "x", "_", ".", "-x", "é"):
+        text = " " * 900 + longest + after + " " * 900 + "z@z.example"
+        assert find_addresses(text) == _every_match(text)
+    text = " " * 1000 + "a@b.example" + " " * 2000 + "c@d.example" + " " * 1000
+    assert windows(text) == [(1000 - MAX_LOCAL, 1001 + MAX_DOMAIN + 3), (3011 - MAX_LOCAL, 3012 + MAX_DOMAIN + 3)]
+    close = " " * 1000 + "a@b.example" + " " * 600 + "c@d.example"
+    assert windows(close) == [(1000 - MAX_LOCAL, len(close))]
+    assert windows("no address here") == []
+    assert find_addresses("x" * 100_000) == []
