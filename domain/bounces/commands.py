@@ -10,6 +10,7 @@ command" / "but sender was rejected." (qmail-remote.c), and the command names th
 from __future__ import annotations
 
 import re
+from collections import deque
 
 CONN, HELO, EHLO, MAIL, RCPT, DATA = "CONN", "HELO", "EHLO", "MAIL", "RCPT", "DATA"
 STARTTLS, AUTH = "STARTTLS", "AUTH"
@@ -65,9 +66,8 @@ def command_in(text: str) -> str | None:
     for cues, pattern, command in SAID:
         if not any(map(lowered.__contains__, cues)):
             continue
-        match = None
-        for match in pattern.finditer(lowered):
-            pass
+        latest = deque(pattern.finditer(lowered), maxlen=1)  # its last match
+        match = latest[0] if latest else None
         if match is not None and (last is None or match.start() > last[0]):
             last = (match.start(), command or _WORD[match.group(1)])
     if last is not None:
