@@ -9,6 +9,7 @@ SENDER: dict[str, tuple[str, ...]] = {
     "blocked": (
         r" said: 550 blocked",
         r"//www\.spamcop\.net/bl\.",
+        r"//www\.spamhaus\.org/query/(?:bl|ip)",
         r"bad sender ip address",
         r"banned sending ip",
         r"blacklisted by",

@@ -5,12 +5,20 @@ from __future__ import annotations
 
 import re
 
-from domain.bounces.family import Family
+from domain.bounces.family import Family, phrase_table
 from domain.bounces.findings import Finding
 from domain.bounces.notice import Notice
 from domain.bounces.prose import scan
 
 MARKER = re.compile(r"running the courier mail server|courier mail server at|^\s*undeliverable mail\s*$", re.M)
+# Courier's own errors when no remote server answered (courier/module.esmtp/esmtpclient.c).
+MESSAGES = phrase_table(
+    {
+        "hostunknown": ("no such domain.",),
+        "systemerror": ("this domain's dns violates rfc 1035.",),
+        "networkerror": ("dns lookup failed.",),
+    }
+)
 
 
 def sniff(notice: Notice) -> bool:
@@ -21,9 +29,15 @@ def sniff(notice: Notice) -> bool:
     ) or ".courier" in notice.root.get("message-id").lower()
 
 
+def refine(finding: Finding) -> Finding:
+    """Courier's own DNS errors settle the reason."""
+    hint = MESSAGES(finding.diagnostic)
+    return finding.with_(hint=hint) if hint else finding
+
+
 def read(notice: Notice) -> list[Finding]:
     """`<recipient>:` blocks."""
-    return scan(notice)
+    return [refine(f) for f in scan(notice)]
 
 
-FAMILY = Family("courier", sniff, read)
+FAMILY = Family("courier", sniff, read, refine)

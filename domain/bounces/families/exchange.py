@@ -10,7 +10,7 @@ import re
 
 from domain.bounces.addresses import ANY_ADDRESS, clean
 from domain.bounces.commands import RCPT
-from domain.bounces.family import Family, section
+from domain.bounces.family import Family, phrase_table, section
 from domain.bounces.findings import Finding, status_of
 from domain.bounces.notice import Notice
 
@@ -59,6 +59,24 @@ CODES = (
 )
 
 
+# Exchange 2007 and later name the component and the error after the code (Microsoft's NDR list).
+COMPONENTS = phrase_table(
+    {
+        "userunknown": (
+            "resolver.adr.recipnotfound",
+            "resolver.adr.exrecipnotfound",
+            "resolver.adr.recipientnotfound",
+            "resolver.adr.invalidinsmtp",
+        ),
+        "securityerror": ("resolver.rst.authrequired",),
+        "mesgtoobig": ("resolver.rst.recipsizelimit", "resolver.rst.sendsizelimit"),
+        "expired": ("queue.expired",),
+        "hostunknown": ("smtpsend.dns.nonexistentdomain",),
+        "networkerror": ("smtpsend.dns.mxloopback",),
+    }
+)
+
+
 def sniff(notice: Notice) -> bool:
     """Exchange's NDR header fields, or its subject with its wording."""
     if any(name in notice.root.fields for name in NDR_HEADERS):
@@ -69,11 +87,11 @@ def sniff(notice: Notice) -> bool:
 
 
 def refine(finding: Finding) -> Finding:
-    """Microsoft's documented codes name the reason; "-> unknown recipient" answers RCPT."""
+    """Microsoft's documented component errors and codes name the reason; "-> unknown recipient" answers RCPT."""
     code = finding.status
     if not code or code.endswith(".0.0"):
         code = status_of(finding.diagnostic) or code
-    hint = next((reason for pattern, reason in CODES if code and pattern.match(code)), None)
+    hint = COMPONENTS(finding.diagnostic) or next((r for pattern, r in CODES if code and pattern.match(code)), None)
     command = RCPT if RCPT_SAID.search(finding.diagnostic) else finding.command
     return finding.with_(hint=hint or finding.hint, command=command)
 

@@ -6,13 +6,19 @@ from __future__ import annotations
 import re
 
 from domain.bounces.addresses import ANY_ADDRESS, clean
-from domain.bounces.family import Family, section
+from domain.bounces.family import Family, phrase_table, section
 from domain.bounces.findings import Finding, status_of
 from domain.bounces.notice import Notice
 
 MARKER = re.compile(r"did not reach the following recipient\(s\)", re.IGNORECASE)
 RECIPIENT = re.compile(r"^\s*(" + ANY_ADDRESS + r")\s+on\s+\S", re.IGNORECASE)
 HOST_CODE = re.compile(r"<[^<>#]{0,200}#([245]\.\d{1,3}\.\d{1,3})")
+# The explanations Exchange 2000/2003 writes under a recipient (its "MSEXCH:IMS" NDR texts).
+MESSAGES = phrase_table(
+    {
+        "userunknown": ("the recipient name is not recognized", "unknown recipient"),
+    }
+)
 
 
 def sniff(notice: Notice) -> bool:
@@ -45,7 +51,13 @@ def _flush(found: list[Finding], address: str | None, lines: list[str]) -> None:
         return
     diagnostic = " ".join(lines)
     code = HOST_CODE.search(diagnostic)
-    found.append(Finding(address, diagnostic, code.group(1) if code else status_of(diagnostic)))
+    found.append(refine(Finding(address, diagnostic, code.group(1) if code else status_of(diagnostic))))
 
 
-FAMILY = Family("exchange2003", sniff, read)
+def refine(finding: Finding) -> Finding:
+    """Exchange's own explanations settle the reason."""
+    hint = MESSAGES(finding.diagnostic)
+    return finding.with_(hint=hint) if hint else finding
+
+
+FAMILY = Family("exchange2003", sniff, read, refine)

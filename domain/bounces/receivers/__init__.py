@@ -7,9 +7,9 @@ its table maps the replies it documents to reasons. `reason_from(remote, domain,
 
 from __future__ import annotations
 
-from domain.bounces.receivers import google, orange
+from domain.bounces.receivers import cox, godaddy, google, orange, spectrum
 
-PROVIDERS = (google.PROVIDER, orange.PROVIDER)
+PROVIDERS = (google.PROVIDER, orange.PROVIDER, spectrum.PROVIDER, godaddy.PROVIDER, cox.PROVIDER)
 
 
 def reason_from(remote: str, domain: str, diagnostic: str, status: str | None) -> str:

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from domain.bounces import parse_bounce, registry
-from domain.bounces.families import exchange, exim, gmail, imailserver, qmail
+from domain.bounces.families import courier, exchange, exchange2003, exim, gmail, imailserver, qmail
 from domain.bounces.findings import Finding
 from domain.bounces.notice import Notice
 from domain.bounces.receivers import google, orange, reason_from
@@ -503,3 +503,40 @@ def _earlier(found: str, reason: str) -> tuple[str, ...]:
     """Phrases of a reason listed before `reason` (a phrase can contain an earlier reason's phrase)."""
     order = list(google.REPLIES)
     return google.REPLIES[found] if order.index(found) < order.index(reason) else ()
+
+
+@pytest.mark.parametrize(
+    ("diagnostic", "hint"),
+    [("No such domain.", "hostunknown"), ("This domain's DNS violates RFC 1035.", "systemerror"),
+     ("DNS lookup failed.", "networkerror"), ("550 5.1.1 no such user", None)],
+)  # fmt: skip
+def test_courier_s_own_dns_errors(diagnostic: str, hint: str | None) -> None:
+    assert courier.refine(Finding("a@b.example", diagnostic)).hint == hint
+
+
+@pytest.mark.parametrize(
+    ("diagnostic", "hint"),
+    [("The recipient name is not recognized", "userunknown"),
+     ("MSEXCH:IMS:Org:Site:Server 0 (000C05A6) Unknown Recipient", "userunknown"),
+     ("The message could not be delivered because of a network problem", None)],
+)  # fmt: skip
+def test_exchange_2003_s_explanations(diagnostic: str, hint: str | None) -> None:
+    assert exchange2003.refine(Finding("a@b.example", diagnostic)).hint == hint
+
+
+@pytest.mark.parametrize(
+    ("diagnostic", "hint"),
+    [("550 5.1.1 RESOLVER.ADR.RecipNotFound; not found", "userunknown"),
+     ("550 5.1.1 RESOLVER.ADR.ExRecipNotFound; not found", "userunknown"),
+     ("550 5.1.10 RESOLVER.ADR.RecipientNotFound; Recipient not found", "userunknown"),
+     ("550 5.1.3 RESOLVER.ADR.InvalidInSmtp; invalid address", "userunknown"),
+     ("550 5.7.1 RESOLVER.RST.AuthRequired; authentication required", "securityerror"),
+     ("552 5.3.4 RESOLVER.RST.RecipSizeLimit; message too large for this recipient", "mesgtoobig"),
+     ("552 5.3.4 RESOLVER.RST.SendSizeLimit.Org; message too large for this organization", "mesgtoobig"),
+     ("550 4.4.7 QUEUE.Expired; message expired", "expired"),
+     ("554 5.4.4 SMTPSEND.DNS.NonExistentDomain; nonexistent domain", "hostunknown"),
+     ("554 5.4.4 SMTPSEND.DNS.MxLoopback; DNS config error", "networkerror"),
+     ("550 5.7.1 delivery not authorized", "rejected")],
+)  # fmt: skip
+def test_exchange_s_component_errors_before_its_codes(diagnostic: str, hint: str) -> None:
+    assert exchange.refine(Finding("a@b.example", diagnostic, "5.0.0")).hint == hint

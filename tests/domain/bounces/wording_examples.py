@@ -163,6 +163,7 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     "blocked": (
         " said: 550 blocked",
         "//www.spamcop.net/bl.",
+        "553 http://www.spamhaus.org/query/bl?ip=192.0.2.1",
         "bad sender ip address",
         "banned sending ip",
         "blacklisted by",
