@@ -188,9 +188,11 @@ def resolve_local(notice: Notice, local: str) -> str | None:
 
 
 def diagnostic_near(lowered_text: str, text: str, address: str) -> str:
-    """The lines right after an address's first mention in the text (up to 600 characters)."""
+    """The line of an address's first mention in the text and the lines after it (up to 600
+    characters): what is said before the address on its line counts ("User's mailbox is full: <a@b>")."""
     index = lowered_text.find(address)
     if index < 0:
         return ""
+    index = max(lowered_text.rfind("\n", max(0, index - 200), index) + 1, index - 200)
     lines = [line.strip() for line in text[index : index + 600].split("\n")[:6] if line.strip()]
     return " ".join(lines)

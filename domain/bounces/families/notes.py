@@ -20,8 +20,8 @@ MESSAGES = phrase_table(
         "networkerror": ("message has exceeded maximum hop count",),
     }
 )
-START = re.compile(r"^-+ ?failure reasons ?-+", re.IGNORECASE | re.MULTILINE)
-END = re.compile(r"^-+ ?returned message ?-+", re.IGNORECASE | re.MULTILINE)
+START = re.compile(r"^-+ *failure reasons *-+", re.IGNORECASE | re.MULTILINE)
+END = re.compile(r"^-+ *returned message *-+", re.IGNORECASE | re.MULTILINE)
 
 
 def sniff(notice: Notice) -> bool:

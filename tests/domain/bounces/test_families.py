@@ -7,7 +7,7 @@ import json
 import pytest
 
 from domain.bounces import parse_bounce, registry
-from domain.bounces.families import courier, exchange, exchange2003, exim, gmail, imailserver, qmail
+from domain.bounces.families import courier, exchange, exchange2003, exim, gmail, imailserver, notes, qmail
 from domain.bounces.findings import Finding
 from domain.bounces.notice import Notice
 from domain.bounces.receivers import google, orange, reason_from
@@ -540,3 +540,12 @@ def test_exchange_2003_s_explanations(diagnostic: str, hint: str | None) -> None
 )  # fmt: skip
 def test_exchange_s_component_errors_before_its_codes(diagnostic: str, hint: str) -> None:
     assert exchange.refine(Finding("a@b.example", diagnostic, "5.0.0")).hint == hint
+
+
+@pytest.mark.parametrize("rule", ["------- Failure Reasons --------", "-------Failure Reasons-------",
+                                  "------- Failure Reasons  --------"])  # fmt: skip
+def test_notes_s_section_rules_with_any_spacing(rule: str) -> None:
+    raw = f"From: postmaster@n.example\nSubject: Undeliverable message\n\n{rule}\n\nUser not listed in public Name & Address Book\nkim@n.example\n\n------- Returned Message  --------\nTo: kim@n.example\n"
+    notice = Notice.read(raw.encode())
+    assert registry.identify(notice).name == "notes"
+    assert [(f.email, f.hint) for f in notes.read(notice)] == [("kim@n.example", "userunknown")]
