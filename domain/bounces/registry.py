@@ -24,6 +24,7 @@ from domain.bounces.families import (
     postfix,
     qmail,
     sendmail,
+    verizon,
     yahoo,
 )
 from domain.bounces.family import Family
@@ -43,6 +44,7 @@ FAMILIES: tuple[Family, ...] = (
     notes.FAMILY,
     imailserver.FAMILY,
     yahoo.FAMILY,
+    verizon.FAMILY,
     exchange2003.FAMILY,
     exchange.FAMILY,
     qmail.FAMILY,

@@ -435,6 +435,16 @@ def amazonses(people: Sequence[Person], delayed: bool) -> tuple[dict[str, str], 
     }, json.dumps(envelope, ensure_ascii=False)
 
 
+def verizon(people: Sequence[Person], delayed: bool) -> tuple[dict[str, str], str]:
+    """Verizon Wireless's text gateway: one error block per recipient, its envelope below."""
+    lines: list[str] = []
+    for person in people:
+        lines += ["Error: Invalid user address", "", "Error message below:", person.reply, ""]
+        lines += ["Message details:", "  Subject: Invoice INV-7", f"  Sent date: {DATE}"]
+        lines += ["  MAIL FROM: alice@sender.example", f"  RCPT TO: {person.address}", "  Size (in bytes): 222", ""]
+    return {"From": "post_master@vtext.com", "Subject": "Re: Invoice INV-7"}, "\n".join(lines)
+
+
 WRITERS: dict[str, Writer] = {
     "postfix": postfix,
     "sendmail": sendmail,
@@ -452,4 +462,5 @@ WRITERS: dict[str, Writer] = {
     "gmx": gmx,
     "simple": simple,
     "amazonses": amazonses,
+    "verizon": verizon,
 }

@@ -287,6 +287,33 @@ SES_HEAD = (
     "From: AWS Notifications <no-reply@sns.amazonaws.com>\nTo: orders@shop.example\nSubject: AWS Notification\n\n"
 )
 
+VERIZON = b"""From: post_master@vtext.com
+To: orders@shop.example
+Subject: Re: Order 17
+Received: from gw.vtext.com (gw.vtext.com [192.0.2.9]) by mx.shop.example
+
+Error: Invalid user address
+
+Error message below:
+550 - Requested action not taken: no such user here
+
+Message details:
+  Subject: Order 17
+  MAIL FROM: orders@shop.example
+  RCPT TO: 5550100@vtext.com
+  Size (in bytes): 512
+"""
+VERIZON_PICTURES = b"""From: <sysadmin@mms.vzwpix.com>
+To: orders@shop.example
+Subject: Undeliverable
+
+Message could not be delivered to mobile.
+Error: No valid recipients for this MM
+To: 5550101@vzwpix.com
+From: orders@shop.example
+Subject: Order 17
+"""
+
 CASES = [
     ("postfix", POSTFIX, "pat.lee@clients.example", "5.1.1", "userunknown"),
     ("exim", EXIM, "sam@storage.example", None, "mailboxfull"),
@@ -306,7 +333,16 @@ CASES = [
     ("yahoo", YAHOO, "hal@yahoo.example", "5.0.0", "userunknown"),
     ("gmx", GMX, "ian@web.example", "5.1.1", "userunknown"),
     ("amazonses", (SES_HEAD + SES_BOUNCE).encode(), "joy@ses.example", "5.1.1", "userunknown"),
+    ("verizon", VERIZON, "5550100@vtext.com", "5.0.0", "userunknown"),
 ]
+
+
+def test_verizon_s_picture_gateway_names_the_recipient_on_a_to_line() -> None:
+    bounce = parse_bounce(VERIZON_PICTURES)
+    assert bounce is not None and bounce.extra["family"] == "verizon"
+    assert [(r.email, r.diagnostic, r.reason) for r in bounce.recipients] == [
+        ("5550101@vzwpix.com", "Error: No valid recipients for this MM", "userunknown")
+    ]
 
 
 @pytest.mark.parametrize(("family", "raw", "email", "status", "reason"), CASES, ids=[c[0] for c in CASES])

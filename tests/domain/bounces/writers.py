@@ -27,8 +27,8 @@ BOUNDARY = "=_bounce_boundary_4242"
 
 def shapes_of(family: str) -> tuple[str, ...]:
     """The shapes a family's notifications come in."""
-    if family == "amazonses":
-        return ("prose",)
+    if family in ("amazonses", "verizon"):
+        return ("prose",)  # a JSON notification, a gateway's reply with an ordinary subject: never forwarded
     if family in WITH_REPORT:
         return ("dsn", "prose", "multipart", "forwarded")
     return ("prose", "forwarded")
