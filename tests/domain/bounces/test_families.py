@@ -7,7 +7,7 @@ import json
 import pytest
 
 from domain.bounces import parse_bounce, registry
-from domain.bounces.families import courier, exchange, exchange2003, exim, gmail, imailserver, notes, qmail
+from domain.bounces.families import courier, exchange, exchange2003, exim, ezweb, fml, gmail, imailserver, notes, qmail
 from domain.bounces.findings import Finding
 from domain.bounces.notice import Notice
 from domain.bounces.receivers import google, orange, reason_from
@@ -314,6 +314,30 @@ From: orders@shop.example
 Subject: Order 17
 """
 
+EZWEB = b"""From: <Postmaster@ezweb.ne.jp>
+To: <orders@shop.example>
+Subject: Mail System Error - Returned Mail
+Message-Id: <20240102100000.AB12@wsmtp.ezweb.ne.jp>
+
+<kei@ezweb.ne.jp>
+
+The user(s) account is temporarily over quota.
+---------------------------------------------------
+To: kei@ezweb.ne.jp
+Subject: Order 17
+"""
+
+FML = b"""From: club-admin@lists.example
+To: orders@shop.example
+Subject: You orders@shop.example are not member (club ML)
+Message-ID: <202401021000.FMLAB12.club@lists.example>
+X-MLServer: fml [fml 4.0.3 release (20011202/4.0.3)]
+
+You are not a member of this mailing list <club@lists.example>.
+
+If you know the general guide of this list, please send mail with the mail body "guide".
+"""
+
 CASES = [
     ("postfix", POSTFIX, "pat.lee@clients.example", "5.1.1", "userunknown"),
     ("exim", EXIM, "sam@storage.example", None, "mailboxfull"),
@@ -334,7 +358,64 @@ CASES = [
     ("gmx", GMX, "ian@web.example", "5.1.1", "userunknown"),
     ("amazonses", (SES_HEAD + SES_BOUNCE).encode(), "joy@ses.example", "5.1.1", "userunknown"),
     ("verizon", VERIZON, "5550100@vtext.com", "5.0.0", "userunknown"),
+    ("ezweb", EZWEB, "kei@ezweb.ne.jp", None, "mailboxfull"),
+    ("fml", FML, "club@lists.example", None, "rejected"),
 ]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "subject", "reason"),
+    [("NOT MEMBER article from a@b.example <club@lists.example>.", "x", "rejected"),
+     ("reject mail from a@b.example <club@lists.example>.", "x", "rejected"),
+     ("reject since X-ML-Name header may cause mail loop <club@lists.example>.", "x", "rejected"),
+     ("Duplicated Message-ID <club@lists.example>.", "x", "systemerror"),
+     ("fml 4.0 has detected a loop condition so that <club@lists.example>.", "x", "systemerror"),
+     ("Loop Back Warning: <club@lists.example>.", "x", "systemerror"),
+     ("Security alert: <club@lists.example>.", "x", "securityerror"),
+     ("Sorry <club@lists.example>.", "Spam mail from a spammer is rejected", "rejected"),
+     ("Sorry <club@lists.example>.", "fml system error message", "systemerror"),
+     ("Sorry <club@lists.example>.", "Loop Alert: something", "systemerror"),
+     ("Sorry <club@lists.example>.", "WARNING: UNIX FROM Loop", "systemerror"),
+     ("Sorry <club@lists.example>.", "Security Alert", "securityerror"),
+     ("Sorry <club@lists.example>.", "Hello", None)],
+)  # fmt: skip
+def test_fml_s_sentences_then_its_subjects(sentence: str, subject: str, reason: str | None) -> None:
+    raw = FML.replace(b"You are not a member of this mailing list <club@lists.example>.", sentence.encode())
+    raw = raw.replace(b"You orders@shop.example are not member (club ML)", subject.encode())
+    assert [(f.email, f.hint) for f in fml.read(Notice.read(raw))] == [("club@lists.example", reason)]
+
+
+def test_fml_is_recognised_only_with_all_three_signs() -> None:
+    assert fml.sniff(Notice.read(FML))
+    assert not fml.sniff(Notice.read(FML.replace(b"X-MLServer", b"X-Other")))
+    assert not fml.sniff(Notice.read(FML.replace(b"club-admin@", b"club@")))
+    assert not fml.sniff(Notice.read(FML.replace(b".FMLAB12.", b".AB12.")))
+
+
+@pytest.mark.parametrize(
+    ("sentence", "reason"),
+    [("The user(s) account is temporarily over quota.", "mailboxfull"),
+     ("The user(s) account is disabled.", "suspend"), ("The user(s) account is temporarily limited.", "suspend"),
+     ("Your message was not delivered within 2 days.", "expired"),
+     ("Each of the following recipients was rejected by a remote mail server.", "onhold")],
+)  # fmt: skip
+def test_au_s_sentences_the_domain_filter_and_the_transcript(sentence: str, reason: str) -> None:
+    raw = EZWEB.replace(b"The user(s) account is temporarily over quota.", sentence.encode())
+    assert [f.hint for f in ezweb.read(Notice.read(raw))] == [reason]
+    filtered = raw.replace(b"Subject: Mail", b"X-SPASIGN: NG\nSubject: Mail")
+    assert [f.hint for f in ezweb.read(Notice.read(filtered))] == ["filtered"]
+    transcript = raw.replace(b"\n---", b"\n    >>> RCPT TO:<kei@ezweb.ne.jp>\n    <<< 550 unknown\n---")
+    assert [f.hint for f in ezweb.read(Notice.read(transcript))] == ["userunknown"]
+
+
+def test_au_is_recognised_by_two_of_its_signs() -> None:
+    assert ezweb.sniff(Notice.read(EZWEB))
+    only_subject = EZWEB.replace(b"Postmaster@ezweb.ne.jp", b"postmaster@other.example").replace(
+        b"wsmtp.ezweb.ne.jp", b"mx.other.example"
+    )
+    assert not ezweb.sniff(Notice.read(only_subject))
+    received = only_subject.replace(b"To: <orders", b"Received: from a by b.au.com (x) with ESMTP\nTo: <orders")
+    assert ezweb.sniff(Notice.read(received))
 
 
 def test_verizon_s_picture_gateway_names_the_recipient_on_a_to_line() -> None:
