@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from domain.bounces import addresses
 from domain.bounces.addresses import (
     ADDRESS,
     MAX_DOMAIN,
@@ -213,3 +214,24 @@ def test_stretches_around_each_at_reach_past_the_longest_address_and_merge_when_
     assert windows(close) == [(1000 - MAX_LOCAL, len(close))]
     assert windows("no address here") == []
     assert find_addresses("x" * 100_000) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [('"a b"@c.example and "d e"@f.example', ['"a b"@c.example', '"d e"@f.example']),
+     ('"@x.example then "a b"@c.example', ['"a b"@c.example']),
+     ('"x" "a b"@c.example', ['"a b"@c.example']),
+     ('"' + "a" * 65 + '"@c.example', ['"' + "a" * 65 + '"@c.example']),
+     ('"' + "a" * 66 + '"@c.example', []),
+     ('"a\nb"@c.example', []),
+     ('"a b"@', []),
+     ('"a"@"@b.example', ['"@"@b.example'])],
+)  # fmt: skip
+def test_quoted_local_parts_are_read_back_from_each_quote_at(text: str, expected: list[str]) -> None:
+    assert addresses._quoted(text) == expected
+
+
+def test_quoted_local_parts_stop_at_the_limit() -> None:
+    text = '"a b"@c.example "d e"@f.example "g h"@i.example'
+    assert addresses._quoted(text, 2) == ['"a b"@c.example', '"d e"@f.example']
+    assert addresses._quoted(text, 1) == ['"a b"@c.example']

@@ -135,8 +135,12 @@ def test_gated_agrees_with_a_gate_by_gate_search_on_mixed_text(examples: list[st
     assert gated(text) == _gated_one_by_one(text)
 
 
-def test_every_long_gate_is_filed_under_its_first_pieces_and_every_short_one_listed() -> None:
-    filed = {(reason, g, key) for key, pairs in FILED.items() for reason, g in pairs}
+@pytest.mark.parametrize("tables", ["in use", "filed again"])
+def test_every_long_gate_is_filed_under_its_first_pieces_and_every_short_one_listed(tables: str) -> None:
+    filed_tables, short_tables = (FILED, SHORT) if tables == "in use" else wording._filed()
+    assert all(isinstance(pairs, tuple) for pairs in filed_tables.values())
+    filed = {(reason, g, key) for key, pairs in filed_tables.items() for reason, g in pairs}
+    assert sum(len(pairs) for pairs in filed_tables.values()) == len(filed)  # each (gate, piece) once
     wanted = {
         (r, g, g[offset : offset + wording.KEY])
         for r, w in WORDINGS.items()
@@ -146,7 +150,7 @@ def test_every_long_gate_is_filed_under_its_first_pieces_and_every_short_one_lis
     }
     assert filed == wanted
     short = {(r, g) for r, w in WORDINGS.items() for g in w.gates if len(g) < wording.KEY + wording.STRIDE - 1}
-    assert set(SHORT) == short and len(SHORT) == len(short)
+    assert set(short_tables) == short and len(short_tables) == len(short)
     assert (wording.KEY, wording.STRIDE) == (4, 4)
 
 
