@@ -20,6 +20,7 @@ from domain.bounces.families import (
     gmx,
     googlegroups,
     imailserver,
+    messagelabs,
     messagingserver,
     notes,
     opensmtpd,
@@ -35,6 +36,7 @@ from domain.bounces.notice import Notice
 GENERIC = Family("generic", sniff=lambda notice: True)
 FAMILIES: tuple[Family, ...] = (
     amazonses.FAMILY,
+    messagelabs.FAMILY,
     googlegroups.FAMILY,
     gmail.FAMILY,
     gmx.FAMILY,

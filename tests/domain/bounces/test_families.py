@@ -7,7 +7,20 @@ import json
 import pytest
 
 from domain.bounces import parse_bounce, registry
-from domain.bounces.families import courier, exchange, exchange2003, exim, ezweb, fml, gmail, imailserver, notes, qmail
+from domain.bounces.families import (
+    courier,
+    exchange,
+    exchange2003,
+    exim,
+    ezweb,
+    fml,
+    gmail,
+    imailserver,
+    messagelabs,
+    messagingserver,
+    notes,
+    qmail,
+)
 from domain.bounces.findings import Finding
 from domain.bounces.notice import Notice
 from domain.bounces.receivers import google, orange, reason_from
@@ -338,6 +351,34 @@ You are not a member of this mailing list <club@lists.example>.
 If you know the general guide of this list, please send mail with the mail body "guide".
 """
 
+MESSAGELABS = b"""From: Mail Delivery System <MAILER-DAEMON@messagelabs.com>
+To: orders@shop.example
+Subject: Mail Delivery Failure
+X-Msg-Ref: server-1.tower-2.messagelabs.com!123!456!1
+Content-Type: multipart/report; report-type=delivery-status; boundary="b1"
+
+--b1
+Content-Type: text/plain
+
+I was unable to deliver your message to the following addresses:
+
+lou@corp.example
+
+Reason: 550 lou@corp.example... No such user
+
+--b1
+Content-Type: message/delivery-status
+
+Reporting-MTA: dns; server-1.tower-2.messagelabs.com
+
+Final-Recipient: rfc822; lou@corp.example
+Action: failed
+Status: 5.0.0
+Diagnostic-Code: smtp; 550 lou@corp.example... No such user
+
+--b1--
+"""
+
 CASES = [
     ("postfix", POSTFIX, "pat.lee@clients.example", "5.1.1", "userunknown"),
     ("exim", EXIM, "sam@storage.example", None, "mailboxfull"),
@@ -360,7 +401,26 @@ CASES = [
     ("verizon", VERIZON, "5550100@vtext.com", "5.0.0", "userunknown"),
     ("ezweb", EZWEB, "kei@ezweb.ne.jp", None, "mailboxfull"),
     ("fml", FML, "club@lists.example", None, "rejected"),
+    ("messagelabs", MESSAGELABS, "lou@corp.example", "5.0.0", "userunknown"),
 ]
+
+
+@pytest.mark.parametrize(
+    ("diagnostic", "hint"),
+    [("550 lou@corp.example... No such user", "userunknown"),
+     ("542 lou@corp.example Rejected", "userunknown"),
+     ("530 Please turn on SMTP Authentication in your mail client.", "securityerror"),
+     ("550 5.7.1 spam", None)],
+)  # fmt: skip
+def test_messagelabs_s_wording(diagnostic: str, hint: str | None) -> None:
+    assert messagelabs.refine(Finding("a@b.example", diagnostic)).hint == hint
+
+
+def test_messagelabs_is_recognised_only_with_all_three_signs() -> None:
+    assert messagelabs.sniff(Notice.read(MESSAGELABS))
+    assert not messagelabs.sniff(Notice.read(MESSAGELABS.replace(b"X-Msg-Ref", b"X-Other")))
+    assert not messagelabs.sniff(Notice.read(MESSAGELABS.replace(b"MAILER-DAEMON@messagelabs", b"MAILER-DAEMON@x")))
+    assert not messagelabs.sniff(Notice.read(MESSAGELABS.replace(b"Subject: Mail", b"Subject: Re: Mail")))
 
 
 @pytest.mark.parametrize(
@@ -666,3 +726,15 @@ def test_notes_s_section_rules_with_any_spacing(rule: str) -> None:
     notice = Notice.read(raw.encode())
     assert registry.identify(notice).name == "notes"
     assert [(f.email, f.hint) for f in notes.read(notice)] == [("kim@n.example", "userunknown")]
+
+
+@pytest.mark.parametrize(
+    ("diagnostic", "command", "hint"),
+    [("Reason: Remote SMTP server has rejected address Diagnostic code: smtp; 550 User unknown", "RCPT", None),
+     ("Reason: Illegal host/domain name found", None, "hostunknown"),
+     ("Reason: delivery timed out", None, None)],
+)  # fmt: skip
+def test_messaging_server_s_reason_lines(diagnostic: str, command: str | None, hint: str | None) -> None:
+    refined = messagingserver.refine(Finding("a@b.example", diagnostic))
+    assert (refined.command, refined.hint) == (command, hint)
+    assert messagingserver.refine(Finding("a@b.example", diagnostic, command="DATA")).command == "DATA"
