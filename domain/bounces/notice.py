@@ -140,6 +140,12 @@ class Notice:
         return texts.all_text(self.root)
 
     @lazy
+    def received(self) -> str:
+        """The Received fields, joined and lower-cased (their first 4 KB)."""
+        joined = " ".join(self.root.fields.get("received", ()))[:8000]  # folded: unfolding shortens it
+        return " ".join(joined.split())[:4000].lower()
+
+    @lazy
     def failed_header(self) -> list[str]:
         """Addresses in X-Failed-Recipients (Exim, Gmail, and others)."""
         values = " ".join(self.root.get_all("x-failed-recipients"))[:8192]

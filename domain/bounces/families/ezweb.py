@@ -24,14 +24,15 @@ RCPT_SENT = re.compile(r"^\s+>>>\s+rcpt", re.MULTILINE)
 
 def sniff(notice: Notice) -> bool:
     """Two of: au's postmaster, its subject, its Received lines, its Message-ID."""
-    received = " ".join(notice.root.get_all("received"))[:4000].lower()
     signs = (
-        bool(SENDER.search(notice.root.get("from").lower())),
-        notice.subject.strip() == "Mail System Error - Returned Mail",
-        "ezweb.ne.jp (ezweb mail) with" in received or ".au.com (" in received,
-        notice.root.get("message-id").lower().endswith((".ezweb.ne.jp>", ".au.com>")),
+        bool(SENDER.search(notice.root.get("from").lower()))
+        + (notice.subject.strip() == "Mail System Error - Returned Mail")
+        + notice.root.get("message-id").lower().endswith((".ezweb.ne.jp>", ".au.com>"))
     )
-    return sum(signs) >= 2
+    if signs != 1:
+        return signs >= 2  # the Received lines are read only when they can decide
+    received = notice.received
+    return "ezweb.ne.jp (ezweb mail) with" in received or ".au.com (" in received
 
 
 def read(notice: Notice) -> list[Finding]:

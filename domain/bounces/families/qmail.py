@@ -54,7 +54,7 @@ def sniff(notice: Notice) -> bool:
         return True
     if "qmail" in notice.intro and MARKER.search(notice.intro):
         return True
-    received = " ".join(notice.root.get_all("received"))[:4000].lower()
+    received = notice.received
     return "qmail" in received and bool(MARKER.search(received))
 
 

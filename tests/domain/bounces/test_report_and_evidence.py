@@ -184,3 +184,11 @@ def test_the_original_s_identity_comes_from_the_attachment_or_the_pasted_copy() 
 def test_the_evidence_phrases_run_by_gate_find_what_their_whole_pattern_finds(name: str, text: str) -> None:
     phrases = getattr(evidence, name)
     assert phrases.found_in(text) == (phrases.pattern.search(text) is not None)
+
+
+def test_the_received_fields_are_joined_unfolded_lower_cased_and_cut() -> None:
+    raw = b"Received: from A.example\n\tby B.example; Tue\nReceived: (qmail 1 invoked for bounce)\nSubject: x\n\nbody\n"
+    assert Notice.read(raw).received == "from a.example by b.example; tue (qmail 1 invoked for bounce)"
+    many = b"".join(b"Received: from host%d.example by mx.example\n" % i for i in range(400)) + b"\nbody\n"
+    assert len(Notice.read(many).received) == 4000
+    assert Notice.read(b"Subject: x\n\nbody\n").received == ""
