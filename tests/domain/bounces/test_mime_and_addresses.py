@@ -235,3 +235,24 @@ def test_quoted_local_parts_stop_at_the_limit() -> None:
     text = '"a b"@c.example "d e"@f.example "g h"@i.example'
     assert addresses._quoted(text, 2) == ['"a b"@c.example', '"d e"@f.example']
     assert addresses._quoted(text, 1) == ['"a b"@c.example']
+
+
+def test_one_field_is_found_by_name_in_any_case_unfolded() -> None:
+    part = read_message(b"Received: x\nMESSAGE-ID: <a@b>\nX-Mailtrail-Id:\n  abc\n  def\nSubject: s\n\nbody\n")
+    assert part.field("message-id") == "<a@b>"
+    assert part.field("x-mailtrail-id") == "abc def"
+    assert part.field("missing") == ""
+    assert part.field("message-id") == "<a@b>"  # asked again: the same answer
+
+
+def test_base64_text_is_decoded_across_lines_and_a_trailing_partial_group_dropped() -> None:
+    body = b"Content-Type: text/plain\nContent-Transfer-Encoding: base64\n\naGVsbG8g\nd29ybGQ=\n"
+    assert read_message(body).text == "hello world"
+    assert read_message(body.replace(b"d29ybGQ=\n", b"d29y\nbGQ")).text == "hello wor"
+
+
+def test_an_undecodable_byte_is_replaced_in_its_own_charset_and_an_unknown_charset_read_as_utf_8() -> None:
+    head = b"Content-Type: text/plain; charset=%s\nContent-Transfer-Encoding: 8bit\n\n"
+    assert read_message(head % b"iso-2022-jp" + b"\x1b$B\xff\xff\x1b(B ok").text == "\ufffd\ufffd ok"
+    assert read_message(head % b"x-no-such-charset" + "caf\u00e9".encode()).text == "caf\u00e9"
+    assert read_message(head % b"UTF-8" + b"caf\xc3\xa9 \xff").text == "caf\u00e9 \ufffd"

@@ -102,3 +102,26 @@ def test_resolve_local_prefers_a_full_address_in_the_text_then_the_sender_s_doma
     assert resolve_local(notice("bob was not found (bob@x.example)"), "Bob") == "bob@x.example"
     assert resolve_local(notice("bob was not found"), "bob") == "bob@mx.sender.example"
     assert resolve_local(notice("bob", head="Subject: x\n\n"), "bob") is None
+
+
+def test_diagnostic_near_starts_at_the_line_of_the_first_mention_only() -> None:
+    text = "one\ntwo\nUser's mailbox is full: <bob@x.example>\nlater bob@x.example again"
+    assert diagnostic_near(text.lower(), text, "bob@x.example") == (
+        "User's mailbox is full: <bob@x.example> later bob@x.example again"
+    )
+    assert diagnostic_near("bob@x.example is unknown", "bob@x.example is unknown", "bob@x.example") == (
+        "bob@x.example is unknown"
+    )
+
+
+def test_diagnostic_near_reads_at_most_six_lines_and_600_characters() -> None:
+    text = "bob@x.example\n" + "\n".join(f"line {n}" for n in range(1, 10))
+    assert diagnostic_near(text, text, "bob@x.example") == "bob@x.example line 1 line 2 line 3 line 4 line 5"
+    text = "bob@x.example " + "y" * 1000
+    assert len(diagnostic_near(text, text, "bob@x.example")) == 600
+
+
+def test_resolve_local_wants_the_same_local_part_and_the_sender_s_last_domain() -> None:
+    assert resolve_local(notice("kim@y.example wrote; bob was not found (bob@x.example)"), "bob") == "bob@x.example"
+    odd = HEAD.replace("<mailer-daemon@mx.sender.example>", '<"odd@x"@mx.sender.example>')
+    assert resolve_local(notice("bob was not found", head=odd), "bob") == "bob@mx.sender.example"
