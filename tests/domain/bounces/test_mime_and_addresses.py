@@ -255,4 +255,5 @@ def test_an_undecodable_byte_is_replaced_in_its_own_charset_and_an_unknown_chars
     head = b"Content-Type: text/plain; charset=%s\nContent-Transfer-Encoding: 8bit\n\n"
     assert read_message(head % b"iso-2022-jp" + b"\x1b$B\xff\xff\x1b(B ok").text == "\ufffd\ufffd ok"
     assert read_message(head % b"x-no-such-charset" + "caf\u00e9".encode()).text == "caf\u00e9"
+    assert read_message(head % b"x-no-such-charset" + b"caf\xff").text == "caf\ufffd"
     assert read_message(head % b"UTF-8" + b"caf\xc3\xa9 \xff").text == "caf\u00e9 \ufffd"

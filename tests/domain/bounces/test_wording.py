@@ -90,6 +90,7 @@ def test_literal_runs_are_the_texts_every_match_contains(fragment: str, expected
         ("(a|(b|c))|d", ["(a|(b|c))", "d"]),
         ("[abc", ["[abc"]),
         ("a(b|c", ["a(b|c"]),
+        ("a\\.|b", ["a\\.", "b"]),
     ],
 )
 def test_alternatives_split_only_at_the_top_level_bar(fragment: str, expected: list[str]) -> None:
