@@ -1,10 +1,10 @@
-"""Receiving providers' documented replies: Spectrum, GoDaddy and Cox, entry by entry."""
+"""Receiving providers' documented replies: Google, Orange, Spectrum, GoDaddy and Cox, entry by entry."""
 
 from __future__ import annotations
 
 import pytest
 
-from domain.bounces.receivers import PROVIDERS, cox, godaddy, reason_from, spectrum
+from domain.bounces.receivers import PROVIDERS, cox, godaddy, google, orange, reason_from, spectrum
 
 SPECTRUM = [
     (1000, "blocked"), (1010, "rejected"), (1020, "rejected"), (1050, "rejected"), (1080, "rejected"),
@@ -98,3 +98,38 @@ def test_a_provider_is_consulted_by_its_hosts_or_its_recipients_domain(
 
 def test_the_providers_in_order() -> None:
     assert [p.name for p in PROVIDERS] == ["google", "orange", "spectrum", "godaddy", "cox"]
+
+
+@pytest.mark.parametrize(
+    ("code", "reason"),
+    [("102", "blocked"), ("103", "blocked"), ("104", "toomanyconn"), ("305", "securityerror"), ("401", "blocked"),
+     ("402", "securityerror"), ("403", "rejected"), ("405", "rejected"), ("415", "rejected"), ("416", "userunknown"),
+     ("417", "mailboxfull"), ("418", "userunknown"), ("420", "suspend"), ("421", "rejected"), ("426", "suspend"),
+     ("505", "systemerror"), ("506", "spamdetected"), ("510", "blocked"), ("514", "mesgtoobig"), ("999", "blocked"),
+     ("108", "undefined")],
+)  # fmt: skip
+def test_orange_s_codes(code: str, reason: str) -> None:
+    assert orange.reason(f"550 5.5.0 service refused. ofr_{code}", "5.5.0") == reason
+    assert orange.reason(f"550 lpn105_{code} refused", "") == reason
+    assert reason_from("smtp-in.orange.fr", "example.com", f"OFR_{code}", None) == reason
+
+
+def test_orange_without_a_code_and_other_providers_say_nothing() -> None:
+    assert orange.reason("550 rejected", "") == ""
+    assert reason_from("mx.example.com", "example.com", "OFR_416", None) == ""
+
+
+@pytest.mark.parametrize(("reason", "phrases"), sorted(google.REPLIES.items()))
+def test_google_s_documented_replies(reason: str, phrases: tuple[str, ...]) -> None:
+    for phrase in phrases:
+        text = f"550 5.7.1 {phrase} https://support.google.com/mail"
+        found = google.reason(text, "5.7.1")
+        assert found == reason or any(p in text for p in _earlier(found, reason)), (reason, phrase, found)
+    assert reason_from("", "gmail.com", f"550 {phrases[0]}", None) == google.reason(phrases[0], "")
+    assert reason_from("gmail-smtp-in.l.google.com", "example.com", phrases[0], None) == google.reason(phrases[0], "")
+
+
+def _earlier(found: str, reason: str) -> tuple[str, ...]:
+    """Phrases of a reason listed before `reason` (a phrase can contain an earlier reason's phrase)."""
+    order = list(google.REPLIES)
+    return google.REPLIES[found] if order.index(found) < order.index(reason) else ()
