@@ -102,14 +102,15 @@ def quota_reason(text: str) -> str:
 
 def bounce_labels(recipient: dict[str, Any]) -> tuple[str, str]:
     """(reason, permanence) of one bounced recipient as stored in an event's bounce_details."""
-    reason, hard = recipient.get("reason"), recipient.get("hard")
-    if reason is None or hard is None:
+    reason, permanence = recipient.get("reason"), recipient.get("permanence")
+    if reason is None or permanence is None:
         from domain.bounces.classify import classify
 
-        reason, hard = classify(
+        verdict = classify(
             recipient.get("status_code"), recipient.get("diagnostic") or "", recipient.get("action") or "failed"
         )
-    return str(reason), "hard" if hard else "soft"
+        reason, permanence = verdict.reason, verdict.permanence.value
+    return str(reason), str(permanence)
 
 
 # -- counting committed audit events --------------------------------------------------------

@@ -1,4 +1,4 @@
-"""What a parsed bounce (DSN) says: who bounced, how, and which message it was about."""
+"""What a parsed bounce (DSN) says: who bounced, how, why, and which message it was about."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 
 
 class Permanence(StrEnum):
-    """Whether retrying can ever help (RFC 3463 class 5 vs 4, refined by the reason)."""
+    """Whether sending to the address again can ever work (see `domain.bounces.reasons`)."""
 
     HARD = "hard"
     SOFT = "soft"
@@ -17,26 +17,12 @@ class Permanence(StrEnum):
 
 
 class Scope(StrEnum):
-    """Whose problem the bounce is: the recipient's address, the sender, the message, or nobody's yet."""
+    """Whose problem the bounce is: who has to act before a resend can succeed."""
 
     ADDRESS = "address"
     SENDER = "sender"
     MESSAGE = "message"
     TRANSIENT = "transient"
-
-
-# Which side a reason (sisimai's vocabulary) points at. Provisional table; the bounce package owns it.
-SCOPES: dict[str, Scope] = {
-    **dict.fromkeys(("userunknown", "hostunknown", "hasmoved", "notaccept", "suspend", "filtered"), Scope.ADDRESS),
-    **dict.fromkeys(
-        ("blocked", "badreputation", "authfailure", "securityerror", "norelaying", "rejected", "requireptr"),
-        Scope.SENDER,
-    ),
-    **dict.fromkeys(
-        ("spamdetected", "virusinfected", "contenterror", "mesgtoolarge", "policyviolation", "notcompliantrfc"),
-        Scope.MESSAGE,
-    ),
-}
 
 
 @dataclass(frozen=True)
@@ -48,25 +34,19 @@ class BouncedRecipient:
     status_code: str | None
     diagnostic: str
     reason: str
-    hard: bool
+    permanence: Permanence = Permanence.UNDETERMINED
+    scope: Scope = Scope.TRANSIENT
 
     @property
-    def permanence(self) -> Permanence:
-        if self.hard:
-            return Permanence.HARD
-        if self.reason in ("undefined", "onhold") and self.action == "failed":
-            return Permanence.UNDETERMINED
-        return Permanence.SOFT
-
-    @property
-    def scope(self) -> Scope:
-        if self.action == "delayed" or (self.status_code or "").startswith("4"):
-            return Scope.TRANSIENT
-        return SCOPES.get(self.reason, Scope.TRANSIENT)
+    def hard(self) -> bool:
+        """A hard bounce: the address itself cannot receive mail (sisimai's `hardbounce`)."""
+        return self.permanence is Permanence.HARD
 
 
 @dataclass(frozen=True)
 class Bounce:
+    """A bounce: its recipients, the message it is about, and when it was reported."""
+
     recipients: tuple[BouncedRecipient, ...]
     original_message_id: str | None
     detected_at: datetime
@@ -75,9 +55,8 @@ class Bounce:
     original_headers_message_id: str | None = None
     mailtrail_id: str | None = None
     reporting_mta: str | None = None
-    reported_at: datetime | None = None
-    """The report's own date (Arrival-Date, else the DSN's Date header), when readable."""
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
+    reported_at: datetime | None = None
 
     @property
     def is_delay(self) -> bool:

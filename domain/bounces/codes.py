@@ -1,0 +1,45 @@
+"""Status codes in bounce text: RFC 3463 enhanced codes (`5.1.1`) and RFC 5321 reply codes (`550`).
+
+The look-behinds keep both patterns linear: a match can only start after a character that is
+neither a digit nor a dot, so a long run of digits and dots is tried once, not at every position.
+"""
+
+from __future__ import annotations
+
+import re
+
+ENHANCED = re.compile(r"(?<![\w.])([245])\.(\d{1,3})\.(\d{1,3})(?!\.?\d)")
+REPLY = re.compile(r"(?<![\w.-])([245])\d\d(?!\w|\.\d)")
+REPLY_AT_START = re.compile(r"\s*([245]\d\d)(?:[ -]|$)")
+
+
+def status_in(text: str, *, success: bool = False) -> str | None:
+    """The first enhanced status code in `text`; 2.x.x ones only when `success` is asked for."""
+    for match in ENHANCED.finditer(text or ""):
+        if success or match.group(1) != "2":
+            return ".".join(match.groups())
+    return None
+
+
+def reply_in(text: str) -> str | None:
+    """The first SMTP reply code (4xx or 5xx) in `text`."""
+    for match in REPLY.finditer(text or ""):
+        if match.group(1) != "2":
+            return match.group(0)
+    return None
+
+
+def status_from_reply(reply: str | None) -> str | None:
+    """The class-only status a bare reply code implies (`550` -> `5.0.0`, RFC 3463 §3.1)."""
+    return f"{reply[0]}.0.0" if reply and reply[0] in "45" else None
+
+
+def is_temporary(status: str | None) -> bool:
+    """A persistent transient failure (RFC 3463 class 4)."""
+    return bool(status) and str(status).startswith("4.")
+
+
+def status_field(value: str) -> str | None:
+    """The code of an RFC 3464 `Status:` field (`5.1.1 (user unknown)` -> `5.1.1`)."""
+    match = ENHANCED.search(value or "")
+    return ".".join(match.groups()) if match else None

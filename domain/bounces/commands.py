@@ -1,0 +1,80 @@
+"""Which SMTP command the remote server refused, from the wording MTAs use to say so.
+
+The command tells a filter after DATA (`filtered`) from an unknown user at RCPT (`userunknown`)
+and a refused sender at MAIL (`rejected`) from a refused client at HELO (`blocked`). Phrasings:
+Postfix "(in reply to RCPT TO command)", Exim "SMTP error from remote mail server after RCPT
+TO:<...>", Sendmail ">>> DATA" transcripts, qmail "does not like recipient." / "failed on DATA
+command" / "but sender was rejected." (qmail-remote.c), and the command names themselves.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import deque
+
+CONN, HELO, EHLO, MAIL, RCPT, DATA = "CONN", "HELO", "EHLO", "MAIL", "RCPT", "DATA"
+STARTTLS, AUTH = "STARTTLS", "AUTH"
+BEFORE_DATA = frozenset({CONN, HELO, EHLO, MAIL, RCPT})
+
+_WORD = {
+    "rcpt": RCPT,
+    "mail": MAIL,
+    "data": DATA,
+    "helo": HELO,
+    "ehlo": EHLO,
+    "lhlo": EHLO,
+    "starttls": STARTTLS,
+    "auth": AUTH,
+    "bdat": DATA,
+    "message": DATA,
+}
+_NAMED = r"(rcpt|mail|data|helo|ehlo|lhlo|starttls|auth|bdat|message)\b"
+# Phrasings that name the command (all matched on lower-cased text), each with the words without
+# one of which it cannot match (a substring test is much cheaper than the pattern) and the command
+# it names (None: the command word it captures).
+SAID: tuple[tuple[tuple[str, ...], re.Pattern[str], str | None], ...] = (
+    (
+        ("reply to", "after", "sending", "response to"),
+        re.compile(r"(?:in reply to|after|while sending|in response to|response to) (?:the )?(?:end of )?" + _NAMED),
+        None,
+    ),
+    ((">>>", "smtp:"), re.compile(r"(?:>>> ?|smtp:)" + _NAMED), None),
+    (("after",), re.compile(r"after (?:the )?(?:initial connection|connect(?:ing)?|greeting|banner)"), CONN),
+    (("recipient", "rcpt to:"), re.compile(r"does not like recipient|recipient rejected|rcpt to: ?<"), RCPT),
+    (("sender", "mail from:"), re.compile(r"but sender was rejected|sender rejected|mail from: ?<"), MAIL),
+    (("data command", "sent the message"), re.compile(r"failed on data command|failed after i sent the message"), DATA),
+    (("name was",), re.compile(r"but my name was rejected"), EHLO),
+    (
+        ("greeting failed", "connection refused", "refused to talk"),
+        re.compile(r"but greeting failed|connection refused|refused to talk to me"),
+        CONN,
+    ),
+)
+# sisimai's last resort: command names in capitals, the later in a session winning.
+NAMES = re.compile(r"(?<![A-Za-z0-9@.])(HELO|EHLO|STARTTLS|AUTH|MAIL FROM|RCPT TO|RCPT|DATA)(?![A-Za-z0-9@])")
+NAME_CUES = ("HELO", "EHLO", "STARTTLS", "AUTH", "MAIL", "RCPT", "DATA")
+_ORDER = {HELO: 0, EHLO: 1, STARTTLS: 2, AUTH: 3, MAIL: 4, RCPT: 5, DATA: 6}
+
+
+def command_in(text: str) -> str | None:
+    """The SMTP command a diagnostic says was refused, or None when it does not say."""
+    if not text:
+        return None
+    lowered = text.lower()
+    # The last phrase counts: a transcript ends at the refused command.
+    last: tuple[int, str] | None = None  # (where, command); on a tie the earlier phrasing stays
+    for cues, pattern, command in SAID:
+        if not any(map(lowered.__contains__, cues)):
+            continue
+        latest = deque(pattern.finditer(lowered), maxlen=1)  # its last match
+        match = latest[0] if latest else None
+        if match is not None and (last is None or match.start() > last[0]):
+            last = (match.start(), command or _WORD[match.group(1)])
+    if last is not None:
+        return last[1]
+    if not any(map(text.__contains__, NAME_CUES)):
+        return None
+    named = [m.group(1).split(" ")[0] for m in NAMES.finditer(text)]
+    if not named:
+        return None
+    return max(named, key=lambda name: _ORDER.get(name, -1))

@@ -1,0 +1,1 @@
+"""One module per mail-server family; `domain.bounces.registry` lists them in the order tried."""

@@ -1,0 +1,43 @@
+"""Courier MTA: "This is a delivery status notification from ..., running the Courier mail server",
+"UNDELIVERABLE MAIL", then `<rcpt>:` with the SMTP dialogue (`>>> RCPT TO:`, `<<< 550 ...`)."""
+
+from __future__ import annotations
+
+import re
+
+from domain.bounces.family import Family, phrase_table
+from domain.bounces.findings import Finding
+from domain.bounces.notice import Notice
+from domain.bounces.prose import scan
+
+MARKER = re.compile(r"running the courier mail server|courier mail server at|^\s*undeliverable mail\s*$", re.M)
+# Courier's own errors when no remote server answered (courier/module.esmtp/esmtpclient.c).
+MESSAGES = phrase_table(
+    {
+        "hostunknown": ("no such domain.",),
+        "systemerror": ("this domain's dns violates rfc 1035.",),
+        "networkerror": ("dns lookup failed.",),
+    }
+)
+
+
+def sniff(notice: Notice) -> bool:
+    """Courier's introduction, or its Message-ID."""
+    intro = notice.intro
+    return (
+        ("courier" in intro or "undeliverable mail" in intro) and bool(MARKER.search(intro))
+    ) or ".courier" in notice.root.get("message-id").lower()
+
+
+def refine(finding: Finding) -> Finding:
+    """Courier's own DNS errors settle the reason."""
+    hint = MESSAGES(finding.diagnostic)
+    return finding.with_(hint=hint) if hint else finding
+
+
+def read(notice: Notice) -> list[Finding]:
+    """`<recipient>:` blocks."""
+    return [refine(f) for f in scan(notice)]
+
+
+FAMILY = Family("courier", sniff, read, refine)

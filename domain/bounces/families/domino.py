@@ -1,0 +1,67 @@
+"""IBM (Lotus) Domino: "DELIVERY FAILURE: ..." with "Your message ... was not delivered to: <rcpt>
+because: <reason>" (e.g. "User ... not listed in Domino Directory")."""
+
+from __future__ import annotations
+
+import re
+
+from domain.bounces.addresses import clean, find_addresses
+from domain.bounces.family import Family, phrase_table
+from domain.bounces.findings import Finding
+from domain.bounces.notice import Notice
+
+# Domino's own sentences that settle the reason (its "not listed in Domino Directory" is an unknown user).
+MESSAGES = phrase_table(
+    {
+        "userunknown": (
+            "not listed in domino directory",
+            "not listed in public name & address book",
+            "no such user",
+            "user not found in domino directory",
+        ),
+        "filtered": ("cannot deliver to the recipient because of the recipient's preferences",),
+        "mesgtoobig": ("message size exceeds the limit set by the administrator",),
+    }
+)
+SUBJECT = re.compile(r"^delivery[ _]failure:|^delivery failure\b", re.IGNORECASE)
+NOT_DELIVERED = re.compile(r"was not delivered to:", re.IGNORECASE)
+BECAUSE = re.compile(r"^\s*because:", re.IGNORECASE)
+
+
+def sniff(notice: Notice) -> bool:
+    """Domino's subject, or its two-part sentence."""
+    if notice.lower_subject.startswith(("delivery failure", "delivery_failure")):
+        return True
+    return "was not delivered to:" in notice.intro and "because:" in notice.intro
+
+
+def read(notice: Notice) -> list[Finding]:
+    """Each block's addresses (before "because:") with its reason (the paragraph after it)."""
+    found: list[Finding] = []
+    addresses: list[str] = []
+    reason: list[str] | None = None
+    listing = False
+    for line in notice.lines:
+        if NOT_DELIVERED.search(line):
+            _flush(found, addresses, reason)
+            addresses, reason, listing = [], None, True
+        elif BECAUSE.match(line):
+            reason, listing = [], False
+        elif listing:
+            addresses.extend(a for a in (clean(x) for x in find_addresses(line)) if a and a not in addresses)
+        elif reason is not None and line.strip():
+            reason.append(line.strip())
+        elif reason:
+            _flush(found, addresses, reason)
+            addresses, reason = [], None
+    _flush(found, addresses, reason)
+    return found
+
+
+def _flush(found: list[Finding], addresses: list[str], reason: list[str] | None) -> None:
+    diagnostic = " ".join(reason or [])
+    hint = MESSAGES(diagnostic)
+    found.extend(Finding(address, diagnostic, hint=hint) for address in addresses)
+
+
+FAMILY = Family("domino", sniff, read, lambda f: f.with_(hint=f.hint or MESSAGES(f.diagnostic)))

@@ -1,0 +1,134 @@
+"""Microsoft Exchange 2007-2019 and Exchange Online (Office 365, Outlook.com): "Delivery has failed to
+these recipients or groups:" or "Your message to ... couldn't be delivered.", then "Diagnostic
+information for administrators:" with the remote server's reply per recipient. The enhanced codes
+Microsoft documents for Exchange Online NDRs (learn.microsoft.com, "Email non-delivery reports in
+Exchange Online") settle the reason."""
+
+from __future__ import annotations
+
+import re
+
+from domain.bounces.addresses import ANY_ADDRESS, clean
+from domain.bounces.commands import RCPT
+from domain.bounces.family import Family, phrase_table, section
+from domain.bounces.findings import Finding, status_of
+from domain.bounces.notice import Notice
+
+NDR_HEADERS = ("x-ms-exchange-message-is-ndr", "x-ms-exchange-crosstenant-originalarrivaltime")
+SUBJECT = re.compile(r"^(?:undeliverable|onbestelbaar|n[ãa]o_entregue|unzustellbar|non remis)\s*:", re.IGNORECASE)
+FAILED_TO = re.compile(
+    r"delivery has failed to these recipients or groups|your message to .{1,200} couldn'?t be delivered|"
+    r"rejected your message to the following e-?mail addresses|falha na entrega a estes destinat|"
+    r"uw bericht kan niet worden bezorgd"
+)
+FAILED_TO_ANY_CASE = re.compile(FAILED_TO.pattern, re.IGNORECASE)
+ADMIN = re.compile(r"^(?:diagnostic information for administrators|error details|diagnostische gegevens)", re.I)
+END = re.compile(r"^(?:original message headers|message hops|oorspronkelijke berichtkoppen)", re.IGNORECASE)
+ADDRESS_LINE = re.compile(r"(" + ANY_ADDRESS + r")")
+ADDRESS_ONLY = re.compile(r"<?" + ANY_ADDRESS + r">?")
+REPLY = re.compile(
+    r"remote server returned '(.{1,1000}?)'|(#\d{3}[ -].{1,1000}?##?)|^(\d{3} [245]\.\d.{1,1000})$", re.I
+)
+RCPT_SAID = re.compile(r"unknown recipient or mailbox unavailable ->.{0,200}@", re.IGNORECASE)
+# Exchange Online NDR codes (Microsoft's documented list) and the reason each names.
+CODES = (
+    (re.compile(r"4\.4\.7$"), "expired"),
+    (re.compile(r"4\.4\.312$"), "networkerror"),
+    (re.compile(r"4\.4\.316$"), "expired"),
+    (re.compile(r"4\.7\.26$"), "authfailure"),
+    (re.compile(r"4\.7\.(?:[56]\d\d|8[5-9]\d)$"), "blocked"),
+    (re.compile(r"5\.0\.350$"), "contenterror"),
+    (re.compile(r"5\.1\.10$"), "userunknown"),
+    (re.compile(r"5\.4\.1$"), "norelaying"),
+    (re.compile(r"5\.4\.(?:6|312)$"), "networkerror"),
+    (re.compile(r"5\.4\.316$"), "expired"),
+    (re.compile(r"5\.6\.11$"), "contenterror"),
+    (re.compile(r"5\.7\.(?:1|1[23]|124|13[3-6]|511)$"), "rejected"),
+    (re.compile(r"5\.7\.23$"), "blocked"),
+    (re.compile(r"5\.7\.25$"), "networkerror"),
+    (re.compile(r"5\.7\.50[1-3]$"), "spamdetected"),
+    (re.compile(r"5\.7\.50[45]$"), "filtered"),
+    (re.compile(r"5\.7\.50[67]$"), "blocked"),
+    (re.compile(r"5\.7\.508$"), "toomanyconn"),
+    (re.compile(r"5\.7\.509$"), "authfailure"),
+    (re.compile(r"5\.7\.510$"), "notaccept"),
+    (re.compile(r"5\.7\.512$"), "policyviolation"),
+    (re.compile(r"5\.7\.57$"), "securityerror"),
+    (re.compile(r"5\.7\.(?:60[6-9]|6[1-4]\d)$"), "blocked"),
+    (re.compile(r"5\.7\.7[0-4]\d$"), "toomanyconn"),
+)
+
+
+# Exchange 2007 and later name the component and the error after the code (Microsoft's NDR list).
+COMPONENTS = phrase_table(
+    {
+        "userunknown": (
+            "resolver.adr.recipnotfound",
+            "resolver.adr.exrecipnotfound",
+            "resolver.adr.recipientnotfound",
+            "resolver.adr.invalidinsmtp",
+        ),
+        "securityerror": ("resolver.rst.authrequired",),
+        "mesgtoobig": ("resolver.rst.recipsizelimit", "resolver.rst.sendsizelimit"),
+        "expired": ("queue.expired",),
+        "hostunknown": ("smtpsend.dns.nonexistentdomain",),
+        "networkerror": ("smtpsend.dns.mxloopback",),
+    }
+)
+
+
+def sniff(notice: Notice) -> bool:
+    """Exchange's NDR header fields, or its subject with its wording."""
+    if any(name in notice.root.fields for name in NDR_HEADERS):
+        return True
+    if SUBJECT.search(notice.lower_subject) and FAILED_TO.search(notice.intro):
+        return True
+    return "diagnostic information for administrators" in notice.intro and "generating server" in notice.intro
+
+
+def refine(finding: Finding) -> Finding:
+    """Microsoft's documented component errors and codes name the reason; "-> unknown recipient" answers RCPT."""
+    code = finding.status
+    if not code or code.endswith(".0.0"):
+        code = status_of(finding.diagnostic) or code
+    hint = COMPONENTS(finding.diagnostic) or next((r for pattern, r in CODES if code and pattern.match(code)), None)
+    command = RCPT if RCPT_SAID.search(finding.diagnostic) else finding.command
+    return finding.with_(hint=hint or finding.hint, command=command)
+
+
+def read(notice: Notice) -> list[Finding]:
+    """Recipients after the failure sentence, their replies from the administrators' section."""
+    lines = notice.lines
+    replies = _replies(section(lines, ADMIN, END))
+    addresses: list[str] = []
+    sentences = [m.group(0) for m in FAILED_TO.finditer(notice.lower_body)]
+    for line in sentences + section(lines, FAILED_TO_ANY_CASE, ADMIN):
+        for match in ADDRESS_LINE.finditer(line):
+            address = clean(match.group(1))
+            if address and address not in addresses and address not in notice.own_addresses:
+                addresses.append(address)
+    if not addresses:
+        addresses = [a for a in replies if a]
+    return [refine(Finding(a, replies.get(a) or replies.get("", ""))) for a in addresses]
+
+
+def _replies(lines: list[str]) -> dict[str, str]:
+    """Each recipient's reply in the administrators' section ('' for one not tied to an address)."""
+    replies: dict[str, str] = {}
+    current = ""
+    for line in lines:
+        stripped = line.strip()
+        if not stripped or stripped.lower().startswith("generating server"):
+            continue
+        address = clean(stripped) if ADDRESS_ONLY.fullmatch(stripped) else None
+        if address:
+            current = address
+            continue
+        reply = REPLY.search(stripped)
+        if reply:
+            text = next(g for g in reply.groups() if g)
+            replies[current] = f"{replies.get(current, '')} {text}".strip()
+    return replies
+
+
+FAMILY = Family("exchange", sniff, read, refine)

@@ -1,0 +1,34 @@
+"""Symantec.cloud (MessageLabs): "Mail Delivery Failure" from MAILER-DAEMON@messagelabs.com with an
+X-Msg-Ref header and an RFC 3464 report; its diagnostics' own wording settles the reason."""
+
+from __future__ import annotations
+
+import re
+
+from domain.bounces.family import Family, read_nothing
+from domain.bounces.findings import Finding
+from domain.bounces.notice import Notice
+
+MESSAGES = (
+    ("userunknown", re.compile(r"542 .{1,300} rejected|no such user")),
+    ("securityerror", re.compile(r"please turn on smtp authentication in your mail client")),
+)
+
+
+def sniff(notice: Notice) -> bool:
+    """X-Msg-Ref, MessageLabs' mailer-daemon and its subject."""
+    return (
+        bool(notice.root.get("x-msg-ref"))
+        and "mailer-daemon@messagelabs.com" in notice.root.get("from").lower()
+        and notice.subject.startswith("Mail Delivery Failure")
+    )
+
+
+def refine(finding: Finding) -> Finding:
+    """MessageLabs' wording for an unknown user or a missing authentication."""
+    text = finding.diagnostic.lower()
+    hint = next((reason for reason, pattern in MESSAGES if pattern.search(text)), None)
+    return finding.with_(hint=hint) if hint else finding
+
+
+FAMILY = Family("messagelabs", sniff, read_nothing, refine)

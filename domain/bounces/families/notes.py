@@ -1,0 +1,47 @@
+"""Lotus Notes (before Domino's wording): "------- Failure Reasons --------", each reason line followed
+by the address it concerns, up to "------- Returned Message --------"."""
+
+from __future__ import annotations
+
+import re
+
+from domain.bounces.addresses import clean, find_addresses
+from domain.bounces.family import Family, phrase_table, section
+from domain.bounces.findings import Finding
+from domain.bounces.notice import Notice
+
+# Notes' own sentences (in English and in Japanese, "not in the directory list").
+MESSAGES = phrase_table(
+    {
+        "userunknown": (
+            "user not listed in public name & address book",
+            "\u30c7\u30a3\u30ec\u30af\u30c8\u30ea\u306e\u30ea\u30b9\u30c8\u306b\u3042\u308a\u307e\u305b\u3093",
+        ),
+        "networkerror": ("message has exceeded maximum hop count",),
+    }
+)
+START = re.compile(r"^-+ *failure reasons *-+", re.IGNORECASE | re.MULTILINE)
+END = re.compile(r"^-+ *returned message *-+", re.IGNORECASE | re.MULTILINE)
+
+
+def sniff(notice: Notice) -> bool:
+    """Notes' section marker."""
+    return "failure reasons" in notice.intro and bool(START.search(notice.intro))
+
+
+def read(notice: Notice) -> list[Finding]:
+    """Each address with the reason line(s) before it."""
+    found: list[Finding] = []
+    reason = ""
+    pending: list[str] = []
+    for line in section(notice.lines, START, END):
+        addresses = [a for a in (clean(x) for x in find_addresses(line)) if a]
+        if addresses:
+            reason, pending = (" ".join(pending), []) if pending else (reason, pending)
+            found.extend(Finding(a, reason, hint=MESSAGES(reason)) for a in addresses)
+        elif line.strip():
+            pending.append(line.strip())
+    return found
+
+
+FAMILY = Family("notes", sniff, read)

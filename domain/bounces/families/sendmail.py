@@ -1,0 +1,77 @@
+"""Sendmail: "Returned mail: see transcript for details", the failed addresses, then the SMTP transcript
+(`... while talking to host:`, `>>> RCPT To:<rcpt>`, `<<< 550 5.1.1 ...`; sendmail/savemail.c)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from domain.bounces.addresses import clean, find_addresses
+from domain.bounces.family import Family
+from domain.bounces.findings import Finding
+from domain.bounces.notice import Notice
+from domain.bounces.prose import scan
+
+SUBJECT = re.compile(r"see transcript for details\s*$|^\s*warning: could not send message")
+MARKER = re.compile(
+    r"-{3,} ?(?:the following addresses had (?:permanent fatal errors|transient non-fatal errors)|"
+    r"transcript of session follows)"
+)
+SENT = re.compile(r"^>>> ?([A-Za-z]{4})")
+RECEIVED = re.compile(r"^<<< ?(.+)$")
+TALKING = re.compile(r"^\.\.\. while talking to ", re.IGNORECASE)
+
+
+def sniff(notice: Notice) -> bool:
+    """Sendmail's subject, or its section markers."""
+    return bool(SUBJECT.search(notice.lower_subject)) or ("-----" in notice.intro and bool(MARKER.search(notice.intro)))
+
+
+def read(notice: Notice) -> list[Finding]:
+    """Failed addresses; each one's transcript block, when it has one, gives the command and the reply."""
+    blocks = _transcript(notice.lines)
+    found = []
+    for finding in scan(notice):
+        block = next((b for b in blocks if finding.email in b.addresses), None)
+        if block is None and len(blocks) == 1 and not blocks[0].addresses:
+            block = blocks[0]
+        if block is None:
+            found.append(finding)
+            continue
+        diagnostic = block.replies if len(block.replies) > len(finding.diagnostic) else finding.diagnostic
+        command = block.command or ("EHLO" if block.replies else None)
+        found.append(finding.with_(diagnostic=diagnostic, command=command))
+    return found
+
+
+@dataclass
+class _Block:
+    """One `... while talking to host:` part of the transcript."""
+
+    addresses: set[str] = field(default_factory=set)
+    command: str | None = None
+    replies: str = ""
+
+
+def _transcript(lines: list[str]) -> list[_Block]:
+    """The transcript's blocks: the last command sent (`>>> DATA`), the replies (`<<< 550 ...`)."""
+    blocks: list[_Block] = []
+    started = False
+    for line in lines:
+        if not started:
+            started = "transcript of session follows" in line.lower()
+            continue
+        if TALKING.match(line) or not blocks:
+            blocks.append(_Block())
+        block = blocks[-1]
+        block.addresses.update(a for a in (clean(x) for x in find_addresses(line)) if a)
+        sent = SENT.match(line)
+        received = RECEIVED.match(line)
+        if sent:
+            block.command = sent.group(1).upper()
+        elif received and received.group(1).strip() not in block.replies:
+            block.replies = f"{block.replies} {received.group(1).strip()}".strip()
+    return [b for b in blocks if b.addresses or b.replies or b.command]
+
+
+FAMILY = Family("sendmail", sniff, read)

@@ -1,0 +1,241 @@
+"""A small MIME reader for bounces: bounded, linear in the size of its input, and it never raises.
+
+The standard library's parser reads every byte of every part, the returned original included, and
+its multipart splitting grows with the nesting depth. A bounce's facts sit in its first few
+kilobytes, so this reader looks at no more than `MAX_MESSAGE` characters, `MAX_HEADER` of any
+header block, `MAX_PARTS` parts, `MAX_DEPTH` levels of nesting and `MAX_TEXT` decoded characters
+of any part: the work per message is bounded whatever a stranger sends (issue 12).
+
+Bytes are read as Latin-1 (one character per byte, lossless); a text part is decoded with its own
+charset when it is not plain ASCII. Line endings become `\\n`.
+"""
+
+from __future__ import annotations
+
+import binascii
+import email.header
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from domain.bounces.lazy import lazy
+
+MAX_MESSAGE = 1024 * 1024
+MAX_HEADER = 64 * 1024
+MAX_HEADER_VALUE = 4096
+MAX_PARTS = 64
+MAX_DEPTH = 6
+MAX_TEXT = 64 * 1024
+
+# RFC 2045 §5.1: `type/subtype; attribute=value` with a token or a quoted string as the value.
+PARAM = re.compile(r';\s*([!#$%&\'*+.^_`|~0-9A-Za-z-]+)\*?\s*=\s*("(?:[^"\\]|\\.){0,1000}"|[^;\s]{0,1000})')
+_ONE_FIELD: dict[str, re.Pattern[str]] = {}
+# A header field with its folded continuation lines (RFC 5322 §2.2, §3.6.8 field names).
+FIELD = re.compile(r"^([!-9;-~]{1,80})[ \t]*:([^\n]*(?:\n[ \t][^\n]*)*)", re.MULTILINE)
+# The longest run of header fields at the start of a header block.
+HEADER_BLOCK = re.compile(r"(?:[!-9;-~]{1,80}[ \t]*:[^\n]*(?:\n[ \t][^\n]*)*(?:\n|$))*")
+# Charsets that encode non-ASCII text in ASCII bytes (RFC 1468 ISO-2022-JP, RFC 2152 UTF-7, ...).
+SEVEN_BIT_CHARSETS = ("iso-2022", "utf-7", "hz-gb")
+
+
+@dataclass
+class Budget:
+    """How many more parts one message may still open (shared by all its parts)."""
+
+    parts: int = MAX_PARTS
+
+
+@dataclass(eq=False)
+class Part:
+    """One MIME entity: its header block (read into fields on first use) and its (still encoded) body."""
+
+    head: str
+    body: str
+    depth: int
+    budget: Budget = field(repr=False)
+
+    @lazy
+    def fields(self) -> dict[str, list[str]]:
+        """Every header field's values as written (still folded), names in lower case.
+
+        Unfolding waits for `get` and `get_all`: most fields (Received, DKIM-Signature) are never read.
+        """
+        fields: dict[str, list[str]] = {}
+        for name, value in FIELD.findall(self.head):
+            fields.setdefault(name.lower(), []).append(value)
+        return fields
+
+    def field(self, name: str) -> str:
+        """One field's first value, found without reading the others (for a part read only for it)."""
+        pattern = _ONE_FIELD.get(name)
+        if pattern is None:
+            pattern = _ONE_FIELD[name] = re.compile(
+                rf"^{re.escape(name)}[ \t]*:([^\n]*(?:\n[ \t][^\n]*)*)", re.MULTILINE | re.IGNORECASE
+            )
+        match = pattern.search(self.head)
+        return " ".join(match.group(1)[:MAX_HEADER_VALUE].split()) if match else ""
+
+    def get(self, name: str) -> str:
+        """The first value of a header field (unfolded, not decoded), or ''."""
+        values = self.fields.get(name)
+        return unfold(values[0]) if values else ""
+
+    def get_all(self, name: str) -> list[str]:
+        """Every value of a header field (unfolded), in order."""
+        return [unfold(value) for value in self.fields.get(name, ())]
+
+    def decoded(self, name: str) -> str:
+        """A header field with its RFC 2047 encoded words decoded."""
+        value = self.get(name)[:MAX_HEADER_VALUE]
+        if "=?" not in value:
+            return value
+        try:
+            return str(email.header.make_header(email.header.decode_header(value)))
+        except Exception:  # a malformed encoded word costs only its decoding
+            return value
+
+    @lazy
+    def content_type(self) -> str:
+        """`type/subtype` in lower case; text/plain when absent or unreadable (RFC 2045 §5.2)."""
+        value = self.get("content-type").split(";", 1)[0].strip().lower()
+        return value if "/" in value else "text/plain"
+
+    @lazy
+    def params(self) -> dict[str, str]:
+        """The Content-Type parameters, names in lower case, quotes removed."""
+        found: dict[str, str] = {}
+        for name, value in PARAM.findall(self.get("content-type")[:MAX_HEADER_VALUE]):
+            found.setdefault(name.lower(), value[1:-1] if value.startswith('"') else value)
+        return found
+
+    @property
+    def maintype(self) -> str:
+        """The part of the content type before the slash."""
+        return self.content_type.split("/", 1)[0]
+
+    @lazy
+    def children(self) -> list[Part]:
+        """The parts of a multipart entity ([] for any other, or when its boundary is never found)."""
+        boundary = self.params.get("boundary", "")
+        if self.maintype != "multipart" or not boundary or self.depth >= MAX_DEPTH:
+            return []
+        return _split(self.body, boundary, self.depth + 1, self.budget)
+
+    @lazy
+    def attached(self) -> Part | None:
+        """The message inside a message/rfc822 (or message/global) part, read on demand."""
+        if self.content_type not in ("message/rfc822", "message/global") or self.depth >= MAX_DEPTH:
+            return None
+        if self.budget.parts <= 0:
+            return None
+        self.budget.parts -= 1
+        return read_part(self.body, self.depth + 1, self.budget)
+
+    @property
+    def is_textual(self) -> bool:
+        """A text part, or a multipart one whose boundary was never found (its body is then text)."""
+        return self.maintype == "text" or (self.maintype == "multipart" and not self.children)
+
+    @property
+    def is_attachment(self) -> bool:
+        """Content-Disposition says attachment."""
+        return "attachment" in self.get("content-disposition")[:200].lower()
+
+    @lazy
+    def text(self) -> str:
+        """The body, transfer-decoded and charset-decoded, at most `MAX_TEXT` characters."""
+        encoding = self.get("content-transfer-encoding").strip().lower()
+        body = self.body
+        if encoding == "base64":
+            raw = _base64(body[: MAX_TEXT * 2])
+        elif encoding == "quoted-printable":
+            raw = binascii.a2b_qp(body[: MAX_TEXT * 3].encode("latin-1"))
+        else:
+            chunk = body[:MAX_TEXT]
+            if chunk.isascii() and not self.params.get("charset", "").lower().startswith(SEVEN_BIT_CHARSETS):
+                return chunk
+            raw = chunk.encode("latin-1")
+        return _charset_decode(raw, self.params.get("charset", ""))[:MAX_TEXT].replace("\r\n", "\n")
+
+    def walk(self) -> Iterator[Part]:
+        """This part and every part inside it, depth first (not into attached messages)."""
+        yield self
+        for child in self.children:
+            yield from child.walk()
+
+
+def unfold(value: str) -> str:
+    """A field value on one line, at most `MAX_HEADER_VALUE` characters of it (RFC 5322 §2.2.3)."""
+    value = value[:MAX_HEADER_VALUE]
+    return " ".join(value.split()) if "\n" in value else value.strip()
+
+
+def read_message(raw: bytes) -> Part:
+    """The top-level entity of a raw message (an mbox `From ` line is skipped)."""
+    text = raw[:MAX_MESSAGE].decode("latin-1")
+    if "\r" in text:
+        text = text.replace("\r\n", "\n")
+    if text.startswith("From "):
+        text = text.partition("\n")[2]
+    return read_part(text, 0, Budget())
+
+
+def read_part(text: str, depth: int, budget: Budget) -> Part:
+    """One entity: header fields up to the first blank line (RFC 5322 §2.1), then its body."""
+    if text.startswith("\n"):
+        return Part("", text[1:], depth, budget)
+    end = text.find("\n\n")
+    head, body = (text[: min(end, MAX_HEADER)], text[end + 2 :]) if end >= 0 else (text[:MAX_HEADER], "")
+    fields = HEADER_BLOCK.match(head)
+    if fields is not None and fields.end() < len(head):
+        # A line that is not a header field: the header block ended without its blank line.
+        remainder = head[fields.end() :]
+        head = head[: fields.end()]
+        body = f"{remainder}\n\n{body}" if end >= 0 else remainder + body
+    return Part(head, body, depth, budget)
+
+
+def _split(body: str, boundary: str, depth: int, budget: Budget) -> list[Part]:
+    """The parts between `--boundary` delimiter lines (RFC 2046 §5.1.1), one scan of the body."""
+    delimiter = "\n--" + boundary
+    text = "\n" + body
+    starts: list[int] = []
+    position = text.find(delimiter)
+    while position >= 0 and len(starts) <= 2 * budget.parts:
+        after = position + len(delimiter)
+        line_end = text.find("\n", after)
+        line_end = len(text) if line_end < 0 else line_end
+        if text[after : after + 1] not in ("", "\n", " ", "\t", "-"):
+            position = text.find(delimiter, after)  # a longer boundary that only starts like this one
+            continue
+        closing = text.startswith("--", after)
+        starts.append(position)
+        if closing:
+            break
+        starts.append(line_end + 1)
+        position = text.find(delimiter, line_end)
+    parts: list[Part] = []
+    for index in range(1, len(starts), 2):
+        if budget.parts <= 0:
+            break
+        budget.parts -= 1
+        end = starts[index + 1] if index + 1 < len(starts) else len(text)
+        parts.append(read_part(text[starts[index] : end], depth, budget))
+    return parts
+
+
+def _base64(text: str) -> bytes:
+    cleaned = "".join(text.split())
+    cleaned = cleaned[: len(cleaned) - len(cleaned) % 4]
+    try:
+        return binascii.a2b_base64(cleaned)
+    except (binascii.Error, ValueError):
+        return b""
+
+
+def _charset_decode(raw: bytes, charset: str) -> str:
+    charset = charset.strip().lower() or "utf-8"
+    try:
+        return raw.decode(charset, "replace")
+    except (LookupError, ValueError):
+        return raw.decode("utf-8", "replace")

@@ -1,0 +1,198 @@
+"""Recipients in the prose of a notification: addresses where bounce formats put a failed recipient.
+
+Most MTAs write each failed recipient at the start of a line (`<a@b>:`, `a@b ... reason`,
+`a@b: reason`), alone on a line after an introduction ("The following addresses failed:"), or
+after a keyword (`RCPT TO:<a@b>`, "Your message to a@b"), and the error right after it. This module
+finds those (strong candidates, each with the text after it as its diagnostic) and every other
+address (weak ones, used only when nothing else is there). Lines are cut at `MAX_LINE` and every
+pattern is anchored or starts at a keyword, so a scan is linear in the body.
+"""
+
+from __future__ import annotations
+
+import re
+
+from domain.bounces.addresses import ANY_ADDRESS, clean, find_addresses, local_part
+from domain.bounces.codes import ENHANCED, REPLY
+from domain.bounces.findings import Finding
+from domain.bounces.notice import DAEMON, Notice
+
+MAX_LINE = 1000
+RULE = re.compile(r"^[=\-_*#~]{4,}$")
+RULE_CHARS = frozenset("=-_*#~")
+MAX_RESOLVED = 20
+_A = ANY_ADDRESS
+_ADDR = r"[\"'<(\[]{0,3}(" + _A + r")[\"'>)\]]{0,3}"
+ALONE = re.compile(
+    r"\s{0,40}(?:\d{1,3}[).]\s{0,5}|[*\u2022-]\s{1,5})?"
+    + _ADDR
+    + r"\s{0,40}(?:\([^)]{0,200}\)|<[^>]{0,200}>)?\s{0,40}[:.,;]{0,3}\s{0,40}$"
+)
+ANGLE_COLON = re.compile(r"\s{0,40}<(" + _A + r")>(?:\s{0,10}\([^)]{0,200}\))?\s{0,10}:+\s{0,10}(.*)$")
+SENDMAIL_DOTS = re.compile(
+    r"\s{0,40}(?:\d{3}[ -](?:[245]\.\d{1,3}\.\d{1,3}\s{1,5})?)?" + _ADDR + r"\s{0,10}\.\.\.\s{0,10}(.*)$"
+)
+ADDRESS_LEAD = re.compile(r"\s{0,40}" + _ADDR + r"\s{0,10}(?::|-{1,2}>?|=>)\s{1,10}(\S.*)$")
+LEADING = re.compile(r"\s{0,40}" + _ADDR + r"(\s.*)?$")
+# Matched on lower-cased lines (case-insensitive matching is several times slower).
+KEYWORD = re.compile(
+    r"(?:rcpt to:?|recipient(?: address)?:|rejected recipient|recipient address rejected:?|could not be delivered to:?|"
+    r"delivery to(?: the following recipient)?(?: failed)?:?|your message to|message to|addressed to|delivered to|"
+    r"original-recipient:|final-recipient:|failed recipient:?|not a member of this [a-z ]{0,40}list|"
+    r"user|mailbox|address)\s{0,10}(?:rfc822;\s{0,5})?" + _ADDR,
+)
+CODE_LINE = re.compile(r"\s{0,40}[45]\d\d[ -][^\n]{0,200}?(?<![\w.!#$%&'*+/=?^`{|}~-])(" + _A + r")")
+LIST_INTRO = re.compile(r"(?:recipient|address|following|user|destinataire|empf[äa]nger)[^\n]{0,200}:\s*$")
+REPLY_FIRST = re.compile(r"\s*[245]\d\d[ -]")
+BARE_LOCAL = re.compile(r"\s{1,40}([A-Za-z0-9][A-Za-z0-9._%+-]{0,63})\s*$")
+
+
+def has_code(text: str) -> bool:
+    """Does `text` hold an SMTP reply code or an enhanced status code?"""
+    return ENHANCED.search(text) is not None or REPLY.search(text) is not None
+
+
+def block_after(lines: list[str], index: int, first: str, *, span: int = 16) -> str:
+    """The diagnostic after a recipient line: the rest of it and the lines up to a blank one.
+
+    When that paragraph has no reply code, following paragraphs are added up to the first one that
+    has one (Gmail, Exchange, X-mailers: "The response from the remote server was:" or "Technical
+    details:" and the reply a paragraph or two later). Rules of `=` or `-` are skipped.
+    """
+    indent = len(lines[index]) - len(lines[index].lstrip())
+    current = _first_clean(lines[index])
+    paragraphs: list[list[str]] = [[first.strip()] if first.strip() else []]
+    for line in lines[index + 1 : index + span]:
+        line = line[:MAX_LINE]
+        stripped = line.strip()
+        if stripped[:1] in RULE_CHARS and RULE.match(stripped):
+            continue
+        if not stripped:
+            if paragraphs[-1]:
+                if len(paragraphs) == 3 or (len(paragraphs) > 1 and has_code(" ".join(paragraphs[-1]))):
+                    break
+                paragraphs.append([])
+            continue
+        if "@" in line and len(line) - len(line.lstrip()) <= indent and _starts_another(line, current):
+            break
+        paragraphs[-1].append(stripped)
+    text = " ".join(paragraphs[0])
+    if has_code(text):
+        return text
+    for later in paragraphs[1:]:
+        joined = " ".join(later)
+        text = f"{text} {joined}".strip()
+        if has_code(joined):
+            return text
+    return " ".join(paragraphs[0]) if len(paragraphs) > 1 else text
+
+
+def _starts_another(line: str, current: str | None) -> bool:
+    """Is `line` the next recipient's line (a recipient position naming another address)?"""
+    if REPLY_FIRST.match(line):
+        return False  # a reply that names an address ("550 5.1.8 <sender>... rejected")
+    for pattern in (ANGLE_COLON, ALONE, SENDMAIL_DOTS, ADDRESS_LEAD):
+        match = pattern.match(line)
+        if match is not None:
+            return clean(match.group(1)) != current
+    return False
+
+
+def _first_clean(line: str) -> str | None:
+    found = find_addresses(line[:MAX_LINE])
+    return clean(found[0]) if found else None
+
+
+def scan(notice: Notice, lines: list[str] | None = None) -> list[Finding]:
+    """Recipients in bounce-format positions, each with the diagnostic written after it."""
+    lines = notice.lines if lines is None else lines
+    strong: dict[str, str] = {}
+    resolved = 0
+    previous = ""
+    under = -1  # the indent of the last recipient line while its indented diagnostic follows
+    for index, raw_line in enumerate(lines):
+        if not raw_line or raw_line.isspace():
+            continue
+        line = raw_line[:MAX_LINE]
+        if under >= 0:
+            if len(line) - len(line.lstrip()) > under:
+                previous = line
+                continue  # a line of the previous recipient's diagnostic, not a recipient
+            under = -1
+        if "@" not in line:
+            if resolved < MAX_RESOLVED and previous.rstrip().endswith(":") and line[:1].isspace():
+                bare = BARE_LOCAL.match(line)
+                if bare and LIST_INTRO.search(previous.lower()) and not bare.group(1)[:1].isdigit():
+                    resolved += 1
+                    address = resolve_local(notice, bare.group(1))
+                    if address:
+                        strong.setdefault(address, block_after(lines, index, ""))
+            previous = line
+            continue
+        found = _position(line, previous)
+        previous = line
+        if found is None:
+            continue
+        address, rest, own_ok = found
+        cleaned = clean(address)
+        if cleaned is None or cleaned in notice.sender_addresses or cleaned in notice.list_addresses:
+            continue
+        if not own_ok and cleaned in notice.own_addresses:
+            continue
+        diagnostic = block_after(lines, index, rest)
+        under = len(line) - len(line.lstrip())
+        if cleaned not in strong or (not has_code(strong[cleaned]) and has_code(diagnostic)):
+            strong[cleaned] = diagnostic
+    return [Finding(email, diagnostic) for email, diagnostic in strong.items()]
+
+
+def _position(line: str, previous: str) -> tuple[str, str, bool] | None:
+    """(address, rest of the line, may it be the notice's own address) for a recipient position."""
+    if (match := ANGLE_COLON.match(line)) is not None:
+        return match.group(1), match.group(2), True
+    if (match := ALONE.match(line)) is not None:
+        return match.group(1), "", True
+    if (match := SENDMAIL_DOTS.match(line)) is not None:
+        return match.group(1), line, not REPLY_FIRST.match(line)
+    if (match := ADDRESS_LEAD.match(line)) is not None:
+        return match.group(1), match.group(2), True
+    if LIST_INTRO.search(previous.lower()) and (match := LEADING.match(line)) is not None:
+        return match.group(1), match.group(2) or "", True
+    if (match := KEYWORD.search(line.lower())) is not None or (match := CODE_LINE.match(line)) is not None:
+        return match.group(1), line, False
+    return None
+
+
+def weak_addresses(notice: Notice, strong: set[str]) -> list[str]:
+    """Addresses in the body outside bounce-format positions (not the notice's own, a daemon's, a list's)."""
+    weak: list[str] = []
+    for address in find_addresses(notice.unquoted_body):
+        lowered = clean(address)
+        if not lowered or lowered in notice.own_addresses or lowered in strong or lowered in weak:
+            continue
+        if DAEMON.search(local_part(lowered)) or lowered.startswith("postmaster@") or lowered in notice.list_addresses:
+            continue
+        weak.append(lowered)
+    return weak
+
+
+def resolve_local(notice: Notice, local: str) -> str | None:
+    """The full address of a bare local part: X-Failed-Recipients, the text, else the sender's domain."""
+    local = local.lower()
+    for address in notice.failed_header + find_addresses(notice.full_text):
+        cleaned = clean(address)
+        if cleaned and local_part(cleaned) == local and cleaned not in notice.sender_addresses:
+            return cleaned
+    domains = sorted(a.rpartition("@")[2] for a in notice.sender_addresses)
+    return f"{local}@{domains[0]}" if domains else None
+
+
+def diagnostic_near(lowered_text: str, text: str, address: str) -> str:
+    """The line of an address's first mention in the text and the lines after it (up to 600
+    characters): what is said before the address on its line counts ("User's mailbox is full: <a@b>")."""
+    index = lowered_text.find(address)
+    if index < 0:
+        return ""
+    index = max(lowered_text.rfind("\n", max(0, index - 200), index) + 1, index - 200)
+    lines = [line.strip() for line in text[index : index + 600].split("\n")[:6] if line.strip()]
+    return " ".join(lines)

@@ -1,0 +1,59 @@
+"""Cox: replies carry `AUP#CODE` naming the error, or say it in words.
+
+Source: Cox's "Email error codes" page (cox.com/residential/support/email-error-codes.html), as
+sisimai's table lists it.
+"""
+
+from __future__ import annotations
+
+import re
+
+from domain.bounces.receivers.provider import Provider
+
+CODE = re.compile(r"aup#([0-9a-z]+)")
+CODES = {
+    "cxbl": "blocked",  # the sending IP is blocked for spam-like behaviour
+    "cxthrt": "securityerror",  # sending limited for suspicious account activity
+    "cxmj": "securityerror",  # sending blocked for suspicious activity on the primary account
+    "cxdns": "blocked",  # the connecting IP's DNS is wrong
+    "cxsndr": "rejected",  # a problem with the sender's domain
+    "cxsmtp": "rejected",  # the sender could not be verified as legitimate
+    "cxcnct": "toomanyconn",  # too many concurrent connections from the IP
+    "cxmxrt": "toomanyconn",  # the sender exceeded the number of messages allowed
+    "cdrbl": "blocked",  # the sending IP is temporarily blocked for spam-like behaviour
+    "urlbl011": "spamdetected",  # a URL in the body is on SURBL and Spamhaus DBL
+    "urlbl101": "spamdetected",  # a URL in the body is on SURBL and ivmURI
+    "urlbl110": "spamdetected",  # a URL in the body is on Spamhaus DBL and ivmURI
+    "urlbl1001": "spamdetected",  # a URL is on a Spamhaus list
+}
+IP_LISTED = re.compile(r"ipbl[01]{4,5}$")  # the sending IP is on one or more DNS block lists
+MESSAGES = (
+    ("blocked", ("rejected - no rdns", "cox too many bad commands from", "dns check failure - try again later",
+                 "too many invalid recipients")),
+    ("notaccept", ("esmtp server temporarily not available",)),
+    ("policyviolation", ("esmtp no data before greeting", "attachment extension is forbidden")),
+    ("rejected", ("sender rejected",)),
+    ("toomanyconn", ("too many sessions from", "requested action aborted: try again later",
+                     "message threshold exceeded")),
+    ("userunknown", ("recipient rejected",)),
+)  # fmt: skip
+
+
+def reason(diagnostic: str, status: str) -> str:
+    """The reason Cox's AUP code or its message names, or ''."""
+    match = CODE.search(diagnostic)
+    if match is not None:
+        code = match.group(1)
+        if code in CODES:
+            return CODES[code]
+        if IP_LISTED.match(code):
+            return "blocked"
+    return next((name for name, phrases in MESSAGES if any(p in diagnostic for p in phrases)), "")
+
+
+PROVIDER = Provider(
+    "cox",
+    hosts=re.compile(r"cox\.net"),
+    domains=re.compile(r"^cox\.net$"),
+    reason=reason,
+)

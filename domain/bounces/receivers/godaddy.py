@@ -1,0 +1,59 @@
+"""GoDaddy (secureserver.net): replies end with an `IBnnn` code naming the error, or say it in words.
+
+Source: GoDaddy Help, "What does my email bounceback mean?" (godaddy.com/help/3568), as sisimai's
+table lists it.
+"""
+
+from __future__ import annotations
+
+import re
+
+from domain.bounces.receivers.provider import Provider
+
+CODE = re.compile(r"\s(ib\d{3})\b")
+CODES = {
+    "ib007": "toomanyconn",  # too many sessions from this IP
+    "ib101": "expired",  # server temporarily unavailable
+    "ib103": "blocked",  # poor reputation on Cloudmark CSI
+    "ib104": "blocked",  # on the Spamhaus Block List
+    "ib105": "blocked",  # on the Exploits Block List
+    "ib106": "blocked",  # on the Policy Block List
+    "ib108": "blocked",  # reverse DNS for the IP failed
+    "ib110": "blocked",  # blocked for sending spam
+    "ib111": "blocked",  # blocked for the day for sending spam
+    "ib112": "blocked",  # blocked for mailing too many invalid recipients
+    "ib113": "blocked",  # blocked for the day for mailing too many invalid recipients
+    "ib212": "spamdetected",  # content judged to be spam
+    "ib401": "securityerror",  # authentication not allowed
+    "ib501": "rejected",  # blank From: address
+    "ib502": "rejected",  # an IP address as the From: address
+    "ib504": "toomanyconn",  # too many messages this hour
+    "ib506": "rejected",  # invalid From: domain
+    "ib508": "rejected",  # invalid SPF record
+    "ib510": "toomanyconn",  # too many messages in one session
+    "ib607": "toomanyconn",  # too many recipients this hour
+    "ib705": "virusdetected",  # virus-infected message
+}
+MESSAGES = (
+    ("blocked", ("www.spamhaus.org/query/bl?ip=", "554 rbl reject.")),
+    ("expired", ("delivery timeout", "451 sorry, i wasn't able to establish an smtp connection.")),
+    ("suspend", ("account disabled",)),
+    ("mailboxfull", ("account storage limit",)),
+    ("userunknown", ("account does not exist", "550 recipient not found.")),
+)
+
+
+def reason(diagnostic: str, status: str) -> str:
+    """The reason GoDaddy's IB code or its message names, or ''."""
+    match = CODE.search(diagnostic)
+    if match is not None:
+        return CODES.get(match.group(1), "")
+    return next((name for name, phrases in MESSAGES if any(p in diagnostic for p in phrases)), "")
+
+
+PROVIDER = Provider(
+    "godaddy",
+    hosts=re.compile(r"^(?:smtp|mailstore1)\.secureserver\.net$"),
+    domains=re.compile(r"^secureserver\.net$"),
+    reason=reason,
+)

@@ -1,0 +1,54 @@
+"""Spectrum (Charter): replies carry `AUP#I-NNNN` (incoming) or `AUP#O-NNNN` (outgoing), whose
+number names the error.
+
+Source: Spectrum's "Understanding email error codes" page
+(spectrum.net/support/internet/understanding-email-error-codes), as sisimai's table lists it.
+"""
+
+from __future__ import annotations
+
+import re
+
+from domain.bounces.receivers.provider import Provider
+
+CODE = re.compile(r"aup#[-a-z]*(\d{4})")
+CODES = {
+    1000: "blocked",  # the IP was blocked for suspicious activity
+    1010: "rejected",  # the sending account was blocked for suspicious activity
+    1090: "systemerror",  # the message cannot be processed now
+    1260: "networkerror",  # IPv6 is not accepted
+    1500: "rejected",  # sending as another address than the one signed in
+    1520: "rejected",  # sending as an address of a domain Spectrum does not host
+    1530: "mesgtoobig",  # larger than 20 MB
+    1540: "toomanyconn",  # too many messages in one session
+    1550: "toomanyconn",  # too many recipients in one message
+    1560: "policyviolation",  # too many invalid recipients
+}
+RANGES = (
+    (1020, 1080, "rejected"),  # the account's sending is limited for suspicious activity
+    (1100, 1150, "blocked"),  # the connecting IP's DNS is wrong
+    (1160, 1190, "policyviolation"),  # against the domain's security policies
+    (1200, 1210, "blocked"),  # the IP is flagged by Cloudmark CSI
+    (1220, 1250, "blocked"),  # the IP is on Spamhaus's list
+    (1300, 1340, "toomanyconn"),  # too many concurrent connections
+    (1350, 1490, "toomanyconn"),  # too many messages, recipients or connections
+)
+
+
+def reason(diagnostic: str, status: str) -> str:
+    """The reason Spectrum's AUP code names, or ''."""
+    match = CODE.search(diagnostic)
+    if match is None:
+        return ""
+    code = int(match.group(1))
+    if code in CODES:
+        return CODES[code]
+    return next((name for low, high, name in RANGES if low <= code <= high), "")
+
+
+PROVIDER = Provider(
+    "spectrum",
+    hosts=re.compile(r"charter\.net|(?:^|\.)spectrum\.net$"),
+    domains=re.compile(r"^(?:charter\.net|spectrum\.net)$"),
+    reason=reason,
+)

@@ -1,0 +1,71 @@
+"""The mail-server families, in the order the parser tries them (the most specific first).
+
+A new family is a new module in `domain.bounces.families` and one line here, plus its own
+hand-written notifications in `tests/domain/bounces/`.
+"""
+
+from __future__ import annotations
+
+from domain.bounces.families import (
+    amazonses,
+    courier,
+    domino,
+    dragonfly,
+    exchange,
+    exchange2003,
+    exim,
+    ezweb,
+    fml,
+    gmail,
+    gmx,
+    googlegroups,
+    imailserver,
+    messagelabs,
+    messagingserver,
+    notes,
+    opensmtpd,
+    postfix,
+    qmail,
+    sendmail,
+    verizon,
+    yahoo,
+)
+from domain.bounces.family import Family
+from domain.bounces.notice import Notice
+
+GENERIC = Family("generic", sniff=lambda notice: True)
+FAMILIES: tuple[Family, ...] = (
+    amazonses.FAMILY,
+    messagelabs.FAMILY,
+    googlegroups.FAMILY,
+    gmail.FAMILY,
+    gmx.FAMILY,
+    dragonfly.FAMILY,
+    opensmtpd.FAMILY,
+    courier.FAMILY,
+    messagingserver.FAMILY,
+    domino.FAMILY,
+    notes.FAMILY,
+    imailserver.FAMILY,
+    yahoo.FAMILY,
+    verizon.FAMILY,
+    ezweb.FAMILY,
+    fml.FAMILY,
+    exchange2003.FAMILY,
+    exchange.FAMILY,
+    qmail.FAMILY,
+    exim.FAMILY,
+    sendmail.FAMILY,
+    postfix.FAMILY,
+)
+
+
+def identify(notice: Notice) -> Family:
+    """The family that wrote the notice, or GENERIC when none recognises it."""
+    for family in FAMILIES:
+        try:
+            if family.sniff(notice):
+                return family
+        except Exception:  # one family's sniffing failing costs that family only
+            continue
+    return GENERIC

@@ -1,0 +1,100 @@
+"""The human-readable text of a notification: its text parts, HTML flattened, the original cut off."""
+
+from __future__ import annotations
+
+import re
+
+from domain.bounces.mime import Part
+
+STATUS_TYPES = ("message/delivery-status", "message/global-delivery-status", "text/delivery-status")
+ORIGINAL_TYPES = ("message/rfc822", "message/global", "text/rfc822-headers", "message/rfc822-headers")
+# Lines after which the returned original message starts (Postfix, Exim, qmail, Sendmail, ...).
+ORIGINAL_MARKERS = re.compile(
+    r"^(?:-+ ?(?:original message|this is a copy|below this line|the original message|message text follows)"
+    r"|original message follows|[- ]*original message[- ]*$|--- below this line|content-type: message/rfc822"
+    r"|return-path:|received: from|[-| ]*message text follows|-+ ?the header of the original"
+    r"|-+ ?original message header|-+ ?unsent message follows|-+ ?(?:returned|original) mail follows"
+    r"|below is a copy of the original message|original message headers:?\s*$|message headers follow\.?\s*$)",
+    re.MULTILINE,
+)
+# Quoting (`> `, `>>`) but not an SMTP transcript's `>>> DATA` lines.
+QUOTED = re.compile(r"^(?:>(?!>> ) ?)+", re.MULTILINE)
+TAG = re.compile(r"<[^<>]{0,2000}>")
+BREAK = re.compile(r"<(?:br\s*/?|/p|/div|/tr|/li|/h\d)>", re.IGNORECASE)
+ENTITIES = {"&lt;": "<", "&gt;": ">", "&nbsp;": " ", "&amp;": "&", "&quot;": '"', "&#39;": "'", "&#160;": " "}
+MAX_BODY = 64 * 1024
+
+
+def html_to_text(html: str) -> str:
+    """Text of an HTML part: line breaks kept, tags, styles and scripts dropped, entities decoded."""
+    text = BREAK.sub("\n", _without_hidden(html))
+    text = TAG.sub(" ", text)
+    for entity, char in ENTITIES.items():
+        text = text.replace(entity, char)
+    return text
+
+
+def _without_hidden(html: str) -> str:
+    """The HTML without its <head>, <style> and <script> elements (each tag searched forward once)."""
+    lowered = html.lower()
+    kept: list[str] = []
+    position = 0
+    upcoming = {tag: lowered.find(f"<{tag}") for tag in ("head", "style", "script")}
+    while True:
+        for tag, at in upcoming.items():
+            if 0 <= at < position:
+                upcoming[tag] = lowered.find(f"<{tag}", position)
+        found = [(at, tag) for tag, at in upcoming.items() if at >= 0]
+        if not found:
+            kept.append(html[position:])
+            return " ".join(kept)
+        start, tag = min(found)
+        kept.append(html[position:start])
+        end = lowered.find(f"</{tag}", start)
+        if end < 0:
+            return " ".join(kept)
+        position = end + len(tag) + 2
+
+
+def part_text(part: Part) -> str:
+    """A leaf's text, HTML flattened."""
+    return html_to_text(part.text) if part.content_type == "text/html" else part.text
+
+
+def body_text(root: Part) -> str:
+    """The notification's own words: text parts before the report and the original, the original cut off."""
+    texts: list[str] = []
+    seen_plain = False
+    for part in root.walk():
+        ctype = part.content_type
+        if ctype in ORIGINAL_TYPES or ctype in STATUS_TYPES:
+            break
+        if not part.is_textual:
+            continue
+        if texts and part.is_attachment:
+            break
+        if ctype == "text/html" and seen_plain:
+            continue
+        seen_plain = seen_plain or ctype == "text/plain"
+        texts.append(part_text(part))
+        if sum(len(t) for t in texts) > MAX_BODY:
+            break
+    body = "\n".join(texts)[:MAX_BODY]
+    if body.count("\n>") > 4:  # a forwarded notification, quoted: read it as it was written
+        body = QUOTED.sub("", body)
+    lowered = body.lower()
+    marker = ORIGINAL_MARKERS.search(lowered) if len(lowered) == len(body) else None
+    return body[: marker.start()] if marker and marker.start() > 40 else body
+
+
+def all_text(root: Part) -> str:
+    """Every leaf's text and every status part, decoded (for where the MIME structure is broken)."""
+    texts: list[str] = []
+    for part in root.walk():
+        if part.children:
+            continue
+        if part.is_textual or part.content_type in STATUS_TYPES:
+            texts.append(part_text(part))
+        if sum(len(t) for t in texts) > 4 * MAX_BODY:
+            break
+    return "\n".join(texts)

@@ -1,0 +1,187 @@
+"""The wording of diagnostics, reason by reason: `says(reason, text)` on lower-cased text.
+
+The phrases are the ones mail servers are documented or known to write for each reason (sisimai's
+published reason definitions, Sisimai::Reason::*, plus the vendors' own error pages); they are
+grouped by whose problem they describe in `wording_mailbox`, `wording_sender`, `wording_content`
+and `wording_system`. Every pattern is a plain alternation with bounded gaps (`.{0,80}`), so a
+match costs time linear in the (already bounded) diagnostic.
+
+Each phrase has a gate: the longest literal text every match of it contains. A phrase runs only
+when its gate is in the diagnostic, so most diagnostics run only a handful of small patterns.
+`gated(text)` finds every reason with a gate in the text at once: each gate is filed under its
+first four four-character pieces, the text cut into pieces every four characters, and only the
+gates filed under a piece the text holds are looked for (a set of a quarter as many pieces as the
+text has characters, instead of some 500 substring searches).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from domain.bounces.wording_content import CONTENT
+from domain.bounces.wording_mailbox import MAILBOX
+from domain.bounces.wording_sender import SENDER
+from domain.bounces.wording_system import SYSTEM
+
+PHRASES: dict[str, tuple[str, ...]] = {**MAILBOX, **SENDER, **CONTENT, **SYSTEM}
+# Phrases that rule a reason out even though one of its phrases matched (sisimai's `isnot` lists).
+EXCEPT: dict[str, re.Pattern[str]] = {
+    "rejected": re.compile(r"5\.1\.0 address rejected|recipient address rejected|sender ip address rejected"),
+}
+KEY = 4  # characters in the pieces a gate is filed under
+STRIDE = 4  # a text's pieces are taken every STRIDE characters
+QUANTIFIERS = "*+?{"
+ESCAPED_LITERALS = set(".-/()[]{}?*+|^$#'\"<>:;,!=&%@ _")
+
+
+def alternatives(fragment: str) -> list[str]:
+    """The fragment split at its top-level `|`."""
+    parts, depth, start, index = [], 0, 0, 0
+    while index < len(fragment):
+        char = fragment[index]
+        if char == "\\":
+            index += 2
+            continue
+        if char == "[":
+            index = fragment.find("]", index + 2) + 1 or len(fragment)
+            continue
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if char == "|" and depth == 0:
+            parts.append(fragment[start:index])
+            start = index + 1
+        index += 1
+    return [*parts, fragment[start:]]
+
+
+def literal_runs(alternative: str) -> list[str]:
+    """The runs of literal text outside any group in one alternative (each must occur in a match)."""
+    runs: list[str] = [""]
+    depth, index = 0, 0
+    while index < len(alternative):
+        char = alternative[index]
+        following = alternative[index + 1 : index + 2]
+        if char == "\\":
+            if depth == 0 and following in ESCAPED_LITERALS and following:
+                runs[-1] += following
+            else:
+                runs.append("")
+            index += 2
+        elif char == "[":
+            runs.append("")
+            index = alternative.find("]", index + 2) + 1 or len(alternative)
+        elif char in "()":
+            depth += 1 if char == "(" else -1
+            runs.append("")
+            index += 1
+        elif char in QUANTIFIERS:
+            runs[-1] = runs[-1][:-1]  # the quantified character (or group) is optional
+            runs.append("")
+            index = alternative.find("}", index) + 1 if char == "{" else index + 1
+        elif char in ".^$":
+            runs.append("")
+            index += 1
+        else:
+            if depth == 0:
+                runs[-1] += char
+            index += 1
+    return [run for run in runs if run]
+
+
+def gate(alternative: str) -> str:
+    """The longest literal text every match of `alternative` contains ('' when under 3 characters)."""
+    runs = literal_runs(alternative)
+    longest = max(runs, key=len) if runs else ""
+    return longest if len(longest.strip()) >= 3 else ""
+
+
+@dataclass(frozen=True)
+class Wording:
+    """One reason's phrases and their gates: a phrase runs only when its gate is in the text.
+
+    The phrases are kept grouped by gate (`by_gate`), each group compiled on its own, so a text
+    runs only the few alternatives whose gate it holds, not the reason's whole alternation.
+    """
+
+    pattern: re.Pattern[str]  # every phrase of the reason
+    gates: tuple[str, ...]  # texts every match of some phrase contains
+    ungated: bool  # some phrase has no gate: those phrases always run
+    by_gate: tuple[tuple[str, re.Pattern[str]], ...] = ()  # (gate, its phrases) in gate order
+    loose: re.Pattern[str] | None = None  # the phrases without a gate
+
+    @classmethod
+    def of(cls, fragments: tuple[str, ...]) -> Wording:
+        """A reason's phrases, compiled, with their gates."""
+        grouped: dict[str, list[str]] = {}
+        for alternative in (a for f in fragments for a in alternatives(f)):
+            grouped.setdefault(gate(alternative), []).append(alternative)
+        loose = grouped.pop("", None)
+        return cls(
+            re.compile("|".join(fragments)),
+            tuple(sorted(grouped)),
+            loose is not None,
+            tuple((g, re.compile("|".join(grouped[g]))) for g in sorted(grouped)),
+            re.compile("|".join(loose)) if loose else None,
+        )
+
+    def found_in(self, text: str) -> bool:
+        """Does `text` hold one of these phrases?"""
+        for gate_text, phrases in self.by_gate:
+            if gate_text in text and phrases.search(text) is not None:
+                return True
+        return self.loose is not None and self.loose.search(text) is not None
+
+
+WORDINGS: dict[str, Wording] = {reason: Wording.of(fragments) for reason, fragments in PHRASES.items()}
+UNGATED = frozenset(reason for reason, wording in WORDINGS.items() if wording.ungated)
+
+
+def pieces(text: str, stride: int = 1) -> set[str]:
+    """The `KEY`-character pieces of `text` that start every `stride` characters."""
+    return {text[i : i + KEY] for i in range(0, len(text) - KEY + 1, stride)}
+
+
+def _filed() -> tuple[dict[str, tuple[tuple[str, str], ...]], tuple[tuple[str, str], ...]]:
+    """(reason, gate) pairs under each of a gate's first `STRIDE` pieces; the gates too short for that.
+
+    Wherever a gate of `KEY + STRIDE - 1` characters or more occurs in a text, the text's piece
+    that starts at the first multiple of `STRIDE` at or after it lies inside it, starting at one of
+    its first `STRIDE` characters: so the text's pieces at every `STRIDE`-th position meet it.
+    """
+    filed: dict[str, list[tuple[str, str]]] = {}
+    short: list[tuple[str, str]] = []
+    for reason, wording in WORDINGS.items():
+        for gate_text in wording.gates:
+            if len(gate_text) < KEY + STRIDE - 1:
+                short.append((reason, gate_text))
+                continue
+            for key in {gate_text[offset : offset + KEY] for offset in range(STRIDE)}:
+                filed.setdefault(key, []).append((reason, gate_text))
+    return {key: tuple(pairs) for key, pairs in filed.items()}, tuple(short)
+
+
+FILED, SHORT = _filed()
+
+
+def gated(text: str) -> frozenset[str]:
+    """Every reason one of whose gates is in `text` (so its pattern needs running), ungated ones too."""
+    found = set(UNGATED)
+    for reason, gate_text in SHORT:
+        if reason not in found and gate_text in text:
+            found.add(reason)
+    for key in FILED.keys() & pieces(text, STRIDE):
+        for reason, gate_text in FILED[key]:
+            if reason not in found and gate_text in text:
+                found.add(reason)
+    return frozenset(found)
+
+
+def says(reason: str, text: str, candidates: frozenset[str] | None = None) -> bool:
+    """Does the lower-cased diagnostic `text` say `reason` in words? (`candidates`: `gated(text)`)"""
+    wording = WORDINGS.get(reason)
+    if wording is None or not text:
+        return False
+    if (candidates is not None and reason not in candidates) or not wording.found_in(text):
+        return False
+    exception = EXCEPT.get(reason)
+    return exception is None or exception.search(text) is None

@@ -1,0 +1,1 @@
+"""Tests of the bounce reader package (domain/bounces): one module per concern, plus generated bounces."""

@@ -1,0 +1,127 @@
+"""Recipients in the prose of a notification: each bounce-format position, its diagnostic, the rest."""
+
+from __future__ import annotations
+
+import pytest
+
+from domain.bounces.notice import Notice
+from domain.bounces.prose import block_after, diagnostic_near, has_code, resolve_local, scan, weak_addresses
+
+HEAD = "From: Mail Delivery System <mailer-daemon@mx.sender.example>\nTo: ann@sender.example\nSubject: failed\n\n"
+
+
+def notice(body: str, head: str = HEAD) -> Notice:
+    return Notice.read((head + body).encode())
+
+
+@pytest.mark.parametrize(
+    ("line", "email", "diagnostic"),
+    [("<bob@x.example>: host mx.x.example said: 550 5.1.1 unknown", "bob@x.example",
+      "host mx.x.example said: 550 5.1.1 unknown"),
+     ("bob@x.example", "bob@x.example", "550 5.1.1 no such user"),
+     ("  1. <bob@x.example> (Bob Example)", "bob@x.example", "550 5.1.1 no such user"),
+     ("bob@x.example... User unknown", "bob@x.example", "bob@x.example... User unknown"),
+     ("550 5.1.1 bob@x.example... User unknown", "bob@x.example", "550 5.1.1 bob@x.example... User unknown"),
+     ("bob@x.example: 550 mailbox unavailable", "bob@x.example", "550 mailbox unavailable"),
+     ("bob@x.example --> 550 mailbox unavailable", "bob@x.example", "550 mailbox unavailable"),
+     ("RCPT TO:<bob@x.example> 550 unknown", "bob@x.example", "RCPT TO:<bob@x.example> 550 unknown"),
+     ("550 Requested action not taken: mailbox bob@x.example unavailable", "bob@x.example",
+      "550 Requested action not taken: mailbox bob@x.example unavailable")],
+)  # fmt: skip
+def test_each_recipient_position_and_the_diagnostic_after_it(line: str, email: str, diagnostic: str) -> None:
+    found = scan(notice(f"The following addresses failed:\n\n{line}\n    550 5.1.1 no such user\n\n-- \n"))
+    assert [f.email for f in found] == [email]
+    assert found[0].diagnostic.startswith(diagnostic)
+
+
+def test_an_address_after_a_list_introduction_is_a_recipient_however_it_is_written() -> None:
+    found = scan(notice("Could not deliver to these recipients:\n  bob@x.example was not delivered\n"))
+    assert [(f.email, f.diagnostic) for f in found] == [("bob@x.example", "was not delivered")]
+    assert scan(notice("Thank you.\n  bob@x.example was not delivered\n")) == []
+
+
+def test_the_sender_and_list_addresses_are_never_recipients_the_owner_only_in_a_recipient_position() -> None:
+    body = "<mailer-daemon@mx.sender.example>: nothing\n\n<list@lists.example>: x\n\n"
+    body += "550 5.1.1 <ann@sender.example>... sender unknown\n\nann@sender.example\n"
+    head = HEAD.replace("\n\n", "\nList-Post: <mailto:list@lists.example>\n\n")
+    assert [f.email for f in scan(notice(body, head))] == ["ann@sender.example"]
+    assert scan(notice(body.rpartition("\n\n")[0] + "\n", head)) == []
+
+
+def test_a_bare_local_part_under_an_introduction_is_completed_from_the_failed_header() -> None:
+    head = HEAD.replace("\n\n", "\nX-Failed-Recipients: bob@x.example\n\n")
+    found = scan(notice("The following recipients were unknown:\n    bob\n", head))
+    assert [f.email for f in found] == ["bob@x.example"]
+
+
+def test_a_richer_diagnostic_replaces_one_without_a_code() -> None:
+    body = "bob@x.example\n    is unknown\n\ncarol@y.example\n    550 no\n\nbob@x.example: 550 5.1.1 unknown user\n"
+    assert [(f.email, f.diagnostic) for f in scan(notice(body))] == [
+        ("bob@x.example", "550 5.1.1 unknown user"),
+        ("carol@y.example", "550 no"),
+    ]
+
+
+def test_indented_lines_under_a_recipient_are_its_diagnostic_not_recipients() -> None:
+    body = "<bob@x.example>:\n    550 rejected, write to admin@x.example instead\n"
+    assert [f.email for f in scan(notice(body))] == ["bob@x.example"]
+
+
+def test_block_after_takes_paragraphs_until_one_with_a_code_and_stops_at_the_next_recipient() -> None:
+    lines = ["bob@x.example", "Technical details:", "", "=====", "550 5.1.1 unknown", "", "more", ""]
+    assert block_after(lines, 0, "") == "Technical details: 550 5.1.1 unknown"
+    lines = ["<bob@x.example>: 550 no", "<carol@y.example>: 550 no"]
+    assert block_after(lines, 0, "550 no") == "550 no"
+    lines = ["<bob@x.example>: see below", "", "first", "", "second", "", "third"]
+    assert block_after(lines, 0, "see below") == "see below"
+    lines = ["<bob@x.example>: said", "550 5.7.1 <bob@x.example>... denied"]
+    assert block_after(lines, 0, "said") == "said 550 5.7.1 <bob@x.example>... denied"
+
+
+def test_has_code() -> None:
+    assert has_code("550 no") and has_code("status 5.1.1") and not has_code("no code 12345")
+
+
+def test_diagnostic_near_takes_the_line_of_the_first_mention_and_the_lines_after() -> None:
+    text = "Hello.\nUser's mailbox is full: <Bob@x.example>\nUnable to deliver mail.\n\nBye"
+    assert diagnostic_near(text.lower(), text, "bob@x.example") == (
+        "User's mailbox is full: <Bob@x.example> Unable to deliver mail. Bye"
+    )
+    long_line = "x" * 300 + " bob@x.example tail"
+    assert diagnostic_near(long_line, long_line, "bob@x.example") == "x" * 199 + " bob@x.example tail"
+    assert diagnostic_near("nothing", "nothing", "bob@x.example") == ""
+
+
+def test_weak_addresses_leave_out_daemons_postmasters_lists_and_the_owner() -> None:
+    body = "write to postmaster@x.example, mailer-daemon@y.example, ann@sender.example or bob@x.example, bob@x.example"
+    assert weak_addresses(notice(body), set()) == ["bob@x.example"]
+    assert weak_addresses(notice(body), {"bob@x.example"}) == []
+
+
+def test_resolve_local_prefers_a_full_address_in_the_text_then_the_sender_s_domain() -> None:
+    assert resolve_local(notice("bob was not found (bob@x.example)"), "Bob") == "bob@x.example"
+    assert resolve_local(notice("bob was not found"), "bob") == "bob@mx.sender.example"
+    assert resolve_local(notice("bob", head="Subject: x\n\n"), "bob") is None
+
+
+def test_diagnostic_near_starts_at_the_line_of_the_first_mention_only() -> None:
+    text = "one\ntwo\nUser's mailbox is full: <bob@x.example>\nlater bob@x.example again"
+    assert diagnostic_near(text.lower(), text, "bob@x.example") == (
+        "User's mailbox is full: <bob@x.example> later bob@x.example again"
+    )
+    assert diagnostic_near("bob@x.example is unknown", "bob@x.example is unknown", "bob@x.example") == (
+        "bob@x.example is unknown"
+    )
+
+
+def test_diagnostic_near_reads_at_most_six_lines_and_600_characters() -> None:
+    text = "bob@x.example\n" + "\n".join(f"line {n}" for n in range(1, 10))
+    assert diagnostic_near(text, text, "bob@x.example") == "bob@x.example line 1 line 2 line 3 line 4 line 5"
+    text = "bob@x.example " + "y" * 1000
+    assert len(diagnostic_near(text, text, "bob@x.example")) == 600
+
+
+def test_resolve_local_wants_the_same_local_part_and_the_sender_s_last_domain() -> None:
+    assert resolve_local(notice("kim@y.example wrote; bob was not found (bob@x.example)"), "bob") == "bob@x.example"
+    odd = HEAD.replace("<mailer-daemon@mx.sender.example>", '<"odd@x"@mx.sender.example>')
+    assert resolve_local(notice("bob was not found", head=odd), "bob") == "bob@mx.sender.example"

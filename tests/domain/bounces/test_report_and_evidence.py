@@ -1,0 +1,194 @@
+"""RFC 3464 fields, what is and is not a bounce, dates, and the returned original's identity."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from domain.bounces import evidence, report
+from domain.bounces.dates import parse_date
+from domain.bounces.notice import Notice
+from domain.bounces.original import original_headers
+
+
+def test_per_message_fields_and_one_group_per_recipient() -> None:
+    fields, groups = report.read_fields(
+        "Reporting-MTA: dns; mx.example\nArrival-Date: Tue, 2 Jan 2024 10:00:00 +0000\n\n"
+        "Final-Recipient: rfc822; a@x.example\nAction: failed\nStatus: 5.1.1\n"
+        "Diagnostic-Code: smtp; 550 5.1.1 unknown\n  user\n\n"
+        "Final-Recipient: rfc822; b@x.example\nAction: delayed\nStatus: 4.4.7\n"
+    )
+    assert fields["reporting-mta"] == "dns; mx.example"
+    assert [g["final-recipient"] for g in groups] == ["rfc822; a@x.example", "rfc822; b@x.example"]
+    assert groups[0]["diagnostic-code"] == "smtp; 550 5.1.1 unknown user"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # no blank line between the recipients
+        "Final-Recipient: rfc822; a@x.example\nAction: failed\nFinal-Recipient: rfc822; b@x.example\nAction: failed\n",
+        # Exim writes Action before Final-Recipient
+        "Action: failed\nFinal-Recipient: rfc822; a@x.example\nStatus: 5.0.0\n\nAction: failed\nFinal-Recipient: rfc822; b@x.example\n",
+        # the per-message fields run straight into the first recipient
+        "Reporting-MTA: dns; mx\nFinal-Recipient: rfc822; a@x.example\nAction: failed\n\nFinal-Recipient: rfc822; b@x.example\n",
+    ],
+)
+def test_recipients_are_told_apart_without_blank_lines(text: str) -> None:
+    _, groups = report.read_fields(text)
+    assert [report.entry(g).address for g in groups] == ["a@x.example", "b@x.example"]
+
+
+def test_an_entry_reads_address_action_status_and_diagnostic_type() -> None:
+    item = report.entry(
+        {
+            "original-recipient": "rfc822; alias@x.example",
+            "final-recipient": "rfc822; Real@X.example",
+            "action": "Failed (permanent)",
+            "status": "5.1.1 (bad mailbox)",
+            "diagnostic-code": "X-Postfix; unknown user",
+            "remote-mta": "dns; mx.x.example",
+        }
+    )
+    assert (item.address, item.action, item.status) == ("real@x.example", "failed", "5.1.1")
+    assert (item.diagnostic, item.kind, item.remote_mta) == ("unknown user", "x-postfix", "mx.x.example")
+    assert (
+        report.entry({"original-recipient": "rfc822;o@x.example", "final-recipient": "rfc822; |/bin/prog"}).address
+        == "o@x.example"
+    )
+    assert (
+        report.entry({"x-actual-recipient": "rfc822;z@x.example", "final-recipient": "rfc822;local"}).address
+        == "z@x.example"
+    )
+    plain = report.entry({"final-recipient": "a@x.example", "diagnostic-code": "550 no such user"})
+    assert (plain.kind, plain.diagnostic) == ("", "550 no such user")
+
+
+@pytest.mark.parametrize(
+    ("action", "status", "expected"),
+    [("delivered", None, True), ("relayed", "2.0.0", True), ("expanded", None, True), ("failed", "2.1.5", True),
+     ("failed", "5.1.1", False), ("delayed", "4.4.7", False), ("", None, False)],
+)  # fmt: skip
+def test_success_is_a_delivered_relayed_or_expanded_action_or_a_2xx_status(
+    action: str, status: str | None, expected: bool
+) -> None:
+    assert report.is_success(action, status) is expected
+
+
+def test_report_fields_in_quoted_text_are_found_and_unquoted() -> None:
+    region = report.dsn_region("> Final-Recipient: rfc822; a@x.example\n> Action: failed\n")
+    assert region == "Final-Recipient: rfc822; a@x.example\nAction: failed\n"
+    assert report.dsn_region("nothing like a report") == ""
+    assert report.strip_type("rfc822; a@x.example") == "a@x.example"
+    assert report.strip_type("plain value; with a semicolon later") == "plain value; with a semicolon later"
+
+
+def _notice(headers: str, body: str = "") -> Notice:
+    return Notice.read((headers + "\n\n" + body).encode())
+
+
+def test_feedback_reports_and_read_receipts_are_other_reports() -> None:
+    arf = _notice("Content-Type: multipart/report; report-type=feedback-report; boundary=b")
+    mdn = _notice(
+        'Content-Type: multipart/mixed; boundary="b"',
+        "--b\nContent-Type: message/disposition-notification\n\nx\n--b--\n",
+    )
+    assert evidence.is_other_report(arf)
+    assert evidence.is_other_report(mdn)
+    assert not evidence.is_other_report(_notice("Content-Type: multipart/report; report-type=delivery-status"))
+
+
+@pytest.mark.parametrize(
+    ("headers", "body", "expected"),
+    [
+        ("From: kim@example.com\nSubject: Out of office", "I am away.", True),
+        ("From: kim@example.com\nSubject: Re: invoice\nX-Autoreply: yes", "Thanks.", True),
+        ("From: kim@example.com\nSubject: hi\nPrecedence: auto_reply", "Hi.", True),
+        ("From: kim@example.com\nSubject: Please confirm", "Click here to confirm that you sent this.", True),
+        ("From: MAILER-DAEMON@mx.example\nSubject: Undelivered Mail", "could not be delivered", False),
+        ("From: kim@example.com\nSubject: lunch?", "See you at noon.", False),
+    ],
+)
+def test_auto_replies_and_challenges_are_not_bounces(headers: str, body: str, expected: bool) -> None:
+    assert evidence.is_other_automatic_mail(_notice(headers, body)) is expected
+
+
+def test_the_evidence_score_adds_up_each_sign_of_a_bounce() -> None:
+    plain = _notice("From: kim@example.com\nSubject: hello", "hello")
+    assert evidence.score(plain, placed=False) == 0
+    bounce = _notice(
+        "From: MAILER-DAEMON@mx.example\nReturn-Path: <>\nSubject: Undeliverable: hello\n"
+        'Content-Type: multipart/mixed; boundary="b"',
+        "--b\n\nYour message could not be delivered.\n--b\nContent-Type: message/rfc822\n\nSubject: x\n\n--b--\n",
+    )
+    assert evidence.score(bounce, placed=True) == 2 + 1 + 2 + 2 + 1 + 1
+
+
+@pytest.mark.parametrize(
+    ("subject", "body", "expected"),
+    [
+        ("Delayed Mail (still being retried)", "Your message could not be delivered for more than 4 hour(s).", True),
+        ("Warning: message delayed", "This is a warning only.", True),
+        (
+            "Undelivered Mail Returned to Sender",
+            "I'm sorry, it could not be delivered to one or more recipients.",
+            False,
+        ),
+        ("Delivery Status Notification", "The message will be retried for 2 more days.", True),
+        ("Delivery Status Notification", "This is a permanent error; I've given up.", False),
+    ],
+)
+def test_a_delay_notice_says_delivery_is_still_being_tried(subject: str, body: str, expected: bool) -> None:
+    assert evidence.is_delay_notice(_notice(f"Subject: {subject}", body)) is expected
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("Tue, 02 Jan 2024 10:00:00 +0100", datetime(2024, 1, 2, 9, 0, tzinfo=UTC)),
+        ("dns; Tue, 02 Jan 2024 10:00:00 +0000", datetime(2024, 1, 2, 10, 0, tzinfo=UTC)),
+        ("Tue, 02 Jan 2024 10:00:00", None),
+        ("Tue, 02 Jan 99999999999999999999 10:00:00 +0000", None),
+        ("Tue, 02 Jan 2024 10:00:00 +9999", None),
+        ("yesterday", None),
+        ("", None),
+    ],
+)
+def test_an_unreadable_date_is_none(value: str, expected: datetime | None) -> None:
+    assert parse_date(value) == expected
+
+
+def test_the_original_s_identity_comes_from_the_attachment_or_the_pasted_copy() -> None:
+    attached = _notice(
+        'Content-Type: multipart/report; boundary="b"',
+        "--b\n\nfailed\n--b\nContent-Type: text/rfc822-headers\n\nMessage-ID: <m1@x.example>\nX-Mailtrail-Id: abc\n--b--\n",
+    )
+    assert original_headers(attached) == {"message-id": "<m1@x.example>", "x-mailtrail-id": "abc"}
+    pasted = _notice(
+        "Subject: failure notice",
+        "Sorry.\n\n--- Below this line is a copy of the message.\n\nMessage-ID: <m2@x.example>\nSubject: hi\n\nbody\n",
+    )
+    assert original_headers(pasted) == {"message-id": "<m2@x.example>"}
+    assert original_headers(_notice("Subject: x", "nothing returned")) == {}
+
+
+@pytest.mark.parametrize("name", ["FAILURE_TEXT", "DELAY_TEXT", "PERMANENT_TEXT", "CHALLENGE_TEXT"])
+@pytest.mark.parametrize(
+    "text",
+    ["your message could not be delivered to the following recipients", "the following addresses had errors",
+     "delivery to the following recipient has been delayed. will retry for 2 days", "this is a warning",
+     "giving up on it. permanent error", "please click here to confirm you sent this", "boxbe guest list",
+     "these recipients failed", "delivery to bob@example.com failed", "nothing to see here", ""],
+)  # fmt: skip
+def test_the_evidence_phrases_run_by_gate_find_what_their_whole_pattern_finds(name: str, text: str) -> None:
+    phrases = getattr(evidence, name)
+    assert phrases.found_in(text) == (phrases.pattern.search(text) is not None)
+
+
+def test_the_received_fields_are_joined_unfolded_lower_cased_and_cut() -> None:
+    raw = b"Received: from A.example\n\tby B.example; Tue\nReceived: (qmail 1 invoked for bounce)\nSubject: x\n\nbody\n"
+    assert Notice.read(raw).received == "from a.example by b.example; tue (qmail 1 invoked for bounce)"
+    many = b"".join(b"Received: from host%d.example by mx.example\n" % i for i in range(400)) + b"\nbody\n"
+    assert len(Notice.read(many).received) == 4000
+    assert Notice.read(b"Subject: x\n\nbody\n").received == ""
