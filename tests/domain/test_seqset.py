@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from domain.seqset import MAX_RANGES, SeqSet
+from domain.seqset import MAX_RANGES, MAX_SEQ, SeqSet
 
 
 @given(st.lists(st.integers(min_value=1, max_value=300), max_size=120))
@@ -201,3 +201,14 @@ def test_a_cursor_holds_at_most_512_ranges() -> None:
     assert len(SeqSet.decode(at_cap).ranges) == 512
     with pytest.raises(ValueError, match=r"^cursor has too many ranges$"):
         SeqSet.decode(at_cap + ",2000")
+
+
+@pytest.mark.parametrize("top", [MAX_SEQ, MAX_SEQ - 1])
+def test_a_cursor_up_to_the_largest_bigint_is_read(top: int) -> None:
+    assert SeqSet.decode(f"s1.1-{top}").top == top
+
+
+@pytest.mark.parametrize("text", [f"s1.1-{MAX_SEQ + 1}", f"s1.{MAX_SEQ + 1}", "s1.9999999999999999999"])
+def test_a_cursor_beyond_any_bigint_names_no_event(text: str) -> None:
+    with pytest.raises(ValueError, match=r"^cursor names an event beyond any sequence number$"):
+        SeqSet.decode(text)

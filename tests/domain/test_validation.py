@@ -11,17 +11,23 @@ import pytest
 
 from domain.errors import DomainError, ErrorCode
 from domain.validation import (
+    LINE_BREAKS,
     MAX_FILENAME_CHARS,
     MAX_SUBJECT_CHARS,
+    MIME_OVERHEAD_BYTES,
     AttachmentData,
+    base64_size,
     check_context,
     check_header_value,
+    check_message_size,
     check_planned_time,
     check_recipient_count,
     check_subject,
+    check_text,
     decode_attachments,
     normalize_address,
     normalize_addresses,
+    unsafe_text_reason,
 )
 
 MIB = 1024 * 1024
@@ -341,3 +347,102 @@ def test_a_planned_time_now_or_in_the_past_is_refused(planned: datetime) -> None
         "plannedSendAt must be in the future",
         "plannedSendAt",
     )
+
+
+# -- text that cannot be stored or sent, and every kind of line break (issue 12) ---------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "reason"),
+    [
+        ("a\x00b", "contains a NUL character"),
+        ("\x00", "contains a NUL character"),
+        ("é\x00", "contains a NUL character"),
+        ("a\ud800b", "contains a lone surrogate, which is not valid Unicode"),
+        ("\udfff", "contains a lone surrogate, which is not valid Unicode"),
+        ("ok", None),
+        ("", None),
+        ("zoë ✓ 日本", None),
+        ("\U0001f600", None),  # a real astral character is not a surrogate
+    ],
+)
+def test_text_that_cannot_be_stored_or_sent_is_named_with_its_reason(value: str, reason: str | None) -> None:
+    assert unsafe_text_reason(value) == reason
+
+
+@pytest.mark.parametrize("value", ["a\x00b", "x\ud800"])
+def test_check_text_refuses_in_the_field_given(value: str) -> None:
+    why = unsafe_text_reason(value)
+    refused(lambda: check_text(value, "bodyText"), ErrorCode.INVALID_INPUT, f"bodyText {why}", "bodyText")
+
+
+@pytest.mark.parametrize("value", [None, "", "fine", "ünïcode"])
+def test_check_text_lets_storable_text_and_none_through(value: str | None) -> None:
+    assert check_text(value, "bodyText") is None
+
+
+def test_every_character_python_breaks_lines_on_is_a_line_break_here() -> None:
+    breakers = {chr(c) for c in range(0x3000) if len(f"a{chr(c)}b".splitlines()) > 1}
+    assert set(LINE_BREAKS) == breakers
+
+
+@pytest.mark.parametrize("char", sorted(LINE_BREAKS))
+def test_any_line_break_in_a_header_value_is_header_injection(char: str) -> None:
+    refused(
+        lambda: check_header_value(f"Invoice{char}Bcc: x@evil.test", "subject"),
+        ErrorCode.HEADER_INJECTION,
+        "subject must not contain line breaks",
+        "subject",
+    )
+
+
+def test_a_header_value_that_cannot_be_stored_is_invalid_input_before_it_is_injection() -> None:
+    refused(
+        lambda: check_header_value("a\x00\nb", "subject"),
+        ErrorCode.INVALID_INPUT,
+        "subject contains a NUL character",
+        "subject",
+    )
+
+
+# -- the encoded message's size against Gmail's limit ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("n", "size"),
+    [
+        (0, 0),
+        (1, 4 + 2),  # one quartet, one line
+        (3, 4 + 2),
+        (4, 8 + 2),
+        (57, 76 + 2),  # exactly one full 76-character line
+        (58, 80 + 4),  # a second line begins
+        (570, 760 + 20),
+        (4389, 5852 + 2 * 77),  # 77 full lines: where dividing by 77 instead of 76 would first differ
+    ],
+)
+def test_base64_size_counts_quartets_and_a_crlf_per_76_character_line(n: int, size: int) -> None:
+    assert base64_size(n) == size
+    assert base64_size(n) == len(base64.encodebytes(b"x" * n).replace(b"\n", b"\r\n"))
+
+
+def test_the_size_estimate_counts_headers_text_html_and_each_attachment() -> None:
+    text, html, attachments = 3000, 5000, [1000, 2000]
+    estimate = (
+        MIME_OVERHEAD_BYTES + base64_size(text) + base64_size(html) + base64_size(1000) + 512 + base64_size(2000) + 512
+    )
+    check_message_size(text, html, attachments, estimate)  # exactly at the limit: accepted
+    refused(
+        lambda: check_message_size(text, html, attachments, estimate - 1),
+        ErrorCode.MESSAGE_TOO_LARGE,
+        f"the encoded message would be about {estimate / 2**20:.1f} MB; Gmail accepts at most "
+        f"{(estimate - 1) / 2**20:.1f} MB",
+        "bodyText",
+    )
+
+
+def test_a_text_part_derived_from_html_counts_as_large_as_the_html() -> None:
+    html_only = MIME_OVERHEAD_BYTES + 2 * base64_size(4000)
+    check_message_size(0, 4000, [], html_only)
+    with pytest.raises(DomainError, match="Gmail accepts at most"):
+        check_message_size(0, 4000, [], html_only - 1)
