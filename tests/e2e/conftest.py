@@ -62,3 +62,21 @@ def rabbitmq_broker():  # type: ignore[no-untyped-def]
             with contextlib.suppress(Exception):
                 broker.channel.queue_delete(name)
     broker.close()
+
+
+@pytest.fixture
+def scheduler(worker):  # type: ignore[no-untyped-def]
+    """The scheduler's jobs (due drafts, the sweeper) in a thread, with the stub broker's worker."""
+    from datetime import timedelta
+
+    from workers.actors import enqueue_send
+    from workers.db import session_scope
+    from workers.scheduler import Scheduler, default_jobs
+
+    running = Scheduler(
+        default_jobs(session_scope, enqueue_send, interval=0.2, stale=timedelta(seconds=2), lease=timedelta(seconds=5))
+    )
+    thread = running.start_thread()
+    yield running
+    running.stop()
+    thread.join(timeout=5)

@@ -28,6 +28,17 @@ async def send(client: Any, token: str, **fields: Any) -> dict[str, Any]:
     return dict(body["data"]["sendEmail"])
 
 
+async def call(api: httpx.AsyncClient, token: str, query: str, **variables: Any) -> dict[str, Any]:
+    """POST an operation to a live server; return its data (asserting HTTP 200 and no errors)."""
+    response = await api.post(
+        "/graphql", json={"query": query, "variables": variables}, headers={"Authorization": f"Bearer {token}"}
+    )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert "errors" not in body, body
+    return dict(body["data"])
+
+
 def email_row(email_id: str | uuid.UUID) -> OutboundEmail:
     with session_scope() as session:
         row = session.get(OutboundEmail, uuid.UUID(str(email_id)))

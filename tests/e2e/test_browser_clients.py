@@ -14,6 +14,7 @@ import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
+from tests.e2e.helpers import call
 from tests.e2e.sockets import FROM_THE_START, GraphQLSocket
 from tests.factories import Tenant, make_connected_tenant
 
@@ -34,16 +35,6 @@ def tenant(db: str, gmail, live_api) -> Tenant:  # type: ignore[no-untyped-def]
 async def api(live_api: str) -> AsyncIterator[httpx.AsyncClient]:
     async with httpx.AsyncClient(base_url=live_api, timeout=10) as http:
         yield http
-
-
-async def call(api: httpx.AsyncClient, token: str, query: str, **variables: Any) -> dict[str, Any]:
-    response = await api.post(
-        "/graphql", json={"query": query, "variables": variables}, headers={"Authorization": f"Bearer {token}"}
-    )
-    assert response.status_code == 200, response.text
-    body = response.json()
-    assert "errors" not in body, body
-    return dict(body["data"])
 
 
 async def mint(api: httpx.AsyncClient, tenant: Tenant, **fields: Any) -> str:

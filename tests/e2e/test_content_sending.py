@@ -17,9 +17,6 @@ from tests.content import CREATE_DRAFT, INVOICE, SEND, create_template, data, pu
 from tests.e2e.helpers import email_row, event_kinds, parsed, sent_copies, status_is
 from tests.factories import Tenant, make_connected_tenant
 from tests.provider_server import ProviderServer
-from workers.actors import enqueue_send
-from workers.db import session_scope
-from workers.scheduler import Scheduler, default_jobs
 
 UNPAID = [
     {"field": "status", "op": "NOT_IN", "value": ["paid", "void"]},
@@ -30,17 +27,6 @@ UNPAID = [
 @pytest.fixture
 def tenant(db: str, gmail) -> Tenant:  # type: ignore[no-untyped-def]
     return make_connected_tenant(gmail)
-
-
-@pytest.fixture
-def scheduler(worker):  # type: ignore[no-untyped-def]
-    running = Scheduler(
-        default_jobs(session_scope, enqueue_send, interval=0.2, stale=timedelta(seconds=2), lease=timedelta(seconds=5))
-    )
-    thread = running.start_thread()
-    yield running
-    running.stop()
-    thread.join(timeout=5)
 
 
 def body_of(gmail, tenant: Tenant, email_id: str) -> tuple[str, str]:  # type: ignore[no-untyped-def]

@@ -14,9 +14,8 @@ from domain.sending import SendRequest, request_send
 from tests.conftest import wait_for
 from tests.e2e.helpers import email_row, event_kinds, sent_copies, status_is
 from tests.factories import Tenant, gql, make_connected_tenant
-from workers.actors import enqueue_send
 from workers.db import session_scope
-from workers.scheduler import Scheduler, default_jobs, release_due_drafts, stale_pending
+from workers.scheduler import default_jobs, release_due_drafts, stale_pending
 
 SCHEDULE = """mutation($id: ID!, $at: DateTime!) { scheduleDraft(id: $id, plannedSendAt: $at) { __typename } }"""
 UNSCHEDULE = """mutation($id: ID!) { unscheduleDraft(id: $id) { __typename } }"""
@@ -25,17 +24,6 @@ UNSCHEDULE = """mutation($id: ID!) { unscheduleDraft(id: $id) { __typename } }""
 @pytest.fixture
 def tenant(db: str, gmail) -> Tenant:  # type: ignore[no-untyped-def]
     return make_connected_tenant(gmail)
-
-
-@pytest.fixture
-def scheduler(worker):  # type: ignore[no-untyped-def]
-    running = Scheduler(
-        default_jobs(session_scope, enqueue_send, interval=0.2, stale=timedelta(seconds=2), lease=timedelta(seconds=5))
-    )
-    thread = running.start_thread()
-    yield running
-    running.stop()
-    thread.join(timeout=5)
 
 
 def draft(tenant: Tenant, planned: datetime | None = None, subject: str = "Scheduled") -> uuid.UUID:

@@ -12,7 +12,7 @@ import pytest
 from websockets.exceptions import ConnectionClosed
 
 from tests.conftest import wait_for
-from tests.e2e.helpers import status_is
+from tests.e2e.helpers import call, status_is
 from tests.e2e.sockets import FROM_THE_START, GraphQLSocket
 from tests.factories import Tenant, make_connected_tenant
 
@@ -46,16 +46,6 @@ async def sockets(live_api: str) -> AsyncIterator[Any]:
     yield make
     for socket in opened:
         await socket.close()
-
-
-async def call(api: httpx.AsyncClient, token: str, query: str, **variables: Any) -> dict[str, Any]:
-    response = await api.post(
-        "/graphql", json={"query": query, "variables": variables}, headers={"Authorization": f"Bearer {token}"}
-    )
-    assert response.status_code == 200, response.text
-    body = response.json()
-    assert "errors" not in body, body
-    return dict(body["data"])
 
 
 async def send(api: httpx.AsyncClient, tenant: Tenant, **fields: Any) -> str:
