@@ -10,9 +10,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import Select, func
 from sqlalchemy import select as sa_select
-from sqlmodel import col, select
+from sqlmodel import SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from strawberry.dataloader import DataLoader
 
@@ -27,6 +27,17 @@ from domain.records import (
     OutboundRecipient,
     utcnow,
 )
+
+
+def table_rows(record: type[SQLModel]) -> Select[Any]:
+    """Select every column of `record`'s table: rows that read like the record, without an ORM instance each.
+
+    A Row has the record's attribute names and values (the column types convert them alike), so
+    read-only code (GraphQL types' `from_row`, resolvers reading `row.x`) takes it as the record;
+    hydrating a SQLModel instance per row (identity map, instance state, pydantic's private
+    attributes) cost a quarter of a 100-email page. Never for rows that are changed and flushed.
+    """
+    return sa_select(*record.__table__.columns)  # type: ignore[attr-defined]
 
 
 @dataclass
@@ -95,11 +106,11 @@ class Loaders:
         return [grouped.get(i, []) for i in ids]
 
     async def _events(self, ids: Sequence[uuid.UUID]) -> list[list[OutboundEmailEvent]]:
-        rows = await self.fetch(
-            select(OutboundEmailEvent)
+        rows: list[OutboundEmailEvent] = await self.fetch(
+            table_rows(OutboundEmailEvent)
             .where(
                 col(OutboundEmailEvent.email_id).in_(ids),
-                OutboundEmailEvent.organization_id == self.organization_id,
+                col(OutboundEmailEvent.organization_id) == self.organization_id,
             )
             .order_by(col(OutboundEmailEvent.seq))
         )
@@ -143,11 +154,11 @@ class Loaders:
         return [by_id.get(i) for i in ids]
 
     async def _recipients(self, ids: Sequence[uuid.UUID]) -> list[list[OutboundRecipient]]:
-        rows = await self.fetch(
-            select(OutboundRecipient)
+        rows: list[OutboundRecipient] = await self.fetch(
+            table_rows(OutboundRecipient)
             .where(
                 col(OutboundRecipient.email_id).in_(ids),
-                OutboundRecipient.organization_id == self.organization_id,
+                col(OutboundRecipient.organization_id) == self.organization_id,
             )
             .order_by(col(OutboundRecipient.email_id), col(OutboundRecipient.position))
         )
