@@ -148,7 +148,7 @@ class Query:
                 raise query_error(error) from None
             page = page.where(tuple_(col(E.created_at), col(E.id)) < tuple_(created, ident))
         page = page.order_by(col(E.created_at).desc(), col(E.id).desc()).limit(limit + 1)
-        rows: list[records.OutboundEmail] = await context.fetch(page)
+        rows = await context.loaders.fetch_rows(E, page)
         has_next = len(rows) > limit
         rows = rows[:limit]
         edges = [OutboundEmailEdge(cursor=encode_cursor(r), node=OutboundEmail.from_row(r)) for r in rows]
