@@ -26,8 +26,12 @@ tests/api/test_lean.py checks the two paths agree on generated selections.
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+from operator import attrgetter
 from typing import Any
 
 from graphql import (
@@ -35,7 +39,7 @@ from graphql import (
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
-    GraphQLLeafType,
+    GraphQLField,
     GraphQLObjectType,
     GraphQLOutputType,
     GraphQLSchema,
@@ -54,6 +58,7 @@ from graphql.execution.collect_fields import FieldDetailsList, GroupedFieldSet, 
 from graphql.execution.executor import Executor, to_nodes
 from graphql.execution.values import get_argument_values
 from graphql.pyutils import Path, Undefined, is_iterable
+from graphql.type.introspection import TypeNameMetaFieldDef as TYPENAME
 
 PLAIN_DIRECTIVES = frozenset({"skip", "include"})
 
@@ -142,6 +147,40 @@ SHAPES = ShapeCache()
 Pending = list[tuple[Awaitable[Any], Callable[[Any], None]]]
 
 
+Complete = Callable[[Any, Path], Any]
+"""Turns a resolved value into its part of the answer (the value, its path)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One field of a selection, prepared once per request and selection (not per object)."""
+
+    key: str
+    field: GraphQLField
+    details: FieldDetailsList
+    read: Callable[[Any], Any] | None
+    """A plain field's attribute read; None for a field that needs its resolver, info and arguments."""
+    complete: Complete
+    leaf: bool
+    """Whether the field's value is a scalar or enum (or a list of them): no path needed below it."""
+
+
+def plain_read(field: GraphQLField) -> Callable[[Any], Any] | None:
+    """What Strawberry's resolver of a plain field does (`default_resolver(source, python_name)`), or None."""
+    definition = (field.extensions or {}).get("strawberry-definition")
+    if field.resolve is None or not is_plain(field.resolve) or definition is None or definition.base_resolver:
+        return None
+    name: str = definition.python_name
+    if definition.default_resolver is getattr:
+        return attrgetter(name)
+    default = definition.default_resolver
+    return lambda source: default(source, name)
+
+
+SAFE = frozenset({str, int, float, bool, type(None), datetime, uuid.UUID, list})
+"""Types of plain values that are never awaitable: no check needed."""
+
+
 class LeanQuery:
     """One execution of an eligible query on `executor`'s parsed operation, variables and context."""
 
@@ -150,6 +189,8 @@ class LeanQuery:
         self.schema = executor.schema
         self.is_awaitable = executor.is_awaitable
         self.pending: Pending = []
+        self.plans: dict[int, tuple[GroupedFieldSet, list[Step]]] = {}
+        self.completers: dict[tuple[int, int], tuple[Any, Complete]] = {}
 
     async def run(self) -> ExecutionResult:
         """The operation's result; raises Fallback where graphql-core must run it instead."""
@@ -190,31 +231,51 @@ class LeanQuery:
                 awaitable.cancel()
         self.pending = []
 
-    def fields(
-        self, parent: GraphQLObjectType, source: Any, path: Path | None, grouped: GroupedFieldSet, out: dict[str, Any]
-    ) -> None:
+    def plan(self, parent: GraphQLObjectType, grouped: GroupedFieldSet) -> list[Step]:
+        """The steps of one selection on `parent` (graphql-core memoises `grouped` per selection)."""
+        entry = self.plans.get(id(grouped))
+        if entry is not None:
+            return entry[1]
+        steps = []
         for key, details in grouped.items():
-            node = details[0].node
-            name = node.name.value
+            name = details[0].node.name.value
             if name == "__typename":
-                out[key] = parent.name
+                steps.append(Step(key, TYPENAME, details, constant(parent.name), _same, True))
                 continue
             field = parent.fields.get(name)
             if field is None:
                 continue
-            resolve = field.resolve
-            field_path = Path(path, key, parent.name)
-            if resolve is not None and is_plain(resolve):
-                value = resolve(source, None)
-            else:
-                value = self.resolve(field, parent, source, field_path, details)
-            if self.is_awaitable(value):
-                out[key] = None
-                self.pending.append((value, self._filler(out, key, field.type, details, field_path)))
-            else:
-                out[key] = self.complete(field.type, details, value, field_path)
+            named = get_named_type(field.type)
+            steps.append(
+                Step(key, field, details, plain_read(field), self.completer(field.type, details), is_leaf_type(named))
+            )
+        self.plans[id(grouped)] = (grouped, steps)
+        return steps
 
-    def resolve(self, field: Any, parent: GraphQLObjectType, source: Any, path: Path, details: FieldDetailsList) -> Any:
+    def fields(
+        self, parent: GraphQLObjectType, source: Any, path: Path | None, grouped: GroupedFieldSet, out: dict[str, Any]
+    ) -> None:
+        is_awaitable = self.is_awaitable
+        for step in self.plan(parent, grouped):
+            key = step.key
+            field_path = None if step.leaf and step.read is not None else Path(path, key, parent.name)
+            if step.read is not None:
+                value = step.read(source)
+                if value.__class__ in SAFE or not is_awaitable(value):
+                    out[key] = step.complete(value, field_path)  # type: ignore[arg-type]
+                    continue
+            else:
+                field_path = field_path or Path(path, key, parent.name)
+                value = self.resolve(step.field, parent, source, field_path, step.details)
+                if not is_awaitable(value):
+                    out[key] = step.complete(value, field_path)
+                    continue
+            out[key] = None
+            self.pending.append((value, self._filler(out, key, step.complete, field_path)))
+
+    def resolve(
+        self, field: GraphQLField, parent: GraphQLObjectType, source: Any, path: Path, details: FieldDetailsList
+    ) -> Any:
         executor = self.executor
         node = details[0].node
         info = executor.build_resolve_info(field, to_nodes(details), parent, path)
@@ -231,48 +292,93 @@ class LeanQuery:
         )
         return (field.resolve or executor.field_resolver)(source, info, **args)
 
-    def _filler(
-        self, out: dict[str, Any], key: str, kind: GraphQLOutputType, details: FieldDetailsList, path: Path
-    ) -> Callable[[Any], None]:
+    @staticmethod
+    def _filler(out: dict[str, Any], key: str, complete: Complete, path: Path | None) -> Callable[[Any], None]:
         def fill(value: Any) -> None:
-            out[key] = self.complete(kind, details, value, path)
+            out[key] = complete(value, path)  # type: ignore[arg-type]
 
         return fill
 
-    def complete(self, kind: GraphQLOutputType, details: FieldDetailsList, value: Any, path: Path) -> Any:
-        if isinstance(value, Exception):
-            raise Fallback
-        if is_non_null_type(kind):
-            completed = self.complete(kind.of_type, details, value, path)
-            if completed is None:
-                raise Fallback
-            return completed
-        if value is None or value is Undefined:
-            return None
-        if is_list_type(kind):
-            if not is_iterable(value):
-                raise Fallback
-            inner = kind.of_type
-            items = []
-            for index, item in enumerate(value):
-                if self.is_awaitable(item):
-                    raise Fallback
-                items.append(self.complete(inner, details, item, Path(path, index, None)))
-            return items
-        if is_leaf_type(kind):
-            coerced = self._leaf(kind, value)
-            if coerced is None or coerced is Undefined:
-                raise Fallback
-            return coerced
-        if is_object_type(kind) and kind.is_type_of is None:
-            grouped, defer_usages, _ = self.executor.collect_subfields(kind, details)
-            if defer_usages:
-                raise Fallback
-            out: dict[str, Any] = {}
-            self.fields(kind, value, path, grouped, out)
-            return out
-        raise Fallback
+    def completer(self, kind: GraphQLOutputType, details: FieldDetailsList) -> Complete:
+        """`complete_value` of graphql-core for one type, specialised once; Fallback where it would report an error."""
+        cache_key = (id(kind), id(details))
+        cached = self.completers.get(cache_key)
+        if cached is not None:
+            return cached[1]
+        complete = self._completer(kind, details)
+        self.completers[cache_key] = ((kind, details), complete)
+        return complete
 
-    @staticmethod
-    def _leaf(kind: GraphQLLeafType, value: Any) -> Any:
-        return kind.coerce_output_value(value)
+    def _completer(self, kind: GraphQLOutputType, details: FieldDetailsList) -> Complete:
+        if is_non_null_type(kind):
+            inner = self.completer(kind.of_type, details)
+
+            def non_null(value: Any, path: Path) -> Any:
+                completed = inner(value, path)
+                if completed is None:
+                    raise Fallback
+                return completed
+
+            return non_null
+        if is_list_type(kind):
+            item = self.completer(kind.of_type, details)
+            is_awaitable = self.is_awaitable
+
+            def listed(value: Any, path: Path) -> Any:
+                if value is None or value is Undefined:
+                    return None
+                if isinstance(value, Exception) or not is_iterable(value):
+                    raise Fallback
+                items = []
+                for index, element in enumerate(value):
+                    if element.__class__ not in SAFE and is_awaitable(element):
+                        raise Fallback
+                    items.append(item(element, Path(path, index, None) if path is not None else None))
+                return items
+
+            return listed
+        if is_leaf_type(kind):
+            coerce = kind.coerce_output_value
+
+            def leaf(value: Any, _path: Path) -> Any:
+                if value is None or value is Undefined:
+                    return None
+                if isinstance(value, Exception):
+                    raise Fallback
+                coerced = coerce(value)
+                if coerced is None or coerced is Undefined:
+                    raise Fallback
+                return coerced
+
+            return leaf
+        if is_object_type(kind) and kind.is_type_of is None:
+            executor = self.executor
+            object_type = kind
+
+            def obj(value: Any, path: Path) -> Any:
+                if value is None or value is Undefined:
+                    return None
+                if isinstance(value, Exception):
+                    raise Fallback
+                grouped, defer_usages, _ = executor.collect_subfields(object_type, details)
+                if defer_usages:
+                    raise Fallback
+                out: dict[str, Any] = {}
+                self.fields(object_type, value, path, grouped, out)
+                return out
+
+            return obj
+
+        def other(value: Any, _path: Path) -> Any:
+            raise Fallback
+
+        return other
+
+
+def _same(value: Any, _path: Path) -> Any:
+    return value
+
+
+def constant(value: str) -> Callable[[Any], str]:
+    """`__typename`: the parent type's name, whatever the object."""
+    return lambda _source: value
