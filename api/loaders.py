@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import uuid
-from collections import defaultdict
+from collections import defaultdict, namedtuple
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import func
+from sqlalchemy import Select, func
 from sqlalchemy import select as sa_select
-from sqlmodel import col, select
+from sqlmodel import SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from strawberry.dataloader import DataLoader
 
@@ -27,6 +28,20 @@ from domain.records import (
     OutboundRecipient,
     utcnow,
 )
+
+
+def table_rows(record: type[SQLModel]) -> Select[Any]:
+    """Select every column of `record`'s table, to be read with `Loaders.fetch_rows`."""
+    return sa_select(*record.__table__.columns)  # type: ignore[attr-defined]
+
+
+@functools.cache
+def row_type(record: type[SQLModel]) -> type[tuple[Any, ...]]:
+    """A named tuple with the columns of `record`'s table, in `table_rows` order."""
+    return namedtuple(f"{record.__name__}Row", [c.key for c in record.__table__.columns])  # type: ignore[attr-defined]
+
+
+T = TypeVar("T", bound=SQLModel)
 
 
 @dataclass
@@ -59,6 +74,18 @@ class Loaders:
         """Run one statement. Sibling resolvers run concurrently, and one AsyncSession must not."""
         async with self.lock:
             return list(await self.session.exec(statement))
+
+    async def fetch_rows(self, record: type[T], statement: Select[Any]) -> list[T]:
+        """Rows of a `table_rows(record)` statement that read like the record, without an ORM instance each.
+
+        A named tuple has the record's attribute names and values (the column types convert them
+        alike), so read-only code (GraphQL types' `from_row`, resolvers reading `row.x`) takes it
+        as the record; a SQLModel instance per row (identity map, instance state, pydantic's
+        private attributes) cost a quarter of a 100-email page, and SQLAlchemy's own Row reads
+        its attributes by name several times slower than a tuple. Never for rows to change.
+        """
+        make = row_type(record)._make  # type: ignore[attr-defined]
+        return [make(row) for row in await self.fetch(statement)]
 
     async def _accounts(self, ids: Sequence[uuid.UUID]) -> list[MailAccount]:
         rows = await self.fetch(
@@ -95,13 +122,14 @@ class Loaders:
         return [grouped.get(i, []) for i in ids]
 
     async def _events(self, ids: Sequence[uuid.UUID]) -> list[list[OutboundEmailEvent]]:
-        rows = await self.fetch(
-            select(OutboundEmailEvent)
+        rows = await self.fetch_rows(
+            OutboundEmailEvent,
+            table_rows(OutboundEmailEvent)
             .where(
                 col(OutboundEmailEvent.email_id).in_(ids),
-                OutboundEmailEvent.organization_id == self.organization_id,
+                col(OutboundEmailEvent.organization_id) == self.organization_id,
             )
-            .order_by(col(OutboundEmailEvent.seq))
+            .order_by(col(OutboundEmailEvent.seq)),
         )
         grouped: dict[uuid.UUID, list[OutboundEmailEvent]] = defaultdict(list)
         for row in rows:
@@ -143,13 +171,14 @@ class Loaders:
         return [by_id.get(i) for i in ids]
 
     async def _recipients(self, ids: Sequence[uuid.UUID]) -> list[list[OutboundRecipient]]:
-        rows = await self.fetch(
-            select(OutboundRecipient)
+        rows = await self.fetch_rows(
+            OutboundRecipient,
+            table_rows(OutboundRecipient)
             .where(
                 col(OutboundRecipient.email_id).in_(ids),
-                OutboundRecipient.organization_id == self.organization_id,
+                col(OutboundRecipient.organization_id) == self.organization_id,
             )
-            .order_by(col(OutboundRecipient.email_id), col(OutboundRecipient.position))
+            .order_by(col(OutboundRecipient.email_id), col(OutboundRecipient.position)),
         )
         grouped: dict[uuid.UUID, list[OutboundRecipient]] = defaultdict(list)
         for row in rows:

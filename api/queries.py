@@ -16,6 +16,7 @@ from sqlmodel.sql.expression import SelectOfScalar
 from api.counting import capped_count
 from api.errors import query_error
 from api.inputs import OutboundEmailFilter, aware, page_size, parse_id
+from api.loaders import table_rows
 from api.restrict import Contexts, contexts_of, emails_within
 from api.types import (
     Info,
@@ -137,7 +138,9 @@ class Query:
             base = apply_filter(select(E), context.organization_id, filter, contexts_of(context))
         except DomainError as error:
             raise query_error(error) from None
-        page = base
+        scoped = base.whereclause
+        assert scoped is not None  # apply_filter always scopes to the organization
+        page = table_rows(E).where(scoped)  # rows, not ORM instances: api.loaders.table_rows
         if after:
             try:
                 created, ident = decode_cursor(after)
@@ -145,7 +148,7 @@ class Query:
                 raise query_error(error) from None
             page = page.where(tuple_(col(E.created_at), col(E.id)) < tuple_(created, ident))
         page = page.order_by(col(E.created_at).desc(), col(E.id).desc()).limit(limit + 1)
-        rows = await context.fetch(page)
+        rows = await context.loaders.fetch_rows(E, page)
         has_next = len(rows) > limit
         rows = rows[:limit]
         edges = [OutboundEmailEdge(cursor=encode_cursor(r), node=OutboundEmail.from_row(r)) for r in rows]

@@ -39,6 +39,8 @@ from graphql.language import ArgumentNode
 from graphql.language.visitor import SKIP
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
+from api.lean import SHAPES, LeanQuery
+
 Shelf = dict[Hashable, tuple[OperationDefinitionNode, "asyncio.Future[ExecutionResult | None]"]]
 
 
@@ -90,6 +92,8 @@ class SharingExecutor(StrawberryGraphQLCoreExecutionContext):
     """Strawberry's executor, rendering each `Delivery` once per sharing key (module docstring)."""
 
     _document_key: tuple[Hashable, ...] | None = None
+    lean_queries: bool = True
+    """Run eligible queries through api.lean (graphql-core runs them when this is False)."""
 
     def build_per_event_executor(self, payload: Any) -> Any:
         if self._document_key is None:  # once per subscription: every event's copy inherits it
@@ -107,6 +111,8 @@ class SharingExecutor(StrawberryGraphQLCoreExecutionContext):
     def execute_operation(self, serially: bool | None = None) -> Any:
         delivery = self.root_value
         if not isinstance(delivery, Delivery):
+            if self.lean_queries and SHAPES.allows(self):
+                return self._lean(serially)
             return super().execute_operation(serially)
         scope = getattr(self.context_value, "sharing_key", None)
         if scope is None or self._document_key is None:
@@ -118,6 +124,15 @@ class SharingExecutor(StrawberryGraphQLCoreExecutionContext):
             if result is not None:
                 return own_copy(result)
         return self._shared(delivery, key, serially)
+
+    async def _lean(self, serially: bool | None) -> ExecutionResult:
+        try:
+            return await LeanQuery(self).run()
+        except Exception:  # graphql-core reports it, exactly as it always did
+            result = super().execute_operation(serially)
+            if self.is_awaitable(result):
+                result = await result
+            return result  # type: ignore[return-value]
 
     async def _shared(self, delivery: Delivery, key: Hashable, serially: bool | None) -> ExecutionResult:
         while True:

@@ -1,11 +1,11 @@
 """The read path: a 100-email page, against the GraphQL floor and raw psycopg, at several sizes.
 
-- page: `outboundEmails(first: 100)` with nested `bounceDetails` and `events`, over HTTP to the API
+- page: `outboundEmails(first: 100)` with nested `bounceDetails`, `events` and `recipients`, over HTTP to the API
   process; its CPU time per page is read from /proc, its latency from the client.
 - floor: the same document executed by plain graphql-core (schema built from schema.graphql, default
   resolvers) over in-memory dicts holding the same rows, then JSON-encoded: the least any GraphQL
   server in Python does for this answer. CPU time of this process.
-- raw: the page's SQL (count, page, events) by plain psycopg, rows as tuples.
+- raw: the page's SQL (count, page, events, recipients) by plain psycopg, rows as tuples.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import json
 import statistics
 import time
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import httpx
@@ -30,6 +31,7 @@ PAGE = """query Page($filter: OutboundEmailFilter) {
       id status subject to fromEmail createdAt deliveryStatus
       bounceDetails { bouncedRecipients { email statusCode diagnostic } detectedAt }
       events { kind at actor cursor }
+      recipients { address role deliveryState statusCode }
     } }
   }
 }"""
@@ -38,6 +40,9 @@ RARE = {"status": ["FAILED"]}
 RAW_COUNT = "SELECT count(*) FROM outbound_email WHERE organization_id = %s"
 RAW_PAGE = "SELECT * FROM outbound_email WHERE organization_id = %s ORDER BY created_at DESC, id DESC LIMIT 101"
 RAW_EVENTS = "SELECT * FROM outbound_email_event WHERE email_id = ANY(%s) AND organization_id = %s ORDER BY seq"
+RAW_RECIPIENTS = (
+    "SELECT * FROM outbound_recipient WHERE email_id = ANY(%s) AND organization_id = %s ORDER BY email_id, position"
+)
 
 
 @dataclass
@@ -77,15 +82,29 @@ class Floor:
             conn.row_factory = psycopg.rows.dict_row
             (count,) = conn.execute(RAW_COUNT, (tenant.organization_id,)).fetchone().values()
             rows = conn.execute(RAW_PAGE, (tenant.organization_id,)).fetchall()
-            events = conn.execute(RAW_EVENTS, ([r["id"] for r in rows], tenant.organization_id)).fetchall()
-        self.root = {"outboundEmails": self.connection(int(count), rows[:100], events)}
+            ids = [r["id"] for r in rows[:100]]
+            events = conn.execute(RAW_EVENTS, (ids, tenant.organization_id)).fetchall()
+            recipients = conn.execute(RAW_RECIPIENTS, (ids, tenant.organization_id)).fetchall()
+        self.root = {"outboundEmails": self.connection(int(count), rows[:100], events, recipients)}
 
     @staticmethod
-    def connection(count: int, rows: list[dict[str, Any]], events: list[dict[str, Any]]) -> dict[str, Any]:
+    def connection(
+        count: int, rows: list[dict[str, Any]], events: list[dict[str, Any]], recipients: list[dict[str, Any]]
+    ) -> dict[str, Any]:
         by_email: dict[Any, list[dict[str, Any]]] = {}
         for event in events:
             by_email.setdefault(event["email_id"], []).append(
                 {"kind": event["kind"], "at": event["at"], "actor": event["actor"], "cursor": str(event["seq"])}
+            )
+        to_email: dict[Any, list[dict[str, Any]]] = {}
+        for r in recipients:
+            to_email.setdefault(r["email_id"], []).append(
+                {
+                    "address": r["address"],
+                    "role": r["role"],
+                    "deliveryState": r["delivery_state"],
+                    "statusCode": r["status_code"],
+                }
             )
 
         def bounce(details: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -95,7 +114,8 @@ class Floor:
                 {"email": r["email"], "statusCode": r.get("status_code"), "diagnostic": r.get("diagnostic")}
                 for r in details["bounced_recipients"]
             ]
-            return {"bouncedRecipients": recipients, "detectedAt": details.get("detected_at")}
+            detected = details.get("detected_at")
+            return {"bouncedRecipients": recipients, "detectedAt": detected and datetime.fromisoformat(detected)}
 
         edges = [
             {
@@ -107,9 +127,10 @@ class Floor:
                     "to": row["to"],
                     "fromEmail": row["from_email"],
                     "createdAt": row["created_at"],
-                    "deliveryStatus": row["delivery_status"].upper() if row["delivery_status"] else None,
+                    "deliveryStatus": row["delivery_status"],
                     "bounceDetails": bounce(row["bounce_details"]),
                     "events": by_email.get(row["id"], []),
+                    "recipients": to_email.get(row["id"], []),
                 },
             }
             for row in rows
@@ -141,6 +162,8 @@ def raw_batch(conninfo: str, tenant: Tenant, n: int) -> Batch:
             begin = time.perf_counter()
             conn.execute(RAW_COUNT, (tenant.organization_id,)).fetchone()
             rows = conn.execute(RAW_PAGE, (tenant.organization_id,)).fetchall()
-            conn.execute(RAW_EVENTS, ([r[0] for r in rows[:100]], tenant.organization_id)).fetchall()
+            ids = [r[0] for r in rows[:100]]
+            conn.execute(RAW_EVENTS, (ids, tenant.organization_id)).fetchall()
+            conn.execute(RAW_RECIPIENTS, (ids, tenant.organization_id)).fetchall()
             latencies.append(time.perf_counter() - begin)
         return Batch((time.thread_time() - started) / n, statistics.median(latencies))

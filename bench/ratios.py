@@ -8,7 +8,7 @@ its baseline:
 
 | path | baseline |
 |---|---|
-| 100-email page (nested bounceDetails, events): API CPU | plain graphql-core over dicts (the floor); raw psycopg |
+| 100-email page (bounceDetails, events, recipients): API CPU | graphql-core over dicts (the floor); raw psycopg |
 | the same page, largest organization vs smallest | |
 | sendEmail -> SENT: CPU of API + worker + PostgreSQL per email | bare google-api-python-client send loop |
 | one change to 1,000 subscribers: last delivery | the same change to 1 subscriber |

@@ -3,7 +3,7 @@
 Each size is its own organization in the same database (tenants share the tables, as they do in
 production), so "the page at 1M vs at 10k" compares two organizations queried the same way.
 Rows look like a real sender's: mostly SENT, some drafts and pending ones, 1% FAILED (the rare
-status a filter looks for), 5% bounced with bounce details, three audit events each.
+status a filter looks for), 5% bounced with bounce details, three audit events and one recipient each.
 """
 
 from __future__ import annotations
@@ -33,6 +33,18 @@ EVENTS = """
 INSERT INTO outbound_email_event (organization_id, email_id, kind, at, data, actor)
 SELECT e.organization_id, e.id, k.kind, e.created_at + k.n * interval '1 second', '{}'::jsonb, 'bench'
 FROM outbound_email e CROSS JOIN (VALUES (1, 'created'), (2, 'queued'), (3, 'sent')) AS k(n, kind)
+WHERE e.organization_id = %(org)s
+"""
+
+RECIPIENTS = """
+INSERT INTO outbound_recipient (id, organization_id, email_id, address, role, position, delivery_state,
+    status_code, action, diagnostic, updated_at)
+SELECT gen_random_uuid(), e.organization_id, e.id, e."to" ->> 0, 'TO', 0,
+    CASE WHEN e.delivery_status = 'bounce_detected' THEN 'BOUNCED' WHEN e.status = 'SENT' THEN 'SENT' END,
+    e.bounce_details -> 'bounced_recipients' -> 0 ->> 'status_code',
+    e.bounce_details -> 'bounced_recipients' -> 0 ->> 'action',
+    e.bounce_details -> 'bounced_recipients' -> 0 ->> 'diagnostic', e.updated_at
+FROM outbound_email e
 WHERE e.organization_id = %(org)s
 """
 
@@ -73,8 +85,10 @@ def seed_sizes(url: str, sizes: list[int]) -> list[Tenant]:
             params = {"org": tenant.organization_id, "account": tenant.account_id, "count": size}
             conn.execute(EMAILS, params)
             conn.execute(EVENTS, params)
+            conn.execute(RECIPIENTS, params)
         tenants.append(Tenant(size, tenant.token, tenant.organization_id, tenant.account_id))
     with psycopg.connect(conninfo, autocommit=True) as conn:
         conn.execute("VACUUM ANALYZE outbound_email")
         conn.execute("VACUUM ANALYZE outbound_email_event")
+        conn.execute("VACUUM ANALYZE outbound_recipient")
     return tenants
