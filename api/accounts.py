@@ -13,7 +13,7 @@ import strawberry
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
-from api.errors import ErrorType, to_graphql
+from api.errors import InvalidStateError, NotFoundError, ValidationError, member_of
 from api.inputs import parse_id
 from api.runner import run_use_case
 from api.types import Info, MailAccount
@@ -27,16 +27,24 @@ log = logging.getLogger("mailtrail.oauth")
 
 @strawberry.type(description="Send the user's browser to authorizationUrl; Google redirects back to Mailtrail.")
 class AuthorizationStarted:
-    authorization_url: str
+    authorization_url: str = strawberry.field(
+        description="Google's consent page for this connection (single use; its state expires in 10 minutes)."
+    )
 
 
-@strawberry.type
+@strawberry.type(description="The account is DISCONNECTED: no watch, no grant, no credentials; its history stays.")
 class MailAccountDisconnected:
-    mail_account: MailAccount
+    mail_account: MailAccount = strawberry.field(description="The account as it is now.")
 
 
-ConnectResult = Annotated[AuthorizationStarted | ErrorType, strawberry.union("ConnectMailAccountResult")]
-DisconnectResult = Annotated[MailAccountDisconnected | ErrorType, strawberry.union("DisconnectMailAccountResult")]
+ConnectResult = Annotated[
+    AuthorizationStarted | ValidationError,
+    strawberry.union("ConnectMailAccountResult", description="Where to send the browser, or why not."),
+]
+DisconnectResult = Annotated[
+    MailAccountDisconnected | ValidationError | NotFoundError | InvalidStateError,
+    strawberry.union("DisconnectMailAccountResult", description="The disconnected account, or why not."),
+]
 
 
 @strawberry.type
@@ -53,7 +61,7 @@ class AccountMutations:
                 ctx, lambda s: accounts.start_connection(s, ctx.organization_id, redirect_after, origins)
             )
         except DomainError as error:
-            return to_graphql(error)
+            return member_of(error, ConnectResult)  # type: ignore[no-any-return]
         return AuthorizationStarted(authorization_url=authorization_url(settings, state, verifier, login_hint))
 
     @strawberry.mutation(description="Stop the watch, revoke the grant and forget the credentials; history stays.")
@@ -70,7 +78,7 @@ class AccountMutations:
                 )
             )
         except DomainError as error:
-            return to_graphql(error)
+            return member_of(error, DisconnectResult)  # type: ignore[no-any-return]
         return MailAccountDisconnected(mail_account=MailAccount.from_row(row))
 
 

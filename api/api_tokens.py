@@ -9,7 +9,7 @@ from typing import Annotated
 import strawberry
 from sqlmodel import col, select
 
-from api.errors import ErrorType, to_graphql
+from api.errors import NotFoundError, ValidationError, member_of
 from api.inputs import parse_id
 from api.runner import run_use_case
 from api.token_types import TokenScope, from_scopes, to_scopes
@@ -64,8 +64,14 @@ class ApiTokenRevoked:
     api_token: ApiTokenInfo = strawberry.field(description="The revoked token's details.")
 
 
-CreateApiTokenResult = Annotated[ApiTokenCreated | ErrorType, strawberry.union("CreateApiTokenResult")]
-RevokeApiTokenResult = Annotated[ApiTokenRevoked | ErrorType, strawberry.union("RevokeApiTokenResult")]
+CreateApiTokenResult = Annotated[
+    ApiTokenCreated | ValidationError,
+    strawberry.union("CreateApiTokenResult", description="The new token, or why none was made."),
+]
+RevokeApiTokenResult = Annotated[
+    ApiTokenRevoked | ValidationError | NotFoundError,
+    strawberry.union("RevokeApiTokenResult", description="The revoked token, or why nothing was revoked."),
+]
 
 
 def _api_principal(info: Info) -> uuid.UUID:
@@ -109,7 +115,7 @@ class ApiTokenMutations:
                 ),
             )
         except DomainError as error:
-            return to_graphql(error)
+            return member_of(error, CreateApiTokenResult)  # type: ignore[no-any-return]
         return ApiTokenCreated(token=token, api_token=ApiTokenInfo.from_row(row))
 
     @strawberry.mutation(
@@ -123,6 +129,6 @@ class ApiTokenMutations:
             token_id = parse_id(id, "id")
             row = await run_use_case(ctx, lambda s: tokens.revoke_token(s, organization_id, token_id))
         except DomainError as error:
-            return to_graphql(error)
+            return member_of(error, RevokeApiTokenResult)  # type: ignore[no-any-return]
         ctx.services.authenticator.forget()  # this process stops trusting it at once
         return ApiTokenRevoked(api_token=ApiTokenInfo.from_row(row))

@@ -32,12 +32,13 @@ class BounceUnlinked:
 
 
 LinkResult = Annotated[
-    BounceLinked | ValidationError | NotFoundError | InvalidStateError, strawberry.union("LinkBounceResult")
+    BounceLinked | ValidationError | NotFoundError | InvalidStateError,
+    strawberry.union("LinkBounceResult", description="The email and its bounce, linked; or why they were not."),
 ]
 UnlinkResult = Annotated[
-    BounceUnlinked | ValidationError | NotFoundError | InvalidStateError, strawberry.union("UnlinkBounceResult")
+    BounceUnlinked | ValidationError | NotFoundError | InvalidStateError,
+    strawberry.union("UnlinkBounceResult", description="The email rebuilt without the bounce; or why not."),
 ]
-ERRORS = (ValidationError, NotFoundError, InvalidStateError)
 
 
 def soft_bounces(settings: Settings) -> SoftBouncePolicy:
@@ -69,7 +70,7 @@ class BounceLinkMutations:
 
             row, bounce = await run_use_case(ctx, use_case)
         except DomainError as error:
-            return member_of(error, ERRORS)  # type: ignore[no-any-return]
+            return member_of(error, LinkResult)  # type: ignore[no-any-return]
         return BounceLinked(outbound_email=OutboundEmail.from_row(row), bounce=EmailMessage.from_row(bounce))
 
     @strawberry.mutation(
@@ -86,5 +87,5 @@ class BounceLinkMutations:
                 ctx, lambda s: unlink_bounce(s, ctx.organization_id, message, ctx.actor, utcnow())
             )
         except DomainError as error:
-            return member_of(error, ERRORS)  # type: ignore[no-any-return]
+            return member_of(error, UnlinkResult)  # type: ignore[no-any-return]
         return BounceUnlinked(outbound_email=OutboundEmail.from_row(row), bounce=EmailMessage.from_row(bounce))

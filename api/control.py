@@ -29,13 +29,12 @@ class MailAccountUpdated:
 
 CancelSendResult = Annotated[
     SendCancelled | ValidationError | NotFoundError | InvalidStateError | SendInProgressError,
-    strawberry.union("CancelSendResult"),
+    strawberry.union("CancelSendResult", description="The email back as a DRAFT, or why it could not be taken back."),
 ]
 AccountResult = Annotated[
-    MailAccountUpdated | ValidationError | NotFoundError, strawberry.union("MailAccountUpdateResult")
+    MailAccountUpdated | ValidationError | NotFoundError,
+    strawberry.union("MailAccountUpdateResult", description="The account after the change, or why nothing changed."),
 ]
-CANCEL_ERRORS = (ValidationError, NotFoundError, InvalidStateError, SendInProgressError)
-ACCOUNT_ERRORS = (ValidationError, NotFoundError)
 
 
 @strawberry.type
@@ -55,7 +54,7 @@ class ControlMutations:
             await ensure_email_within(ctx, email_id)  # a restricted token: only its contexts' emails
             row = await run_use_case(ctx, lambda s: cancel_send(s, ctx.organization_id, email_id, ctx.actor, lease))
         except DomainError as error:
-            return member_of(error, CANCEL_ERRORS)  # type: ignore[no-any-return]
+            return member_of(error, CancelSendResult)  # type: ignore[no-any-return]
         return SendCancelled(outbound_email=OutboundEmail.from_row(row))
 
     @strawberry.mutation(
@@ -72,7 +71,7 @@ class ControlMutations:
                 ctx, lambda s: account_health.set_daily_send_cap(s, ctx.organization_id, parsed, cap, ctx.actor)
             )
         except DomainError as error:
-            return member_of(error, ACCOUNT_ERRORS)  # type: ignore[no-any-return]
+            return member_of(error, AccountResult)  # type: ignore[no-any-return]
         return MailAccountUpdated(mail_account=MailAccount.from_row(row))
 
     @strawberry.mutation(description="Clear the account's sender warning once its owner has dealt with it.")
@@ -84,5 +83,5 @@ class ControlMutations:
                 ctx, lambda s: account_health.acknowledge_sender_warning(s, ctx.organization_id, parsed, ctx.actor)
             )
         except DomainError as error:
-            return member_of(error, ACCOUNT_ERRORS)  # type: ignore[no-any-return]
+            return member_of(error, AccountResult)  # type: ignore[no-any-return]
         return MailAccountUpdated(mail_account=MailAccount.from_row(row))

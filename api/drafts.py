@@ -8,7 +8,7 @@ from typing import Annotated
 import strawberry
 
 from api.content_options import render_draft
-from api.errors import ErrorType, to_graphql
+from api.errors import InvalidStateError, NotFoundError, RecipientSuppressedError, ValidationError, member_of
 from api.inputs import DraftInput, DraftPatch, draft_fields, parse_id, patch_changes
 from api.restrict import ensure_email_within, ensure_link_allowed
 from api.runner import run_use_case
@@ -28,8 +28,15 @@ class DraftDeleted:
     id: strawberry.ID
 
 
-DraftResult = Annotated[DraftSaved | ErrorType, strawberry.union("DraftResult")]
-DeleteDraftResult = Annotated[DraftDeleted | ErrorType, strawberry.union("DeleteDraftResult")]
+# unscheduleDraft shares DraftResult (a contract name) though it never returns RecipientSuppressedError.
+DraftResult = Annotated[
+    DraftSaved | ValidationError | NotFoundError | InvalidStateError | RecipientSuppressedError,
+    strawberry.union("DraftResult", description="The saved draft, or why nothing was saved."),
+]
+DeleteDraftResult = Annotated[
+    DraftDeleted | ValidationError | NotFoundError | InvalidStateError,
+    strawberry.union("DeleteDraftResult", description="The deleted draft's id, or why nothing was deleted."),
+]
 
 
 @strawberry.type
@@ -45,7 +52,7 @@ class DraftMutations:
                 lambda s: stamp(s, drafts.create_draft(s, ctx.organization_id, fields, ctx.actor, ctx.limits), content),
             )
         except DomainError as error:
-            return to_graphql(error)
+            return member_of(error, DraftResult)  # type: ignore[no-any-return]
         return DraftSaved(outbound_email=OutboundEmail.from_row(row))
 
     @strawberry.mutation(description="Edit a DRAFT: only the given fields change.")
@@ -61,7 +68,7 @@ class DraftMutations:
                 lambda s: drafts.update_draft(s, ctx.organization_id, email_id, changes, ctx.actor, ctx.limits),
             )
         except DomainError as error:
-            return to_graphql(error)
+            return member_of(error, DraftResult)  # type: ignore[no-any-return]
         return DraftSaved(outbound_email=OutboundEmail.from_row(row))
 
     @strawberry.mutation(description="Delete a DRAFT for good; its audit trail stays.")
@@ -72,7 +79,7 @@ class DraftMutations:
             await ensure_email_within(ctx, email_id)
             await run_use_case(ctx, lambda s: drafts.delete_draft(s, ctx.organization_id, email_id, ctx.actor))
         except DomainError as error:
-            return to_graphql(error)
+            return member_of(error, DeleteDraftResult)  # type: ignore[no-any-return]
         return DraftDeleted(id=id)
 
     @strawberry.mutation(
@@ -115,7 +122,7 @@ class DraftMutations:
                 ),
             )
         except DomainError as error:
-            return to_graphql(error)
+            return member_of(error, DraftResult)  # type: ignore[no-any-return]
         return DraftSaved(outbound_email=OutboundEmail.from_row(row))
 
     @strawberry.mutation(description="Cancel a DRAFT's planned send.")
@@ -128,5 +135,5 @@ class DraftMutations:
                 ctx, lambda s: drafts.unschedule_draft(s, ctx.organization_id, email_id, ctx.actor)
             )
         except DomainError as error:
-            return to_graphql(error)
+            return member_of(error, DraftResult)  # type: ignore[no-any-return]
         return DraftSaved(outbound_email=OutboundEmail.from_row(row))

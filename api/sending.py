@@ -13,7 +13,14 @@ from sqlalchemy.exc import IntegrityError
 from api.content_inputs import ContentOptionsInput
 from api.content_options import render_draft
 from api.context import Context
-from api.errors import ErrorType, to_graphql
+from api.errors import (
+    IdempotencyConflictError,
+    InvalidStateError,
+    NotFoundError,
+    RecipientSuppressedError,
+    ValidationError,
+    member_of,
+)
 from api.inputs import CONTEXT_ID, AttachmentInput, domain_attachments, parse_id
 from api.restrict import ensure_email_within, ensure_send_allowed
 from api.runner import run_use_case
@@ -62,12 +69,24 @@ class SendEmailInput(ContentOptionsInput):
     )
 
 
-@strawberry.type
+@strawberry.type(description="The email is PENDING (or a scheduled DRAFT with plannedSendAt); a worker sends it.")
 class EmailQueued:
-    outbound_email: OutboundEmail
+    outbound_email: OutboundEmail = strawberry.field(description="The email as queued.")
 
 
-SendEmailResult = Annotated[EmailQueued | ErrorType, strawberry.union("SendEmailResult")]
+SendEmailResult = Annotated[
+    EmailQueued
+    | ValidationError
+    | NotFoundError
+    | InvalidStateError
+    | IdempotencyConflictError
+    | RecipientSuppressedError,
+    strawberry.union("SendEmailResult", description="The queued email, or why nothing was queued."),
+]
+RetryEmailResult = Annotated[
+    EmailQueued | ValidationError | NotFoundError | InvalidStateError | RecipientSuppressedError,
+    strawberry.union("RetryEmailResult", description="The email queued again, or why it was not."),
+]
 
 
 def send_request(data: SendEmailInput) -> sending.SendRequest:
@@ -127,7 +146,7 @@ class SendingMutations:
                 row = await run_use_case(ctx, use_case)
         except DomainError as error:
             ctx.after_commit.clear()
-            return to_graphql(error)
+            return member_of(error, SendEmailResult)  # type: ignore[no-any-return]
         return EmailQueued(outbound_email=OutboundEmail.from_row(row))
 
     @strawberry.mutation(
@@ -144,7 +163,7 @@ class SendingMutations:
         send_before: Annotated[
             datetime | None, strawberry.argument(description="Not after this (see SendEmailInput.sendBefore).")
         ] = None,
-    ) -> SendEmailResult:
+    ) -> RetryEmailResult:
         ctx = info.context
         try:
             email_id = parse_id(id, "id")
@@ -165,5 +184,5 @@ class SendingMutations:
             row = await run_use_case(ctx, use_case)
         except DomainError as error:
             ctx.after_commit.clear()
-            return to_graphql(error)
+            return member_of(error, RetryEmailResult)  # type: ignore[no-any-return]
         return EmailQueued(outbound_email=OutboundEmail.from_row(row))

@@ -13,7 +13,7 @@ import strawberry
 from sqlalchemy import func, tuple_
 from sqlmodel import col, select
 
-from api.errors import ErrorType, query_error, to_graphql
+from api.errors import ValidationError, member_of, query_error
 from api.inputs import page_size
 from api.runner import run_use_case
 from api.types import Info, PageInfo
@@ -111,8 +111,14 @@ class AddressUnsuppressed:
     removed: bool
 
 
-SuppressResult = Annotated[AddressSuppressed | ErrorType, strawberry.union("SuppressAddressResult")]
-UnsuppressResult = Annotated[AddressUnsuppressed | ErrorType, strawberry.union("UnsuppressAddressResult")]
+SuppressResult = Annotated[
+    AddressSuppressed | ValidationError,
+    strawberry.union("SuppressAddressResult", description="The suppressed address, or why the address was refused."),
+]
+UnsuppressResult = Annotated[
+    AddressUnsuppressed | ValidationError,
+    strawberry.union("UnsuppressAddressResult", description="Whether it was removed, or why it was refused."),
+]
 
 
 def _cursor(row: records.SuppressedAddress) -> str:
@@ -228,7 +234,7 @@ class SuppressionMutations:
                 ctx, lambda s: suppression.suppress(s, ctx.organization_id, address, reason, actor=ctx.actor)
             )
         except DomainError as error:
-            return to_graphql(error)
+            return member_of(error, SuppressResult)  # type: ignore[no-any-return]
         return AddressSuppressed(suppressed_address=SuppressedAddress.from_row(row))
 
     @strawberry.mutation(description="Allow sending to a suppressed address again (audited).")
@@ -240,5 +246,5 @@ class SuppressionMutations:
                 ctx, lambda s: suppression.unsuppress(s, ctx.organization_id, address, ctx.actor, "removed by hand")
             )
         except DomainError as error:
-            return to_graphql(error)
+            return member_of(error, UnsuppressResult)  # type: ignore[no-any-return]
         return AddressUnsuppressed(email=address, removed=removed)
