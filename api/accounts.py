@@ -51,7 +51,20 @@ DisconnectResult = Annotated[
 class AccountMutations:
     @strawberry.mutation(description="Start connecting a Gmail account (OAuth with PKCE); returns the URL to visit.")
     async def connect_mail_account(
-        self, info: Info, redirect_after: str | None = None, login_hint: str | None = None
+        self,
+        info: Info,
+        redirect_after: Annotated[
+            str | None,
+            strawberry.argument(
+                description=(
+                    "Where Mailtrail sends the browser once connected: a path on this service (/done) or a URL "
+                    "on `base_url` or an `oauth_redirect_origins` origin (INVALID_INPUT otherwise)."
+                )
+            ),
+        ] = None,
+        login_hint: Annotated[
+            str | None, strawberry.argument(description="The Gmail address to preselect on Google's page.")
+        ] = None,
     ) -> ConnectResult:
         ctx = info.context
         settings = ctx.settings
@@ -65,7 +78,9 @@ class AccountMutations:
         return AuthorizationStarted(authorization_url=authorization_url(settings, state, verifier, login_hint))
 
     @strawberry.mutation(description="Stop the watch, revoke the grant and forget the credentials; history stays.")
-    async def disconnect_mail_account(self, info: Info, id: strawberry.ID) -> DisconnectResult:
+    async def disconnect_mail_account(
+        self, info: Info, id: Annotated[strawberry.ID, strawberry.argument(description="The mail account's id.")]
+    ) -> DisconnectResult:
         ctx = info.context
         services = ctx.services
         try:

@@ -100,7 +100,11 @@ class ApiTokenMutations:
         description="Create an API token with some of your scopes; errors: API_TOKEN_REQUIRED, SCOPE_NOT_HELD, "
         "INVALID_INPUT."
     )
-    async def create_api_token(self, info: Info, input: CreateApiTokenInput) -> CreateApiTokenResult:
+    async def create_api_token(
+        self,
+        info: Info,
+        input: Annotated[CreateApiTokenInput, strawberry.argument(description="Its name, scopes and expiry.")],
+    ) -> CreateApiTokenResult:
         ctx = info.context
         try:
             organization_id = _api_principal(info)
@@ -122,7 +126,11 @@ class ApiTokenMutations:
         description="Revoke one of your organization's API tokens (and the client tokens it minted); "
         "idempotent. Errors: API_TOKEN_REQUIRED, NOT_FOUND."
     )
-    async def revoke_api_token(self, info: Info, id: strawberry.ID) -> RevokeApiTokenResult:
+    async def revoke_api_token(
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description="The API token's id (ApiToken.id).")],
+    ) -> RevokeApiTokenResult:
         ctx = info.context
         try:
             organization_id = _api_principal(info)

@@ -21,14 +21,14 @@ from domain.settings import Settings
 
 @strawberry.type(description="The bounce is linked (correlation MANUAL), with the effects of an automatic link.")
 class BounceLinked:
-    outbound_email: OutboundEmail
-    bounce: EmailMessage
+    outbound_email: OutboundEmail = strawberry.field(description="The email as the bounce left it.")
+    bounce: EmailMessage = strawberry.field(description="The bounce message (a DSN).")
 
 
 @strawberry.type(description="The bounce is no longer linked; the email was rebuilt from the evidence that remains.")
 class BounceUnlinked:
-    outbound_email: OutboundEmail
-    bounce: EmailMessage
+    outbound_email: OutboundEmail = strawberry.field(description="The email rebuilt without the bounce.")
+    bounce: EmailMessage = strawberry.field(description="The bounce message, now unlinked.")
 
 
 LinkResult = Annotated[
@@ -58,7 +58,15 @@ class BounceLinkMutations:
             "follow as for an automatic link; the correlation is MANUAL and the audit trail names you."
         )
     )
-    async def link_bounce(self, info: Info, message_id: strawberry.ID, outbound_email_id: strawberry.ID) -> LinkResult:
+    async def link_bounce(
+        self,
+        info: Info,
+        message_id: Annotated[
+            strawberry.ID,
+            strawberry.argument(description="The bounce: an EmailMessage that is a DSN (NOT_A_BOUNCE otherwise)."),
+        ],
+        outbound_email_id: Annotated[strawberry.ID, strawberry.argument(description="The SENT email it is about.")],
+    ) -> LinkResult:
         ctx = info.context
         policy = soft_bounces(ctx.settings)
         try:
@@ -79,7 +87,11 @@ class BounceLinkMutations:
             "evidence that remains, and the suppressions and sender warning this bounce caused are removed (audited)."
         )
     )
-    async def unlink_bounce(self, info: Info, message_id: strawberry.ID) -> UnlinkResult:
+    async def unlink_bounce(
+        self,
+        info: Info,
+        message_id: Annotated[strawberry.ID, strawberry.argument(description="The linked bounce's EmailMessage id.")],
+    ) -> UnlinkResult:
         ctx = info.context
         try:
             message = parse_id(message_id, "messageId")

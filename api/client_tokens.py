@@ -56,7 +56,11 @@ class ClientTokenMutations:
         description="Mint a short-lived client token for a browser. Only an API token may call this; errors: "
         "API_TOKEN_REQUIRED, SCOPE_NOT_HELD, INVALID_INPUT."
     )
-    def create_client_token(self, info: Info, input: CreateClientTokenInput) -> CreateClientTokenResult:
+    def create_client_token(
+        self,
+        info: Info,
+        input: Annotated[CreateClientTokenInput, strawberry.argument(description="Its scopes, contexts and lifetime.")],
+    ) -> CreateClientTokenResult:
         ctx = info.context
         principal = ctx.principal
         settings = ctx.settings

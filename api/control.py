@@ -19,12 +19,12 @@ from domain.errors import DomainError
 
 @strawberry.type(description="The queued email is a DRAFT again; nothing was sent.")
 class SendCancelled:
-    outbound_email: OutboundEmail
+    outbound_email: OutboundEmail = strawberry.field(description="The email, a DRAFT again.")
 
 
-@strawberry.type
+@strawberry.type(description="The account after the change.")
 class MailAccountUpdated:
-    mail_account: MailAccount
+    mail_account: MailAccount = strawberry.field(description="The account as it is now.")
 
 
 CancelSendResult = Annotated[
@@ -46,7 +46,9 @@ class ControlMutations:
             "have handed to Gmail, answers SendInProgressError; one not PENDING, InvalidStateError."
         )
     )
-    async def cancel_send(self, info: Info, id: strawberry.ID) -> CancelSendResult:
+    async def cancel_send(
+        self, info: Info, id: Annotated[strawberry.ID, strawberry.argument(description="The PENDING email's id.")]
+    ) -> CancelSendResult:
         ctx = info.context
         lease = timedelta(seconds=ctx.settings.send_lease_seconds)
         try:
@@ -63,7 +65,17 @@ class ControlMutations:
             "Google Workspace (Gmail's own limits); 0 pauses sending. Emails over the cap wait, never fail."
         )
     )
-    async def set_daily_send_cap(self, info: Info, account_id: strawberry.ID, cap: int) -> AccountResult:
+    async def set_daily_send_cap(
+        self,
+        info: Info,
+        account_id: Annotated[strawberry.ID, strawberry.argument(description="The mail account's id.")],
+        cap: Annotated[
+            int,
+            strawberry.argument(
+                description="Emails per rolling 24 hours: 0 to 500 (consumer Gmail) or 2,000 (Workspace)."
+            ),
+        ],
+    ) -> AccountResult:
         ctx = info.context
         try:
             parsed = parse_id(account_id, "accountId")
@@ -75,7 +87,11 @@ class ControlMutations:
         return MailAccountUpdated(mail_account=MailAccount.from_row(row))
 
     @strawberry.mutation(description="Clear the account's sender warning once its owner has dealt with it.")
-    async def acknowledge_sender_warning(self, info: Info, account_id: strawberry.ID) -> AccountResult:
+    async def acknowledge_sender_warning(
+        self,
+        info: Info,
+        account_id: Annotated[strawberry.ID, strawberry.argument(description="The mail account's id.")],
+    ) -> AccountResult:
         ctx = info.context
         try:
             parsed = parse_id(account_id, "accountId")

@@ -18,14 +18,14 @@ from domain.content.drafting import stamp
 from domain.errors import DomainError
 
 
-@strawberry.type
+@strawberry.type(description="The draft as saved.")
 class DraftSaved:
-    outbound_email: OutboundEmail
+    outbound_email: OutboundEmail = strawberry.field(description="The draft (status DRAFT).")
 
 
-@strawberry.type
+@strawberry.type(description="The draft is gone; its audit trail stays.")
 class DraftDeleted:
-    id: strawberry.ID
+    id: strawberry.ID = strawberry.field(description="The deleted draft's id.")
 
 
 # unscheduleDraft shares DraftResult (a contract name) though it never returns RecipientSuppressedError.
@@ -42,7 +42,9 @@ DeleteDraftResult = Annotated[
 @strawberry.type
 class DraftMutations:
     @strawberry.mutation(description="Save a new DRAFT; nothing is sent.")
-    async def create_draft(self, info: Info, input: DraftInput) -> DraftResult:
+    async def create_draft(
+        self, info: Info, input: Annotated[DraftInput, strawberry.argument(description="The new email's content.")]
+    ) -> DraftResult:
         ctx = info.context
         try:
             fields, content = await render_draft(ctx, input, draft_fields(input))
@@ -56,7 +58,12 @@ class DraftMutations:
         return DraftSaved(outbound_email=OutboundEmail.from_row(row))
 
     @strawberry.mutation(description="Edit a DRAFT: only the given fields change.")
-    async def update_draft(self, info: Info, id: strawberry.ID, input: DraftPatch) -> DraftResult:
+    async def update_draft(
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description="The DRAFT's id.")],
+        input: Annotated[DraftPatch, strawberry.argument(description="The fields to change.")],
+    ) -> DraftResult:
         ctx = info.context
         try:
             email_id, changes = parse_id(id, "id"), patch_changes(input)
@@ -72,7 +79,9 @@ class DraftMutations:
         return DraftSaved(outbound_email=OutboundEmail.from_row(row))
 
     @strawberry.mutation(description="Delete a DRAFT for good; its audit trail stays.")
-    async def delete_draft(self, info: Info, id: strawberry.ID) -> DeleteDraftResult:
+    async def delete_draft(
+        self, info: Info, id: Annotated[strawberry.ID, strawberry.argument(description="The DRAFT's id.")]
+    ) -> DeleteDraftResult:
         ctx = info.context
         try:
             email_id = parse_id(id, "id")
@@ -92,9 +101,13 @@ class DraftMutations:
     async def schedule_draft(
         self,
         info: Info,
-        id: strawberry.ID,
-        planned_send_at: datetime,
-        allow_suppressed: bool = False,
+        id: Annotated[strawberry.ID, strawberry.argument(description="The DRAFT's id.")],
+        planned_send_at: Annotated[
+            datetime, strawberry.argument(description="When to send: a future time with a UTC offset.")
+        ],
+        allow_suppressed: Annotated[
+            bool, strawberry.argument(description="Send even to addresses on the suppression list.")
+        ] = False,
         send_before: Annotated[
             datetime | None,
             strawberry.argument(
@@ -126,7 +139,9 @@ class DraftMutations:
         return DraftSaved(outbound_email=OutboundEmail.from_row(row))
 
     @strawberry.mutation(description="Cancel a DRAFT's planned send.")
-    async def unschedule_draft(self, info: Info, id: strawberry.ID) -> DraftResult:
+    async def unschedule_draft(
+        self, info: Info, id: Annotated[strawberry.ID, strawberry.argument(description="The scheduled DRAFT's id.")]
+    ) -> DraftResult:
         ctx = info.context
         try:
             email_id = parse_id(id, "id")

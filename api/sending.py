@@ -33,16 +33,31 @@ from domain.errors import DomainError
 
 @strawberry.input(description="Exactly one of: draftId; the content of a new email (accountId...); replyToMessageId.")
 class SendEmailInput(ContentOptionsInput):
-    draft_id: strawberry.ID | None = None
-    account_id: strawberry.ID | None = None
-    to: list[str] = strawberry.field(default_factory=list)
-    cc: list[str] = strawberry.field(default_factory=list)
-    bcc: list[str] = strawberry.field(default_factory=list)
-    subject: str | None = None
-    body_text: str | None = None
-    body_html: str | None = None
-    attachments: list[AttachmentInput] | None = None
-    context_type: str | None = None
+    draft_id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="Send this DRAFT as it is; content fields or replyToMessageId with it are INVALID_INPUT.",
+    )
+    account_id: strawberry.ID | None = strawberry.field(
+        default=None, description="A new email's sending mail account (ACTIVE)."
+    )
+    to: list[str] = strawberry.field(
+        default_factory=list, description="To: addresses (RFC 5322, at most `max_recipients` across to, cc and bcc)."
+    )
+    cc: list[str] = strawberry.field(default_factory=list, description="Cc: addresses.")
+    bcc: list[str] = strawberry.field(default_factory=list, description="Bcc: addresses; never shown to the others.")
+    subject: str | None = strawberry.field(
+        default=None, description="The subject (one line: a line break is HEADER_INJECTION)."
+    )
+    body_text: str | None = strawberry.field(default=None, description="The plain-text body.")
+    body_html: str | None = strawberry.field(
+        default=None, description="The HTML body (sent as is, next to the text body)."
+    )
+    attachments: list[AttachmentInput] | None = strawberry.field(
+        default=None, description="Files to attach (see AttachmentInput for the size limit)."
+    )
+    context_type: str | None = strawberry.field(
+        default=None, description="The kind of your entity it is about (e.g. `invoice`); with contextId."
+    )
     context_id: uuid.UUID | None = strawberry.field(default=None, description=CONTEXT_ID)
     planned_send_at: datetime | None = strawberry.field(
         default=None, description="Send later: the email is kept as a scheduled DRAFT until then (replies too)."
@@ -123,7 +138,13 @@ def enqueue_after_commit(ctx: Context, email: records.OutboundEmail) -> None:
 @strawberry.type
 class SendingMutations:
     @strawberry.mutation(description="Send now (or at plannedSendAt): recorded PENDING before it reaches Gmail.")
-    async def send_email(self, info: Info, input: SendEmailInput) -> SendEmailResult:
+    async def send_email(
+        self,
+        info: Info,
+        input: Annotated[
+            SendEmailInput, strawberry.argument(description="What to send: a draft, a new email, or a reply.")
+        ],
+    ) -> SendEmailResult:
         ctx = info.context
         try:
             request = send_request(input)
@@ -158,8 +179,11 @@ class SendingMutations:
     async def retry_email(
         self,
         info: Info,
-        id: strawberry.ID,
-        allow_suppressed: bool | None = None,
+        id: Annotated[strawberry.ID, strawberry.argument(description="The FAILED email's id.")],
+        allow_suppressed: Annotated[
+            bool | None,
+            strawberry.argument(description="Send even to suppressed addresses; null: as the original send said."),
+        ] = None,
         send_before: Annotated[
             datetime | None, strawberry.argument(description="Not after this (see SendEmailInput.sendBefore).")
         ] = None,

@@ -8,12 +8,11 @@ representative errors through HTTP, including the ones the narrowed unions now a
 
 from __future__ import annotations
 
+import functools
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
-
-import functools
 
 import graphql
 import pytest
