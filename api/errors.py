@@ -68,27 +68,35 @@ class MutationError:
     )
 
 
-@strawberry.type(description="The input was refused: bad address, too many recipients, header injection, ...")
+@strawberry.type(
+    description="The input or the caller was refused (bad address, too many recipients, header injection, a scope "
+    "not held, ...): every code the other error types do not name."
+)
 class ValidationError(MutationError):
     pass
 
 
-@strawberry.type(description="No such record in your organization.")
+@strawberry.type(description="No such record in your organization, or outside your token's contexts (code NOT_FOUND).")
 class NotFoundError(MutationError):
     pass
 
 
-@strawberry.type(description="The record's state does not allow this (e.g. editing a SENT email).")
+@strawberry.type(
+    description="The record's state does not allow this, e.g. editing a SENT email (codes ILLEGAL_TRANSITION, "
+    "ACCOUNT_NOT_ACTIVE, BOUNCE_ALREADY_LINKED, BOUNCE_NOT_LINKED)."
+)
 class InvalidStateError(MutationError):
     pass
 
 
-@strawberry.type(description="An idempotency key was reused with a different payload.")
+@strawberry.type(description="An idempotency key was reused with a different payload (code IDEMPOTENCY_CONFLICT).")
 class IdempotencyConflictError(MutationError):
     pass
 
 
-@strawberry.type(description="A recipient hard-bounced before; pass allowSuppressed to send anyway.")
+@strawberry.type(
+    description="A recipient is on the suppression list (code RECIPIENT_SUPPRESSED); allowSuppressed sends anyway."
+)
 class RecipientSuppressedError(MutationError):
     addresses: list[str] = strawberry.field(description="The suppressed recipients, lower case.")
 
