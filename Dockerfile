@@ -1,5 +1,12 @@
 # syntax=docker/dockerfile:1
 # One image for every role (api, worker, scheduler, migrate): the command picks the role.
+# Console stage: GraphiQL and React from the npm registry, pinned by api/console/package-lock.json,
+# so the image serves its console with no CDN (pyproject's package-data takes the files it serves).
+FROM node:20-slim AS console
+WORKDIR /console
+COPY api/console/package.json api/console/package-lock.json ./
+RUN npm ci --no-audit --no-fund --loglevel=error
+
 # Build stage: resolve the pinned dependencies into a virtualenv.
 FROM python:3.11-slim AS build
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1
@@ -8,6 +15,7 @@ RUN python -m venv /opt/venv
 COPY requirements.lock pyproject.toml README.md ./
 RUN /opt/venv/bin/pip install -r requirements.lock
 COPY api ./api
+COPY --from=console /console/node_modules ./api/console/node_modules
 COPY domain ./domain
 COPY workers ./workers
 COPY sandbox ./sandbox

@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: install console browser run test lint typecheck pytest schema lock bench clean mutation
+.PHONY: install console schema-lint browser run test lint typecheck pytest schema lock bench clean mutation
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -15,7 +15,9 @@ $(STAMP): requirements.lock pyproject.toml
 
 CONSOLE := api/console/node_modules/.package-lock.json
 
-install: $(STAMP) $(CONSOLE)
+SCHEMA_LINT := tools/schema-lint/node_modules/.package-lock.json
+
+install: $(STAMP) $(CONSOLE) $(SCHEMA_LINT)
 
 # The console's GraphiQL, React and their assets from the npm registry (pinned in
 # api/console/package-lock.json), served by Mailtrail itself so the console works offline.
@@ -23,6 +25,13 @@ console: $(CONSOLE)
 $(CONSOLE): api/console/package.json api/console/package-lock.json
 	cd api/console && npm ci --no-audit --no-fund --loglevel=error
 	touch $(CONSOLE)
+
+# graphql-schema-linter (pinned in tools/schema-lint/package-lock.json), run on schema.graphql by
+# tests/api/test_schema_lint.py: every type, field, argument and enum value described; Relay paging.
+schema-lint: $(SCHEMA_LINT)
+$(SCHEMA_LINT): tools/schema-lint/package.json tools/schema-lint/package-lock.json
+	cd tools/schema-lint && npm ci --no-audit --no-fund --loglevel=error
+	touch $(SCHEMA_LINT)
 
 # The browser test's Chromium and its driver, from Debian's packages; nothing when they are there.
 browser:
@@ -46,7 +55,7 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-pytest: $(STAMP) $(CONSOLE) browser
+pytest: $(STAMP) $(CONSOLE) $(SCHEMA_LINT) browser
 	$(BIN)/pytest
 
 # Mutation score of domain/'s pure rule modules, each against its own unit tests (minutes; not in `make test`).
@@ -61,4 +70,4 @@ lock: $(STAMP)
 	$(BIN)/pip freeze --exclude-editable | sed '1i # Fully pinned dependencies (runtime + dev). Regenerate with: make lock' > requirements.lock
 
 clean:
-	rm -rf $(VENV) .mailtrail .pytest_cache .mypy_cache .ruff_cache api/console/node_modules tests/artifacts
+	rm -rf $(VENV) .mailtrail .pytest_cache .mypy_cache .ruff_cache api/console/node_modules tools/schema-lint/node_modules tests/artifacts

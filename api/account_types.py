@@ -17,13 +17,15 @@ from domain.quota import DAY
 Info = strawberry.Info[Context, None]
 
 
-@strawberry.enum
+@strawberry.enum(description="Whether a mail account can send and sync.")
 class MailAccountState(Enum):
-    ACTIVE = "ACTIVE"
+    ACTIVE = strawberry.enum_value("ACTIVE", description="Connected: it sends and syncs.")
     NEEDS_REAUTH = strawberry.enum_value(
         "NEEDS_REAUTH", description="The grant was revoked or lost a scope: reconnect it; its emails wait meanwhile."
     )
-    DISCONNECTED = "DISCONNECTED"
+    DISCONNECTED = strawberry.enum_value(
+        "DISCONNECTED", description="Disconnected by request: no grant, no watch, no credentials; its history stays."
+    )
 
 
 @strawberry.enum(description="Which Gmail the mailbox is, which decides its daily sending limit.")
@@ -35,9 +37,13 @@ class MailAccountKind(Enum):
 
 @strawberry.type(description="The account's sends in the rolling 24 hours against its daily cap.")
 class DailySendUsage:
-    sent_last_24_hours: int
-    cap: int
-    remaining: int
+    sent_last_24_hours: int = strawberry.field(
+        description="Emails it sent in the last 24 hours (a rolling window, not a calendar day)."
+    )
+    cap: int = strawberry.field(description="Its daily send cap (emails per rolling 24 hours).")
+    remaining: int = strawberry.field(
+        description="How many more it may send now (cap minus sentLast24Hours, never below 0)."
+    )
     next_slot_at: datetime | None = strawberry.field(
         description="When the cap is reached: the earliest time a slot may open (the oldest send leaves the window)."
     )
@@ -51,12 +57,12 @@ class DailySendUsage:
 )
 class SenderWarning:
     reason: str | None = strawberry.field(description="sisimai's vocabulary, e.g. blocked, badreputation.")
-    status_code: str | None
-    diagnostic: str | None
+    status_code: str | None = strawberry.field(description="The bounce's RFC 3463 status code (5.7.1).")
+    diagnostic: str | None = strawberry.field(description="The remote server's own words.")
     recipient: str | None = strawberry.field(description="The recipient whose bounce said so.")
-    detected_at: datetime | None
-    bounce_message_id: strawberry.ID | None
-    outbound_email_id: strawberry.ID | None
+    detected_at: datetime | None = strawberry.field(description="When Mailtrail read the bounce (UTC).")
+    bounce_message_id: strawberry.ID | None = strawberry.field(description="The bounce (an EmailMessage) as evidence.")
+    outbound_email_id: strawberry.ID | None = strawberry.field(description="The email that bounced.")
 
     @classmethod
     def from_json(cls, data: dict[str, Any] | None) -> SenderWarning | None:
@@ -76,18 +82,28 @@ class SenderWarning:
 
 @strawberry.type(description="A connected Gmail account; its credentials are never exposed.")
 class MailAccount:
-    id: strawberry.ID
-    email: str
-    display_name: str | None
-    state: MailAccountState
-    state_reason: str | None
-    scopes: list[str]
-    watch_expires_at: datetime | None
-    watch_error: str | None
-    last_synced_at: datetime | None
-    kind: MailAccountKind
-    sender_warning: SenderWarning | None
-    created_at: datetime
+    id: strawberry.ID = strawberry.field(description="The account's id (accountId elsewhere).")
+    email: str = strawberry.field(description="The Gmail address, lower case.")
+    display_name: str | None = strawberry.field(
+        description="The name shown in From: (Google's profile name, when known)."
+    )
+    state: MailAccountState = strawberry.field(description="Whether it can send and sync.")
+    state_reason: str | None = strawberry.field(
+        description="Why it is not ACTIVE (e.g. the grant was revoked), for a person."
+    )
+    scopes: list[str] = strawberry.field(description="The OAuth scopes Google granted (full URLs).")
+    watch_expires_at: datetime | None = strawberry.field(
+        description="When Gmail's push watch ends unless renewed (Mailtrail renews it ahead of time)."
+    )
+    watch_error: str | None = strawberry.field(description="Why the last watch renewal failed; null when it worked.")
+    last_synced_at: datetime | None = strawberry.field(description="When the mailbox was last synced (UTC).")
+    kind: MailAccountKind = strawberry.field(
+        description="Consumer Gmail or Google Workspace (decides the daily sending limit)."
+    )
+    sender_warning: SenderWarning | None = strawberry.field(
+        description="A bounce that blamed the sender, until acknowledged; null when none."
+    )
+    created_at: datetime = strawberry.field(description="When it was first connected (UTC).")
     row: strawberry.Private[records.MailAccount]
     bound_loaders: strawberry.Private[Loaders | None] = None
 

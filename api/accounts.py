@@ -13,7 +13,7 @@ import strawberry
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
-from api.errors import ErrorType, to_graphql
+from api.errors import InvalidStateError, NotFoundError, ValidationError, member_of
 from api.inputs import parse_id
 from api.runner import run_use_case
 from api.types import Info, MailAccount
@@ -27,23 +27,44 @@ log = logging.getLogger("mailtrail.oauth")
 
 @strawberry.type(description="Send the user's browser to authorizationUrl; Google redirects back to Mailtrail.")
 class AuthorizationStarted:
-    authorization_url: str
+    authorization_url: str = strawberry.field(
+        description="Google's consent page for this connection (single use; its state expires in 10 minutes)."
+    )
 
 
-@strawberry.type
+@strawberry.type(description="The account is DISCONNECTED: no watch, no grant, no credentials; its history stays.")
 class MailAccountDisconnected:
-    mail_account: MailAccount
+    mail_account: MailAccount = strawberry.field(description="The account as it is now.")
 
 
-ConnectResult = Annotated[AuthorizationStarted | ErrorType, strawberry.union("ConnectMailAccountResult")]
-DisconnectResult = Annotated[MailAccountDisconnected | ErrorType, strawberry.union("DisconnectMailAccountResult")]
+ConnectResult = Annotated[
+    AuthorizationStarted | ValidationError,
+    strawberry.union("ConnectMailAccountResult", description="Where to send the browser, or why not."),
+]
+DisconnectResult = Annotated[
+    MailAccountDisconnected | ValidationError | NotFoundError | InvalidStateError,
+    strawberry.union("DisconnectMailAccountResult", description="The disconnected account, or why not."),
+]
 
 
 @strawberry.type
 class AccountMutations:
     @strawberry.mutation(description="Start connecting a Gmail account (OAuth with PKCE); returns the URL to visit.")
     async def connect_mail_account(
-        self, info: Info, redirect_after: str | None = None, login_hint: str | None = None
+        self,
+        info: Info,
+        redirect_after: Annotated[
+            str | None,
+            strawberry.argument(
+                description=(
+                    "Where Mailtrail sends the browser once connected: a path on this service (/done) or a URL "
+                    "on `base_url` or an `oauth_redirect_origins` origin (INVALID_INPUT otherwise)."
+                )
+            ),
+        ] = None,
+        login_hint: Annotated[
+            str | None, strawberry.argument(description="The Gmail address to preselect on Google's page.")
+        ] = None,
     ) -> ConnectResult:
         ctx = info.context
         settings = ctx.settings
@@ -53,11 +74,13 @@ class AccountMutations:
                 ctx, lambda s: accounts.start_connection(s, ctx.organization_id, redirect_after, origins)
             )
         except DomainError as error:
-            return to_graphql(error)
+            return member_of(error, ConnectResult)  # type: ignore[no-any-return]
         return AuthorizationStarted(authorization_url=authorization_url(settings, state, verifier, login_hint))
 
     @strawberry.mutation(description="Stop the watch, revoke the grant and forget the credentials; history stays.")
-    async def disconnect_mail_account(self, info: Info, id: strawberry.ID) -> DisconnectResult:
+    async def disconnect_mail_account(
+        self, info: Info, id: Annotated[strawberry.ID, strawberry.argument(description="The mail account's id.")]
+    ) -> DisconnectResult:
         ctx = info.context
         services = ctx.services
         try:
@@ -70,7 +93,7 @@ class AccountMutations:
                 )
             )
         except DomainError as error:
-            return to_graphql(error)
+            return member_of(error, DisconnectResult)  # type: ignore[no-any-return]
         return MailAccountDisconnected(mail_account=MailAccount.from_row(row))
 
 

@@ -9,7 +9,7 @@ from typing import Annotated
 import strawberry
 from sqlmodel import col, select
 
-from api.errors import ErrorType, to_graphql
+from api.errors import NotFoundError, ValidationError, member_of
 from api.inputs import parse_id
 from api.runner import run_use_case
 from api.token_types import TokenScope, from_scopes, to_scopes
@@ -64,8 +64,14 @@ class ApiTokenRevoked:
     api_token: ApiTokenInfo = strawberry.field(description="The revoked token's details.")
 
 
-CreateApiTokenResult = Annotated[ApiTokenCreated | ErrorType, strawberry.union("CreateApiTokenResult")]
-RevokeApiTokenResult = Annotated[ApiTokenRevoked | ErrorType, strawberry.union("RevokeApiTokenResult")]
+CreateApiTokenResult = Annotated[
+    ApiTokenCreated | ValidationError,
+    strawberry.union("CreateApiTokenResult", description="The new token, or why none was made."),
+]
+RevokeApiTokenResult = Annotated[
+    ApiTokenRevoked | ValidationError | NotFoundError,
+    strawberry.union("RevokeApiTokenResult", description="The revoked token, or why nothing was revoked."),
+]
 
 
 def _api_principal(info: Info) -> uuid.UUID:
@@ -94,7 +100,11 @@ class ApiTokenMutations:
         description="Create an API token with some of your scopes; errors: API_TOKEN_REQUIRED, SCOPE_NOT_HELD, "
         "INVALID_INPUT."
     )
-    async def create_api_token(self, info: Info, input: CreateApiTokenInput) -> CreateApiTokenResult:
+    async def create_api_token(
+        self,
+        info: Info,
+        input: Annotated[CreateApiTokenInput, strawberry.argument(description="Its name, scopes and expiry.")],
+    ) -> CreateApiTokenResult:
         ctx = info.context
         try:
             organization_id = _api_principal(info)
@@ -109,20 +119,24 @@ class ApiTokenMutations:
                 ),
             )
         except DomainError as error:
-            return to_graphql(error)
+            return member_of(error, CreateApiTokenResult)  # type: ignore[no-any-return]
         return ApiTokenCreated(token=token, api_token=ApiTokenInfo.from_row(row))
 
     @strawberry.mutation(
         description="Revoke one of your organization's API tokens (and the client tokens it minted); "
         "idempotent. Errors: API_TOKEN_REQUIRED, NOT_FOUND."
     )
-    async def revoke_api_token(self, info: Info, id: strawberry.ID) -> RevokeApiTokenResult:
+    async def revoke_api_token(
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description="The API token's id (ApiToken.id).")],
+    ) -> RevokeApiTokenResult:
         ctx = info.context
         try:
             organization_id = _api_principal(info)
             token_id = parse_id(id, "id")
             row = await run_use_case(ctx, lambda s: tokens.revoke_token(s, organization_id, token_id))
         except DomainError as error:
-            return to_graphql(error)
+            return member_of(error, RevokeApiTokenResult)  # type: ignore[no-any-return]
         ctx.services.authenticator.forget()  # this process stops trusting it at once
         return ApiTokenRevoked(api_token=ApiTokenInfo.from_row(row))

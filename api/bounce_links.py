@@ -21,23 +21,24 @@ from domain.settings import Settings
 
 @strawberry.type(description="The bounce is linked (correlation MANUAL), with the effects of an automatic link.")
 class BounceLinked:
-    outbound_email: OutboundEmail
-    bounce: EmailMessage
+    outbound_email: OutboundEmail = strawberry.field(description="The email as the bounce left it.")
+    bounce: EmailMessage = strawberry.field(description="The bounce message (a DSN).")
 
 
 @strawberry.type(description="The bounce is no longer linked; the email was rebuilt from the evidence that remains.")
 class BounceUnlinked:
-    outbound_email: OutboundEmail
-    bounce: EmailMessage
+    outbound_email: OutboundEmail = strawberry.field(description="The email rebuilt without the bounce.")
+    bounce: EmailMessage = strawberry.field(description="The bounce message, now unlinked.")
 
 
 LinkResult = Annotated[
-    BounceLinked | ValidationError | NotFoundError | InvalidStateError, strawberry.union("LinkBounceResult")
+    BounceLinked | ValidationError | NotFoundError | InvalidStateError,
+    strawberry.union("LinkBounceResult", description="The email and its bounce, linked; or why they were not."),
 ]
 UnlinkResult = Annotated[
-    BounceUnlinked | ValidationError | NotFoundError | InvalidStateError, strawberry.union("UnlinkBounceResult")
+    BounceUnlinked | ValidationError | NotFoundError | InvalidStateError,
+    strawberry.union("UnlinkBounceResult", description="The email rebuilt without the bounce; or why not."),
 ]
-ERRORS = (ValidationError, NotFoundError, InvalidStateError)
 
 
 def soft_bounces(settings: Settings) -> SoftBouncePolicy:
@@ -57,7 +58,15 @@ class BounceLinkMutations:
             "follow as for an automatic link; the correlation is MANUAL and the audit trail names you."
         )
     )
-    async def link_bounce(self, info: Info, message_id: strawberry.ID, outbound_email_id: strawberry.ID) -> LinkResult:
+    async def link_bounce(
+        self,
+        info: Info,
+        message_id: Annotated[
+            strawberry.ID,
+            strawberry.argument(description="The bounce: an EmailMessage that is a DSN (NOT_A_BOUNCE otherwise)."),
+        ],
+        outbound_email_id: Annotated[strawberry.ID, strawberry.argument(description="The SENT email it is about.")],
+    ) -> LinkResult:
         ctx = info.context
         policy = soft_bounces(ctx.settings)
         try:
@@ -69,7 +78,7 @@ class BounceLinkMutations:
 
             row, bounce = await run_use_case(ctx, use_case)
         except DomainError as error:
-            return member_of(error, ERRORS)  # type: ignore[no-any-return]
+            return member_of(error, LinkResult)  # type: ignore[no-any-return]
         return BounceLinked(outbound_email=OutboundEmail.from_row(row), bounce=EmailMessage.from_row(bounce))
 
     @strawberry.mutation(
@@ -78,7 +87,11 @@ class BounceLinkMutations:
             "evidence that remains, and the suppressions and sender warning this bounce caused are removed (audited)."
         )
     )
-    async def unlink_bounce(self, info: Info, message_id: strawberry.ID) -> UnlinkResult:
+    async def unlink_bounce(
+        self,
+        info: Info,
+        message_id: Annotated[strawberry.ID, strawberry.argument(description="The linked bounce's EmailMessage id.")],
+    ) -> UnlinkResult:
         ctx = info.context
         try:
             message = parse_id(message_id, "messageId")
@@ -86,5 +99,5 @@ class BounceLinkMutations:
                 ctx, lambda s: unlink_bounce(s, ctx.organization_id, message, ctx.actor, utcnow())
             )
         except DomainError as error:
-            return member_of(error, ERRORS)  # type: ignore[no-any-return]
+            return member_of(error, UnlinkResult)  # type: ignore[no-any-return]
         return BounceUnlinked(outbound_email=OutboundEmail.from_row(row), bounce=EmailMessage.from_row(bounce))

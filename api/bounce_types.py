@@ -24,10 +24,10 @@ def known(verdicts: dict[str, dict[str, Any]]) -> Verdicts:
 
 @strawberry.type(description="One bounced address, as the stored bounce_details name it, with its verdict.")
 class BouncedRecipient:
-    email: str
-    action: str | None
-    status_code: str | None
-    diagnostic: str | None
+    email: str = strawberry.field(description="The bounced address.")
+    action: str | None = strawberry.field(description="The report's RFC 3464 Action (failed, delayed).")
+    status_code: str | None = strawberry.field(description="The report's RFC 3463 status code (5.1.1).")
+    diagnostic: str | None = strawberry.field(description="The remote server's own words (Diagnostic-Code).")
     verdicts: strawberry.Private[Verdicts]
 
     async def _verdict(self) -> dict[str, Any]:
@@ -63,7 +63,9 @@ def _parse_time(value: object) -> datetime | None:
     )
 )
 class BounceDetails:
-    bounced_recipients: list[BouncedRecipient]
+    bounced_recipients: list[BouncedRecipient] = strawberry.field(
+        description="Each bounced address, in the order detected."
+    )
     detected_at: datetime | None = strawberry.field(description="When Mailtrail first detected a bounce (UTC).")
 
     @classmethod

@@ -11,9 +11,11 @@ request. Each refusal is a 4xx or a GraphQL error carrying a `code`, never "Unex
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import logging
+import uuid as uuid_module
 from collections.abc import Iterator
 from typing import Any
 
@@ -22,6 +24,7 @@ from graphql import GraphQLError, StringValueNode, ValidationRule
 from starlette.types import Message, Receive
 from strawberry.exceptions import StrawberryInputCoercionError
 from strawberry.extensions import SchemaExtension
+from strawberry.schema.types.base_scalars import UUIDDefinition
 from strawberry.types.scalar import ScalarDefinition
 
 from domain.validation import unsafe_text_reason
@@ -144,7 +147,13 @@ DATETIME = ScalarDefinition(
     parse_literal=None,
     origin=dt.datetime,
 )
-SCALAR_OVERRIDES: dict[object, ScalarDefinition] = {dt.datetime: DATETIME}
+# Strawberry's own UUID scalar (same parsing and errors), described.
+UUID = dataclasses.replace(
+    UUIDDefinition,
+    description="A UUID in its canonical text form (`3f2c6e1a-8d4b-4c1e-9a7f-0b5d2e6c8a91`), any version.",
+    specified_by_url="https://www.rfc-editor.org/rfc/rfc9562",
+)
+SCALAR_OVERRIDES: dict[object, ScalarDefinition] = {dt.datetime: DATETIME, uuid_module.UUID: UUID}
 
 
 class SafeStringLiterals(ValidationRule):

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import strawberry
 
-from api.errors import ErrorType, to_graphql
+from api.errors import ValidationError, member_of
 from api.token_keys import ClientTokenKeys
 from api.token_types import ContextRefInput, TokenScope, from_scopes, to_scopes
 from api.types import Info
@@ -44,7 +44,10 @@ class ClientTokenCreated:
     scopes: list[TokenScope] = strawberry.field(description="The scopes it holds.")
 
 
-CreateClientTokenResult = Annotated[ClientTokenCreated | ErrorType, strawberry.union("CreateClientTokenResult")]
+CreateClientTokenResult = Annotated[
+    ClientTokenCreated | ValidationError,
+    strawberry.union("CreateClientTokenResult", description="The new client token, or why none was made."),
+]
 
 
 @strawberry.type
@@ -53,7 +56,11 @@ class ClientTokenMutations:
         description="Mint a short-lived client token for a browser. Only an API token may call this; errors: "
         "API_TOKEN_REQUIRED, SCOPE_NOT_HELD, INVALID_INPUT."
     )
-    def create_client_token(self, info: Info, input: CreateClientTokenInput) -> CreateClientTokenResult:
+    def create_client_token(
+        self,
+        info: Info,
+        input: Annotated[CreateClientTokenInput, strawberry.argument(description="Its scopes, contexts and lifetime.")],
+    ) -> CreateClientTokenResult:
         ctx = info.context
         principal = ctx.principal
         settings = ctx.settings
@@ -69,11 +76,12 @@ class ClientTokenMutations:
                 settings.client_token_max_ttl_seconds,
             )
         except DomainError as error:
-            return to_graphql(error)
+            return member_of(error, CreateClientTokenResult)  # type: ignore[no-any-return]
         if principal.expires_at is not None and principal.expires_at < time.time() + grant.ttl_seconds:
-            return to_graphql(
-                DomainError(ErrorCode.INVALID_INPUT, "the token would outlive the API token minting it", "ttlSeconds")
+            outlives = DomainError(
+                ErrorCode.INVALID_INPUT, "the token would outlive the API token minting it", "ttlSeconds"
             )
+            return member_of(outlives, CreateClientTokenResult)  # type: ignore[no-any-return]
         keys: ClientTokenKeys = ctx.services.authenticator.keys
         token, claims = keys.sign(principal.organization_id, principal.token_id, grant)
         return ClientTokenCreated(

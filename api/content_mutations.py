@@ -27,7 +27,7 @@ from api.content_types import (
     PutContextEntityResult,
     RegisterContextTypeResult,
 )
-from api.errors import to_graphql
+from api.errors import member_of
 from api.runner import run_use_case
 from api.types import Info
 from domain.content import store, templates
@@ -61,7 +61,7 @@ class ContentMutations:
                 ),
             )
         except DomainError as error:
-            return to_graphql(error)
+            return member_of(error, RegisterContextTypeResult)  # type: ignore[no-any-return]
         return ContextTypeSaved(context_type=ContextType.from_row(row, secret_for(info, row.name)))
 
     @strawberry.mutation(description="Push an entity's data: a new version, the last write wins, every push audited.")
@@ -83,7 +83,7 @@ class ContentMutations:
             except IntegrityError:  # two first pushes raced; the second becomes version 2
                 row = await run_use_case(ctx, use_case)
         except DomainError as error:
-            return to_graphql(error)
+            return member_of(error, PutContextEntityResult)  # type: ignore[no-any-return]
         return ContextEntitySaved(context_entity=ContextEntity.from_row(row))
 
     @strawberry.mutation(description="Create a template (version 1); its tokens must be fields of its context type.")
@@ -104,7 +104,7 @@ class ContentMutations:
                 ctx, lambda s: templates.create_template(s, ctx.organization_id, fields, ctx.actor)
             )
         except DomainError as error:
-            return to_graphql(error)
+            return member_of(error, EmailTemplateResult)  # type: ignore[no-any-return]
         return EmailTemplateSaved(email_template=EmailTemplate.from_row(row))
 
     @strawberry.mutation(description="Edit a template: only the given fields change; its version grows by one.")
@@ -122,7 +122,7 @@ class ContentMutations:
                 ctx, lambda s: templates.update_template(s, ctx.organization_id, template_id, changes, ctx.actor)
             )
         except DomainError as error:
-            return to_graphql(error)
+            return member_of(error, EmailTemplateResult)  # type: ignore[no-any-return]
         return EmailTemplateSaved(email_template=EmailTemplate.from_row(row))
 
     @strawberry.mutation(description="Delete a template; emails keep the id and version they were rendered from.")
@@ -132,7 +132,7 @@ class ContentMutations:
             template_id = parse_uuid(id, "id")
             await run_use_case(ctx, lambda s: templates.delete_template(s, ctx.organization_id, template_id))
         except DomainError as error:
-            return to_graphql(error)
+            return member_of(error, DeleteEmailTemplateResult)  # type: ignore[no-any-return]
         return EmailTemplateDeleted(id=id)
 
     @strawberry.mutation(description="Set your organization's default locale and/or timezone.")
@@ -146,5 +146,5 @@ class ContentMutations:
         try:
             row = await run_use_case(ctx, lambda s: store.update_formatting(s, ctx.organization_id, locale, timezone))
         except DomainError as error:
-            return to_graphql(error)
+            return member_of(error, ContentSettingsResult)  # type: ignore[no-any-return]
         return ContentSettingsSaved(content_settings=ContentSettings(locale=row.locale, timezone=row.timezone))

@@ -10,7 +10,7 @@ import strawberry
 from strawberry.scalars import JSON
 
 from api.content_inputs import ContentErrorKind, ContextFieldType, PrepareMode, PreviewMode
-from api.errors import ErrorType
+from api.errors import NotFoundError, ValidationError
 from domain import records
 from domain.content.fields import FieldSpec, specs_from_json
 from domain.content.prepare import Prepared
@@ -212,8 +212,23 @@ class ContentSettingsSaved:
     content_settings: ContentSettings = strawberry.field(description="The settings.")
 
 
-RegisterContextTypeResult = Annotated[ContextTypeSaved | ErrorType, strawberry.union("RegisterContextTypeResult")]
-PutContextEntityResult = Annotated[ContextEntitySaved | ErrorType, strawberry.union("PutContextEntityResult")]
-EmailTemplateResult = Annotated[EmailTemplateSaved | ErrorType, strawberry.union("EmailTemplateResult")]
-DeleteEmailTemplateResult = Annotated[EmailTemplateDeleted | ErrorType, strawberry.union("DeleteEmailTemplateResult")]
-ContentSettingsResult = Annotated[ContentSettingsSaved | ErrorType, strawberry.union("ContentSettingsResult")]
+RegisterContextTypeResult = Annotated[
+    ContextTypeSaved | ValidationError,
+    strawberry.union("RegisterContextTypeResult", description="The registered context type, or why it was refused."),
+]
+PutContextEntityResult = Annotated[
+    ContextEntitySaved | ValidationError | NotFoundError,
+    strawberry.union("PutContextEntityResult", description="The stored entity, or why the data was refused."),
+]
+EmailTemplateResult = Annotated[
+    EmailTemplateSaved | ValidationError | NotFoundError,
+    strawberry.union("EmailTemplateResult", description="The saved template, or why nothing was saved."),
+]
+DeleteEmailTemplateResult = Annotated[
+    EmailTemplateDeleted | ValidationError | NotFoundError,
+    strawberry.union("DeleteEmailTemplateResult", description="The deleted template's id, or why not."),
+]
+ContentSettingsResult = Annotated[
+    ContentSettingsSaved | ValidationError,
+    strawberry.union("ContentSettingsResult", description="The settings as saved, or why they were refused."),
+]

@@ -19,23 +19,22 @@ from domain.errors import DomainError
 
 @strawberry.type(description="The queued email is a DRAFT again; nothing was sent.")
 class SendCancelled:
-    outbound_email: OutboundEmail
+    outbound_email: OutboundEmail = strawberry.field(description="The email, a DRAFT again.")
 
 
-@strawberry.type
+@strawberry.type(description="The account after the change.")
 class MailAccountUpdated:
-    mail_account: MailAccount
+    mail_account: MailAccount = strawberry.field(description="The account as it is now.")
 
 
 CancelSendResult = Annotated[
     SendCancelled | ValidationError | NotFoundError | InvalidStateError | SendInProgressError,
-    strawberry.union("CancelSendResult"),
+    strawberry.union("CancelSendResult", description="The email back as a DRAFT, or why it could not be taken back."),
 ]
 AccountResult = Annotated[
-    MailAccountUpdated | ValidationError | NotFoundError, strawberry.union("MailAccountUpdateResult")
+    MailAccountUpdated | ValidationError | NotFoundError,
+    strawberry.union("MailAccountUpdateResult", description="The account after the change, or why nothing changed."),
 ]
-CANCEL_ERRORS = (ValidationError, NotFoundError, InvalidStateError, SendInProgressError)
-ACCOUNT_ERRORS = (ValidationError, NotFoundError)
 
 
 @strawberry.type
@@ -47,7 +46,9 @@ class ControlMutations:
             "have handed to Gmail, answers SendInProgressError; one not PENDING, InvalidStateError."
         )
     )
-    async def cancel_send(self, info: Info, id: strawberry.ID) -> CancelSendResult:
+    async def cancel_send(
+        self, info: Info, id: Annotated[strawberry.ID, strawberry.argument(description="The PENDING email's id.")]
+    ) -> CancelSendResult:
         ctx = info.context
         lease = timedelta(seconds=ctx.settings.send_lease_seconds)
         try:
@@ -55,7 +56,7 @@ class ControlMutations:
             await ensure_email_within(ctx, email_id)  # a restricted token: only its contexts' emails
             row = await run_use_case(ctx, lambda s: cancel_send(s, ctx.organization_id, email_id, ctx.actor, lease))
         except DomainError as error:
-            return member_of(error, CANCEL_ERRORS)  # type: ignore[no-any-return]
+            return member_of(error, CancelSendResult)  # type: ignore[no-any-return]
         return SendCancelled(outbound_email=OutboundEmail.from_row(row))
 
     @strawberry.mutation(
@@ -64,7 +65,17 @@ class ControlMutations:
             "Google Workspace (Gmail's own limits); 0 pauses sending. Emails over the cap wait, never fail."
         )
     )
-    async def set_daily_send_cap(self, info: Info, account_id: strawberry.ID, cap: int) -> AccountResult:
+    async def set_daily_send_cap(
+        self,
+        info: Info,
+        account_id: Annotated[strawberry.ID, strawberry.argument(description="The mail account's id.")],
+        cap: Annotated[
+            int,
+            strawberry.argument(
+                description="Emails per rolling 24 hours: 0 to 500 (consumer Gmail) or 2,000 (Workspace)."
+            ),
+        ],
+    ) -> AccountResult:
         ctx = info.context
         try:
             parsed = parse_id(account_id, "accountId")
@@ -72,11 +83,15 @@ class ControlMutations:
                 ctx, lambda s: account_health.set_daily_send_cap(s, ctx.organization_id, parsed, cap, ctx.actor)
             )
         except DomainError as error:
-            return member_of(error, ACCOUNT_ERRORS)  # type: ignore[no-any-return]
+            return member_of(error, AccountResult)  # type: ignore[no-any-return]
         return MailAccountUpdated(mail_account=MailAccount.from_row(row))
 
     @strawberry.mutation(description="Clear the account's sender warning once its owner has dealt with it.")
-    async def acknowledge_sender_warning(self, info: Info, account_id: strawberry.ID) -> AccountResult:
+    async def acknowledge_sender_warning(
+        self,
+        info: Info,
+        account_id: Annotated[strawberry.ID, strawberry.argument(description="The mail account's id.")],
+    ) -> AccountResult:
         ctx = info.context
         try:
             parsed = parse_id(account_id, "accountId")
@@ -84,5 +99,5 @@ class ControlMutations:
                 ctx, lambda s: account_health.acknowledge_sender_warning(s, ctx.organization_id, parsed, ctx.actor)
             )
         except DomainError as error:
-            return member_of(error, ACCOUNT_ERRORS)  # type: ignore[no-any-return]
+            return member_of(error, AccountResult)  # type: ignore[no-any-return]
         return MailAccountUpdated(mail_account=MailAccount.from_row(row))

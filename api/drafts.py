@@ -8,7 +8,7 @@ from typing import Annotated
 import strawberry
 
 from api.content_options import render_draft
-from api.errors import ErrorType, to_graphql
+from api.errors import InvalidStateError, NotFoundError, RecipientSuppressedError, ValidationError, member_of
 from api.inputs import DraftInput, DraftPatch, draft_fields, parse_id, patch_changes
 from api.restrict import ensure_email_within, ensure_link_allowed
 from api.runner import run_use_case
@@ -18,24 +18,33 @@ from domain.content.drafting import stamp
 from domain.errors import DomainError
 
 
-@strawberry.type
+@strawberry.type(description="The draft as saved.")
 class DraftSaved:
-    outbound_email: OutboundEmail
+    outbound_email: OutboundEmail = strawberry.field(description="The draft (status DRAFT).")
 
 
-@strawberry.type
+@strawberry.type(description="The draft is gone; its audit trail stays.")
 class DraftDeleted:
-    id: strawberry.ID
+    id: strawberry.ID = strawberry.field(description="The deleted draft's id.")
 
 
-DraftResult = Annotated[DraftSaved | ErrorType, strawberry.union("DraftResult")]
-DeleteDraftResult = Annotated[DraftDeleted | ErrorType, strawberry.union("DeleteDraftResult")]
+# unscheduleDraft shares DraftResult (a contract name) though it never returns RecipientSuppressedError.
+DraftResult = Annotated[
+    DraftSaved | ValidationError | NotFoundError | InvalidStateError | RecipientSuppressedError,
+    strawberry.union("DraftResult", description="The saved draft, or why nothing was saved."),
+]
+DeleteDraftResult = Annotated[
+    DraftDeleted | ValidationError | NotFoundError | InvalidStateError,
+    strawberry.union("DeleteDraftResult", description="The deleted draft's id, or why nothing was deleted."),
+]
 
 
 @strawberry.type
 class DraftMutations:
     @strawberry.mutation(description="Save a new DRAFT; nothing is sent.")
-    async def create_draft(self, info: Info, input: DraftInput) -> DraftResult:
+    async def create_draft(
+        self, info: Info, input: Annotated[DraftInput, strawberry.argument(description="The new email's content.")]
+    ) -> DraftResult:
         ctx = info.context
         try:
             fields, content = await render_draft(ctx, input, draft_fields(input))
@@ -45,11 +54,16 @@ class DraftMutations:
                 lambda s: stamp(s, drafts.create_draft(s, ctx.organization_id, fields, ctx.actor, ctx.limits), content),
             )
         except DomainError as error:
-            return to_graphql(error)
+            return member_of(error, DraftResult)  # type: ignore[no-any-return]
         return DraftSaved(outbound_email=OutboundEmail.from_row(row))
 
     @strawberry.mutation(description="Edit a DRAFT: only the given fields change.")
-    async def update_draft(self, info: Info, id: strawberry.ID, input: DraftPatch) -> DraftResult:
+    async def update_draft(
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description="The DRAFT's id.")],
+        input: Annotated[DraftPatch, strawberry.argument(description="The fields to change.")],
+    ) -> DraftResult:
         ctx = info.context
         try:
             email_id, changes = parse_id(id, "id"), patch_changes(input)
@@ -61,18 +75,20 @@ class DraftMutations:
                 lambda s: drafts.update_draft(s, ctx.organization_id, email_id, changes, ctx.actor, ctx.limits),
             )
         except DomainError as error:
-            return to_graphql(error)
+            return member_of(error, DraftResult)  # type: ignore[no-any-return]
         return DraftSaved(outbound_email=OutboundEmail.from_row(row))
 
     @strawberry.mutation(description="Delete a DRAFT for good; its audit trail stays.")
-    async def delete_draft(self, info: Info, id: strawberry.ID) -> DeleteDraftResult:
+    async def delete_draft(
+        self, info: Info, id: Annotated[strawberry.ID, strawberry.argument(description="The DRAFT's id.")]
+    ) -> DeleteDraftResult:
         ctx = info.context
         try:
             email_id = parse_id(id, "id")
             await ensure_email_within(ctx, email_id)
             await run_use_case(ctx, lambda s: drafts.delete_draft(s, ctx.organization_id, email_id, ctx.actor))
         except DomainError as error:
-            return to_graphql(error)
+            return member_of(error, DeleteDraftResult)  # type: ignore[no-any-return]
         return DraftDeleted(id=id)
 
     @strawberry.mutation(
@@ -85,9 +101,13 @@ class DraftMutations:
     async def schedule_draft(
         self,
         info: Info,
-        id: strawberry.ID,
-        planned_send_at: datetime,
-        allow_suppressed: bool = False,
+        id: Annotated[strawberry.ID, strawberry.argument(description="The DRAFT's id.")],
+        planned_send_at: Annotated[
+            datetime, strawberry.argument(description="When to send: a future time with a UTC offset.")
+        ],
+        allow_suppressed: Annotated[
+            bool, strawberry.argument(description="Send even to addresses on the suppression list.")
+        ] = False,
         send_before: Annotated[
             datetime | None,
             strawberry.argument(
@@ -115,11 +135,13 @@ class DraftMutations:
                 ),
             )
         except DomainError as error:
-            return to_graphql(error)
+            return member_of(error, DraftResult)  # type: ignore[no-any-return]
         return DraftSaved(outbound_email=OutboundEmail.from_row(row))
 
     @strawberry.mutation(description="Cancel a DRAFT's planned send.")
-    async def unschedule_draft(self, info: Info, id: strawberry.ID) -> DraftResult:
+    async def unschedule_draft(
+        self, info: Info, id: Annotated[strawberry.ID, strawberry.argument(description="The scheduled DRAFT's id.")]
+    ) -> DraftResult:
         ctx = info.context
         try:
             email_id = parse_id(id, "id")
@@ -128,5 +150,5 @@ class DraftMutations:
                 ctx, lambda s: drafts.unschedule_draft(s, ctx.organization_id, email_id, ctx.actor)
             )
         except DomainError as error:
-            return to_graphql(error)
+            return member_of(error, DraftResult)  # type: ignore[no-any-return]
         return DraftSaved(outbound_email=OutboundEmail.from_row(row))

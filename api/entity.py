@@ -12,7 +12,7 @@ import asyncio
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 from sqlalchemy import ColumnElement, and_, func, literal_column, tuple_
@@ -42,39 +42,41 @@ STATES = tuple(state.value for state in DeliveryState)
 
 @strawberry.type(description="How many recipients (across the entity's emails) are in each delivery state.")
 class RecipientCounts:
-    total: int
+    total: int = strawberry.field(
+        description="Recipients across the entity's emails (one per address and role of each email)."
+    )
     not_sent: int = strawberry.field(description="Not (yet) accepted by Gmail.")
-    sent: int
-    delayed: int
-    bounced: int
-    replied: int
-    auto_replied: int
+    sent: int = strawberry.field(description="Accepted by Gmail, nothing heard since.")
+    delayed: int = strawberry.field(description="A delay notice arrived.")
+    bounced: int = strawberry.field(description="A bounce arrived.")
+    replied: int = strawberry.field(description="The recipient answered.")
+    auto_replied: int = strawberry.field(description="An automatic reply arrived.")
 
 
 @strawberry.type(description="The entity's emails counted by status and by delivery status.")
 class EmailContextCounts:
-    total: int
-    draft: int
-    pending: int
-    sent: int
-    failed: int
-    delivered: int
-    delayed: int
-    replied: int
-    bounce_detected: int
-    recipients: RecipientCounts
+    total: int = strawberry.field(description="All the entity's emails.")
+    draft: int = strawberry.field(description="Emails in DRAFT.")
+    pending: int = strawberry.field(description="Emails PENDING.")
+    sent: int = strawberry.field(description="Emails SENT.")
+    failed: int = strawberry.field(description="Emails FAILED.")
+    delivered: int = strawberry.field(description="Emails whose deliveryStatus is delivered.")
+    delayed: int = strawberry.field(description="Emails whose deliveryStatus is delayed.")
+    replied: int = strawberry.field(description="Emails whose deliveryStatus is replied.")
+    bounce_detected: int = strawberry.field(description="Emails whose deliveryStatus is bounce_detected.")
+    recipients: RecipientCounts = strawberry.field(description="Their recipients counted by delivery state.")
 
 
-@strawberry.type
+@strawberry.type(description="One audit event in a page of the timeline.")
 class TimelineEdge:
-    cursor: str
-    node: OutboundEmailEvent
+    cursor: str = strawberry.field(description="Pass as `after` to get the events after (older than) this one.")
+    node: OutboundEmailEvent = strawberry.field(description="The event.")
 
 
 @strawberry.type(description="Audit events across the entity's emails, newest first.")
 class TimelineConnection:
-    edges: list[TimelineEdge]
-    page_info: PageInfo
+    edges: list[TimelineEdge] = strawberry.field(description="The events of this page, each with its cursor.")
+    page_info: PageInfo = strawberry.field(description="Where this page sits and how to get the next.")
 
 
 Fetch = Callable[[Any], Awaitable[list[Any]]]
@@ -82,7 +84,7 @@ Fetch = Callable[[Any], Awaitable[list[Any]]]
 
 @strawberry.type(description="The email story of one entity: its emails, what became of them, and when.")
 class EmailContext:
-    context_type: str
+    context_type: str = strawberry.field(description="The kind of entity (e.g. `invoice`).")
     context_id: uuid.UUID | None = strawberry.field(description="Null: every entity of this contextType.")
     organization_id: strawberry.Private[uuid.UUID]
     loaders: strawberry.Private[Loaders]
@@ -144,7 +146,11 @@ class EmailContext:
         return row._mapping
 
     @strawberry.field(description="The entity's emails, newest first; Relay-style paging.")
-    async def emails(self, first: int | None = 20, after: str | None = None) -> OutboundEmailConnection:
+    async def emails(
+        self,
+        first: Annotated[int | None, strawberry.argument(description="Page size, 0 to `page_size_max` (100).")] = 20,
+        after: Annotated[str | None, strawberry.argument(description="An edge's cursor: the page after it.")] = None,
+    ) -> OutboundEmailConnection:
         try:
             limit = page_size(first, 20, self.page_max)
             position = decode_cursor(after) if after else None
@@ -236,7 +242,13 @@ class EmailContext:
         return [Recipient.from_row(_recipient(row._mapping), self.loaders) for row in rows]
 
     @strawberry.field(description="Audit events across its emails, newest first; `after` is an edge's cursor.")
-    async def timeline(self, first: int | None = 50, after: str | None = None) -> TimelineConnection:
+    async def timeline(
+        self,
+        first: Annotated[int | None, strawberry.argument(description="Page size, 0 to `page_size_max` (100).")] = 50,
+        after: Annotated[
+            str | None, strawberry.argument(description="An edge's cursor: the older events after it.")
+        ] = None,
+    ) -> TimelineConnection:
         try:
             limit = page_size(first, 50, self.page_max)
             if after is not None and (not after.isdigit() or len(after) > 19):
@@ -268,7 +280,11 @@ def _recipient(mapping: Any) -> records.OutboundRecipient:
 
 
 def email_context(
-    organization_id: uuid.UUID, context_type: str, context_id: uuid.UUID | None, loaders: Loaders, page_max: int
+    organization_id: uuid.UUID,
+    context_type: str,
+    context_id: uuid.UUID | None,
+    loaders: Loaders,
+    page_max: int,
 ) -> EmailContext:
     """The story of (contextType, contextId) in `organization_id`; raises DomainError for a bad contextType."""
     validation.check_context(context_type)
@@ -290,7 +306,13 @@ class EntityQuery:
         )
     )
     async def email_context(
-        self, info: Info, context_type: str, context_id: uuid.UUID | None = None
+        self,
+        info: Info,
+        context_type: Annotated[str, strawberry.argument(description="The kind of entity (e.g. `invoice`).")],
+        context_id: Annotated[
+            uuid.UUID | None,
+            strawberry.argument(description="The entity's id (a UUID); null: every entity of the type (all emails)."),
+        ] = None,
     ) -> EmailContext | None:
         context = info.context
         try:

@@ -17,52 +17,105 @@ from domain.errors import DomainError, ErrorCode
 CONTEXT_ID = "Your entity's id (e.g. the invoice's): a UUID. Map other ids to one, e.g. uuid5(your namespace, id)."
 
 
-@strawberry.input
+@strawberry.input(
+    description="A file to attach; all attachments together at most `max_attachments_bytes` (25 MB) decoded."
+)
 class AttachmentInput:
-    filename: str
-    content_type: str
-    data_base64: str
+    filename: str = strawberry.field(description="The file name shown to recipients (no path, no line breaks).")
+    content_type: str = strawberry.field(description="Its MIME type (application/pdf).")
+    data_base64: str = strawberry.field(description="The file's bytes, standard base64 (RFC 4648).")
 
 
 @strawberry.input(description="A new email's content. Lists replace; nothing is sent until you ask.")
 class DraftInput(ContentOptionsInput):
-    account_id: strawberry.ID
-    to: list[str] = strawberry.field(default_factory=list)
-    cc: list[str] = strawberry.field(default_factory=list)
-    bcc: list[str] = strawberry.field(default_factory=list)
-    subject: str | None = None
-    body_text: str | None = None
-    body_html: str | None = None
-    attachments: list[AttachmentInput] | None = None
-    context_type: str | None = None
+    account_id: strawberry.ID = strawberry.field(
+        description="The sending mail account (ACTIVE; ACCOUNT_NOT_FOUND otherwise)."
+    )
+    to: list[str] = strawberry.field(
+        default_factory=list,
+        description="To: addresses (RFC 5322, at most `max_recipients` across to, cc and bcc); stored lower case.",
+    )
+    cc: list[str] = strawberry.field(
+        default_factory=list,
+        description="Cc: addresses (RFC 5322, at most `max_recipients` across to, cc and bcc); stored lower case.",
+    )
+    bcc: list[str] = strawberry.field(
+        default_factory=list,
+        description=(
+            "Bcc: addresses (RFC 5322, at most `max_recipients` across to, cc and bcc); "
+            "stored lower case; never shown to the others."
+        ),
+    )
+    subject: str | None = strawberry.field(
+        default=None, description="The subject (one line: a line break is HEADER_INJECTION)."
+    )
+    body_text: str | None = strawberry.field(default=None, description="The plain-text body.")
+    body_html: str | None = strawberry.field(
+        default=None, description="The HTML body (sent as is, next to the text body)."
+    )
+    attachments: list[AttachmentInput] | None = strawberry.field(
+        default=None, description="Files to attach (see AttachmentInput for the size limit)."
+    )
+    context_type: str | None = strawberry.field(
+        default=None, description="The kind of your entity it is about (e.g. `invoice`); with contextId."
+    )
     context_id: uuid.UUID | None = strawberry.field(default=None, description=CONTEXT_ID)
-    planned_send_at: datetime | None = None
+    planned_send_at: datetime | None = strawberry.field(
+        default=None,
+        description="Schedule it: a future time with a UTC offset (PLANNED_IN_PAST, NAIVE_DATETIME otherwise).",
+    )
 
 
 @strawberry.input(description="A partial edit: only the fields you give change; lists are replaced whole.")
 class DraftPatch:
-    account_id: strawberry.ID | None = strawberry.UNSET
-    to: list[str] | None = strawberry.UNSET
-    cc: list[str] | None = strawberry.UNSET
-    bcc: list[str] | None = strawberry.UNSET
-    subject: str | None = strawberry.UNSET
-    body_text: str | None = strawberry.UNSET
-    body_html: str | None = strawberry.UNSET
-    attachments: list[AttachmentInput] | None = strawberry.UNSET
-    context_type: str | None = strawberry.UNSET
+    account_id: strawberry.ID | None = strawberry.field(default=strawberry.UNSET, description="A new sending account.")
+    to: list[str] | None = strawberry.field(
+        default=strawberry.UNSET, description="New To: addresses (replaces the list)."
+    )
+    cc: list[str] | None = strawberry.field(
+        default=strawberry.UNSET, description="New Cc: addresses (replaces the list)."
+    )
+    bcc: list[str] | None = strawberry.field(
+        default=strawberry.UNSET, description="New Bcc: addresses (replaces the list)."
+    )
+    subject: str | None = strawberry.field(default=strawberry.UNSET, description="A new subject.")
+    body_text: str | None = strawberry.field(
+        default=strawberry.UNSET, description="A new plain-text body (null clears it)."
+    )
+    body_html: str | None = strawberry.field(default=strawberry.UNSET, description="A new HTML body (null clears it).")
+    attachments: list[AttachmentInput] | None = strawberry.field(
+        default=strawberry.UNSET, description="New attachments (replace all of them; null or [] removes them)."
+    )
+    context_type: str | None = strawberry.field(
+        default=strawberry.UNSET, description="A new context type (with contextId)."
+    )
     context_id: uuid.UUID | None = strawberry.field(default=strawberry.UNSET, description=CONTEXT_ID)
-    planned_send_at: datetime | None = strawberry.UNSET
+    planned_send_at: datetime | None = strawberry.field(
+        default=strawberry.UNSET, description="A new planned time (future, with a UTC offset); null unschedules."
+    )
 
 
-@strawberry.input
+@strawberry.input(description="Narrow a list of emails (or a subscription); every given criterion must hold.")
 class OutboundEmailFilter:
-    context_type: str | None = None
+    context_type: str | None = strawberry.field(
+        default=None, description="Only emails about this kind of entity (e.g. `invoice`)."
+    )
     context_id: uuid.UUID | None = strawberry.field(default=None, description=CONTEXT_ID)
-    status: list[OutboundEmailStatus] | None = None
-    delivery_status: list[DeliveryStatus] | None = None
-    account_id: strawberry.ID | None = None
-    created_after: datetime | None = None
-    created_before: datetime | None = None
+    status: list[OutboundEmailStatus] | None = strawberry.field(
+        default=None, description="Only emails in one of these statuses."
+    )
+    delivery_status: list[DeliveryStatus] | None = strawberry.field(
+        default=None, description="Only emails with one of these delivery statuses."
+    )
+    account_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Only emails sent from this mail account."
+    )
+    created_after: datetime | None = strawberry.field(
+        default=None, description="Only emails created at or after this time (with a UTC offset)."
+    )
+    created_before: datetime | None = strawberry.field(
+        default=None, description="Only emails created before this time (with a UTC offset)."
+    )
 
 
 def page_size(first: int | None, default: int, cap: int, field: str = "first") -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Annotated
 
 import strawberry
 from sqlmodel import col, select
@@ -25,7 +26,11 @@ def _limit(first: int | None, cap: int, default: int = 50) -> int:
 @strawberry.type
 class MailboxQuery:
     @strawberry.field(description="One synced message of your organization, or null.")
-    async def email_message(self, info: Info, id: strawberry.ID) -> EmailMessage | None:
+    async def email_message(
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description="The message's id (EmailMessage.id).")],
+    ) -> EmailMessage | None:
         try:
             message_id = uuid.UUID(str(id))
         except ValueError:
@@ -44,7 +49,13 @@ class MailboxQuery:
 
     @strawberry.field(description="Synced messages, newest first; narrow by account or Gmail thread.")
     async def email_messages(
-        self, info: Info, account_id: strawberry.ID | None = None, thread_id: str | None = None, first: int | None = 50
+        self,
+        info: Info,
+        account_id: Annotated[
+            strawberry.ID | None, strawberry.argument(description="Only this mail account's messages.")
+        ] = None,
+        thread_id: Annotated[str | None, strawberry.argument(description="Only this Gmail thread.")] = None,
+        first: Annotated[int | None, strawberry.argument(description="How many, 0 to `page_size_max` (100).")] = 50,
     ) -> list[EmailMessage]:
         M = records.EmailMessage
         query = select(M).where(M.organization_id == info.context.organization_id)
@@ -62,7 +73,14 @@ class MailboxQuery:
     @strawberry.field(
         description="Bounce messages (DSNs); uncorrelated: true lists those no email could be matched to."
     )
-    async def bounces(self, info: Info, uncorrelated: bool = False, first: int | None = 50) -> list[EmailMessage]:
+    async def bounces(
+        self,
+        info: Info,
+        uncorrelated: Annotated[
+            bool, strawberry.argument(description="true: only bounces no email could be matched to.")
+        ] = False,
+        first: Annotated[int | None, strawberry.argument(description="How many, 0 to `page_size_max` (100).")] = 50,
+    ) -> list[EmailMessage]:
         M = records.EmailMessage
         query = select(M).where(M.organization_id == info.context.organization_id, col(M.is_bounce).is_(True))
         query = messages_within(query, info.context.organization_id, contexts_of(info.context))

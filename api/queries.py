@@ -7,6 +7,7 @@ import binascii
 import uuid
 from collections.abc import Callable
 from datetime import datetime
+from typing import Annotated
 
 import strawberry
 from sqlalchemy import tuple_
@@ -86,7 +87,7 @@ def filter_predicate(
     account_id = parse_id(where.account_id, "filter.accountId") if where.account_id is not None else None
     aware(where.created_after, "filter.createdAfter")
     aware(where.created_before, "filter.createdBefore")
-    statuses = {s.value for s in where.status} if where.status else None
+    statuses = {str(s.value) for s in where.status} if where.status else None
     deliveries = {str(s.value) for s in where.delivery_status} if where.delivery_status else None
 
     def test(row: records.OutboundEmail) -> bool:
@@ -107,7 +108,11 @@ def filter_predicate(
 @strawberry.type
 class Query:
     @strawberry.field(description="One email of your organization, or null.")
-    async def outbound_email(self, info: Info, id: strawberry.ID) -> OutboundEmail | None:
+    async def outbound_email(
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description="The email's id (OutboundEmail.id).")],
+    ) -> OutboundEmail | None:
         try:
             email_id = uuid.UUID(str(id))
         except ValueError:
@@ -127,9 +132,11 @@ class Query:
     async def outbound_emails(
         self,
         info: Info,
-        filter: OutboundEmailFilter | None = None,
-        first: int | None = 20,
-        after: str | None = None,
+        filter: Annotated[
+            OutboundEmailFilter | None, strawberry.argument(description="Which emails; null: all.")
+        ] = None,
+        first: Annotated[int | None, strawberry.argument(description="Page size, 0 to `page_size_max` (100).")] = 20,
+        after: Annotated[str | None, strawberry.argument(description="An edge's cursor: the page after it.")] = None,
     ) -> OutboundEmailConnection:
         context = info.context
         E = records.OutboundEmail

@@ -83,8 +83,8 @@ def _enum(kind: type[T], value: str | None) -> T | None:
 
 @strawberry.type(description="One recipient of an email (one row per address and role) with its own delivery truth.")
 class Recipient:
-    address: str
-    role: RecipientRole
+    address: str = strawberry.field(description="The address, lower case.")
+    role: RecipientRole = strawberry.field(description="To, Cc or Bcc.")
     delivery_state: RecipientDeliveryState | None = strawberry.field(description="Null until Gmail accepted the email.")
     status_code: str | None = strawberry.field(description="The bounce's RFC 3463 status code (e.g. 5.1.1).")
     action: str | None = strawberry.field(description="The bounce's RFC 3464 Action (failed, delayed).")
@@ -92,8 +92,12 @@ class Recipient:
     reason: str | None = strawberry.field(
         description="Why, in sisimai's vocabulary (lower case): userunknown, hostunknown, mailboxfull, blocked, ..."
     )
-    permanence: BouncePermanence | None
-    scope: BounceScope | None
+    permanence: BouncePermanence | None = strawberry.field(
+        description="Whether trying again can help (from the bounce); null without one."
+    )
+    scope: BounceScope | None = strawberry.field(
+        description="Whose problem the bounce is (from the bounce); null without one."
+    )
     detected_at: datetime | None = strawberry.field(description="When Mailtrail read the notice or the reply.")
     reported_at: datetime | None = strawberry.field(description="The notice's own date (or the reply's Date).")
     correlation: Correlation | None = strawberry.field(description="How the notice or reply was tied to the email.")

@@ -112,6 +112,14 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     query = merge_types(
         "Query", (Query, MailboxQuery, SuppressionQuery, EntityQuery, ContentQuery, WebhookQuery, ApiTokenQuery)
     )
+    # merge_types takes no description; the merged types carry their definition like any other.
+    mutation.__strawberry_definition__.description = (  # type: ignore[attr-defined]
+        "Changes, each answering a result union: its success type or one of the MutationError types it can "
+        "return (nothing changed then). Refusals of the whole request (authentication, scope) are GraphQL errors."
+    )
+    query.__strawberry_definition__.description = (  # type: ignore[attr-defined]
+        "Reads, scoped to the token's organization (and to its contexts for a restricted client token)."
+    )
     # Extensions are built fresh per request (an instance holds that request's execution
     # context). The limiters' rule classes, though, are made once and shared, so that the
     # validation cache (keyed by the rules) hits for repeated queries; the parse and validation

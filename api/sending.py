@@ -13,7 +13,14 @@ from sqlalchemy.exc import IntegrityError
 from api.content_inputs import ContentOptionsInput
 from api.content_options import render_draft
 from api.context import Context
-from api.errors import ErrorType, to_graphql
+from api.errors import (
+    IdempotencyConflictError,
+    InvalidStateError,
+    NotFoundError,
+    RecipientSuppressedError,
+    ValidationError,
+    member_of,
+)
 from api.inputs import CONTEXT_ID, AttachmentInput, domain_attachments, parse_id
 from api.restrict import ensure_email_within, ensure_send_allowed
 from api.runner import run_use_case
@@ -26,16 +33,31 @@ from domain.errors import DomainError
 
 @strawberry.input(description="Exactly one of: draftId; the content of a new email (accountId...); replyToMessageId.")
 class SendEmailInput(ContentOptionsInput):
-    draft_id: strawberry.ID | None = None
-    account_id: strawberry.ID | None = None
-    to: list[str] = strawberry.field(default_factory=list)
-    cc: list[str] = strawberry.field(default_factory=list)
-    bcc: list[str] = strawberry.field(default_factory=list)
-    subject: str | None = None
-    body_text: str | None = None
-    body_html: str | None = None
-    attachments: list[AttachmentInput] | None = None
-    context_type: str | None = None
+    draft_id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="Send this DRAFT as it is; content fields or replyToMessageId with it are INVALID_INPUT.",
+    )
+    account_id: strawberry.ID | None = strawberry.field(
+        default=None, description="A new email's sending mail account (ACTIVE)."
+    )
+    to: list[str] = strawberry.field(
+        default_factory=list, description="To: addresses (RFC 5322, at most `max_recipients` across to, cc and bcc)."
+    )
+    cc: list[str] = strawberry.field(default_factory=list, description="Cc: addresses.")
+    bcc: list[str] = strawberry.field(default_factory=list, description="Bcc: addresses; never shown to the others.")
+    subject: str | None = strawberry.field(
+        default=None, description="The subject (one line: a line break is HEADER_INJECTION)."
+    )
+    body_text: str | None = strawberry.field(default=None, description="The plain-text body.")
+    body_html: str | None = strawberry.field(
+        default=None, description="The HTML body (sent as is, next to the text body)."
+    )
+    attachments: list[AttachmentInput] | None = strawberry.field(
+        default=None, description="Files to attach (see AttachmentInput for the size limit)."
+    )
+    context_type: str | None = strawberry.field(
+        default=None, description="The kind of your entity it is about (e.g. `invoice`); with contextId."
+    )
     context_id: uuid.UUID | None = strawberry.field(default=None, description=CONTEXT_ID)
     planned_send_at: datetime | None = strawberry.field(
         default=None, description="Send later: the email is kept as a scheduled DRAFT until then (replies too)."
@@ -62,12 +84,24 @@ class SendEmailInput(ContentOptionsInput):
     )
 
 
-@strawberry.type
+@strawberry.type(description="The email is PENDING (or a scheduled DRAFT with plannedSendAt); a worker sends it.")
 class EmailQueued:
-    outbound_email: OutboundEmail
+    outbound_email: OutboundEmail = strawberry.field(description="The email as queued.")
 
 
-SendEmailResult = Annotated[EmailQueued | ErrorType, strawberry.union("SendEmailResult")]
+SendEmailResult = Annotated[
+    EmailQueued
+    | ValidationError
+    | NotFoundError
+    | InvalidStateError
+    | IdempotencyConflictError
+    | RecipientSuppressedError,
+    strawberry.union("SendEmailResult", description="The queued email, or why nothing was queued."),
+]
+RetryEmailResult = Annotated[
+    EmailQueued | ValidationError | NotFoundError | InvalidStateError | RecipientSuppressedError,
+    strawberry.union("RetryEmailResult", description="The email queued again, or why it was not."),
+]
 
 
 def send_request(data: SendEmailInput) -> sending.SendRequest:
@@ -104,7 +138,13 @@ def enqueue_after_commit(ctx: Context, email: records.OutboundEmail) -> None:
 @strawberry.type
 class SendingMutations:
     @strawberry.mutation(description="Send now (or at plannedSendAt): recorded PENDING before it reaches Gmail.")
-    async def send_email(self, info: Info, input: SendEmailInput) -> SendEmailResult:
+    async def send_email(
+        self,
+        info: Info,
+        input: Annotated[
+            SendEmailInput, strawberry.argument(description="What to send: a draft, a new email, or a reply.")
+        ],
+    ) -> SendEmailResult:
         ctx = info.context
         try:
             request = send_request(input)
@@ -127,7 +167,7 @@ class SendingMutations:
                 row = await run_use_case(ctx, use_case)
         except DomainError as error:
             ctx.after_commit.clear()
-            return to_graphql(error)
+            return member_of(error, SendEmailResult)  # type: ignore[no-any-return]
         return EmailQueued(outbound_email=OutboundEmail.from_row(row))
 
     @strawberry.mutation(
@@ -139,12 +179,15 @@ class SendingMutations:
     async def retry_email(
         self,
         info: Info,
-        id: strawberry.ID,
-        allow_suppressed: bool | None = None,
+        id: Annotated[strawberry.ID, strawberry.argument(description="The FAILED email's id.")],
+        allow_suppressed: Annotated[
+            bool | None,
+            strawberry.argument(description="Send even to suppressed addresses; null: as the original send said."),
+        ] = None,
         send_before: Annotated[
             datetime | None, strawberry.argument(description="Not after this (see SendEmailInput.sendBefore).")
         ] = None,
-    ) -> SendEmailResult:
+    ) -> RetryEmailResult:
         ctx = info.context
         try:
             email_id = parse_id(id, "id")
@@ -165,5 +208,5 @@ class SendingMutations:
             row = await run_use_case(ctx, use_case)
         except DomainError as error:
             ctx.after_commit.clear()
-            return to_graphql(error)
+            return member_of(error, RetryEmailResult)  # type: ignore[no-any-return]
         return EmailQueued(outbound_email=OutboundEmail.from_row(row))

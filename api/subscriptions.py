@@ -8,7 +8,7 @@ import time
 import uuid
 from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from datetime import datetime
-from typing import Any, TypeAlias
+from typing import Annotated, Any, TypeAlias
 
 import strawberry
 from graphql import GraphQLError
@@ -50,10 +50,10 @@ OutboundEmailUpdateKind: TypeAlias = UpdateKind
     )
 )
 class OutboundEmailUpdate:
-    kind: OutboundEmailUpdateKind
+    kind: OutboundEmailUpdateKind = strawberry.field(description="What kind of change it is.")
     event: str = strawberry.field(description="The audit event behind the update (e.g. queued, sent, failed).")
     cursor: str = strawberry.field(description="Pass as `since` when resubscribing to miss nothing.")
-    at: datetime
+    at: datetime = strawberry.field(description="When it happened (UTC).")
     email_id: strawberry.ID = strawberry.field(
         description="The email the update is about (for an ACCOUNT_* update: the mail account's id)."
     )
@@ -102,7 +102,7 @@ def client_error(code: str, message: str, **extra: object) -> GraphQLError:
     return GraphQLError(message, extensions={"code": code, **extra})
 
 
-@strawberry.type
+@strawberry.type(description="Live updates over WebSocket (graphql-transport-ws); the token goes in connection_init.")
 class Subscription:
     @strawberry.subscription(
         description=(
@@ -116,9 +116,14 @@ class Subscription:
     async def outbound_email_updates(
         self,
         info: strawberry.Info[LiveContext, None],
-        id: strawberry.ID | None = None,
-        filter: OutboundEmailFilter | None = None,
-        since: str | None = None,
+        id: Annotated[strawberry.ID | None, strawberry.argument(description="Only this email's updates.")] = None,
+        filter: Annotated[
+            OutboundEmailFilter | None, strawberry.argument(description="Only updates of emails matching it.")
+        ] = None,
+        since: Annotated[
+            str | None,
+            strawberry.argument(description="The last cursor you saw: the updates after it are replayed first."),
+        ] = None,
     ) -> AsyncGenerator[OutboundEmailUpdate]:
         # What it really yields are `Delivery`s: api.sharing renders each into an OutboundEmailUpdate,
         # once for every subscriber that would get the same bytes.

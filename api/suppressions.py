@@ -13,7 +13,7 @@ import strawberry
 from sqlalchemy import func, tuple_
 from sqlmodel import col, select
 
-from api.errors import ErrorType, query_error, to_graphql
+from api.errors import ValidationError, member_of, query_error
 from api.inputs import page_size
 from api.runner import run_use_case
 from api.types import Info, PageInfo
@@ -35,20 +35,22 @@ class SuppressionSource(Enum):
 
 @strawberry.enum(description="What happened to an address on the suppression list.")
 class SuppressionAction(Enum):
-    ADDED = "ADDED"
-    REMOVED = "REMOVED"
+    ADDED = strawberry.enum_value("ADDED", description="The address was put on the list (or its entry renewed).")
+    REMOVED = strawberry.enum_value("REMOVED", description="The address was taken off the list.")
 
 
 @strawberry.type(description="An address the organization does not send to (a bounce, or added by hand).")
 class SuppressedAddress:
-    email: str
-    reason: str
-    source: SuppressionSource
+    email: str = strawberry.field(description="The address, lower case.")
+    reason: str = strawberry.field(
+        description="Why, for a person (the bounce's reason, or the one given to suppressAddress)."
+    )
+    source: SuppressionSource = strawberry.field(description="What put it on the list.")
     source_email_id: uuid.UUID | None = strawberry.field(description="The email whose bounce suppressed it.")
     bounce_message_id: strawberry.ID | None = strawberry.field(description="The bounce (EmailMessage) as evidence.")
     added_by: str = strawberry.field(description="Who added it: a token's actor, or the sync worker.")
     expires_at: datetime | None = strawberry.field(description="When it stops counting (null: never).")
-    created_at: datetime
+    created_at: datetime = strawberry.field(description="When it was added (UTC).")
     active: bool = strawberry.field(description="False once expiresAt has passed.")
 
     @classmethod
@@ -68,51 +70,63 @@ class SuppressedAddress:
 
 @strawberry.type(description="Who added or removed an address, when, why and on what evidence.")
 class SuppressionEvent:
-    email: str
-    action: SuppressionAction
-    source: SuppressionSource | None
-    reason: str | None
-    actor: str
-    at: datetime
-    source_email_id: uuid.UUID | None
-    bounce_message_id: strawberry.ID | None
-    expires_at: datetime | None
-    cursor: str
+    email: str = strawberry.field(description="The address, lower case.")
+    action: SuppressionAction = strawberry.field(description="Added or removed.")
+    source: SuppressionSource | None = strawberry.field(description="What added it (null for a removal).")
+    reason: str | None = strawberry.field(description="Why, for a person.")
+    actor: str = strawberry.field(
+        description="Who: `api:token:<id>`, `api:client:<id>`, or a Mailtrail process (sync)."
+    )
+    at: datetime = strawberry.field(description="When (UTC).")
+    source_email_id: uuid.UUID | None = strawberry.field(description="The email whose bounce added it.")
+    bounce_message_id: strawberry.ID | None = strawberry.field(description="The bounce (EmailMessage) as evidence.")
+    expires_at: datetime | None = strawberry.field(description="When the entry stops counting (null: never).")
+    cursor: str = strawberry.field(description="Pass as `after` to get the older events.")
 
 
 @strawberry.input(description="Narrow the suppression list.")
 class SuppressionFilter:
     email: str | None = strawberry.field(default=None, description="One address (case-insensitive).")
-    source: list[SuppressionSource] | None = None
+    source: list[SuppressionSource] | None = strawberry.field(
+        default=None, description="Only addresses put on the list by one of these."
+    )
     active: bool | None = strawberry.field(default=None, description="true: still counting; false: expired.")
 
 
-@strawberry.type
+@strawberry.type(description="One suppressed address in a page.")
 class SuppressedAddressEdge:
-    cursor: str
-    node: SuppressedAddress
+    cursor: str = strawberry.field(description="Pass as `after` to get the addresses after this one.")
+    node: SuppressedAddress = strawberry.field(description="The suppressed address.")
 
 
-@strawberry.type
+@strawberry.type(description="A page of the suppression list, newest first (the Relay connection spec).")
 class SuppressedAddressConnection:
-    edges: list[SuppressedAddressEdge]
-    page_info: PageInfo
-    total_count: int
+    edges: list[SuppressedAddressEdge] = strawberry.field(
+        description="The addresses of this page, each with its cursor."
+    )
+    page_info: PageInfo = strawberry.field(description="Where this page sits and how to get the next.")
+    total_count: int = strawberry.field(description="How many addresses match the filter (all pages).")
 
 
-@strawberry.type
+@strawberry.type(description="The address is suppressed: sendEmail and scheduleDraft refuse it unless allowSuppressed.")
 class AddressSuppressed:
-    suppressed_address: SuppressedAddress
+    suppressed_address: SuppressedAddress = strawberry.field(description="Its entry on the list.")
 
 
-@strawberry.type
+@strawberry.type(description="The address may be sent to again.")
 class AddressUnsuppressed:
-    email: str
-    removed: bool
+    email: str = strawberry.field(description="The address, lower case.")
+    removed: bool = strawberry.field(description="False when it was not on the list (nothing changed).")
 
 
-SuppressResult = Annotated[AddressSuppressed | ErrorType, strawberry.union("SuppressAddressResult")]
-UnsuppressResult = Annotated[AddressUnsuppressed | ErrorType, strawberry.union("UnsuppressAddressResult")]
+SuppressResult = Annotated[
+    AddressSuppressed | ValidationError,
+    strawberry.union("SuppressAddressResult", description="The suppressed address, or why the address was refused."),
+]
+UnsuppressResult = Annotated[
+    AddressUnsuppressed | ValidationError,
+    strawberry.union("UnsuppressAddressResult", description="Whether it was removed, or why it was refused."),
+]
 
 
 def _cursor(row: records.SuppressedAddress) -> str:
@@ -133,7 +147,9 @@ class SuppressionQuery:
         description="Addresses suppressed after a bounce or by hand, newest first (active and expired alike).",
         deprecation_reason="Use `suppressions`: paged, filtered, with evidence and expiry.",
     )
-    async def suppressed_addresses(self, info: Info, first: int | None = 100) -> list[SuppressedAddress]:
+    async def suppressed_addresses(
+        self, info: Info, first: Annotated[int | None, strawberry.argument(description="How many, 0 to 1,000.")] = 100
+    ) -> list[SuppressedAddress]:
         S = records.SuppressedAddress
         try:
             limit = page_size(first, 100, 1000)
@@ -149,7 +165,13 @@ class SuppressionQuery:
 
     @strawberry.field(description="The suppression list, newest first, filtered; Relay-style paging.")
     async def suppressions(
-        self, info: Info, filter: SuppressionFilter | None = None, first: int | None = 50, after: str | None = None
+        self,
+        info: Info,
+        filter: Annotated[
+            SuppressionFilter | None, strawberry.argument(description="Which addresses; null: all.")
+        ] = None,
+        first: Annotated[int | None, strawberry.argument(description="Page size, 0 to `page_size_max` (100).")] = 50,
+        after: Annotated[str | None, strawberry.argument(description="An edge's cursor: the page after it.")] = None,
     ) -> SuppressedAddressConnection:
         S = records.SuppressedAddress
         context = info.context
@@ -181,7 +203,13 @@ class SuppressionQuery:
         description="The suppression list's audit trail, newest first: who added or removed what, and why."
     )
     async def suppression_events(
-        self, info: Info, email: str | None = None, first: int | None = 50, after: str | None = None
+        self,
+        info: Info,
+        email: Annotated[str | None, strawberry.argument(description="Only this address (case-insensitive).")] = None,
+        first: Annotated[int | None, strawberry.argument(description="How many, 0 to `page_size_max` (100).")] = 50,
+        after: Annotated[
+            str | None, strawberry.argument(description="An event's cursor: the older events after it.")
+        ] = None,
     ) -> list[SuppressionEvent]:
         E = records.SuppressionEvent
         context = info.context
@@ -217,7 +245,14 @@ class SuppressionQuery:
 @strawberry.type
 class SuppressionMutations:
     @strawberry.mutation(description="Stop sending to an address (sendEmail refuses it unless allowSuppressed).")
-    async def suppress_address(self, info: Info, email: str, reason: str = "added by hand") -> SuppressResult:
+    async def suppress_address(
+        self,
+        info: Info,
+        email: Annotated[str, strawberry.argument(description="The address to suppress.")],
+        reason: Annotated[
+            str, strawberry.argument(description="Why, for the audit trail (one line, at most 200 characters).")
+        ] = "added by hand",
+    ) -> SuppressResult:
         ctx = info.context
         try:
             address = validation.normalize_address(email, "email")
@@ -228,11 +263,13 @@ class SuppressionMutations:
                 ctx, lambda s: suppression.suppress(s, ctx.organization_id, address, reason, actor=ctx.actor)
             )
         except DomainError as error:
-            return to_graphql(error)
+            return member_of(error, SuppressResult)  # type: ignore[no-any-return]
         return AddressSuppressed(suppressed_address=SuppressedAddress.from_row(row))
 
     @strawberry.mutation(description="Allow sending to a suppressed address again (audited).")
-    async def unsuppress_address(self, info: Info, email: str) -> UnsuppressResult:
+    async def unsuppress_address(
+        self, info: Info, email: Annotated[str, strawberry.argument(description="The suppressed address.")]
+    ) -> UnsuppressResult:
         ctx = info.context
         try:
             address = validation.normalize_address(email, "email")
@@ -240,5 +277,5 @@ class SuppressionMutations:
                 ctx, lambda s: suppression.unsuppress(s, ctx.organization_id, address, ctx.actor, "removed by hand")
             )
         except DomainError as error:
-            return to_graphql(error)
+            return member_of(error, UnsuppressResult)  # type: ignore[no-any-return]
         return AddressUnsuppressed(email=address, removed=removed)

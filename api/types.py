@@ -39,10 +39,19 @@ __all__ = [
 
 @strawberry.enum(description="Where an email is in its life: composed, handed to the queue, accepted, or refused.")
 class OutboundEmailStatus(Enum):
-    DRAFT = "DRAFT"
-    PENDING = "PENDING"
-    SENT = "SENT"
-    FAILED = "FAILED"
+    DRAFT = strawberry.enum_value(
+        "DRAFT", description="Composed, not sent; editable. A plannedSendAt makes it a scheduled draft."
+    )
+    PENDING = strawberry.enum_value(
+        "PENDING",
+        description="Handed to the queue: a worker sends it (or it waits for the cap, a retry or a re-authorisation).",
+    )
+    SENT = strawberry.enum_value(
+        "SENT", description="Gmail accepted it (sentAt, providerMessageId). What happened next is deliveryStatus."
+    )
+    FAILED = strawberry.enum_value(
+        "FAILED", description="It could not be sent (errorMessage says why); retryEmail sends it again."
+    )
 
 
 @strawberry.enum(
@@ -62,20 +71,31 @@ class DeliveryStatus(Enum):
     )
 
 
-@strawberry.type
+@strawberry.type(description="A file attached to an email (its bytes are not served over GraphQL).")
 class Attachment:
-    filename: str
-    content_type: str
-    size: int
+    filename: str = strawberry.field(description="The file name as given.")
+    content_type: str = strawberry.field(description="Its MIME type (application/pdf).")
+    size: int = strawberry.field(description="Its decoded size in bytes.")
 
 
 @strawberry.type(description="One step of an email's audit trail.")
 class OutboundEmailEvent:
-    kind: str
-    at: datetime
-    data: JSON
-    actor: str
-    cursor: str
+    kind: str = strawberry.field(
+        description=(
+            "What happened, lower case: created, updated, scheduled, queued, attempt, sent, "
+            "failed, bounce_detected, ..."
+        )
+    )
+    at: datetime = strawberry.field(description="When it happened (UTC).")
+    data: JSON = strawberry.field(
+        description='The step\'s details as a JSON object (its keys depend on kind, e.g. `{"status": "PENDING"}`).'
+    )
+    actor: str = strawberry.field(
+        description="Who did it: `api:token:<id>`, `api:client:<id>`, or a Mailtrail process (worker, sync, scheduler)."
+    )
+    cursor: str = strawberry.field(
+        description="The event's position (a decimal integer), increasing across the organization."
+    )
     email_id: strawberry.ID = strawberry.field(description="The email the step belongs to.")
 
     @classmethod
@@ -92,23 +112,31 @@ class OutboundEmailEvent:
 
 @strawberry.type(description="A message synced from the Gmail mailbox.")
 class EmailMessage:
-    id: strawberry.ID
-    gmail_id: str
-    thread_id: str
-    direction: str
-    from_address: str | None
-    to_addresses: str | None
-    subject: str | None
-    snippet: str | None
-    message_id_header: str | None
-    in_reply_to: str | None
-    label_ids: list[str]
-    date: datetime | None
-    auto_reply_kind: str | None
-    is_bounce: bool
-    relation: str | None
-    bounce_details: BounceDetails | None
-    created_at: datetime
+    id: strawberry.ID = strawberry.field(description="Mailtrail's id of the message.")
+    gmail_id: str = strawberry.field(description="Gmail's message id.")
+    thread_id: str = strawberry.field(description="Gmail's thread id.")
+    direction: str = strawberry.field(description="INBOUND (received by the mailbox) or OUTBOUND (sent from it).")
+    from_address: str | None = strawberry.field(description="The From header as written.")
+    to_addresses: str | None = strawberry.field(description="The To header as written (comma-separated).")
+    subject: str | None = strawberry.field(description="The Subject header.")
+    snippet: str | None = strawberry.field(description="Gmail's short plain-text excerpt of the body.")
+    message_id_header: str | None = strawberry.field(description="The Message-ID header (with its angle brackets).")
+    in_reply_to: str | None = strawberry.field(description="The In-Reply-To header.")
+    label_ids: list[str] = strawberry.field(description="Gmail's label ids (INBOX, SENT, ...).")
+    date: datetime | None = strawberry.field(description="The Date header, in UTC; null when missing or unreadable.")
+    auto_reply_kind: str | None = strawberry.field(
+        description=(
+            "For an automatic reply: out-of-office, vacation, challenge-response or auto-replied; otherwise null."
+        )
+    )
+    is_bounce: bool = strawberry.field(description="Whether it is a bounce or delay notice (a DSN).")
+    relation: str | None = strawberry.field(
+        description="How it relates to an email Mailtrail sent: SENT_COPY, REPLY, AUTO_REPLY or BOUNCE; null: none."
+    )
+    bounce_details: BounceDetails | None = strawberry.field(
+        description="For a bounce: its bounced recipients with their verdicts."
+    )
+    created_at: datetime = strawberry.field(description="When Mailtrail synced it (UTC).")
 
     @classmethod
     def from_row(cls, row: records.EmailMessage) -> EmailMessage:
@@ -137,20 +165,26 @@ class EmailMessage:
 
 @strawberry.type(description="An email Mailtrail was asked to send, with everything that happened to it.")
 class OutboundEmail:
-    id: strawberry.ID
-    status: OutboundEmailStatus
-    from_email: str
-    to: list[str]
-    cc: list[str]
-    bcc: list[str]
-    subject: str
-    body_text: str | None
-    body_html: str | None
-    context_type: str | None
+    id: strawberry.ID = strawberry.field(description="The email's id.")
+    status: OutboundEmailStatus = strawberry.field(
+        description="Where it is in its life: DRAFT, PENDING, SENT or FAILED."
+    )
+    from_email: str = strawberry.field(description="The sending account's address.")
+    to: list[str] = strawberry.field(description="To: addresses, lower case.")
+    cc: list[str] = strawberry.field(description="Cc: addresses, lower case.")
+    bcc: list[str] = strawberry.field(description="Bcc: addresses, lower case (never shown to the other recipients).")
+    subject: str = strawberry.field(description="The subject (empty string when none).")
+    body_text: str | None = strawberry.field(description="The plain-text body.")
+    body_html: str | None = strawberry.field(description="The HTML body.")
+    context_type: str | None = strawberry.field(
+        description="The kind of your entity it is about (e.g. `invoice`); with contextId."
+    )
     context_id: uuid.UUID | None = strawberry.field(
         description="The id of your entity this email is linked to (a UUID; see contextType)."
     )
-    planned_send_at: datetime | None
+    planned_send_at: datetime | None = strawberry.field(
+        description="When it is planned to go out (UTC); null: as soon as it is queued."
+    )
     send_before: datetime | None = strawberry.field(
         description="Not sent after this: an email that cannot go out before it is FAILED instead."
     )
@@ -161,18 +195,24 @@ class OutboundEmail:
     reply_to_message_id: strawberry.ID | None = strawberry.field(
         description="The EmailMessage this email replies to, if it is a reply."
     )
-    provider_message_id: str | None
-    provider_thread_id: str | None
-    message_id_header: str | None
-    error_message: str | None
-    delivery_status: DeliveryStatus | None
-    idempotency_key: str | None
-    attempt_count: int
+    provider_message_id: str | None = strawberry.field(description="Gmail's id of the sent message, once SENT.")
+    provider_thread_id: str | None = strawberry.field(description="Gmail's thread id of the sent message, once SENT.")
+    message_id_header: str | None = strawberry.field(
+        description="The Message-ID header Mailtrail gave it (replies and bounces are matched on it)."
+    )
+    error_message: str | None = strawberry.field(
+        description="Why it FAILED (or why the last attempt failed), for a person."
+    )
+    delivery_status: DeliveryStatus | None = strawberry.field(
+        description="What became of it after Gmail accepted it (its recipients' roll-up); null while nothing is known."
+    )
+    idempotency_key: str | None = strawberry.field(description="The idempotency key it was sent with, if any.")
+    attempt_count: int = strawberry.field(description="How many send attempts were made (0 until a worker tries).")
     next_attempt_at: datetime | None = strawberry.field(description="When a waiting send will be tried next.")
     wait_reason: str | None = strawberry.field(description="Why a PENDING email is waiting (e.g. the daily cap).")
-    created_at: datetime
-    updated_at: datetime
-    sent_at: datetime | None
+    created_at: datetime = strawberry.field(description="When it was created (UTC).")
+    updated_at: datetime = strawberry.field(description="When it last changed (UTC).")
+    sent_at: datetime | None = strawberry.field(description="When Gmail accepted it (UTC); null until SENT.")
     row: strawberry.Private[records.OutboundEmail]
     bound_loaders: strawberry.Private[Loaders | None] = None
     """Loaders of this one delivery (a subscription's update); a request's own otherwise."""
@@ -215,7 +255,7 @@ class OutboundEmail:
             bound_loaders=loaders,
         )
 
-    @strawberry.field
+    @strawberry.field(description="The mail account it is sent from.")
     async def account(self, info: Info) -> MailAccount:
         loaders = self.loaders(info)
         row = await loaders.account_by_id.load(self.row.account_id)
@@ -240,7 +280,7 @@ class OutboundEmail:
         rows = await loaders.recipients_by_email_id.load(self.row.id)
         return [Recipient.from_row(r, self.bound_loaders) for r in rows]
 
-    @strawberry.field
+    @strawberry.field(description="Its attachments, in the order given.")
     async def attachments(self, info: Info) -> list[Attachment]:
         rows = await self.loaders(info).attachments_by_email_id.load(self.row.id)
         return [Attachment(filename=r.filename, content_type=r.content_type, size=r.size) for r in rows]
@@ -278,10 +318,10 @@ class OutboundEmail:
         return [EmailMessage.from_row(r) for r in rows if r.relation == records.Relation.BOUNCE]
 
 
-@strawberry.type
+@strawberry.type(description="One email in a page of emails.")
 class OutboundEmailEdge:
-    cursor: str
-    node: OutboundEmail
+    cursor: str = strawberry.field(description="Pass as `after` to get the emails after this one.")
+    node: OutboundEmail = strawberry.field(description="The email.")
 
 
 @strawberry.type(description="Where a page sits in the whole list (the Relay connection spec's PageInfo).")
@@ -300,10 +340,10 @@ class PageInfo:
     )
 
 
-@strawberry.type
+@strawberry.type(description="A page of emails, newest first (the Relay connection spec).")
 class OutboundEmailConnection:
-    edges: list[OutboundEmailEdge]
-    page_info: PageInfo
+    edges: list[OutboundEmailEdge] = strawberry.field(description="The emails of this page, each with its cursor.")
+    page_info: PageInfo = strawberry.field(description="Where this page sits and how to get the next.")
     count: strawberry.Private[Callable[[], Awaitable[Count]]]
 
     @strawberry.field(

@@ -11,7 +11,7 @@ import strawberry
 from sqlmodel import col, select
 
 from api.context import Context
-from api.errors import NotFoundError, ValidationError, to_graphql
+from api.errors import NotFoundError, ValidationError, member_of
 from api.inputs import parse_id
 from api.runner import run_use_case
 from api.subscriptions import OutboundEmailUpdateKind
@@ -81,16 +81,25 @@ class WebhooksRedelivered:
     cursor: str | None = strawberry.field(description="With `since`: every event considered so far.")
 
 
-CreateResult = Annotated[WebhookEndpointCreated | ValidationError, strawberry.union("CreateWebhookEndpointResult")]
-UpdateResult = Annotated[
-    WebhookEndpointUpdated | ValidationError | NotFoundError, strawberry.union("UpdateWebhookEndpointResult")
+CreateResult = Annotated[
+    WebhookEndpointCreated | ValidationError,
+    strawberry.union("CreateWebhookEndpointResult", description="The endpoint and its secret, or why it was refused."),
 ]
-DeleteResult = Annotated[WebhookEndpointDeleted | NotFoundError, strawberry.union("DeleteWebhookEndpointResult")]
+UpdateResult = Annotated[
+    WebhookEndpointUpdated | ValidationError | NotFoundError,
+    strawberry.union("UpdateWebhookEndpointResult", description="The endpoint after the change, or why not."),
+]
+DeleteResult = Annotated[
+    WebhookEndpointDeleted | ValidationError | NotFoundError,
+    strawberry.union("DeleteWebhookEndpointResult", description="The deleted endpoint's id, or why not."),
+]
 RotateResult = Annotated[
-    WebhookSecretRotated | ValidationError | NotFoundError, strawberry.union("RotateWebhookSecretResult")
+    WebhookSecretRotated | ValidationError | NotFoundError,
+    strawberry.union("RotateWebhookSecretResult", description="The new secret, or why not."),
 ]
 RedeliverResult = Annotated[
-    WebhooksRedelivered | ValidationError | NotFoundError, strawberry.union("RedeliverWebhooksResult")
+    WebhooksRedelivered | ValidationError | NotFoundError,
+    strawberry.union("RedeliverWebhooksResult", description="What was queued again, or why nothing was."),
 ]
 
 
@@ -170,7 +179,7 @@ class WebhookMutations:
                 ctx, lambda s: endpoints.create_endpoint(s, ctx.organization_id, fields, policy, encrypt)
             )
         except DomainError as error:
-            return ValidationError(code=error.code.value, message=error.message, field=error.field)
+            return member_of(error, CreateResult)  # type: ignore[no-any-return]
         return WebhookEndpointCreated(endpoint=WebhookEndpoint.from_row(row), secret=secret)
 
     @strawberry.mutation(description="Change an endpoint; `enabled: true` re-activates a disabled one.")
@@ -201,7 +210,7 @@ class WebhookMutations:
 
             row, resume = await run_use_case(ctx, use_case)
         except DomainError as error:
-            return to_graphql(error)  # type: ignore[return-value]
+            return member_of(error, UpdateResult)  # type: ignore[no-any-return]
         _enqueue(ctx, resume)
         return WebhookEndpointUpdated(endpoint=WebhookEndpoint.from_row(row))
 
@@ -213,8 +222,8 @@ class WebhookMutations:
         try:
             endpoint_id = parse_id(id, "id")
             await run_use_case(ctx, lambda s: endpoints.delete_endpoint(s, ctx.organization_id, endpoint_id))
-        except DomainError:
-            return NotFoundError(code=ErrorCode.NOT_FOUND.value, message="webhook endpoint not found", field="id")
+        except DomainError as error:
+            return member_of(error, DeleteResult)  # type: ignore[no-any-return]
         return WebhookEndpointDeleted(id=strawberry.ID(str(endpoint_id)))
 
     @strawberry.mutation(description="A new signing secret; the current one stays valid for previousSecretValidHours.")
@@ -238,7 +247,7 @@ class WebhookMutations:
                 ),
             )
         except DomainError as error:
-            return to_graphql(error)  # type: ignore[return-value]
+            return member_of(error, RotateResult)  # type: ignore[no-any-return]
         return WebhookSecretRotated(endpoint=WebhookEndpoint.from_row(row), secret=secret)
 
     @strawberry.mutation(
@@ -263,7 +272,7 @@ class WebhookMutations:
 
             result, row = await run_use_case(ctx, use_case)
         except DomainError as error:
-            return to_graphql(error)  # type: ignore[return-value]
+            return member_of(error, RedeliverResult)  # type: ignore[no-any-return]
         _enqueue(ctx, result.heads)
         return WebhooksRedelivered(
             endpoint=WebhookEndpoint.from_row(row), count=result.count, complete=result.complete, cursor=result.cursor
