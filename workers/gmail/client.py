@@ -73,8 +73,8 @@ class GmailGateway:
             scopes=data.get("scopes"),
         )
 
-    def _client(self, account: AccountRef) -> tuple[Any, AuthorizedHttp]:
-        cache: dict[tuple[str, str], tuple[Any, AuthorizedHttp]] = getattr(self._local, "clients", None) or {}
+    def _client(self, account: AccountRef) -> tuple[Resources, AuthorizedHttp]:
+        cache: dict[tuple[str, str], tuple[Resources, AuthorizedHttp]] = getattr(self._local, "clients", None) or {}
         self._local.clients = cache
         key = (account.id, str(account.credentials.get("refresh_token") or account.credentials.get("token")))
         if key not in cache:
@@ -87,10 +87,10 @@ class GmailGateway:
                 cache_discovery=False,
                 client_options={"api_endpoint": self.settings.gmail_api_url},
             )
-            cache[key] = (service, http)
+            cache[key] = (Resources(service.users()), http)
         return cache[key]
 
-    def _call(self, account: AccountRef, request: Callable[[Any], Any]) -> Any:
+    def _call(self, account: AccountRef, request: Callable[[Resources], Any]) -> Any:
         service, _http = self._client(account)
         try:
             return request(service).execute(num_retries=0)
@@ -110,16 +110,14 @@ class GmailGateway:
         body: dict[str, Any] = {"raw": raw}
         if thread_id:
             body["threadId"] = thread_id
-        result = self._call(account, lambda s: s.users().messages().send(userId="me", body=body))
+        result = self._call(account, lambda s: s.messages.send(userId="me", body=body))
         return SentMessage(result["id"], result["threadId"], tuple(result.get("labelIds", ())))
 
     def message_id_header(self, account: AccountRef, provider_message_id: str) -> str | None:
         result = self._call(
             account,
-            lambda s: (
-                s.users()
-                .messages()
-                .get(userId="me", id=provider_message_id, format="metadata", metadataHeaders=["Message-ID"])
+            lambda s: s.messages.get(
+                userId="me", id=provider_message_id, format="metadata", metadataHeaders=["Message-ID"]
             ),
         )
         return header_of(result, "Message-ID")
@@ -170,17 +168,13 @@ class GmailGateway:
             return dict(
                 self._call(
                     account,
-                    lambda s: (
-                        s.users()
-                        .history()
-                        .list(
-                            userId="me",
-                            startHistoryId=str(start_history_id),
-                            historyTypes=["messageAdded"],
-                            pageToken=page_token,
-                            maxResults=500,
-                            **params,
-                        )
+                    lambda s: s.users.history().list(
+                        userId="me",
+                        startHistoryId=str(start_history_id),
+                        historyTypes=["messageAdded"],
+                        pageToken=page_token,
+                        maxResults=500,
+                        **params,
                     ),
                 )
             )
@@ -198,16 +192,12 @@ class GmailGateway:
     def list_recent(self, account: AccountRef, newer_than_days: int, page_token: str | None) -> HistoryPage:
         result = self._call(
             account,
-            lambda s: (
-                s.users()
-                .messages()
-                .list(
-                    userId="me",
-                    q=f"newer_than:{newer_than_days}d",
-                    includeSpamTrash=True,
-                    maxResults=500,
-                    pageToken=page_token,
-                )
+            lambda s: s.messages.list(
+                userId="me",
+                q=f"newer_than:{newer_than_days}d",
+                includeSpamTrash=True,
+                maxResults=500,
+                pageToken=page_token,
             ),
         )
         ids = tuple(m["id"] for m in result.get("messages", []))
@@ -232,19 +222,19 @@ class GmailGateway:
         return fetched
 
     def profile(self, account: AccountRef) -> tuple[str, int]:
-        result = self._call(account, lambda s: s.users().getProfile(userId="me"))
+        result = self._call(account, lambda s: s.users.getProfile(userId="me"))
         return str(result["emailAddress"]).lower(), int(result["historyId"])
 
     def watch(self, account: AccountRef, topic: str) -> WatchState:
         # No labelIds: every change is announced, so bounces filed in Spam are still seen.
-        result = self._call(account, lambda s: s.users().watch(userId="me", body={"topicName": topic}))
+        result = self._call(account, lambda s: s.users.watch(userId="me", body={"topicName": topic}))
         return WatchState(
             history_id=int(result["historyId"]),
             expires_at=datetime.fromtimestamp(int(result["expiration"]) / 1000, UTC),
         )
 
     def stop(self, account: AccountRef) -> None:
-        self._call(account, lambda s: s.users().stop(userId="me"))
+        self._call(account, lambda s: s.users.stop(userId="me"))
 
     # -- batches ---------------------------------------------------------------------------
 
@@ -261,7 +251,7 @@ class GmailGateway:
                 batch_uri=self.settings.gmail_api_url.rstrip("/") + "/batch/gmail/v1",
             )
             for message_id in chunk:
-                batch.add(service.users().messages().get(userId="me", id=message_id, **params), request_id=message_id)
+                batch.add(service.messages.get(userId="me", id=message_id, **params), request_id=message_id)
             try:
                 batch.execute(http=http)
             except Exception as exc:
@@ -273,14 +263,24 @@ class GmailGateway:
         return [results[i] for i in ids if i in results]
 
 
+class Resources:
+    """A service's `users` and `users.messages` resources, built once per client: each call of
+    `service.users()` or `.messages()` builds every method of the resource from the discovery
+    document anew (about as much CPU as the HTTP request it is for)."""
+
+    def __init__(self, users: Any) -> None:
+        self.users = users
+        self.messages = users.messages()
+
+
 def _added_ids(page: dict[str, Any]) -> tuple[str, ...]:
     """The ids of messagesAdded records of a history.list page, once each, in order."""
     ids = [added["message"]["id"] for record in page.get("history", []) for added in record.get("messagesAdded", [])]
     return tuple(dict.fromkeys(ids))
 
 
-def _list_request(query: str, page_token: str | None) -> Callable[[Any], Any]:
-    return lambda s: s.users().messages().list(userId="me", q=query, maxResults=100, pageToken=page_token)
+def _list_request(query: str, page_token: str | None) -> Callable[[Resources], Any]:
+    return lambda s: s.messages.list(userId="me", q=query, maxResults=100, pageToken=page_token)
 
 
 def header_of(message: dict[str, Any], name: str) -> str | None:
