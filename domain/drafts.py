@@ -212,6 +212,19 @@ def create_draft(
     A draft with a planned time is a send request: its suppressed recipients are refused unless
     `allow_suppressed`.
     """
+    return new_draft(session, organization_id, fields, actor, limits, now, allow_suppressed)[0]
+
+
+def new_draft(
+    session: Session,
+    organization_id: uuid.UUID,
+    fields: DraftFields,
+    actor: str,
+    limits: Limits,
+    now: datetime | None = None,
+    allow_suppressed: bool = False,
+) -> tuple[OutboundEmail, MailAccount | None]:
+    """`create_draft`, also returning the account it was checked against (a caller need not read it again)."""
     now = now or utcnow()
     changes = {name: getattr(fields, name) for name in PATCHABLE}
     composed = compose(session, organization_id, changes, limits, now)
@@ -222,7 +235,7 @@ def create_draft(
     email.created_at = email.updated_at = now
     session.add(email)
     session.flush()
-    book.sync_recipients(session, email, now)
+    book.add_recipients(session, email, now)
     if composed.attachments:
         store_attachments(session, email, composed.attachments)
     record_event(session, email, EventKind.CREATED, actor, {"status": email.status.value}, at=now)
@@ -235,7 +248,7 @@ def create_draft(
             {"planned_send_at": email.planned_send_at.isoformat()},
             at=now,
         )
-    return email
+    return email, composed.account
 
 
 def update_draft(
