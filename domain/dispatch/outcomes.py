@@ -63,6 +63,7 @@ class Outcomes:
                 .where(col(E.id) == email_id, col(E.status) == EmailStatus.PENDING)
                 .values(values)
                 .returning(col(E.organization_id))
+                .execution_options(synchronize_session=False)  # nothing of this email is in the session
             ).scalar_one_or_none()
             if organization_id is None:
                 return Result(Outcome.SKIPPED, detail="already recorded")
