@@ -1,7 +1,9 @@
 """The Gmail adapter: the domain's MailGateway on top of google-api-python-client.
 
 httplib2 is not thread-safe and Dramatiq workers are threads, so every thread keeps its own
-AuthorizedHttp and service per account (`build` with the bundled discovery document is cheap).
+AuthorizedHttp per account, and one service (built from the bundled discovery document) whose
+requests it executes on the account's AuthorizedHttp: building a service and its resources costs
+more CPU than a send, once per thread rather than once per thread and account.
 Batches go to `<base>/batch/gmail/v1` built by hand: `new_batch_http_request()` ignores
 `api_endpoint` (googleapis/google-api-python-client#1107); workers/gmail/batch.py retries their
 refused parts.
@@ -74,26 +76,30 @@ class GmailGateway:
         )
 
     def _client(self, account: AccountRef) -> tuple[Resources, AuthorizedHttp]:
-        cache: dict[tuple[str, str], tuple[Resources, AuthorizedHttp]] = getattr(self._local, "clients", None) or {}
-        self._local.clients = cache
-        key = (account.id, str(account.credentials.get("refresh_token") or account.credentials.get("token")))
-        if key not in cache:
-            http = AuthorizedHttp(self.credentials(account), http=httplib2.Http(timeout=self.timeout))
+        """The thread's resources (one set for every account: each request is executed on the
+        account's own AuthorizedHttp) and the thread's AuthorizedHttp for `account`."""
+        resources: Resources | None = getattr(self._local, "resources", None)
+        if resources is None:
             service = build(
                 "gmail",
                 "v1",
-                http=http,
+                http=httplib2.Http(timeout=self.timeout),  # never used: every call passes its account's
                 static_discovery=True,
                 cache_discovery=False,
                 client_options={"api_endpoint": self.settings.gmail_api_url},
             )
-            cache[key] = (Resources(service.users()), http)
-        return cache[key]
+            resources = self._local.resources = Resources(service.users())
+        cache: dict[tuple[str, str], AuthorizedHttp] = getattr(self._local, "clients", None) or {}
+        self._local.clients = cache
+        key = (account.id, str(account.credentials.get("refresh_token") or account.credentials.get("token")))
+        if key not in cache:
+            cache[key] = AuthorizedHttp(self.credentials(account), http=httplib2.Http(timeout=self.timeout))
+        return resources, cache[key]
 
     def _call(self, account: AccountRef, request: Callable[[Resources], Any]) -> Any:
-        service, _http = self._client(account)
+        resources, http = self._client(account)
         try:
-            return request(service).execute(num_retries=0)
+            return request(resources).execute(http=http, num_retries=0)
         except Exception as exc:  # every failure leaves as a domain gateway error
             self._forget(account)
             raise translate(exc) from exc
