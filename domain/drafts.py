@@ -178,6 +178,11 @@ def _check_size(
 def store_attachments(session: Session, email: OutboundEmail, attachments: list[validation.AttachmentData]) -> None:
     """Replace the email's attachments with `attachments`."""
     session.exec(delete(OutboundAttachment).where(col(OutboundAttachment.email_id) == email.id))
+    add_attachments(session, email, attachments)
+
+
+def add_attachments(session: Session, email: OutboundEmail, attachments: list[validation.AttachmentData]) -> None:
+    """Write a new email's attachments (it has none yet)."""
     for position, item in enumerate(attachments):
         session.add(
             OutboundAttachment(
@@ -234,10 +239,12 @@ def new_draft(
         check_not_suppressed(session, organization_id, [*email.to, *email.cc, *email.bcc])
     email.created_at = email.updated_at = now
     session.add(email)
+    # Written now: no relationship() links the email to its recipients and attachments, and the
+    # unit of work was seen inserting an attachment before its email.
     session.flush()
     book.add_recipients(session, email, now)
     if composed.attachments:
-        store_attachments(session, email, composed.attachments)
+        add_attachments(session, email, composed.attachments)
     record_event(session, email, EventKind.CREATED, actor, {"status": email.status.value}, at=now)
     if email.planned_send_at is not None:
         record_event(

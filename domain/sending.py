@@ -106,23 +106,27 @@ def request_send(
             session, organization_id, request.fields, actor, limits, now, allow_suppressed=request.allow_suppressed
         )
 
-    account = account or session.get(MailAccount, email.account_id)
-    if account is None or account.state != AccountState.ACTIVE:
-        state = account.state.value if account else "missing"
-        raise DomainError(ErrorCode.ACCOUNT_NOT_ACTIVE, f"the sending account is {state}; reconnect it", "accountId")
-    if not (email.to or email.cc or email.bcc):
-        raise DomainError(ErrorCode.RECIPIENT_REQUIRED, "an email needs at least one recipient", "to")
-    if not request.allow_suppressed:
-        check_not_suppressed(session, organization_id, [*email.to, *email.cc, *email.bcc])
-    email.allow_suppressed = request.allow_suppressed
-    email.send_before = request.send_before
-    if key is not None:
-        email.idempotency_key = key
-        email.payload_hash = request.payload_hash()
-    if email.planned_send_at is not None and request.draft_id is None:
-        session.add(email)
-        return email, False  # a scheduled email: the scheduler queues it when its time comes
-    queue(session, email, actor, now)
+    # Its recipients, events and the queue update go in one flush at the commit.
+    with session.no_autoflush:
+        account = account or session.get(MailAccount, email.account_id)
+        if account is None or account.state != AccountState.ACTIVE:
+            state = account.state.value if account else "missing"
+            raise DomainError(
+                ErrorCode.ACCOUNT_NOT_ACTIVE, f"the sending account is {state}; reconnect it", "accountId"
+            )
+        if not (email.to or email.cc or email.bcc):
+            raise DomainError(ErrorCode.RECIPIENT_REQUIRED, "an email needs at least one recipient", "to")
+        if not request.allow_suppressed:
+            check_not_suppressed(session, organization_id, [*email.to, *email.cc, *email.bcc])
+        email.allow_suppressed = request.allow_suppressed
+        email.send_before = request.send_before
+        if key is not None:
+            email.idempotency_key = key
+            email.payload_hash = request.payload_hash()
+        if email.planned_send_at is not None and request.draft_id is None:
+            session.add(email)
+            return email, False  # a scheduled email: the scheduler queues it when its time comes
+        queue(session, email, actor, now)
     return email, True
 
 

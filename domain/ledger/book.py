@@ -29,7 +29,7 @@ def sync_recipients(session: Session, email: OutboundEmail, now: datetime) -> No
 
 
 def add_recipients(session: Session, email: OutboundEmail, now: datetime) -> None:
-    """Write a new email's rows (it has none yet; the email's own row is flushed first)."""
+    """Write a new email's rows (it has none yet)."""
     session.add_all(_rows(email, now))
 
 
