@@ -83,7 +83,7 @@ class GmailGateway:
             service = build(
                 "gmail",
                 "v1",
-                http=httplib2.Http(timeout=self.timeout),  # never used: every call passes its account's
+                http=httplib2.Http(timeout=self.timeout),  # never used: each request gets its account's
                 static_discovery=True,
                 cache_discovery=False,
                 client_options={"api_endpoint": self.settings.gmail_api_url},
@@ -99,7 +99,7 @@ class GmailGateway:
     def _call(self, account: AccountRef, request: Callable[[Resources], Any]) -> Any:
         resources, http = self._client(account)
         try:
-            return request(resources).execute(http=http, num_retries=0)
+            return _on(http, request(resources)).execute(num_retries=0)
         except Exception as exc:  # every failure leaves as a domain gateway error
             self._forget(account)
             raise translate(exc) from exc
@@ -257,7 +257,7 @@ class GmailGateway:
                 batch_uri=self.settings.gmail_api_url.rstrip("/") + "/batch/gmail/v1",
             )
             for message_id in chunk:
-                batch.add(service.messages.get(userId="me", id=message_id, **params), request_id=message_id)
+                batch.add(_on(http, service.messages.get(userId="me", id=message_id, **params)), request_id=message_id)
             try:
                 batch.execute(http=http)
             except Exception as exc:
@@ -267,6 +267,13 @@ class GmailGateway:
 
         results = get_many(run, ids, self.sleep, self.batch_size)
         return [results[i] for i in ids if i in results]
+
+
+def _on(http: AuthorizedHttp, request: Any) -> Any:
+    """`request` bound to the account's AuthorizedHttp: a batch reads each part's credentials
+    from its request's `http`, and a plain call refreshes an expired token through it."""
+    request.http = http
+    return request
 
 
 class Resources:
