@@ -178,6 +178,11 @@ def _check_size(
 def store_attachments(session: Session, email: OutboundEmail, attachments: list[validation.AttachmentData]) -> None:
     """Replace the email's attachments with `attachments`."""
     session.exec(delete(OutboundAttachment).where(col(OutboundAttachment.email_id) == email.id))
+    add_attachments(session, email, attachments)
+
+
+def add_attachments(session: Session, email: OutboundEmail, attachments: list[validation.AttachmentData]) -> None:
+    """Write a new email's attachments (it has none yet)."""
     for position, item in enumerate(attachments):
         session.add(
             OutboundAttachment(
@@ -212,6 +217,19 @@ def create_draft(
     A draft with a planned time is a send request: its suppressed recipients are refused unless
     `allow_suppressed`.
     """
+    return new_draft(session, organization_id, fields, actor, limits, now, allow_suppressed)[0]
+
+
+def new_draft(
+    session: Session,
+    organization_id: uuid.UUID,
+    fields: DraftFields,
+    actor: str,
+    limits: Limits,
+    now: datetime | None = None,
+    allow_suppressed: bool = False,
+) -> tuple[OutboundEmail, MailAccount | None]:
+    """`create_draft`, also returning the account it was checked against (a caller need not read it again)."""
     now = now or utcnow()
     changes = {name: getattr(fields, name) for name in PATCHABLE}
     composed = compose(session, organization_id, changes, limits, now)
@@ -221,10 +239,12 @@ def create_draft(
         check_not_suppressed(session, organization_id, [*email.to, *email.cc, *email.bcc])
     email.created_at = email.updated_at = now
     session.add(email)
+    # Written now: no relationship() links the email to its recipients and attachments, and the
+    # unit of work was seen inserting an attachment before its email.
     session.flush()
-    book.sync_recipients(session, email, now)
+    book.add_recipients(session, email, now)
     if composed.attachments:
-        store_attachments(session, email, composed.attachments)
+        add_attachments(session, email, composed.attachments)
     record_event(session, email, EventKind.CREATED, actor, {"status": email.status.value}, at=now)
     if email.planned_send_at is not None:
         record_event(
@@ -235,7 +255,7 @@ def create_draft(
             {"planned_send_at": email.planned_send_at.isoformat()},
             at=now,
         )
-    return email
+    return email, composed.account
 
 
 def update_draft(

@@ -16,7 +16,7 @@ from email.utils import parseaddr
 from sqlmodel import Session, select
 
 from domain import mime, send_window
-from domain.drafts import DraftFields, Limits, compose, create_draft, get_email, store_attachments
+from domain.drafts import DraftFields, Limits, compose, get_email, new_draft, store_attachments
 from domain.errors import DomainError, ErrorCode
 from domain.events import EventKind, record_event
 from domain.lifecycle import Action, EmailStatus, advance
@@ -91,37 +91,42 @@ def request_send(
             return existing, False
 
     send_window.check_send_before(request.send_before, request.fields.planned_send_at, now)
+    account: MailAccount | None = None  # read already when the email is new
     if request.draft_id is not None:
         if request.reply_to_message_id is not None or _has_content(request.fields):
             raise DomainError(ErrorCode.INVALID_INPUT, "draftId cannot be combined with content fields", "draftId")
         email = get_email(session, organization_id, request.draft_id, lock=True)
         advance(email.status, Action.REQUEST_SEND)
     elif request.reply_to_message_id is not None:
-        email = _reply(session, organization_id, request, actor, limits, now)
+        email, account = _reply(session, organization_id, request, actor, limits, now)
     else:
         if request.fields.account_id is None:
             raise DomainError(ErrorCode.ACCOUNT_NOT_FOUND, "accountId is required", "accountId")
-        email = create_draft(
+        email, account = new_draft(
             session, organization_id, request.fields, actor, limits, now, allow_suppressed=request.allow_suppressed
         )
 
-    account = session.get(MailAccount, email.account_id)
-    if account is None or account.state != AccountState.ACTIVE:
-        state = account.state.value if account else "missing"
-        raise DomainError(ErrorCode.ACCOUNT_NOT_ACTIVE, f"the sending account is {state}; reconnect it", "accountId")
-    if not (email.to or email.cc or email.bcc):
-        raise DomainError(ErrorCode.RECIPIENT_REQUIRED, "an email needs at least one recipient", "to")
-    if not request.allow_suppressed:
-        check_not_suppressed(session, organization_id, [*email.to, *email.cc, *email.bcc])
-    email.allow_suppressed = request.allow_suppressed
-    email.send_before = request.send_before
-    if key is not None:
-        email.idempotency_key = key
-        email.payload_hash = request.payload_hash()
-    if email.planned_send_at is not None and request.draft_id is None:
-        session.add(email)
-        return email, False  # a scheduled email: the scheduler queues it when its time comes
-    queue(session, email, actor, now)
+    # Its recipients, events and the queue update go in one flush at the commit.
+    with session.no_autoflush:
+        account = account or session.get(MailAccount, email.account_id)
+        if account is None or account.state != AccountState.ACTIVE:
+            state = account.state.value if account else "missing"
+            raise DomainError(
+                ErrorCode.ACCOUNT_NOT_ACTIVE, f"the sending account is {state}; reconnect it", "accountId"
+            )
+        if not (email.to or email.cc or email.bcc):
+            raise DomainError(ErrorCode.RECIPIENT_REQUIRED, "an email needs at least one recipient", "to")
+        if not request.allow_suppressed:
+            check_not_suppressed(session, organization_id, [*email.to, *email.cc, *email.bcc])
+        email.allow_suppressed = request.allow_suppressed
+        email.send_before = request.send_before
+        if key is not None:
+            email.idempotency_key = key
+            email.payload_hash = request.payload_hash()
+        if email.planned_send_at is not None and request.draft_id is None:
+            session.add(email)
+            return email, False  # a scheduled email: the scheduler queues it when its time comes
+        queue(session, email, actor, now)
     return email, True
 
 
@@ -144,7 +149,7 @@ def queue(
 
 def _reply(
     session: Session, organization_id: uuid.UUID, request: SendRequest, actor: str, limits: Limits, now: datetime
-) -> OutboundEmail:
+) -> tuple[OutboundEmail, MailAccount | None]:
     """A reply goes from the account that owns the conversation, in its Gmail thread."""
     message = session.exec(
         select(EmailMessage).where(
@@ -180,13 +185,15 @@ def _reply(
         context_id=context_id,
         planned_send_at=fields.planned_send_at,
     )
-    email = create_draft(session, organization_id, reply, actor, limits, now, allow_suppressed=request.allow_suppressed)
+    email, account = new_draft(
+        session, organization_id, reply, actor, limits, now, allow_suppressed=request.allow_suppressed
+    )
     references = (message.references or "").split()
     email.reply_to_message_id = message.id
     email.in_reply_to_header = message.message_id_header
     email.references_header = " ".join([*references, message.message_id_header])
     email.thread_hint = message.thread_id
-    return email
+    return email, account
 
 
 def retry_email(

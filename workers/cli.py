@@ -21,7 +21,7 @@ def run_worker(processes: int = 1, threads: int = 8) -> int:
 
     On SIGTERM Dramatiq stops taking messages and lets the running ones finish (a send's Gmail
     call ends within its timeout) for up to `shutdown_ms`; a send cut short anyway is taken over
-    after its lease by another worker, which looks in Sent first (domain/dispatch.py).
+    after its lease by another worker, which looks in Sent first (domain/dispatch/).
     """
     from dramatiq.cli import main as dramatiq_main
 

@@ -28,6 +28,11 @@ def sync_recipients(session: Session, email: OutboundEmail, now: datetime) -> No
     session.add_all(_rows(email, now))
 
 
+def add_recipients(session: Session, email: OutboundEmail, now: datetime) -> None:
+    """Write a new email's rows (it has none yet)."""
+    session.add_all(_rows(email, now))
+
+
 def _rows(email: OutboundEmail, now: datetime, state: DeliveryState | None = None) -> list[OutboundRecipient]:
     return [
         OutboundRecipient(
@@ -44,16 +49,18 @@ def _rows(email: OutboundEmail, now: datetime, state: DeliveryState | None = Non
     ]
 
 
-def mark_sent(session: Session, email: OutboundEmail, now: datetime) -> None:
+def mark_sent(session: Session, email_id: uuid.UUID, now: datetime) -> None:
     """Gmail accepted the email: every recipient without news yet is SENT (one statement)."""
     R = OutboundRecipient
     result = session.exec(
         update(R)
-        .where(col(R.email_id) == email.id, col(R.delivery_state).is_(None))
+        .where(col(R.email_id) == email_id, col(R.delivery_state).is_(None))
         .values(delivery_state=DeliveryState.SENT, updated_at=now)
     )
-    if result.rowcount == 0 and not session.exec(select(R.id).where(R.email_id == email.id).limit(1)).first():
-        session.add_all(_rows(email, now, DeliveryState.SENT))  # written before the ledger existed
+    if result.rowcount == 0 and not session.exec(select(R.id).where(R.email_id == email_id).limit(1)).first():
+        email = session.get(OutboundEmail, email_id)  # written before the ledger existed
+        if email is not None:
+            session.add_all(_rows(email, now, DeliveryState.SENT))
 
 
 def rows_of(session: Session, email_id: uuid.UUID) -> list[OutboundRecipient]:

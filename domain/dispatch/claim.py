@@ -1,0 +1,254 @@
+"""The claim: one worker at a time holds an email's send, decided and written in one short transaction.
+
+One statement locks the email's row and reads, with it, its account, whether it has attachments,
+and the account's two budget marks (the daily_cap-th newest send of the last day, the
+per-minute-th newest attempt of the last minute: one index probe each, however many emails the
+account sent). The account's row is not locked, so claims of one account's emails do not queue
+behind each other: two workers claiming at the same instant may each see the last free slot of
+the minute, and Gmail's own 429 (a definite refusal: the email waits, no doubt is left) catches
+that rare overshoot. The suppression probe follows, then the claim is written (the email's row
+and its ATTEMPT event) and committed; the message is built after the commit, outside the lock.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import Integer, Select, Uuid, bindparam, case, func
+from sqlalchemy import select as select_row
+from sqlalchemy.orm import aliased
+from sqlmodel import Session, col, select
+
+from domain import mime, quota, send_window
+from domain.dispatch.message import outgoing, suppressed_message
+from domain.dispatch.settle import fail_in, wait_for_reauth
+from domain.dispatch.terms import ACTOR, Doubt, Outcome, Policy, Result, Sessions
+from domain.events import EventKind, record_event
+from domain.gateway import AccountRef
+from domain.lifecycle import EmailStatus
+from domain.records import AccountState, MailAccount, OutboundAttachment, OutboundEmail
+from domain.records.types import UTCDateTime
+from domain.suppression import suppressed_among
+
+
+@dataclass(frozen=True)
+class Claim:
+    token: uuid.UUID
+    account: AccountRef
+    raw: str
+    thread_id: str | None
+    uncertain_since: datetime | None
+    """Set when an earlier attempt may have reached Gmail: the start of the window to search."""
+    uncertain_history_id: int | None
+    """The mailbox's history cursor from before that attempt: where a walk for it starts."""
+    claimed_at: datetime
+    contextual: bool = False
+    """Linked to a context entity, so the send guard must look at it."""
+    search_only: bool = False
+    """Past sendBefore: only look for the earlier attempt's send; never send now."""
+
+    @property
+    def doubt(self) -> Doubt:
+        return self.uncertain_since, self.uncertain_history_id
+
+    def restore_doubt(self, email: OutboundEmail) -> None:
+        """Leave only earlier attempts' doubt: this one ended in a definite refusal, or never sent."""
+        email.uncertain_since, email.uncertain_history_id = self.uncertain_since, self.uncertain_history_id
+
+
+@dataclass(frozen=True)
+class _Read:
+    """What the claim's one locking statement returns."""
+
+    email: OutboundEmail
+    account: MailAccount
+    has_attachments: bool
+    day_mark: datetime | None
+    minute_mark: datetime | None
+
+
+@lru_cache(maxsize=1)
+def _claim_read() -> Select[Any]:
+    """The claim's one statement, built once (building it costs more CPU than running it)."""
+    E, A, Q = OutboundEmail, MailAccount, aliased(OutboundEmail)
+    email_id = bindparam("email_id", type_=Uuid())
+    # Uncorrelated, so that the offset below is one value for the whole statement (SQLite and
+    # PostgreSQL both take a scalar subquery there, but not a reference to the outer row).
+    account_id = select(E.account_id).where(col(E.id) == email_id).correlate(None).scalar_subquery()
+    account_cap = select(A.daily_send_cap).where(A.id == account_id).correlate(None).scalar_subquery()
+    cap = func.coalesce(account_cap, bindparam("default_cap", type_=Integer))
+    day_mark = (
+        select(Q.sent_at)
+        .where(Q.account_id == account_id, col(Q.sent_at) > bindparam("day_ago", type_=UTCDateTime()))
+        .order_by(col(Q.sent_at).desc())
+        .offset(case((cap > 0, cap - 1), else_=0))
+        .limit(1)
+        .scalar_subquery()
+    )
+    minute_mark = (
+        select(Q.attempt_started_at)
+        .where(
+            Q.account_id == account_id,
+            col(Q.attempt_started_at) > bindparam("minute_ago", type_=UTCDateTime()),
+        )
+        .order_by(col(Q.attempt_started_at).desc())
+        .offset(bindparam("minute_offset", type_=Integer))
+        .limit(1)
+        .scalar_subquery()
+    )
+    has_attachments = select(OutboundAttachment.id).where(OutboundAttachment.email_id == E.id).exists()
+    return (
+        select_row(E, A, has_attachments, day_mark, minute_mark)  # sqlmodel's select takes at most four
+        .join(A, col(A.id) == E.account_id)
+        .where(col(E.id) == email_id)
+        .with_for_update(of=E)
+    )
+
+
+def _read(session: Session, email_id: uuid.UUID, now: datetime, policy: Policy) -> _Read | None:
+    """The email (row locked), its account, and the account's budget marks: one statement."""
+    row = session.execute(
+        _claim_read(),
+        {
+            "email_id": email_id,
+            "default_cap": policy.daily_cap,
+            "day_ago": now - quota.DAY,
+            "minute_ago": now - quota.MINUTE,
+            "minute_offset": quota.sends_per_minute(policy.units_per_minute) - 1,
+        },
+    ).first()
+    return None if row is None else _Read(*row)
+
+
+def claim(
+    sessions: Sessions, email_id: uuid.UUID, now: datetime, policy: Policy, decrypt: Callable[[str], dict[str, Any]]
+) -> Claim | Unbuildable | Result:
+    """Take the send of a due PENDING email, or say why not (skipped, waiting, failed)."""
+    with sessions() as session:
+        read = _read(session, email_id, now, policy)
+        if read is None or read.email.status != EmailStatus.PENDING:
+            return Result(Outcome.SKIPPED, detail="not pending")
+        email, account = read.email, read.account
+        if (
+            email.attempt_token is not None
+            and email.attempt_started_at
+            and email.attempt_started_at > now - policy.lease
+        ):
+            return Result(Outcome.SKIPPED, detail="another worker holds the send")
+        # send window (ledger): past its sendBefore an email fails rather than going out late;
+        # if an earlier attempt may have reached Gmail, that send is only looked for.
+        late = send_window.expired(now, email.send_before)
+        if late and email.uncertain_since is None:
+            return fail_in(session, email, send_window.expired_message(), now)
+        if not late and email.next_attempt_at is not None and email.next_attempt_at > now + timedelta(milliseconds=50):
+            return Result(Outcome.WAIT, (email.next_attempt_at - now).total_seconds(), "not yet due")
+        if account.state == AccountState.NEEDS_REAUTH:
+            if late:
+                return fail_in(session, email, send_window.expired_message(), now)
+            return wait_for_reauth(session, email, now, policy.deadline)
+        if account.state != AccountState.ACTIVE or not account.credentials_encrypted:
+            return fail_in(
+                session,
+                email,
+                f"the sending account {account.email} is {account.state.value}; reconnect it and retry",
+                now,
+            )
+        # Checked here, just before Gmail, as well as when the send was asked for: an address
+        # can be suppressed meanwhile (a bounce of an earlier email), and no path skips this.
+        suppressed = suppressed_among(session, email.organization_id, [*email.to, *email.cc, *email.bcc])
+        if suppressed and not email.allow_suppressed:
+            return fail_in(session, email, suppressed_message(suppressed), now)
+        daily_cap = account.daily_send_cap if account.daily_send_cap is not None else policy.daily_cap
+        wait = quota.next_slot_from_marks(
+            now, read.day_mark, read.minute_mark, daily_cap=daily_cap, units_per_minute=policy.units_per_minute
+        )
+        if wait is not None:
+            return _wait_for_budget(session, email, wait, now)
+        uncertain_since, uncertain_history_id = email.uncertain_since, email.uncertain_history_id
+        email.attempt_token = uuid.uuid4()
+        email.attempt_started_at = now
+        email.attempt_count += 1
+        email.wait_reason = None
+        # Until this attempt knows better, a crash from here on may hide an accepted send. The
+        # account's sync cursor is at or before this moment in its history: a walk from it
+        # sees whatever this attempt may send.
+        if uncertain_since is None:
+            email.uncertain_since, email.uncertain_history_id = now, account.history_id
+        session.add(email)
+        attempt: dict[str, Any] = {"attempt": email.attempt_count}
+        if suppressed:
+            attempt["suppressed_recipients_allowed"] = suppressed
+        record_event(session, email, EventKind.ATTEMPT, ACTOR, attempt, at=now)
+        attachments = (
+            session.exec(
+                select(OutboundAttachment)
+                .where(OutboundAttachment.email_id == email.id)
+                .order_by(col(OutboundAttachment.position))
+            ).all()
+            if read.has_attachments
+            else []
+        )
+        message = outgoing(email, attachments)
+        message_id = email.local_message_id or mime.make_message_id(email.id.hex, "mailtrail.local")
+        dated = email.first_queued_at or now
+        token, thread_hint = email.attempt_token, email.thread_hint
+        contextual = email.context_type is not None  # only those can carry a send guard
+        account_id, address, sealed = str(account.id), account.email, account.credentials_encrypted
+    # The claim is committed (the row lock is released); the slow parts run outside it.
+    doubt = (uncertain_since, uncertain_history_id)
+    try:
+        built = mime.build_mime(message, message_id=message_id, now=dated)
+    except ValueError as error:  # input validation keeps this out; never leave a claim dangling
+        return Unbuildable(f"the message could not be built: {error}", doubt)
+    if len(built) > policy.max_message_bytes:
+        return Unbuildable(
+            f"the message is {len(built) / 2**20:.1f} MB; Gmail accepts at most "
+            f"{policy.max_message_bytes / 2**20:.1f} MB",
+            doubt,
+        )
+    return Claim(
+        token,
+        AccountRef(account_id, address, decrypt(sealed)),
+        mime.to_gmail_raw(built),
+        thread_hint,
+        uncertain_since,
+        uncertain_history_id,
+        now,
+        contextual,
+        late,
+    )
+
+
+@dataclass(frozen=True)
+class Unbuildable:
+    """Claimed, but the message cannot be built or is too large for Gmail: the email must fail."""
+
+    reason: str
+    doubt: Doubt
+
+
+def _wait_for_budget(session: Session, email: OutboundEmail, wait: quota.Wait, now: datetime) -> Result:
+    """No budget slot now: wait for it, or fail when it opens only after sendBefore."""
+    reason = wait.reason.split(";")[0]
+    if email.uncertain_since is None and send_window.misses(wait.until, email.send_before):
+        return fail_in(
+            session, email, send_window.expired_message(f"{reason}; the next slot opens after sendBefore"), now
+        )
+    if email.wait_reason != reason or email.next_attempt_at != wait.until:
+        record_event(
+            session,
+            email,
+            EventKind.RATE_LIMITED,
+            ACTOR,
+            {"reason": wait.reason, "until": wait.until.isoformat()},
+            at=now,
+        )
+    email.next_attempt_at = wait.until
+    email.wait_reason = reason
+    session.add(email)
+    return Result(Outcome.WAIT, max(0.05, (wait.until - now).total_seconds()), wait.reason)

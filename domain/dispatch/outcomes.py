@@ -1,0 +1,171 @@
+"""After the Gmail call: record the send, or decide how long to wait, whether to retry, or fail.
+
+Each writes only on a row that is still PENDING. Recording a send is one conditional UPDATE (the
+status guard is its WHERE clause, so no read comes first), the recipients' ledger rows and the
+SENT event: one transaction, three statements.
+"""
+
+from __future__ import annotations
+
+import random
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlmodel import col, update
+
+from domain import account_health, quota, send_window
+from domain.dispatch.claim import Claim
+from domain.dispatch.settle import fail_in, locked, release, wait_for_reauth
+from domain.dispatch.terms import ACTOR, Doubt, Outcome, Policy, Result, Sessions
+from domain.events import EventKind, record_event
+from domain.gateway import AuthRevoked, RateLimited, SentMessage, TransientError
+from domain.ledger import book
+from domain.lifecycle import Action, EmailStatus, advance
+from domain.records import MailAccount, OutboundEmail, OutboundEmailEvent, utcnow
+
+SENT = advance(EmailStatus.PENDING, Action.MARK_SENT) or EmailStatus.SENT
+
+
+@dataclass
+class Outcomes:
+    """Writes each way an attempt can end, in its own short transaction."""
+
+    sessions: Sessions
+    policy: Policy
+    clock: Callable[[], datetime] = utcnow
+    jitter: Callable[[], float] = random.random
+
+    def record_sent(self, email_id: uuid.UUID, sent: SentMessage, header: str | None, recovered: bool) -> Result:
+        """SENT, with Gmail's ids; any PENDING row takes it (a send found in Sent mail included)."""
+        now = self.clock()
+        E = OutboundEmail
+        values: dict[str, Any] = {
+            "status": SENT,
+            "provider_message_id": sent.provider_message_id,
+            "provider_thread_id": sent.provider_thread_id,
+            "sent_at": now,
+            "updated_at": now,
+            "attempt_token": None,
+            "next_attempt_at": None,
+            "wait_reason": None,
+            "error_message": None,
+            "uncertain_since": None,
+            "uncertain_history_id": None,
+        }
+        if header:
+            values["message_id_header"] = header
+        with self.sessions() as session:
+            organization_id = session.exec(
+                update(E)
+                .where(col(E.id) == email_id, col(E.status) == EmailStatus.PENDING)
+                .values(values)
+                .returning(col(E.organization_id))
+                .execution_options(synchronize_session=False)  # nothing of this email is in the session
+            ).scalar_one_or_none()
+            if organization_id is None:
+                return Result(Outcome.SKIPPED, detail="already recorded")
+            book.mark_sent(session, email_id, now)
+            session.add(
+                OutboundEmailEvent(
+                    organization_id=organization_id,
+                    email_id=email_id,
+                    kind=EventKind.SENT.value,
+                    at=now,
+                    data={
+                        "provider_message_id": sent.provider_message_id,
+                        "provider_thread_id": sent.provider_thread_id,
+                        "message_id_header": header,
+                        "recovered_from_sent_mail": recovered,
+                    },
+                    actor=ACTOR,
+                )
+            )
+        return Result(Outcome.SENT)
+
+    def wait_after_rate_limit(self, email_id: uuid.UUID, claim: Claim, error: RateLimited) -> Result:
+        """A 429 or quota refusal is definite: Gmail sent nothing, so this attempt adds no doubt."""
+        now = self.clock()
+        with self.sessions() as session:
+            email = locked(session, email_id)
+            if email is None or email.status != EmailStatus.PENDING:
+                return Result(Outcome.SKIPPED)
+            claim.restore_doubt(email)
+            default = (
+                3600.0
+                if error.daily
+                else quota.backoff_seconds(
+                    email.attempt_count, self.policy.backoff_unit * 5, self.policy.backoff_cap, self.jitter()
+                )
+            )
+            delay = error.retry_after or default
+            reason = "Gmail daily sending limit reached" if error.daily else "Gmail rate limit"
+            if send_window.misses(now + timedelta(seconds=delay), email.send_before):
+                return fail_in(session, email, send_window.expired_message(f"{reason}: {error.message}"), now)
+            release(session, email, now + timedelta(seconds=delay), reason, self.clock())
+            record_event(
+                session,
+                email,
+                EventKind.RATE_LIMITED,
+                ACTOR,
+                {"reason": reason, "detail": error.message, "retry_in_seconds": round(delay, 3)},
+                at=now,
+            )
+        return Result(Outcome.WAIT, delay, error.message)
+
+    def retry_or_fail(self, email_id: uuid.UUID, claim: Claim, error: TransientError, ambiguous: bool) -> Result:
+        """Try again later; `ambiguous` when the failed call was the send itself (it may have gone)."""
+        now = self.clock()
+        with self.sessions() as session:
+            email = locked(session, email_id)
+            if email is None or email.status != EmailStatus.PENDING:
+                return Result(Outcome.SKIPPED)
+            if not ambiguous:
+                claim.restore_doubt(email)
+            started = email.first_queued_at or email.created_at
+            if now - started >= self.policy.deadline:
+                return fail_in(session, email, f"gave up after {email.attempt_count} attempts: {error.message}", now)
+            delay = quota.backoff_seconds(
+                email.attempt_count, self.policy.backoff_unit, self.policy.backoff_cap, self.jitter()
+            )
+            if send_window.misses(now + timedelta(seconds=delay), email.send_before):
+                return fail_in(
+                    session, email, send_window.expired_message(f"the last attempt failed: {error.message}"), now
+                )
+            release(session, email, now + timedelta(seconds=delay), None, self.clock())
+            record_event(
+                session,
+                email,
+                EventKind.RETRIED,
+                ACTOR,
+                {"error": error.message, "retry_in_seconds": round(delay, 3), "attempt": email.attempt_count},
+                at=now,
+            )
+        return Result(Outcome.RETRY, delay, error.message)
+
+    def fail(self, email_id: uuid.UUID, message: str, doubt: Doubt) -> Result:
+        """FAIL after a definite refusal; only earlier attempts' doubt is kept (a retry needs it)."""
+        now = self.clock()
+        with self.sessions() as session:
+            email = locked(session, email_id)
+            if email is None or email.status != EmailStatus.PENDING:
+                return Result(Outcome.SKIPPED)
+            email.uncertain_since, email.uncertain_history_id = doubt
+            return fail_in(session, email, message, now)
+
+    def wait_after_auth_refusal(self, email_id: uuid.UUID, claim: Claim, error: AuthRevoked) -> Result:
+        """Gmail refused the grant (revoked, or a scope lost): definite, nothing was sent. The account
+        needs re-authorisation, and this email waits for it like the account's other emails."""
+        now = self.clock()
+        with self.sessions() as session:
+            email = locked(session, email_id)
+            if email is None or email.status != EmailStatus.PENDING:
+                return Result(Outcome.SKIPPED)
+            claim.restore_doubt(email)
+            account = session.get(MailAccount, email.account_id, with_for_update=True)
+            if account is not None:
+                reason = f"Gmail access was revoked or lacks a scope: {error.message}"
+                account_health.mark_needs_reauth(session, account, reason, ACTOR, now)
+            return wait_for_reauth(session, email, now, self.policy.deadline)
