@@ -142,10 +142,9 @@ def changed_lines(diff: str) -> tuple[str, str]:
 
 
 def run_target(
-    target: Target, jobs: int, keep: bool, equivalents: list[Equivalent], used: set[Equivalent]
+    target: Target, modules: list[str], jobs: int, keep: bool, equivalents: list[Equivalent], used: set[Equivalent]
 ) -> tuple[list[Row], list[str], list[tuple[HandMutant, bool]]]:
     """Mutate the target's modules; return one row per module, the survivors' diffs and the hand mutants."""
-    modules = expand(target.modules)
     tests = sorted({t for pattern in target.tests for t in expand(pattern)})
     scratch = Path(tempfile.mkdtemp(prefix="mailtrail-mutation-"))
     # With no test selected mutmut would run the whole suite; a missing file makes it stop after
@@ -258,8 +257,14 @@ def main() -> None:
     rows: list[Row] = []
     diffs: list[str] = []
     hand: list[tuple[HandMutant, bool]] = []
-    for target in targets:
-        target_rows, target_diffs, target_hand = run_target(target, args.jobs, args.keep, equivalents, used)
+    # A module belongs to the first target naming it (a package's catch-all glob comes after its groups).
+    claimed: set[str] = set()
+    for target in TARGETS:
+        modules = [m for m in expand(target.modules) if m not in claimed]
+        claimed.update(modules)
+        if target not in targets or not modules:
+            continue
+        target_rows, target_diffs, target_hand = run_target(target, modules, args.jobs, args.keep, equivalents, used)
         rows += target_rows
         diffs += target_diffs
         hand += target_hand
