@@ -213,6 +213,13 @@ def killed_by_hand(scratch: Path, mutant: HandMutant, tests: list[str]) -> bool:
         path.write_text(source)
 
 
+def selects(wanted: str, target: Target) -> bool:
+    """`wanted` names this target: its own glob, or a module it matches when no target's glob is `wanted`."""
+    if wanted == target.modules:
+        return True
+    return all(t.modules != wanted for t in TARGETS) and fnmatch.fnmatch(wanted, target.modules)
+
+
 def natural(name: str) -> list[object]:
     return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", name)]
 
@@ -249,9 +256,7 @@ def main() -> None:
     if not MUTMUT.exists():
         raise SystemExit(f"{MUTMUT} not found: run `make install` (mutmut is a dev dependency)")
 
-    targets = [
-        t for t in TARGETS if not args.only or any(fnmatch.fnmatch(o, t.modules) or o == t.modules for o in args.only)
-    ]
+    targets = [t for t in TARGETS if not args.only or any(selects(o, t) for o in args.only)]
     equivalents = load_equivalents()
     used: set[Equivalent] = set()
     rows: list[Row] = []
