@@ -78,6 +78,11 @@ def test_block_after_takes_paragraphs_until_one_with_a_code_and_stops_at_the_nex
     assert block_after(lines, 0, "said") == "said 550 5.7.1 <bob@x.example>... denied"
 
 
+def test_a_line_naming_an_address_outside_a_recipient_position_stays_in_the_diagnostic() -> None:
+    lines = ["<bob@x.example>: refused", "please write to help@x.example for details", "550 5.7.1 denied"]
+    assert block_after(lines, 0, "refused") == ("refused please write to help@x.example for details 550 5.7.1 denied")
+
+
 def test_has_code() -> None:
     assert has_code("550 no") and has_code("status 5.1.1") and not has_code("no code 12345")
 
@@ -96,6 +101,13 @@ def test_weak_addresses_leave_out_daemons_postmasters_lists_and_the_owner() -> N
     body = "write to postmaster@x.example, mailer-daemon@y.example, ann@sender.example or bob@x.example, bob@x.example"
     assert weak_addresses(notice(body), set()) == ["bob@x.example"]
     assert weak_addresses(notice(body), {"bob@x.example"}) == []
+
+
+def test_weak_addresses_leave_out_a_list_s_own_address_from_its_list_fields() -> None:
+    head = HEAD.replace("Subject:", "List-Post: <mailto:team@lists.x.example>\nSubject:")
+    body = "sent to team@lists.x.example, failed for carol@x.example"
+    assert weak_addresses(notice(body, head), set()) == ["carol@x.example"]
+    assert weak_addresses(notice(body), set()) == ["team@lists.x.example", "carol@x.example"]
 
 
 def test_resolve_local_prefers_a_full_address_in_the_text_then_the_sender_s_domain() -> None:
