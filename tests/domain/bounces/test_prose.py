@@ -137,3 +137,51 @@ def test_resolve_local_wants_the_same_local_part_and_the_sender_s_last_domain() 
     assert resolve_local(notice("kim@y.example wrote; bob was not found (bob@x.example)"), "bob") == "bob@x.example"
     odd = HEAD.replace("<mailer-daemon@mx.sender.example>", '<"odd@x"@mx.sender.example>')
     assert resolve_local(notice("bob was not found", head=odd), "bob") == "bob@mx.sender.example"
+
+
+# What scan finds in each body, as (address, diagnostic) pairs: the line state it keeps (the indent
+# of the last recipient, the line before, how many bare local parts it completed) decides each.
+SCAN_CASES = [
+    ("an indented first recipient", "  <bob@x.example>: 550 5.1.1 unknown\n", [("bob@x.example", "550 5.1.1 unknown")]),
+    ("indented lines after a blank one are still its diagnostic",
+     "<bob@x.example>:\n    550 5.1.1 unknown\n\n    <carol@x.example>: see above\n",
+     [("bob@x.example", "550 5.1.1 unknown")]),
+    ("a line back at the margin ends the diagnostic",
+     "<bob@x.example>:\n    550 5.1.1 unknown\nOther text\n  <carol@y.example>: 550 5.1.1 unknown\n",
+     [("bob@x.example", "550 5.1.1 unknown Other text <carol@y.example>: 550 5.1.1 unknown"),
+      ("carol@y.example", "550 5.1.1 unknown")]),
+    ("a recipient line then prose", "<bob@x.example>: 550 5.1.1 unknown\nSorry.\n",
+     [("bob@x.example", "550 5.1.1 unknown Sorry.")]),
+    ("an address outside any position does not stop the scan",
+     "Contact help@x.example for help\n<bob@x.example>: 550 5.1.1 unknown\n", [("bob@x.example", "550 5.1.1 unknown")]),
+    ("the first diagnostic with a code stays", "<bob@x.example>: 550 first\n<bob@x.example>: 550 second\n",
+     [("bob@x.example", "550 first <bob@x.example>: 550 second")]),
+    ("the owner's address at a line's start", "<ann@sender.example>: 550 5.1.1 unknown\n",
+     [("ann@sender.example", "550 5.1.1 unknown")]),
+    ("the owner's address before a colon", "ann@sender.example: 550 5.1.1 unknown\n",
+     [("ann@sender.example", "550 5.1.1 unknown")]),
+    ("the owner's address under a list introduction",
+     "The following recipients failed:\n ann@sender.example  mailbox unavailable\n",
+     [("ann@sender.example", "mailbox unavailable")]),
+    ("the owner's address after a keyword is not a recipient", "Your message to ann@sender.example was delayed\n", []),
+    ("a bare local part with one space before it", "The following recipients were unknown:\n bob\n",
+     [("bob@mx.sender.example", "")]),
+    ("an introduction with spaces after its colon", "The following recipients were unknown:   \n    bob\n",
+     [("bob@mx.sender.example", "")]),
+    ("a bare local part under a line that is not a list introduction", "Details:\n    bob\n", []),
+    ("a bare local part starting with a digit", "The following recipients were unknown:\n    9lives\n", []),
+    ("two words under an introduction", "The following recipients were unknown:\n    not one\n", []),
+    ("a bare local part and its diagnostic", "The following recipients were unknown:\n    bob\n    550 unknown\n",
+     [("bob@mx.sender.example", "550 unknown")]),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("body", "expected"), [case[1:] for case in SCAN_CASES], ids=[c[0] for c in SCAN_CASES])
+def test_what_scan_finds_in_each_body(body: str, expected: list[tuple[str, str]]) -> None:
+    assert [(f.email, f.diagnostic) for f in scan(notice(body))] == expected
+
+
+def test_at_most_twenty_bare_local_parts_are_completed() -> None:
+    locals_ = [f"user{n:02d}" for n in range(25)]
+    body = "".join(f"The following recipients were unknown:\n    {local}\n\n" for local in locals_)
+    assert [f.email for f in scan(notice(body))] == [f"{local}@mx.sender.example" for local in locals_[:20]]
