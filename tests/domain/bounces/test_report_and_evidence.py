@@ -203,6 +203,28 @@ def test_any_date_in_the_common_form_reads_as_the_general_parser_reads_it(
     assert parse_date(value) == (general.astimezone(UTC) if general.tzinfo is not None else None)
 
 
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("a b; Tue, 02 Jan 2024 10:00:00 +0000", datetime(2024, 1, 2, 10, 0, tzinfo=UTC)),
+        ("dns; Tue, 02 Jan 2024 10:00:00 +0000 (a;b)", datetime(2024, 1, 2, 10, 0, tzinfo=UTC)),
+        ("dns; Tue, 02 Jan 2024 10:00:00 +0000; more", None),
+        ("a" * 20 + "; Tue, 02 Jan 2024 10:00:00 +0000", None),  # a type is at most 19 characters before its ';'
+        ("a" * 19 + "; Tue, 02 Jan 2024 10:00:00 +0000", datetime(2024, 1, 2, 10, 0, tzinfo=UTC)),
+    ],
+)
+def test_a_type_before_the_first_semicolon_is_dropped(value: str, expected: datetime | None) -> None:
+    assert parse_date(value) == expected
+
+
+@pytest.mark.parametrize(
+    "value", ["Tue, 02 Jan 2024 10:00:00 +0100", "2 Jan 2024 10:00 +0100", "dns; 2 Jan 2024 10:00 EST"]
+)
+def test_a_date_is_given_in_utc_itself_not_only_at_the_same_instant(value: str) -> None:
+    parsed = parse_date(value)
+    assert parsed is not None and parsed.tzinfo is UTC
+
+
 def test_the_original_s_identity_comes_from_the_attachment_or_the_pasted_copy() -> None:
     attached = _notice(
         'Content-Type: multipart/report; boundary="b"',
