@@ -185,3 +185,29 @@ def test_at_most_twenty_bare_local_parts_are_completed() -> None:
     locals_ = [f"user{n:02d}" for n in range(25)]
     body = "".join(f"The following recipients were unknown:\n    {local}\n\n" for local in locals_)
     assert [f.email for f in scan(notice(body))] == [f"{local}@mx.sender.example" for local in locals_[:20]]
+
+
+BLOCKS = [
+    ("the same address again continues the block", ["<bob@x.example>: said", "<bob@x.example>: 550 5.1.1 unknown"],
+     "said", "said <bob@x.example>: 550 5.1.1 unknown"),
+    ("another address indented deeper continues it", ["<bob@x.example>: said", "    <carol@y.example>: 550 no"],
+     "said", "said <carol@y.example>: 550 no"),
+    ("a line starting with a dash is no rule", ["bob@x.example", "- 550 5.1.1 unknown"], "", "- 550 5.1.1 unknown"),
+    ("at most three paragraphs", ["bob@x.example", "a", "", "b", "", "c", "", "d 550"], "", "a"),
+    ("a third paragraph is read when the second has no code", ["bob@x.example", "a", "", "b", "", "c 550"], "",
+     "a b c 550"),
+    ("a later paragraph's lines joined by spaces", ["bob@x.example", "a", "", "b", "c 550"], "", "a b c 550"),
+    ("no code anywhere: the first paragraph, its lines joined", ["bob@x.example", "a", "a2", "", "b"], "", "a a2"),
+    ("no code in two paragraphs: the first", ["bob@x.example", "a", "", "b"], "", "a"),
+    ("one paragraph without a code", ["bob@x.example", "a", "a2"], "", "a a2"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("lines", "first", "expected"), [b[1:] for b in BLOCKS], ids=[b[0] for b in BLOCKS])
+def test_the_block_after_a_recipient_line(lines: list[str], first: str, expected: str) -> None:
+    assert block_after(lines, 0, first) == expected
+
+
+def test_scan_reads_the_lines_it_is_given_instead_of_the_notice_s() -> None:
+    found = scan(notice("nothing here\n"), ["<bob@x.example>: 550 5.1.1 unknown"])
+    assert [(f.email, f.diagnostic) for f in found] == [("bob@x.example", "550 5.1.1 unknown")]
