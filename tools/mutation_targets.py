@@ -31,7 +31,7 @@ BOUNCE_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("receivers/*.py", (_B + "test_receivers.py",)),
     ("families/*.py", (_B + "test_families.py", _B + "test_family_tables.py")),
     ("family.py", (_B + "test_family.py",)),
-    ("registry.py", (_B + "test_families.py", _B + "test_family_tables.py")),
+    ("registry.py", (_B + "test_family.py", _B + "test_families.py", _B + "test_family_tables.py")),
     ("report.py", (_B + "test_report_and_evidence.py",)),
     ("evidence.py", (_B + "test_report_and_evidence.py",)),
     ("dates.py", (_B + "test_report_and_evidence.py",)),

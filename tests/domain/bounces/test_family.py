@@ -7,7 +7,9 @@ import re
 
 import pytest
 
-from domain.bounces.family import phrase_table, section
+from domain.bounces import registry
+from domain.bounces.family import Family, phrase_table, section
+from domain.bounces.notice import Notice
 
 TABLE: dict[str, tuple[str, ...]] = {
     "mailboxfull": ("Mailbox FULL", "over quota (a.b)"),
@@ -55,3 +57,15 @@ LINES = ["intro", "Failed:", "a@x.example", "b@x.example", "-- end --", "tail"]
 )
 def test_a_section_is_the_lines_after_its_start_up_to_its_end(start: str, end: str | None, expected: list[str]) -> None:
     assert section(LINES, re.compile(start), re.compile(end) if end else None) == expected
+
+
+def _broken_sniff(notice: Notice) -> bool:
+    raise ValueError("this family cannot read the notice")
+
+
+def test_a_family_whose_sniffing_fails_costs_only_that_family(monkeypatch: pytest.MonkeyPatch) -> None:
+    later = Family("later", sniff=lambda notice: True)
+    monkeypatch.setattr(registry, "FAMILIES", (Family("broken", sniff=_broken_sniff), later))
+    assert registry.identify(Notice.read(b"Subject: x\n\nbody\n")) is later
+    monkeypatch.setattr(registry, "FAMILIES", (Family("broken", sniff=_broken_sniff),))
+    assert registry.identify(Notice.read(b"Subject: x\n\nbody\n")) is registry.GENERIC
