@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: install console schema-lint browser run test lint typecheck pytest schema lock bench clean mutation
+.PHONY: install console schema-lint browser run test lint typecheck pytest schema lock bench clean mutation sisimai bounce-bench
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -37,6 +37,15 @@ $(SCHEMA_LINT): tools/schema-lint/package.json tools/schema-lint/package-lock.js
 browser:
 	@if [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ]; then :; else \
 		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium chromium-driver; fi
+
+# The bounce benchmark's Perl peer, p5-sisimai, from Debian's packages; nothing when it is there.
+sisimai:
+	@if perl -MSisimai -e 1 2>/dev/null; then :; else \
+		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q libsisimai-perl; fi
+
+# The bounce reader's accuracy on both corpora and its speed against p5-sisimai and flufl.bounce.
+bounce-bench: $(STAMP) sisimai
+	$(BIN)/python -m bench.bounce_corpus $(BENCH_ARGS)
 
 # The service on embedded defaults: SQLite under .mailtrail/, the Gmail emulator, an in-process
 # worker and scheduler. Override with MAILTRAIL_PORT, MAILTRAIL_DATABASE_URL, MAILTRAIL_DEMO_TOKEN.

@@ -1,6 +1,7 @@
 """Score and time `parse_bounce` on real bounces and on generated ones, against its peers.
 
     python -m bench.bounce_corpus [CORPUS_DIR] [--rounds N] [--verbose] [--no-speed]
+    make bounce-bench BENCH_ARGS="--rounds 7"   (installs p5-sisimai first: apt-get install -y libsisimai-perl)
 
 Accuracy: detection, recipient recall and precision, status agreement, reason agreement (with
 sisimai's answers on the real corpus, with the generator's on the generated one) and hard-bounce

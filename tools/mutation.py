@@ -142,10 +142,9 @@ def changed_lines(diff: str) -> tuple[str, str]:
 
 
 def run_target(
-    target: Target, jobs: int, keep: bool, equivalents: list[Equivalent], used: set[Equivalent]
+    target: Target, modules: list[str], jobs: int, keep: bool, equivalents: list[Equivalent], used: set[Equivalent]
 ) -> tuple[list[Row], list[str], list[tuple[HandMutant, bool]]]:
     """Mutate the target's modules; return one row per module, the survivors' diffs and the hand mutants."""
-    modules = expand(target.modules)
     tests = sorted({t for pattern in target.tests for t in expand(pattern)})
     scratch = Path(tempfile.mkdtemp(prefix="mailtrail-mutation-"))
     # With no test selected mutmut would run the whole suite; a missing file makes it stop after
@@ -214,6 +213,13 @@ def killed_by_hand(scratch: Path, mutant: HandMutant, tests: list[str]) -> bool:
         path.write_text(source)
 
 
+def selects(wanted: str, target: Target) -> bool:
+    """`wanted` names this target: its own glob, or a module it matches when no target's glob is `wanted`."""
+    if wanted == target.modules:
+        return True
+    return all(t.modules != wanted for t in TARGETS) and fnmatch.fnmatch(wanted, target.modules)
+
+
 def natural(name: str) -> list[object]:
     return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", name)]
 
@@ -250,16 +256,20 @@ def main() -> None:
     if not MUTMUT.exists():
         raise SystemExit(f"{MUTMUT} not found: run `make install` (mutmut is a dev dependency)")
 
-    targets = [
-        t for t in TARGETS if not args.only or any(fnmatch.fnmatch(o, t.modules) or o == t.modules for o in args.only)
-    ]
+    targets = [t for t in TARGETS if not args.only or any(selects(o, t) for o in args.only)]
     equivalents = load_equivalents()
     used: set[Equivalent] = set()
     rows: list[Row] = []
     diffs: list[str] = []
     hand: list[tuple[HandMutant, bool]] = []
-    for target in targets:
-        target_rows, target_diffs, target_hand = run_target(target, args.jobs, args.keep, equivalents, used)
+    # A module belongs to the first target naming it (a package's catch-all glob comes after its groups).
+    claimed: set[str] = set()
+    for target in TARGETS:
+        modules = [m for m in expand(target.modules) if m not in claimed]
+        claimed.update(modules)
+        if target not in targets or not modules:
+            continue
+        target_rows, target_diffs, target_hand = run_target(target, modules, args.jobs, args.keep, equivalents, used)
         rows += target_rows
         diffs += target_diffs
         hand += target_hand

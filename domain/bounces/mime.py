@@ -75,10 +75,19 @@ class Part:
         match = pattern.search(self.head)
         return " ".join(match.group(1)[:MAX_HEADER_VALUE].split()) if match else ""
 
+    @lazy
+    def _unfolded(self) -> dict[str, str]:
+        """The fields `get` has unfolded so far (the families' sniffers ask for From again and again)."""
+        return {}
+
     def get(self, name: str) -> str:
         """The first value of a header field (unfolded, not decoded), or ''."""
-        values = self.fields.get(name)
-        return unfold(values[0]) if values else ""
+        unfolded = self._unfolded
+        value = unfolded.get(name)
+        if value is None:
+            values = self.fields.get(name)
+            value = unfolded[name] = unfold(values[0]) if values else ""
+        return value
 
     def get_all(self, name: str) -> list[str]:
         """Every value of a header field (unfolded), in order."""
@@ -108,10 +117,10 @@ class Part:
             found.setdefault(name.lower(), value[1:-1] if value.startswith('"') else value)
         return found
 
-    @property
+    @lazy
     def maintype(self) -> str:
         """The part of the content type before the slash."""
-        return self.content_type.split("/", 1)[0]
+        return self.content_type.partition("/")[0]
 
     @lazy
     def children(self) -> list[Part]:

@@ -121,7 +121,7 @@ def _findings(notice: Notice, family: Family, entries: list[report.Entry]) -> li
                 finding = _completed_by(finding, known)
             elif not finding.diagnostic and lookups < MAX_NEAR_LOOKUPS:
                 lookups += 1
-                finding = finding.with_(diagnostic=diagnostic_near(_lowered(notice), notice.body, finding.email))
+                finding = finding.with_(diagnostic=diagnostic_near(notice.lower_body, notice.body, finding.email))
         if not finding.status:
             finding = finding.with_(status=status_of(finding.diagnostic))
         findings.append(_guarded(lambda f=finding: family.refine(f), finding))  # type: ignore[misc]
@@ -174,7 +174,7 @@ def _from_text(notice: Notice, family: Family, structured: bool) -> list[Finding
         listed = [f for f in strong if f.email in failed]
         chosen = listed or strong
     else:
-        lowered = _lowered(notice)
+        lowered = notice.lower_body
         candidates = failed or weak_addresses(notice, set())[:20]
         chosen = [Finding(a, diagnostic_near(lowered, notice.body, a)) for a in candidates[:MAX_NEAR_LOOKUPS]]
     return [_complete(refined, delayed) for refined in (family.refine(f) for f in chosen)]
@@ -184,10 +184,6 @@ def _complete(finding: Finding, delayed: bool) -> Finding:
     status = finding.status or status_of(finding.diagnostic)
     action = finding.action or ("delayed" if delayed else "failed")
     return finding.with_(status=status, action=action)
-
-
-def _lowered(notice: Notice) -> str:
-    return notice.body.lower()
 
 
 def _recipient(finding: Finding) -> BouncedRecipient:

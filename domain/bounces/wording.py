@@ -8,10 +8,11 @@ match costs time linear in the (already bounded) diagnostic.
 
 Each phrase has a gate: the longest literal text every match of it contains. A phrase runs only
 when its gate is in the diagnostic, so most diagnostics run only a handful of small patterns.
-`gated(text)` finds every reason with a gate in the text at once: each gate is filed under its
-first four four-character pieces, the text cut into pieces every four characters, and only the
-gates filed under a piece the text holds are looked for (a set of a quarter as many pieces as the
-text has characters, instead of some 500 substring searches).
+`gated(text)` finds every reason with a gate in the text at once: each gate is filed under four
+consecutive four-character pieces of it (the rarest such run among the gates), the text cut into
+pieces every four characters, and only the gates filed under a piece the text holds are looked
+for (a set of a quarter as many pieces as the text has characters, instead of some 500 substring
+searches).
 """
 
 from __future__ import annotations
@@ -141,13 +142,29 @@ def pieces(text: str, stride: int = 1) -> set[str]:
     return {text[i : i + KEY] for i in range(0, len(text) - KEY + 1, stride)}
 
 
+def _window(gate_text: str, commonness: dict[str, int]) -> int:
+    """Where the gate's `STRIDE` filing pieces start: the run of them fewest other gates share.
+
+    Any `STRIDE` consecutive pieces of a gate catch it (the text's aligned piece falls on one of
+    them); filing under rare ones ("mailb", not "mess" of every "message") keeps the gates a text
+    must be searched for few.
+    """
+    starts = range(len(gate_text) - KEY - STRIDE + 2)
+    return min(starts, key=lambda k: sum(commonness[gate_text[k + o : k + o + KEY]] for o in range(STRIDE)))
+
+
 def _filed() -> tuple[dict[str, tuple[tuple[str, str], ...]], tuple[tuple[str, str], ...]]:
-    """(reason, gate) pairs under each of a gate's first `STRIDE` pieces; the gates too short for that.
+    """(reason, gate) pairs under `STRIDE` consecutive pieces of each gate; the gates too short for that.
 
     Wherever a gate of `KEY + STRIDE - 1` characters or more occurs in a text, the text's piece
-    that starts at the first multiple of `STRIDE` at or after it lies inside it, starting at one of
-    its first `STRIDE` characters: so the text's pieces at every `STRIDE`-th position meet it.
+    that starts at the first multiple of `STRIDE` at or after its window lies inside it, starting
+    at one of the window's `STRIDE` characters: so the text's pieces at every `STRIDE`-th position
+    meet it.
     """
+    gates = {g for wording in WORDINGS.values() for g in wording.gates}
+    commonness: dict[str, int] = {}
+    for piece in (p for g in gates for p in pieces(g)):
+        commonness[piece] = commonness.get(piece, 0) + 1
     filed: dict[str, list[tuple[str, str]]] = {}
     short: list[tuple[str, str]] = []
     for reason, wording in WORDINGS.items():
@@ -155,7 +172,8 @@ def _filed() -> tuple[dict[str, tuple[tuple[str, str], ...]], tuple[tuple[str, s
             if len(gate_text) < KEY + STRIDE - 1:
                 short.append((reason, gate_text))
                 continue
-            for key in {gate_text[offset : offset + KEY] for offset in range(STRIDE)}:
+            start = _window(gate_text, commonness)
+            for key in {gate_text[start + offset : start + offset + KEY] for offset in range(STRIDE)}:
                 filed.setdefault(key, []).append((reason, gate_text))
     return {key: tuple(pairs) for key, pairs in filed.items()}, tuple(short)
 

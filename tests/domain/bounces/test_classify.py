@@ -230,9 +230,11 @@ def test_the_fallbacks_when_neither_code_nor_wording_settles_it(
         ("5.0.0", "250 2.1.5 ok", "onhold"),
         ("5.1.1", "550 5.2.2 mailbox full", "mailboxfull"),
         ("5.7.1", "550 5.7.1 relay access denied", "norelaying"),
+        (None, "550 5.1.1 <kim@example.com>: recipient address rejected: user unknown", "userunknown"),
+        (None, "554 5.7.1 message refused", "securityerror"),
     ],
 )
-def test_a_specific_code_in_the_diagnostic_is_classified_by(status: str, diagnostic: str, reason: str) -> None:
+def test_a_specific_code_in_the_diagnostic_is_classified_by(status: str | None, diagnostic: str, reason: str) -> None:
     assert classify(status, diagnostic, "failed").reason == reason
 
 

@@ -52,7 +52,8 @@ def test_reply_in_finds_the_first_failure_reply_code(text: str, expected: str | 
 
 
 @pytest.mark.parametrize(
-    ("reply", "expected"), [("550", "5.0.0"), ("421", "4.0.0"), ("250", None), (None, None), ("", None)]
+    ("reply", "expected"),
+    [("550", "5.0.0"), ("421", "4.0.0"), ("250", None), (None, None), ("", None), ("X50", None), ("350", None)],
 )
 def test_a_bare_reply_code_implies_a_class_only_status(reply: str | None, expected: str | None) -> None:
     assert status_from_reply(reply) == expected

@@ -16,6 +16,22 @@ def test_with_changes_only_the_named_fields_and_leaves_the_original_alone() -> N
     assert first.with_() == first and first.with_() is not first
 
 
+def test_with_may_change_every_field_at_once() -> None:
+    every = {
+        "email": "b@c.example",
+        "diagnostic": "550 no",
+        "status": "5.1.1",
+        "action": "failed",
+        "command": "RCPT",
+        "hint": "userunknown",
+        "kind": "smtp",
+        "remote": "mx.c.example",
+        "default": "userunknown",
+    }
+    assert every.keys() == FIELDS
+    assert Finding("a@b.example").with_(**every) == Finding(**every)
+
+
 def test_with_refuses_a_field_a_finding_does_not_have() -> None:
     with pytest.raises(TypeError, match="Finding has no field 'reason'"):
         Finding("a@b.example").with_(reason="userunknown")

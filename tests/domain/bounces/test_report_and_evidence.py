@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import email.utils
 from datetime import UTC, datetime
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from domain.bounces import evidence, report
 from domain.bounces.dates import parse_date
@@ -157,6 +160,69 @@ def test_a_delay_notice_says_delivery_is_still_being_tried(subject: str, body: s
 )
 def test_an_unreadable_date_is_none(value: str, expected: datetime | None) -> None:
     assert parse_date(value) == expected
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "Tue, 02 Jan 2024 10:00:00 -0000",  # RFC 5322 §3.3: the zone is unknown
+        "Tue, 02 Jan 2024 10:00:00 -0530",
+        "2 jan 2024 23:59:59 +1400 (LINT)",
+        "Sat, 31 Feb 2024 10:00:00 +0000",
+        "Tue, 02 Jan 2024 24:00:00 +0000",
+        "Tue, 02 Jan 2024 10:00:60 +0000",
+        "Mon, 01 Jan 0001 00:30:00 +0100",
+        "Mon, 01 Jan 0000 00:30:00 +0000",
+        "Tue, 02 Foo 2024 10:00:00 +0000",
+        "Tue, 02 Jan 2024 10:00:00 +2400",
+        "Tue, 02 Jan 2024 10:00:00 +0000 (Coordinated Universal Time)",
+        "Tue,  2 Jan 2024 10:00 +0000",
+    ],
+)
+def test_the_common_date_form_reads_as_the_general_parser_reads_it(value: str) -> None:
+    try:
+        general = email.utils.parsedate_to_datetime(value)
+        wanted = general.astimezone(UTC) if general.tzinfo is not None else None
+    except (ValueError, OverflowError, IndexError, TypeError):
+        wanted = None
+    assert parse_date(value) == wanted
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.datetimes(min_value=datetime(1, 1, 2), max_value=datetime(9999, 12, 30)),
+    st.integers(min_value=-23 * 60 - 59, max_value=23 * 60 + 59),
+    st.sampled_from(["%a, %d %b %Y %H:%M:%S", "%d %b %Y %H:%M:%S", "%a,%d %b %Y %H:%M:%S"]),
+)
+def test_any_date_in_the_common_form_reads_as_the_general_parser_reads_it(
+    moment: datetime, minutes: int, layout: str
+) -> None:
+    sign = "-" if minutes < 0 else "+"
+    value = f"{moment.strftime(layout)} {sign}{abs(minutes) // 60:02d}{abs(minutes) % 60:02d}"
+    general = email.utils.parsedate_to_datetime(value)
+    assert parse_date(value) == (general.astimezone(UTC) if general.tzinfo is not None else None)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("a b; Tue, 02 Jan 2024 10:00:00 +0000", datetime(2024, 1, 2, 10, 0, tzinfo=UTC)),
+        ("dns; Tue, 02 Jan 2024 10:00:00 +0000 (a;b)", datetime(2024, 1, 2, 10, 0, tzinfo=UTC)),
+        ("dns; Tue, 02 Jan 2024 10:00:00 +0000; more", None),
+        ("a" * 20 + "; Tue, 02 Jan 2024 10:00:00 +0000", None),  # a type is at most 19 characters before its ';'
+        ("a" * 19 + "; Tue, 02 Jan 2024 10:00:00 +0000", datetime(2024, 1, 2, 10, 0, tzinfo=UTC)),
+    ],
+)
+def test_a_type_before_the_first_semicolon_is_dropped(value: str, expected: datetime | None) -> None:
+    assert parse_date(value) == expected
+
+
+@pytest.mark.parametrize(
+    "value", ["Tue, 02 Jan 2024 10:00:00 +0100", "2 Jan 2024 10:00 +0100", "dns; 2 Jan 2024 10:00 EST"]
+)
+def test_a_date_is_given_in_utc_itself_not_only_at_the_same_instant(value: str) -> None:
+    parsed = parse_date(value)
+    assert parsed is not None and parsed.tzinfo is UTC
 
 
 def test_the_original_s_identity_comes_from_the_attachment_or_the_pasted_copy() -> None:

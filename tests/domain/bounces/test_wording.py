@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 import re
 
 import pytest
@@ -137,22 +138,39 @@ def test_gated_agrees_with_a_gate_by_gate_search_on_mixed_text(examples: list[st
 
 
 @pytest.mark.parametrize("tables", ["in use", "filed again"])
-def test_every_long_gate_is_filed_under_its_first_pieces_and_every_short_one_listed(tables: str) -> None:
+def test_every_long_gate_is_filed_under_stride_consecutive_pieces_and_every_short_one_listed(tables: str) -> None:
     filed_tables, short_tables = (FILED, SHORT) if tables == "in use" else wording._filed()
     assert all(isinstance(pairs, tuple) for pairs in filed_tables.values())
     filed = {(reason, g, key) for key, pairs in filed_tables.items() for reason, g in pairs}
     assert sum(len(pairs) for pairs in filed_tables.values()) == len(filed)  # each (gate, piece) once
-    wanted = {
-        (r, g, g[offset : offset + wording.KEY])
-        for r, w in WORDINGS.items()
-        for g in w.gates
-        if len(g) >= wording.KEY + wording.STRIDE - 1
-        for offset in range(wording.STRIDE)
-    }
-    assert filed == wanted
+    long_gates = {(r, g) for r, w in WORDINGS.items() for g in w.gates if len(g) >= wording.KEY + wording.STRIDE - 1}
+    assert {(r, g) for r, g, _ in filed} == long_gates
+    for reason, g in long_gates:
+        keys = {key for r, gate_text, key in filed if (r, gate_text) == (reason, g)}
+        runs = [
+            {g[start + o : start + o + wording.KEY] for o in range(wording.STRIDE)}
+            for start in range(len(g) - wording.KEY - wording.STRIDE + 2)
+        ]
+        assert keys in runs, (reason, g, keys)
     short = {(r, g) for r, w in WORDINGS.items() for g in w.gates if len(g) < wording.KEY + wording.STRIDE - 1}
     assert set(short_tables) == short and len(short_tables) == len(short)
     assert (wording.KEY, wording.STRIDE) == (4, 4)
+
+
+@pytest.mark.parametrize(
+    ("gate_text", "commonness", "start"),
+    [("abcdefgh", {}, 0), ("abcdefgh", {"abcd": 5}, 1), ("abcdefgh", {"abcd": 5, "bcde": 5}, 1),
+     ("abcdefgh", {"abcd": 1, "efgh": 3}, 0), ("abcdefgh", {"bcde": 1}, 0), ("abcdefghi", {"abcd": 1}, 1)],
+)  # fmt: skip
+def test_a_gate_is_filed_under_its_rarest_run_of_pieces(gate_text: str, commonness: dict[str, int], start: int) -> None:
+    assert wording._window(gate_text, collections.defaultdict(int, commonness)) == start
+
+
+def test_filing_under_rare_pieces_leaves_few_gates_to_search_for_a_common_diagnostic() -> None:
+    text = "550 5.1.1 the email account that you tried to reach does not exist. please check the message"
+    searched = {g for key in FILED.keys() & pieces(text, wording.STRIDE) for _, g in FILED[key]}
+    assert len(searched) < 30
+    assert gated(text) == _gated_one_by_one(text)
 
 
 def test_pieces_start_every_stride_characters() -> None:
