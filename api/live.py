@@ -18,9 +18,10 @@ import asyncio
 import contextlib
 import json
 import logging
+import time
 import uuid
 from collections import OrderedDict, deque
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,6 +31,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.sharing import Shelf
+from domain.events import ACCOUNT_KINDS
 from domain.notify import CHANNEL, Committed, bus
 from domain.records import MailAccount, OutboundEmail, OutboundEmailEvent
 from domain.seqset import SeqSet
@@ -67,17 +69,43 @@ class Snapshot:
 
 
 @dataclass(eq=False, slots=True)
+class Direct:
+    """How the hub delivers to a subscriber itself, without waking its task (api.fanout)."""
+
+    sink: Any
+    """api.fanout.Sink: the operation's socket."""
+    key: Hashable
+    """Subscribers with equal keys are sent the same bytes for an event (api.sharing)."""
+    wants: Callable[[Committed, Snapshot], bool]
+    """The subscription's `id` and `filter` (and what its token may see)."""
+    render: Callable[[Note, Snapshot], Awaitable[str | None]]
+    """The `next` payload for an event, or None when it must go the ordinary way."""
+
+
+@dataclass(eq=False, slots=True)
 class Subscriber:
     """One subscription's place in the fan-out: the notes it has not taken yet, at most `limit`.
 
     A deque made on demand and a single waiter, rather than an asyncio.Queue (four deques and an
     event each): thousands of idle subscribers hold almost nothing.
+
+    With `direct`, the hub renders and writes its updates itself (`deliver`) while its task is
+    idle; a note goes to the task instead (`offer`) whenever the task has something in hand, so
+    updates leave in the order of the events either way.
     """
 
     organization_id: uuid.UUID
     email_id: uuid.UUID | None
     limit: int
+    direct: Direct | None = None
     fell_behind: bool = False
+    closed: bool = False
+    busy: bool = False
+    """The task took a note and has not asked for the next one yet (it is rendering or sending)."""
+    check_due: float = float("inf")
+    """When (monotonic) the task must look at the token again: no direct delivery from then on."""
+    cursor: str = ""
+    """The cursor of the last update sent to it, either way."""
     _notes: deque[Note] | None = None
     _waiter: asyncio.Future[None] | None = None
 
@@ -88,15 +116,46 @@ class Subscriber:
         if notes is None:
             notes = self._notes = deque()
         if len(notes) >= self.limit:
-            self.fell_behind = True
-            log.warning("subscriber of %s fell behind; told to resubscribe", self.organization_id)
+            self.fall_behind()
         else:
             notes.append(note)
+            self._wake()
+
+    def fall_behind(self) -> None:
+        if not self.fell_behind:
+            self.fell_behind = True
+            log.warning("subscriber of %s fell behind; told to resubscribe", self.organization_id)
+        self._wake()
+
+    def _wake(self) -> None:
         waiter = self._waiter
         if waiter is not None and not waiter.done():
             waiter.set_result(None)
 
+    @property
+    def idle(self) -> bool:
+        """Nothing in hand or waiting, the token not due for a look, the operation still open."""
+        return (
+            not self.busy
+            and not self._notes
+            and not self.fell_behind
+            and not self.closed
+            and time.monotonic() < self.check_due
+            and self.direct is not None
+            and self.direct.sink.open
+        )
+
+    def deliver(self, cursor: str, payload: str) -> None:
+        """Write an update rendered for it (and for everyone with the same key)."""
+        assert self.direct is not None
+        self.cursor = cursor
+        sink = self.direct.sink
+        sink.write(payload)
+        if sink.pending > self.limit:  # its socket has stopped taking frames
+            self.fall_behind()
+
     async def next(self) -> Note:
+        self.busy = False
         while True:
             if self.fell_behind:
                 raise FellBehind
@@ -105,6 +164,7 @@ class Subscriber:
                 note = notes.popleft()
                 if not notes:
                     self._notes = None
+                self.busy = True
                 return note
             self._waiter = asyncio.get_running_loop().create_future()
             try:
@@ -120,11 +180,15 @@ class Hub:
     seen: SeqSet = field(default_factory=SeqSet)
     connections: int = 0
     """How many times the LISTEN connection was opened (more than once after a loss)."""
+    direct_writes: int = 0
+    """Updates the hub wrote to sockets itself (api.fanout), rather than through a subscription's task."""
     _by_org: dict[uuid.UUID, set[Subscriber]] = field(default_factory=dict)
     """Subscribers to every email of an organization (with or without a filter)."""
     _by_email: dict[uuid.UUID, set[Subscriber]] = field(default_factory=dict)
     """Subscribers to one email: found by id, so an event costs nothing per other subscriber."""
     _snapshots: OrderedDict[int, asyncio.Future[Snapshot]] = field(default_factory=OrderedDict)
+    _fanning: asyncio.Task[None] | None = None
+    """The last event's direct fan-out: the next one writes after it, so updates keep their order."""
     _task: asyncio.Task[None] | None = None
     _unsubscribe_bus: Any = None
     _ready: asyncio.Event = field(default_factory=asyncio.Event)
@@ -148,6 +212,8 @@ class Hub:
     async def stop(self) -> None:
         if self._unsubscribe_bus is not None:
             self._unsubscribe_bus()
+        if self._fanning is not None:
+            self._fanning.cancel()
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
@@ -194,20 +260,62 @@ class Hub:
             self.seen.add(item.seq)
             self.seen.fill_stale_gaps(self.settings.event_hole_seconds)
             note = Note(item, self.seen.copy(), self.seen.encode())
+            direct: list[Subscriber] = []
             for subscriber in self._by_org.get(item.organization_id, ()):
-                subscriber.offer(note)
+                if subscriber.direct is None:
+                    subscriber.offer(note)
+                else:
+                    direct.append(subscriber)
             for subscriber in self._by_email.get(item.email_id, ()):
                 if subscriber.organization_id == item.organization_id:
+                    if subscriber.direct is None:
+                        subscriber.offer(note)
+                    else:
+                        direct.append(subscriber)
+            if direct:
+                self._fanning = asyncio.create_task(self._fan_out(note, direct, self._fanning))
+
+    async def _fan_out(self, note: Note, subscribers: list[Subscriber], before: asyncio.Task[None] | None) -> None:
+        """Render `note` once per key for the idle direct subscribers that want it, write it to each."""
+        snapshot: Snapshot | None = Snapshot(None, None)  # an account's change: no email to read
+        if note.event.kind not in ACCOUNT_KINDS:
+            try:
+                snapshot = await self.snapshot(note.event)
+            except Exception:  # their own tasks read it again, and report what goes wrong
+                snapshot = None
+        if before is not None and not before.done():
+            await asyncio.wait((before,))
+        groups: dict[Hashable, list[Subscriber]] = {}
+        for subscriber in subscribers:
+            direct = subscriber.direct
+            if snapshot is None or direct is None or not subscriber.idle:
+                subscriber.offer(note)
+            elif direct.wants(note.event, snapshot):
+                groups.setdefault(direct.key, []).append(subscriber)
+        for members in groups.values():
+            payload: str | None = None
+            try:
+                payload = await members[0].direct.render(note, snapshot)  # type: ignore[union-attr,arg-type]
+            except Exception:
+                log.exception("rendering an update for %d subscribers failed; each renders its own", len(members))
+            for subscriber in members:
+                if payload is not None and subscriber.idle:
+                    subscriber.deliver(note.cursor, payload)
+                    self.direct_writes += 1
+                else:
                     subscriber.offer(note)
 
     @contextlib.contextmanager
-    def subscribe(self, organization_id: uuid.UUID, email_id: uuid.UUID | None) -> Iterator[Subscriber]:
-        subscriber = Subscriber(organization_id, email_id, self.settings.subscription_queue_size)
+    def subscribe(
+        self, organization_id: uuid.UUID, email_id: uuid.UUID | None, direct: Direct | None = None
+    ) -> Iterator[Subscriber]:
+        subscriber = Subscriber(organization_id, email_id, self.settings.subscription_queue_size, direct)
         index, key = (self._by_org, organization_id) if email_id is None else (self._by_email, email_id)
         index.setdefault(key, set()).add(subscriber)
         try:
             yield subscriber
         finally:
+            subscriber.closed = True
             group = index.get(key)
             if group is not None:
                 group.discard(subscriber)
