@@ -187,8 +187,8 @@ class Hub:
     _by_email: dict[uuid.UUID, set[Subscriber]] = field(default_factory=dict)
     """Subscribers to one email: found by id, so an event costs nothing per other subscriber."""
     _snapshots: OrderedDict[int, asyncio.Future[Snapshot]] = field(default_factory=OrderedDict)
-    _fanning: asyncio.Task[None] | None = None
-    """The last event's direct fan-out: the next one writes after it, so updates keep their order."""
+    _fanning: dict[uuid.UUID, asyncio.Task[None]] = field(default_factory=dict)
+    """Each organization's last direct fan-out: the next one writes after it (updates keep their order)."""
     _task: asyncio.Task[None] | None = None
     _unsubscribe_bus: Any = None
     _ready: asyncio.Event = field(default_factory=asyncio.Event)
@@ -212,8 +212,8 @@ class Hub:
     async def stop(self) -> None:
         if self._unsubscribe_bus is not None:
             self._unsubscribe_bus()
-        if self._fanning is not None:
-            self._fanning.cancel()
+        for fanning in list(self._fanning.values()):
+            fanning.cancel()
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
@@ -273,37 +273,59 @@ class Hub:
                     else:
                         direct.append(subscriber)
             if direct:
-                self._fanning = asyncio.create_task(self._fan_out(note, direct, self._fanning))
+                org = item.organization_id
+                self._fanning[org] = asyncio.create_task(self._fan_out(note, direct, self._fanning.get(org)))
 
     async def _fan_out(self, note: Note, subscribers: list[Subscriber], before: asyncio.Task[None] | None) -> None:
-        """Render `note` once per key for the idle direct subscribers that want it, write it to each."""
-        snapshot: Snapshot | None = Snapshot(None, None)  # an account's change: no email to read
-        if note.event.kind not in ACCOUNT_KINDS:
-            try:
-                snapshot = await self.snapshot(note.event)
-            except Exception:  # their own tasks read it again, and report what goes wrong
-                snapshot = None
-        if before is not None and not before.done():
-            await asyncio.wait((before,))
-        groups: dict[Hashable, list[Subscriber]] = {}
-        for subscriber in subscribers:
-            direct = subscriber.direct
-            if snapshot is None or direct is None or not subscriber.idle:
+        """Render `note` once per key for the direct subscribers that want it, and write it to those
+        that are idle once the organization's previous event is out (the others' tasks get it)."""
+        try:
+            snapshot = await self._snapshot_for(note)
+            groups: dict[Hashable, list[Subscriber]] = {}
+            for subscriber in subscribers:
+                direct = subscriber.direct
+                if snapshot is None or direct is None:
+                    groups.setdefault(None, []).append(subscriber)
+                elif direct.wants(note.event, snapshot):
+                    groups.setdefault(direct.key, []).append(subscriber)
+            payloads = {key: await self._render(note, snapshot, members) for key, members in groups.items()}
+            if before is not None and not before.done():
+                await asyncio.wait((before,))  # rendered alongside it; written after it
+            for key, members in groups.items():
+                payload = payloads[key]
+                for subscriber in members:
+                    if payload is not None and subscriber.idle:
+                        subscriber.deliver(note.cursor, payload)
+                        self.direct_writes += 1
+                    else:
+                        subscriber.offer(note)
+        except Exception:  # a bug here must not lose the event: their own tasks take it
+            log.exception("fanning out event %s failed", note.event.seq)
+            for subscriber in subscribers:
                 subscriber.offer(note)
-            elif direct.wants(note.event, snapshot):
-                groups.setdefault(direct.key, []).append(subscriber)
-        for members in groups.values():
-            payload: str | None = None
-            try:
-                payload = await members[0].direct.render(note, snapshot)  # type: ignore[union-attr,arg-type]
-            except Exception:
-                log.exception("rendering an update for %d subscribers failed; each renders its own", len(members))
-            for subscriber in members:
-                if payload is not None and subscriber.idle:
-                    subscriber.deliver(note.cursor, payload)
-                    self.direct_writes += 1
-                else:
-                    subscriber.offer(note)
+        finally:
+            org = note.event.organization_id
+            if self._fanning.get(org) is asyncio.current_task():
+                del self._fanning[org]
+
+    async def _snapshot_for(self, note: Note) -> Snapshot | None:
+        if note.event.kind in ACCOUNT_KINDS:
+            return Snapshot(None, None)  # an account's change: no email to read
+        try:
+            return await self.snapshot(note.event)
+        except Exception:  # the subscribers' own tasks read it again, and report what goes wrong
+            return None
+
+    @staticmethod
+    async def _render(note: Note, snapshot: Snapshot | None, members: list[Subscriber]) -> str | None:
+        direct = members[0].direct
+        if snapshot is None or direct is None or not any(m.idle for m in members):
+            return None
+        try:
+            return await direct.render(note, snapshot)
+        except Exception:
+            log.exception("rendering an update for %d subscribers failed; each renders its own", len(members))
+            return None
 
     @contextlib.contextmanager
     def subscribe(
