@@ -21,13 +21,14 @@ from api.entity import EmailContext, email_context
 from api.enums import describe_values
 from api.fanout import current_sink, next_payload
 from api.inputs import OutboundEmailFilter, parse_id
-from api.live import Direct, FellBehind, Hub, Note, Snapshot
+from api.live import Hub
 from api.live_auth import ensure_token_valid, token_check_due
 from api.loaders import Loaders
 from api.queries import filter_predicate
 from api.recipients import Recipient
 from api.restrict import contexts_of
 from api.sharing import Delivery, SharingExecutor, render
+from api.subscriber import Direct, FellBehind, Note, Snapshot
 from api.types import MailAccount, OutboundEmail
 from domain import records
 from domain.errors import DomainError
