@@ -24,7 +24,7 @@ from typing import Any
 
 from graphql import ExecutionResult
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import BaseGraphQLTransportWSHandler
-from strawberry.subscriptions.protocols.graphql_transport_ws.types import SubscribeMessage
+from strawberry.subscriptions.protocols.graphql_transport_ws.types import ConnectionInitMessage, SubscribeMessage
 
 
 def encode(message: object) -> str:
@@ -115,6 +115,14 @@ class DirectTransportWSHandler(BaseGraphQLTransportWSHandler[Any, Any]):
     The task is created inside `handle_subscribe` and copies the context there, so the variable
     set around it is what the subscription resolver reads; nothing else changes.
     """
+
+    async def handle_connection_init(self, message: ConnectionInitMessage) -> None:
+        await super().handle_connection_init(message)
+        timeout = self.connection_init_timeout_task
+        if self.connection_init_received and timeout is not None and timeout.done():
+            # Cancelled, it would keep its CancelledError and the frames in its traceback for as
+            # long as the connection lives: a kilobyte or two on every open WebSocket.
+            self.connection_init_timeout_task = None
 
     async def handle_subscribe(self, message: SubscribeMessage) -> None:
         operation_id = message.get("id")
