@@ -20,7 +20,7 @@ import json
 import logging
 import uuid
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Hashable, Iterator
+from collections.abc import AsyncIterator, Hashable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -40,6 +40,8 @@ log = logging.getLogger("mailtrail.live")
 
 REPLAY_CHUNK = 500
 SNAPSHOT_CACHE = 4096
+ORG, EMAIL = "org", "email"
+"""The kinds of fan-out chain (`Hub._fanning`)."""
 
 
 @dataclass(eq=False)
@@ -56,8 +58,9 @@ class Hub:
     _by_email: dict[uuid.UUID, set[Subscriber]] = field(default_factory=dict)
     """Subscribers to one email: found by id, so an event costs nothing per other subscriber."""
     _snapshots: OrderedDict[int, asyncio.Future[Snapshot]] = field(default_factory=OrderedDict)
-    _fanning: dict[uuid.UUID, asyncio.Task[None]] = field(default_factory=dict)
-    """Each organization's last direct fan-out: the next one writes after it (updates keep their order)."""
+    _fanning: dict[Hashable, asyncio.Task[None]] = field(default_factory=dict)
+    """The last direct fan-out of each chain, (ORG, organization id) for the subscribers to a whole
+    organization and (EMAIL, email id) for those to one email: the next one writes after it."""
     _task: asyncio.Task[None] | None = None
     _unsubscribe_bus: Any = None
     _ready: asyncio.Event = field(default_factory=asyncio.Event)
@@ -129,25 +132,34 @@ class Hub:
             self.seen.add(item.seq)
             self.seen.fill_stale_gaps(self.settings.event_hole_seconds)
             note = Note(item, self.seen.copy(), self.seen.encode())
-            direct: list[Subscriber] = []
-            for subscriber in self._by_org.get(item.organization_id, ()):
-                if subscriber.direct is None:
-                    subscriber.offer(note)
-                else:
-                    direct.append(subscriber)
-            for subscriber in self._by_email.get(item.email_id, ()):
-                if subscriber.organization_id == item.organization_id:
-                    if subscriber.direct is None:
-                        subscriber.offer(note)
-                    else:
-                        direct.append(subscriber)
-            if direct:
-                org = item.organization_id
-                self._fanning[org] = asyncio.create_task(self._fan_out(note, direct, self._fanning.get(org)))
+            org_wide = self._offer_or_direct(note, self._by_org.get(item.organization_id, ()))
+            by_email = self._offer_or_direct(
+                note, (s for s in self._by_email.get(item.email_id, ()) if s.organization_id == item.organization_id)
+            )
+            # Each subscriber is in one index, so each chain keeps its subscribers' updates in order;
+            # a subscriber to one email waits for nothing but that email's earlier events.
+            for chain, direct in (((ORG, item.organization_id), org_wide), ((EMAIL, item.email_id), by_email)):
+                if direct:
+                    self._fanning[chain] = asyncio.create_task(
+                        self._fan_out(note, direct, chain, self._fanning.get(chain))
+                    )
 
-    async def _fan_out(self, note: Note, subscribers: list[Subscriber], before: asyncio.Task[None] | None) -> None:
+    @staticmethod
+    def _offer_or_direct(note: Note, subscribers: Iterable[Subscriber]) -> list[Subscriber]:
+        """Offer `note` to the subscribers without a direct path; the others, for the hub to write to."""
+        direct: list[Subscriber] = []
+        for subscriber in subscribers:
+            if subscriber.direct is None:
+                subscriber.offer(note)
+            else:
+                direct.append(subscriber)
+        return direct
+
+    async def _fan_out(
+        self, note: Note, subscribers: list[Subscriber], chain: Hashable, before: asyncio.Task[None] | None
+    ) -> None:
         """Render `note` once per key for the direct subscribers that want it, and write it to those
-        that are idle once the organization's previous event is out (the others' tasks get it)."""
+        that are idle once the chain's previous event is out (the others' tasks get it)."""
         try:
             snapshot = await self._snapshot_for(note)
             groups: dict[Hashable, list[Subscriber]] = {}
@@ -173,9 +185,8 @@ class Hub:
             for subscriber in subscribers:
                 subscriber.offer(note)
         finally:
-            org = note.event.organization_id
-            if self._fanning.get(org) is asyncio.current_task():
-                del self._fanning[org]
+            if self._fanning.get(chain) is asyncio.current_task():
+                del self._fanning[chain]
 
     async def _snapshot_for(self, note: Note) -> Snapshot | None:
         if note.event.kind in ACCOUNT_KINDS:
