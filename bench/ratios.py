@@ -139,6 +139,7 @@ def live_path(plan: Plan, port: int, api_pid: int, conninfo: str) -> dict[str, A
         "raw_listen_p99_ms": spread(aimed["listen_p99_ms"]),
         "targeted_5000_p99_vs_raw_listen": spread(aimed["ratios"]),
         "targeted_missing": aimed["missing"],
+        "targeted_lost": aimed["lost"],
         "kb_per_subscription": aimed["kb_per_subscription"],
         "broadcast_last_ms": spread(wide_result["last_ms"]),
         "broadcast_single_ms": spread(wide_result["single_ms"]),
