@@ -40,6 +40,7 @@ log = logging.getLogger("mailtrail.live")
 
 REPLAY_CHUNK = 500
 SNAPSHOT_CACHE = 4096
+READ_BATCH = 500
 ORG, EMAIL = "org", "email"
 """The kinds of fan-out chain (`Hub._fanning`)."""
 
@@ -61,6 +62,9 @@ class Hub:
     _fanning: dict[Hashable, asyncio.Task[None]] = field(default_factory=dict)
     """The last direct fan-out of each chain, (ORG, organization id) for the subscribers to a whole
     organization and (EMAIL, email id) for those to one email: the next one writes after it."""
+    _to_read: list[tuple[Committed, asyncio.Future[Snapshot]]] = field(default_factory=list)
+    """Events waiting for their email to be read (`snapshot`), oldest first."""
+    _reading: asyncio.Task[None] | None = None
     _task: asyncio.Task[None] | None = None
     _unsubscribe_bus: Any = None
     _ready: asyncio.Event = field(default_factory=asyncio.Event)
@@ -86,6 +90,8 @@ class Hub:
             self._unsubscribe_bus()
         for fanning in list(self._fanning.values()):
             fanning.cancel()
+        if self._reading is not None:
+            self._reading.cancel()
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
@@ -231,7 +237,12 @@ class Hub:
     # -- reading ---------------------------------------------------------------------------
 
     async def snapshot(self, event: Committed) -> Snapshot:
-        """The email after `event`, read once however many subscribers receive it."""
+        """The email after `event`, read once however many subscribers receive it.
+
+        Reads are made by the hub's own task, every event waiting at that moment in one query per
+        organization: under load, a query per event queued for the pool until reads timed out, and
+        a reader cancelled mid-read would have left the others waiting on its future for ever.
+        """
         future = self._snapshots.get(event.seq)
         if future is not None and future.done() and future.exception() is None:
             return future.result()  # the common case of a broadcast: no shield, no new future
@@ -240,14 +251,32 @@ class Hub:
             self._snapshots[event.seq] = future
             while len(self._snapshots) > SNAPSHOT_CACHE:
                 self._snapshots.popitem(last=False)
-            try:
-                loaded = await self.load([event.email_id], event.organization_id)
-                future.set_result(loaded.get(event.email_id, Snapshot(None, None)))
-            except Exception as error:
-                self._snapshots.pop(event.seq, None)
-                future.set_exception(error)
-                raise
+            self._to_read.append((event, future))
+            if self._reading is None or self._reading.done():
+                self._reading = asyncio.create_task(self._read_waiting(), name="mailtrail-snapshots")
         return await asyncio.shield(future)
+
+    async def _read_waiting(self) -> None:
+        """Read the emails of the events waiting for a snapshot, in batches, until none is left."""
+        while self._to_read:
+            batch, self._to_read = self._to_read[:READ_BATCH], self._to_read[READ_BATCH:]
+            by_org: dict[uuid.UUID, list[tuple[Committed, asyncio.Future[Snapshot]]]] = {}
+            for event, future in batch:
+                by_org.setdefault(event.organization_id, []).append((event, future))
+            for organization_id, waiting in by_org.items():
+                try:
+                    loaded = await self.load(list({event.email_id for event, _ in waiting}), organization_id)
+                except Exception as error:
+                    for event, future in waiting:
+                        self._snapshots.pop(event.seq, None)
+                        if not future.done():
+                            future.set_exception(error)
+                            future.exception()  # retrieved: its awaiters raise it; none left is no leak
+                    continue
+                for event, future in waiting:
+                    found = loaded.get(event.email_id)
+                    if not future.done():  # each event its own Snapshot: rendered updates are kept per snapshot
+                        future.set_result(Snapshot(found.email, found.account) if found else Snapshot(None, None))
 
     async def load(self, email_ids: list[uuid.UUID], organization_id: uuid.UUID) -> dict[uuid.UUID, Snapshot]:
         async with self.sessions() as session:
