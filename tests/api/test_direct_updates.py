@@ -102,6 +102,7 @@ async def test_ids_and_filters_narrow_the_direct_path_and_updates_keep_the_order
     async with served(settings) as (url, app, _renders):
         everything = await subscribed(url, tenant)
         await subscribed(url, tenant, filter={"status": ["SENT"]})  # no draft is SENT: it must get nothing
+        await hub_of(app, 2)  # both in place before the first write, or it may come before them
         (first,) = await asyncio.to_thread(write_drafts, tenant, 1)
         assert (await everything.next_update())["emailId"] == first
         by_id = await subscribed(url, tenant, id=first)
