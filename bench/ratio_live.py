@@ -97,8 +97,12 @@ class Arrivals:
 
     times: dict[tuple[str, str], list[float]] = field(default_factory=dict)
     waiting: dict[tuple[str, str], tuple[int, asyncio.Event]] = field(default_factory=dict)
+    errors: int = 0
+    """`next` messages carrying errors (an update that failed to render, a subscription ending)."""
 
     def __call__(self, payload: dict[str, Any], at: float) -> None:
+        if payload.get("errors"):
+            self.errors += 1
         update = (payload.get("data") or {}).get("outboundEmailUpdates")
         if update is None:
             return
@@ -173,10 +177,13 @@ async def targeted(
         listen_p99s.append(percentiles(raw)["p99"])
         ratios.append(subscriber_p99s[-1] / max(listen_p99s[-1], 0.1))
     lost = await never_arrived(arrivals, rounds_committed)
+    ended = sum(1 for subscriber in subscribers if subscriber.errors)  # error, complete, closed
     close_all(subscribers)
     await asyncio.sleep(1.0)
     return {
         "lost": lost,
+        "errors": arrivals.errors,
+        "ended": ended,
         "subscribers": len(ids),
         "kb_per_subscription": kb_each,
         "ratios": ratios,

@@ -140,6 +140,8 @@ def live_path(plan: Plan, port: int, api_pid: int, conninfo: str) -> dict[str, A
         "targeted_5000_p99_vs_raw_listen": spread(aimed["ratios"]),
         "targeted_missing": aimed["missing"],
         "targeted_lost": aimed["lost"],
+        "targeted_errors": aimed["errors"],
+        "targeted_subscriptions_ended": aimed["ended"],
         "kb_per_subscription": aimed["kb_per_subscription"],
         "broadcast_last_ms": spread(wide_result["last_ms"]),
         "broadcast_single_ms": spread(wide_result["single_ms"]),
