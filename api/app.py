@@ -27,6 +27,7 @@ from api.boundary import BodyRejected, decode_body, find_unsafe_text, read_cappe
 from api.context import Context, LiveContext
 from api.cors import OriginPolicy, cors_middleware
 from api.db import make_async_engine, make_sessionmaker
+from api.fanout import DirectTransportWSHandler
 from api.ops import ops_routes
 from api.push import PUSH_PATH, gmail_push
 from api.ratelimit import RateLimiter
@@ -87,7 +88,10 @@ class MailtrailGraphQL(GraphQL[Context | LiveContext, None]):
 
     WebSockets (graphql-transport-ws and the legacy graphql-ws) authenticate in `connection_init`
     with `{"Authorization": "Bearer <token>"}` and are closed (4403) without a valid token.
+    On graphql-transport-ws the hub writes subscription updates to the socket itself (api.fanout).
     """
+
+    graphql_transport_ws_handler_class = DirectTransportWSHandler
 
     def __init__(self, services: Services, **kwargs: Any) -> None:
         super().__init__(

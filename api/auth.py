@@ -9,6 +9,7 @@ Two kinds of bearer token:
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
 from collections import OrderedDict
@@ -25,6 +26,9 @@ from domain.records import ApiToken, Organization
 from domain.records.types import utcnow
 from domain.tokens import hash_token
 from workers import logs
+
+_FAILED = object()
+"""What a shared token lookup resolves to when the one making it failed."""
 
 
 @dataclass(frozen=True)
@@ -98,6 +102,7 @@ class TokenAuthenticator:
         self._size = size
         self._keys = keys
         self._cache: OrderedDict[str, tuple[float, Principal | None]] = OrderedDict()
+        self._loading: dict[str, asyncio.Future[Principal | object | None]] = {}
 
     @property
     def keys(self) -> ClientTokenKeys:
@@ -151,11 +156,41 @@ class TokenAuthenticator:
         )
 
     async def _api_token(self, key: str, where: object) -> Principal | None:
-        hit = self._cache.get(key)
-        if hit is not None and hit[0] > time.monotonic():
-            if hit[1] is not None:
-                logs.bind(organization_id=hit[1].organization_id)
-            return hit[1]
+        principal = await self._cached_or_loaded(key, where)
+        if principal is not None:
+            logs.bind(organization_id=principal.organization_id)
+        return principal
+
+    async def _cached_or_loaded(self, key: str, where: object) -> Principal | None:
+        """From the cache, or from one query however many ask at once.
+
+        Every open subscription looks at its token again each `ttl`: thousands of them on one token
+        would otherwise all miss the moment its entry expires and queue a query each for the pool.
+        """
+        while True:
+            hit = self._cache.get(key)
+            if hit is not None and hit[0] > time.monotonic():
+                return hit[1]
+            loading = self._loading.get(key)
+            if loading is None:
+                break
+            loaded = await asyncio.shield(loading)
+            if loaded is not _FAILED:  # else the one loading it failed or went away: try ourselves
+                return loaded  # type: ignore[return-value]
+        future: asyncio.Future[Principal | object | None] = asyncio.get_running_loop().create_future()
+        self._loading[key] = future
+        try:
+            principal = await self._load(key, where)
+        except BaseException:
+            future.set_result(_FAILED)
+            raise
+        else:
+            future.set_result(principal)
+        finally:
+            del self._loading[key]
+        return principal
+
+    async def _load(self, key: str, where: object) -> Principal | None:
         async with self._sessions() as session:
             row = (
                 await session.exec(
@@ -178,8 +213,6 @@ class TokenAuthenticator:
                 expires_at=token.expires_at.timestamp() if token.expires_at is not None else None,
                 rate_limit=rate_limit,
             )
-        if principal is not None:
-            logs.bind(organization_id=principal.organization_id)
         # Refusals are cached too (briefly), so a flood of bad tokens costs no query each.
         self._cache[key] = (time.monotonic() + (self._ttl if principal is not None else min(self._ttl, 2.0)), principal)
         self._cache.move_to_end(key)

@@ -7,7 +7,7 @@ Events are written by workers and other API processes, so they reach this proces
 - on SQLite (the embedded mode, a single process), through the in-process bus.
 
 The hub fans each event out in memory to the subscribers of its organization. Every subscriber
-has a bounded queue: one that falls too far behind is dropped and told to resubscribe with the
+(api.subscriber) has a bounded queue: one that falls too far behind is dropped and told to resubscribe with the
 last cursor it saw, so a slow client never holds up the others or the writers. The current state
 of an email is read once per event and shared by every subscriber that receives it.
 """
@@ -19,8 +19,8 @@ import contextlib
 import json
 import logging
 import uuid
-from collections import OrderedDict, deque
-from collections.abc import AsyncIterator, Iterator
+from collections import OrderedDict
+from collections.abc import AsyncIterator, Hashable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,7 +29,8 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from api.sharing import Shelf
+from api.subscriber import Direct, Note, Snapshot, Subscriber
+from domain.events import ACCOUNT_KINDS
 from domain.notify import CHANNEL, Committed, bus
 from domain.records import MailAccount, OutboundEmail, OutboundEmailEvent
 from domain.seqset import SeqSet
@@ -39,78 +40,9 @@ log = logging.getLogger("mailtrail.live")
 
 REPLAY_CHUNK = 500
 SNAPSHOT_CACHE = 4096
-
-
-class FellBehind(Exception):
-    """The subscriber's queue overflowed; it must resubscribe with its last cursor."""
-
-
-@dataclass(frozen=True, slots=True)
-class Note:
-    """One committed event as the hub saw it, with the hub's view of the trail at that moment."""
-
-    event: Committed
-    seen: SeqSet
-    """Every seq this process had learned of when this event arrived."""
-    cursor: str
-    """`seen` encoded, once for every subscriber that receives the event."""
-
-
-@dataclass(frozen=True, slots=True)
-class Snapshot:
-    """An email as it was read after an event; shared read-only by every subscriber."""
-
-    email: OutboundEmail | None
-    account: MailAccount | None
-    rendered: Shelf = field(default_factory=dict, compare=False, repr=False)
-    """Subscription results rendered from this snapshot, shared by key (api.sharing); they go when it goes."""
-
-
-@dataclass(eq=False, slots=True)
-class Subscriber:
-    """One subscription's place in the fan-out: the notes it has not taken yet, at most `limit`.
-
-    A deque made on demand and a single waiter, rather than an asyncio.Queue (four deques and an
-    event each): thousands of idle subscribers hold almost nothing.
-    """
-
-    organization_id: uuid.UUID
-    email_id: uuid.UUID | None
-    limit: int
-    fell_behind: bool = False
-    _notes: deque[Note] | None = None
-    _waiter: asyncio.Future[None] | None = None
-
-    def offer(self, note: Note) -> None:
-        if self.fell_behind:
-            return
-        notes = self._notes
-        if notes is None:
-            notes = self._notes = deque()
-        if len(notes) >= self.limit:
-            self.fell_behind = True
-            log.warning("subscriber of %s fell behind; told to resubscribe", self.organization_id)
-        else:
-            notes.append(note)
-        waiter = self._waiter
-        if waiter is not None and not waiter.done():
-            waiter.set_result(None)
-
-    async def next(self) -> Note:
-        while True:
-            if self.fell_behind:
-                raise FellBehind
-            notes = self._notes
-            if notes:
-                note = notes.popleft()
-                if not notes:
-                    self._notes = None
-                return note
-            self._waiter = asyncio.get_running_loop().create_future()
-            try:
-                await self._waiter
-            finally:
-                self._waiter = None
+READ_BATCH = 500
+ORG, EMAIL = "org", "email"
+"""The kinds of fan-out chain (`Hub._fanning`)."""
 
 
 @dataclass(eq=False)
@@ -120,11 +52,19 @@ class Hub:
     seen: SeqSet = field(default_factory=SeqSet)
     connections: int = 0
     """How many times the LISTEN connection was opened (more than once after a loss)."""
+    direct_writes: int = 0
+    """Updates the hub wrote to sockets itself (api.fanout), rather than through a subscription's task."""
     _by_org: dict[uuid.UUID, set[Subscriber]] = field(default_factory=dict)
     """Subscribers to every email of an organization (with or without a filter)."""
     _by_email: dict[uuid.UUID, set[Subscriber]] = field(default_factory=dict)
     """Subscribers to one email: found by id, so an event costs nothing per other subscriber."""
     _snapshots: OrderedDict[int, asyncio.Future[Snapshot]] = field(default_factory=OrderedDict)
+    _fanning: dict[Hashable, asyncio.Task[None]] = field(default_factory=dict)
+    """The last direct fan-out of each chain, (ORG, organization id) for the subscribers to a whole
+    organization and (EMAIL, email id) for those to one email: the next one writes after it."""
+    _to_read: list[tuple[Committed, asyncio.Future[Snapshot]]] = field(default_factory=list)
+    """Events waiting for their email to be read (`snapshot`), oldest first."""
+    _reading: asyncio.Task[None] | None = None
     _task: asyncio.Task[None] | None = None
     _unsubscribe_bus: Any = None
     _ready: asyncio.Event = field(default_factory=asyncio.Event)
@@ -148,6 +88,10 @@ class Hub:
     async def stop(self) -> None:
         if self._unsubscribe_bus is not None:
             self._unsubscribe_bus()
+        for fanning in list(self._fanning.values()):
+            fanning.cancel()
+        if self._reading is not None:
+            self._reading.cancel()
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
@@ -194,20 +138,92 @@ class Hub:
             self.seen.add(item.seq)
             self.seen.fill_stale_gaps(self.settings.event_hole_seconds)
             note = Note(item, self.seen.copy(), self.seen.encode())
-            for subscriber in self._by_org.get(item.organization_id, ()):
+            org_wide = self._offer_or_direct(note, self._by_org.get(item.organization_id, ()))
+            by_email = self._offer_or_direct(
+                note, (s for s in self._by_email.get(item.email_id, ()) if s.organization_id == item.organization_id)
+            )
+            # Each subscriber is in one index, so each chain keeps its subscribers' updates in order;
+            # a subscriber to one email waits for nothing but that email's earlier events.
+            for chain, direct in (((ORG, item.organization_id), org_wide), ((EMAIL, item.email_id), by_email)):
+                if direct:
+                    self._fanning[chain] = asyncio.create_task(
+                        self._fan_out(note, direct, chain, self._fanning.get(chain))
+                    )
+
+    @staticmethod
+    def _offer_or_direct(note: Note, subscribers: Iterable[Subscriber]) -> list[Subscriber]:
+        """Offer `note` to the subscribers without a direct path; the others, for the hub to write to."""
+        direct: list[Subscriber] = []
+        for subscriber in subscribers:
+            if subscriber.direct is None:
                 subscriber.offer(note)
-            for subscriber in self._by_email.get(item.email_id, ()):
-                if subscriber.organization_id == item.organization_id:
-                    subscriber.offer(note)
+            else:
+                direct.append(subscriber)
+        return direct
+
+    async def _fan_out(
+        self, note: Note, subscribers: list[Subscriber], chain: Hashable, before: asyncio.Task[None] | None
+    ) -> None:
+        """Render `note` once per key for the direct subscribers that want it, and write it to those
+        that are idle once the chain's previous event is out (the others' tasks get it)."""
+        try:
+            snapshot = await self._snapshot_for(note)
+            groups: dict[Hashable, list[Subscriber]] = {}
+            for subscriber in subscribers:
+                direct = subscriber.direct
+                if snapshot is None or direct is None:
+                    groups.setdefault(None, []).append(subscriber)
+                elif direct.wants(note.event, snapshot):
+                    groups.setdefault(direct.key, []).append(subscriber)
+            payloads = {key: await self._render(note, snapshot, members) for key, members in groups.items()}
+            if before is not None and not before.done():
+                await asyncio.wait((before,))  # rendered alongside it; written after it
+            for key, members in groups.items():
+                payload = payloads[key]
+                for subscriber in members:
+                    if payload is not None and subscriber.idle:
+                        subscriber.deliver(note.cursor, payload)
+                        self.direct_writes += 1
+                    else:
+                        subscriber.offer(note)
+        except Exception:  # a bug here must not lose the event: their own tasks take it
+            log.exception("fanning out event %s failed", note.event.seq)
+            for subscriber in subscribers:
+                subscriber.offer(note)
+        finally:
+            if self._fanning.get(chain) is asyncio.current_task():
+                del self._fanning[chain]
+
+    async def _snapshot_for(self, note: Note) -> Snapshot | None:
+        if note.event.kind in ACCOUNT_KINDS:
+            return Snapshot(None, None)  # an account's change: no email to read
+        try:
+            return await self.snapshot(note.event)
+        except Exception:  # the subscribers' own tasks read it again, and report what goes wrong
+            return None
+
+    @staticmethod
+    async def _render(note: Note, snapshot: Snapshot | None, members: list[Subscriber]) -> str | None:
+        direct = members[0].direct
+        if snapshot is None or direct is None or not any(m.idle for m in members):
+            return None
+        try:
+            return await direct.render(note, snapshot)
+        except Exception:
+            log.exception("rendering an update for %d subscribers failed; each renders its own", len(members))
+            return None
 
     @contextlib.contextmanager
-    def subscribe(self, organization_id: uuid.UUID, email_id: uuid.UUID | None) -> Iterator[Subscriber]:
-        subscriber = Subscriber(organization_id, email_id, self.settings.subscription_queue_size)
+    def subscribe(
+        self, organization_id: uuid.UUID, email_id: uuid.UUID | None, direct: Direct | None = None
+    ) -> Iterator[Subscriber]:
+        subscriber = Subscriber(organization_id, email_id, self.settings.subscription_queue_size, direct)
         index, key = (self._by_org, organization_id) if email_id is None else (self._by_email, email_id)
         index.setdefault(key, set()).add(subscriber)
         try:
             yield subscriber
         finally:
+            subscriber.closed = True
             group = index.get(key)
             if group is not None:
                 group.discard(subscriber)
@@ -221,7 +237,12 @@ class Hub:
     # -- reading ---------------------------------------------------------------------------
 
     async def snapshot(self, event: Committed) -> Snapshot:
-        """The email after `event`, read once however many subscribers receive it."""
+        """The email after `event`, read once however many subscribers receive it.
+
+        Reads are made by the hub's own task, every event waiting at that moment in one query per
+        organization: under load, a query per event queued for the pool until reads timed out, and
+        a reader cancelled mid-read would have left the others waiting on its future for ever.
+        """
         future = self._snapshots.get(event.seq)
         if future is not None and future.done() and future.exception() is None:
             return future.result()  # the common case of a broadcast: no shield, no new future
@@ -230,14 +251,32 @@ class Hub:
             self._snapshots[event.seq] = future
             while len(self._snapshots) > SNAPSHOT_CACHE:
                 self._snapshots.popitem(last=False)
-            try:
-                loaded = await self.load([event.email_id], event.organization_id)
-                future.set_result(loaded.get(event.email_id, Snapshot(None, None)))
-            except Exception as error:
-                self._snapshots.pop(event.seq, None)
-                future.set_exception(error)
-                raise
+            self._to_read.append((event, future))
+            if self._reading is None or self._reading.done():
+                self._reading = asyncio.create_task(self._read_waiting(), name="mailtrail-snapshots")
         return await asyncio.shield(future)
+
+    async def _read_waiting(self) -> None:
+        """Read the emails of the events waiting for a snapshot, in batches, until none is left."""
+        while self._to_read:
+            batch, self._to_read = self._to_read[:READ_BATCH], self._to_read[READ_BATCH:]
+            by_org: dict[uuid.UUID, list[tuple[Committed, asyncio.Future[Snapshot]]]] = {}
+            for event, future in batch:
+                by_org.setdefault(event.organization_id, []).append((event, future))
+            for organization_id, waiting in by_org.items():
+                try:
+                    loaded = await self.load(list({event.email_id for event, _ in waiting}), organization_id)
+                except Exception as error:
+                    for event, future in waiting:
+                        self._snapshots.pop(event.seq, None)
+                        if not future.done():
+                            future.set_exception(error)
+                            future.exception()  # retrieved: its awaiters raise it; none left is no leak
+                    continue
+                for event, future in waiting:
+                    found = loaded.get(event.email_id)
+                    if not future.done():  # each event its own Snapshot: rendered updates are kept per snapshot
+                        future.set_result(Snapshot(found.email, found.account) if found else Snapshot(None, None))
 
     async def load(self, email_ids: list[uuid.UUID], organization_id: uuid.UUID) -> dict[uuid.UUID, Snapshot]:
         async with self.sessions() as session:

@@ -33,11 +33,23 @@ from copy import copy
 from dataclasses import dataclass
 from typing import Any
 
-from graphql import ExecutionResult, FieldNode, OperationDefinitionNode, VariableNode, Visitor, visit
+from graphql import (
+    ExecutionResult,
+    FieldNode,
+    GraphQLField,
+    GraphQLObjectType,
+    GraphQLResolveInfo,
+    OperationDefinitionNode,
+    OperationType,
+    VariableNode,
+    Visitor,
+    visit,
+)
 from graphql.execution.executor import CollectedErrors
 from graphql.language import ArgumentNode
 from graphql.language.visitor import SKIP
-from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+from graphql.pyutils import Path
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext, _OperationContextAwareGraphQLResolveInfo
 
 from api.lean import SHAPES, LeanQuery
 
@@ -88,6 +100,16 @@ def own_copy(result: ExecutionResult) -> ExecutionResult:
     return ExecutionResult(result.data, list(result.errors) if result.errors else None, result.extensions)
 
 
+class SubscriptionInfo(_OperationContextAwareGraphQLResolveInfo):
+    """The resolve info of a subscription's root field, with the executor running it.
+
+    The subscription resolver keeps it so that the hub can render events for it without the
+    subscription's own task (api.fanout): `render(executor, delivery)`.
+    """
+
+    executor: SharingExecutor
+
+
 class SharingExecutor(StrawberryGraphQLCoreExecutionContext):
     """Strawberry's executor, rendering each `Delivery` once per sharing key (module docstring)."""
 
@@ -95,8 +117,31 @@ class SharingExecutor(StrawberryGraphQLCoreExecutionContext):
     lean_queries: bool = True
     """Run eligible queries through api.lean (graphql-core runs them when this is False)."""
 
+    def build_resolve_info(
+        self, field_def: GraphQLField, field_nodes: list[FieldNode], parent_type: GraphQLObjectType, path: Path
+    ) -> GraphQLResolveInfo[Any]:
+        info: Any = super().build_resolve_info(field_def, field_nodes, parent_type, path)
+        if path.prev is None and self.operation.operation == OperationType.SUBSCRIPTION:
+            if not isinstance(self.root_value, Delivery):  # the source stream's resolver, not an event
+                info = SubscriptionInfo(*info)
+                info.executor = self
+        return info  # type: ignore[no-any-return]
+
+    @property
+    def sharing_key(self) -> tuple[Hashable, ...] | None:
+        """What decides the bytes of an event's update besides the event (None: never shared)."""
+        scope = getattr(self.context_value, "sharing_key", None)
+        if scope is None or self._document_key is None:
+            return None
+        return (*self._document_key, scope)
+
     def build_per_event_executor(self, payload: Any) -> Any:
-        if self._document_key is None:  # once per subscription: every event's copy inherits it
+        self.learn_document_key()
+        return super().build_per_event_executor(payload)
+
+    def learn_document_key(self) -> None:
+        """Once per subscription: every event's copy inherits it."""
+        if self._document_key is None:
             operation = self.operation
             names = rendering_variables(operation, list(self.fragment_definitions.values()))
             coerced = self.variable_values.coerced
@@ -106,7 +151,6 @@ class SharingExecutor(StrawberryGraphQLCoreExecutionContext):
                 self._document_key = (operation.loc.source.body, name, used)
             else:
                 self._document_key = (id(operation), used)
-        return super().build_per_event_executor(payload)
 
     def execute_operation(self, serially: bool | None = None) -> Any:
         delivery = self.root_value
@@ -114,10 +158,10 @@ class SharingExecutor(StrawberryGraphQLCoreExecutionContext):
             if self.lean_queries and SHAPES.allows(self):
                 return self._lean(serially)
             return super().execute_operation(serially)
-        scope = getattr(self.context_value, "sharing_key", None)
-        if scope is None or self._document_key is None:
+        sharing_key = self.sharing_key
+        if sharing_key is None:
             return self._render(delivery, serially)
-        key = (*self._document_key, scope, delivery.identity)
+        key = (*sharing_key, delivery.identity)
         entry = delivery.shelf.get(key)
         if entry is not None and entry[1].done():
             result = entry[1].result()
@@ -163,3 +207,11 @@ class SharingExecutor(StrawberryGraphQLCoreExecutionContext):
             if self.is_awaitable(result):
                 result = await result
             return result  # type: ignore[no-any-return]
+
+
+async def render(executor: SharingExecutor, delivery: Delivery) -> ExecutionResult:
+    """The update `delivery` makes for the subscription `executor` runs, shared as events are (above)."""
+    result = executor.build_per_event_executor(delivery).execute_operation()
+    if executor.is_awaitable(result):
+        result = await result
+    return result  # type: ignore[no-any-return]

@@ -19,14 +19,16 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from api.context import LiveContext
 from api.entity import EmailContext, email_context
 from api.enums import describe_values
+from api.fanout import current_sink, next_payload
 from api.inputs import OutboundEmailFilter, parse_id
-from api.live import FellBehind, Hub, Snapshot
+from api.live import Hub
 from api.live_auth import ensure_token_valid, token_check_due
 from api.loaders import Loaders
 from api.queries import filter_predicate
 from api.recipients import Recipient
 from api.restrict import contexts_of
-from api.sharing import Delivery
+from api.sharing import Delivery, SharingExecutor, render
+from api.subscriber import Direct, FellBehind, Note, Snapshot
 from api.types import MailAccount, OutboundEmail
 from domain import records
 from domain.errors import DomainError
@@ -150,13 +152,20 @@ class Subscription:
                 "since: this cursor names events that do not exist (was it issued by another or a reset database?)",
             )
         sessions = context.services.sessions
-        last_cursor = since or ""
         # A context-restricted token hears only of emails it can read: never of a deleted draft.
         restricted = contexts_of(context) is not None
         watched, everything = (None, False) if restricted else (email_id, filter is None)
         page_max = context.settings.page_size_max
 
-        with hub.subscribe(organization_id, email_id) as subscriber:
+        def wants(event: Committed, snapshot: Snapshot) -> bool:
+            if event.kind in ACCOUNT_KINDS:
+                return account_wanted(event, watched, account, restricted)
+            return wanted(snapshot, watched, everything, test)
+
+        # Resumed subscriptions (`since`) carry a cursor of their own: they keep the ordinary path.
+        direct = None if known is not None else direct_path(info, wants, sessions, organization_id, page_max)
+        with hub.subscribe(organization_id, email_id, direct) as subscriber:
+            subscriber.cursor = since or ""
             if known is not None:
                 async for row, snapshot in hub.replay(organization_id, email_id, known):
                     known.add(row.seq or 0)
@@ -166,15 +175,16 @@ class Subscription:
                         if row.kind in ACCOUNT_KINDS
                         else wanted(snapshot, watched, everything, test)
                     ):
-                        last_cursor = known.encode()
-                        yield delivery(sessions, event, last_cursor, snapshot, organization_id, page_max)
-            next_check = token_check_due(context)
+                        subscriber.cursor = known.encode()
+                        yield delivery(sessions, event, subscriber.cursor, snapshot, organization_id, page_max)
+            subscriber.check_due = token_check_due(context)
             while True:
-                if time.monotonic() >= next_check:
+                if time.monotonic() >= subscriber.check_due:
+                    subscriber.busy = True  # no direct delivery while the token is being looked at
                     await ensure_token_valid(context)  # revoked or expired: a typed error ends it
-                    next_check = token_check_due(context)
+                    subscriber.check_due = token_check_due(context)
                 try:
-                    async with asyncio.timeout(max(0.01, next_check - time.monotonic())):
+                    async with asyncio.timeout(max(0.01, subscriber.check_due - time.monotonic())):
                         note = await subscriber.next()
                 except TimeoutError:
                     continue  # nothing happened: time to look at the token again
@@ -182,7 +192,7 @@ class Subscription:
                     raise client_error(
                         "RESUBSCRIBE",
                         "this subscription fell too far behind; resubscribe with `since` set to the last cursor",
-                        since=last_cursor,
+                        since=subscriber.cursor,
                     ) from None
                 if known is not None:
                     if note.event.seq in known:
@@ -192,15 +202,37 @@ class Subscription:
                 else:
                     cursor = note.cursor
                 if note.event.kind in ACCOUNT_KINDS:  # an account's change: no email to read
-                    if account_wanted(note.event, watched, account, restricted):
-                        last_cursor = cursor
-                        yield delivery(sessions, note.event, cursor, Snapshot(None, None), organization_id, page_max)
+                    snapshot = Snapshot(None, None)
+                else:
+                    snapshot = await hub.snapshot(note.event)
+                if not wants(note.event, snapshot):
                     continue
-                snapshot = await hub.snapshot(note.event)
-                if not wanted(snapshot, watched, everything, test):
-                    continue
-                last_cursor = cursor
+                subscriber.cursor = cursor
                 yield delivery(sessions, note.event, cursor, snapshot, organization_id, page_max)
+
+
+def direct_path(
+    info: strawberry.Info[LiveContext, None],
+    wants: Callable[[Committed, Snapshot], bool],
+    sessions: async_sessionmaker[AsyncSession],
+    organization_id: uuid.UUID,
+    page_max: int,
+) -> Direct | None:
+    """How the hub can write this subscription's updates itself (api.fanout), if it can."""
+    sink = current_sink.get()
+    executor = getattr(info._raw_info, "executor", None)  # api.sharing.SubscriptionInfo
+    if sink is None or not isinstance(executor, SharingExecutor):
+        return None
+    executor.learn_document_key()
+    key = executor.sharing_key
+    if key is None:
+        return None
+
+    async def render_payload(note: Note, snapshot: Snapshot) -> str | None:
+        made = delivery(sessions, note.event, note.cursor, snapshot, organization_id, page_max)
+        return next_payload(await render(executor, made))
+
+    return Direct(sink, key, wants, render_payload)
 
 
 def wanted(

@@ -80,7 +80,7 @@ def api_server(port: int, **env: str) -> Iterator[tuple[str, subprocess.Popen[by
     try:
         import httpx
 
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 120  # a loaded two-core machine can take most of a minute
         while True:
             with contextlib.suppress(httpx.HTTPError):
                 if httpx.get(url + "/healthz", timeout=1).status_code == 200:

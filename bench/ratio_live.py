@@ -18,6 +18,7 @@ import contextlib
 import json
 import multiprocessing
 import random
+import sys
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -96,8 +97,12 @@ class Arrivals:
 
     times: dict[tuple[str, str], list[float]] = field(default_factory=dict)
     waiting: dict[tuple[str, str], tuple[int, asyncio.Event]] = field(default_factory=dict)
+    errors: int = 0
+    """`next` messages carrying errors (an update that failed to render, a subscription ending)."""
 
     def __call__(self, payload: dict[str, Any], at: float) -> None:
+        if payload.get("errors"):
+            self.errors += 1
         update = (payload.get("data") or {}).get("outboundEmailUpdates")
         if update is None:
             return
@@ -118,6 +123,17 @@ class Arrivals:
         return self.times.get(key, [])
 
 
+async def never_arrived(arrivals: Arrivals, rounds: list[tuple[str, dict[str, float]]], patience: float = 60) -> int:
+    """Of the updates missing when their round was scored, how many still have not come `patience` s on:
+    late ones are slow, these are lost."""
+    deadline = time.monotonic() + patience
+    wanted = [(k, tag) for tag, committed in rounds for k in committed]
+    for key in wanted:
+        if key not in arrivals.times and time.monotonic() < deadline:
+            await arrivals.wait(key, 1, deadline - time.monotonic())
+    return sum(key not in arrivals.times for key in wanted)
+
+
 def close_all(subscribers: list[Subscriber]) -> None:
     for subscriber in subscribers:
         subscriber.close()
@@ -135,6 +151,7 @@ async def targeted(
     spawn = multiprocessing.get_context("spawn")
     per_round = len(ids) // rounds
     ratios, subscriber_p99s, listen_p99s, missing = [], [], [], 0
+    rounds_committed: list[tuple[str, dict[str, float]]] = []
     loop = asyncio.get_running_loop()
     for r in range(rounds):
         chosen = ids[r * per_round : (r + 1) * per_round]
@@ -153,12 +170,20 @@ async def targeted(
         ws = [(arrivals.times[(k, tag)][0] - t) * 1000 for k, t in committed.items() if (k, tag) in arrivals.times]
         raw = [(listened[k] - t) * 1000 for k, t in committed.items() if k in listened]
         missing += len(committed) - len(ws)
-        subscriber_p99s.append(percentiles(ws)["p99"])
+        rounds_committed.append((tag, committed))
+        print(f"targeted {tag}: {len(ws)} of {len(committed)} updates in time", file=sys.stderr, flush=True)
+        # A round none of whose updates arrived in time scores infinity (it must not pass unseen).
+        subscriber_p99s.append(percentiles(ws)["p99"] if ws else float("inf"))
         listen_p99s.append(percentiles(raw)["p99"])
         ratios.append(subscriber_p99s[-1] / max(listen_p99s[-1], 0.1))
+    lost = await never_arrived(arrivals, rounds_committed)
+    ended = sum(1 for subscriber in subscribers if subscriber.errors)  # error, complete, closed
     close_all(subscribers)
     await asyncio.sleep(1.0)
     return {
+        "lost": lost,
+        "errors": arrivals.errors,
+        "ended": ended,
         "subscribers": len(ids),
         "kb_per_subscription": kb_each,
         "ratios": ratios,

@@ -1,0 +1,133 @@
+"""Writing a rendered update straight to the sockets of every subscriber that gets the same bytes.
+
+Sharing the execution (api.sharing) left each subscriber its own trip through graphql-core's
+event stream, Strawberry's per-result extension hooks, JSON encoding and a task switch: about a
+third of a millisecond each, so a change watched by a thousand dashboards reached the last one
+~20 times later than a change watched by one. On the direct path the hub renders an event once per
+sharing key, encodes the `next` message's payload once, and writes the same text to every socket,
+only the operation id differing (the frame is prefix + id + payload + suffix).
+
+Only results with no error and no extension take it: those are the ones whose message is exactly
+`{"id", "type": "next", "payload": {"data"}}` whoever renders them. An update with errors goes the
+ordinary way, through every extension (masking, codes, logging), as does anything on the legacy
+graphql-ws protocol or a subscription resumed with `since` (its cursor is its own).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import types
+from collections.abc import Coroutine, Generator
+from contextvars import ContextVar
+from typing import Any
+
+from graphql import ExecutionResult
+from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import BaseGraphQLTransportWSHandler
+from strawberry.subscriptions.protocols.graphql_transport_ws.types import ConnectionInitMessage, SubscribeMessage
+
+
+def encode(message: object) -> str:
+    """JSON as Strawberry's views write it (`separators=(",", ":")`), so both paths send the same text."""
+    return json.dumps(message, separators=(",", ":"))
+
+
+def next_payload(result: ExecutionResult) -> str | None:
+    """The `payload` of a `next` message for `result`, or None when it must take the ordinary path."""
+    if result.errors or result.extensions:
+        return None
+    return encode({"data": result.data})
+
+
+class Sink:
+    """One operation of one graphql-transport-ws connection, written to without its task.
+
+    A write that would wait (the socket's buffer is full: the client reads slowly) finishes in a
+    task of its own; frames stay in order because every write waits on the same writable event.
+    `pending` counts such writes: the hub drops a subscriber whose count passes its queue limit.
+    """
+
+    __slots__ = ("_handler", "_id", "_prefix", "pending")
+
+    def __init__(self, handler: BaseGraphQLTransportWSHandler[Any, Any], operation_id: str) -> None:
+        self._handler = handler
+        self._id = operation_id
+        self._prefix = '{"id":' + encode(operation_id) + ',"type":"next","payload":'
+        self.pending = 0
+
+    @property
+    def open(self) -> bool:
+        """Still subscribed: not completed by the client, not ended by the server."""
+        operation = self._handler.operations.get(self._id)
+        return operation is not None and not operation.completed
+
+    def write(self, payload: str) -> None:
+        """Send `{"id", "type": "next", "payload"}` now (or as soon as the socket takes it)."""
+        websocket = getattr(self._handler.websocket, "ws", None)
+        if websocket is None:  # not Starlette's WebSocket: cannot happen behind api.app
+            raise RuntimeError("the direct path needs the ASGI WebSocket adapter")
+        sending = websocket.send({"type": "websocket.send", "text": self._prefix + payload + "}"})
+        task = start_eagerly(sending)
+        if task is not None:
+            self.pending += 1
+            task.add_done_callback(self._sent)
+
+    def _sent(self, task: asyncio.Future[Any]) -> None:
+        self.pending -= 1
+        if not task.cancelled():
+            task.exception()  # a closed socket: the connection's own reader ends its subscriptions
+
+
+def start_eagerly(coroutine: Coroutine[Any, Any, Any]) -> asyncio.Future[Any] | None:
+    """Run `coroutine` now, up to its first wait; None if it finished, else the task finishing it.
+
+    A send to a socket that is writable never waits, so a broadcast costs no task per subscriber
+    (Python 3.12's eager tasks do the same; this runs on 3.11). Errors of a send that finished at
+    once are swallowed like those of one that waited: the connection's reader sees the socket close.
+    """
+    try:
+        waiting_on = coroutine.send(None)
+    except StopIteration:
+        return None
+    except Exception:
+        return None
+    return asyncio.ensure_future(_rest_of(coroutine, waiting_on))
+
+
+@types.coroutine
+def _rest_of(coroutine: Coroutine[Any, Any, Any], waiting_on: Any) -> Generator[Any, None, Any]:
+    """Go on with a coroutine already started: hand its first wait to the task, then delegate."""
+    try:
+        yield waiting_on
+    except BaseException:
+        coroutine.close()
+        raise
+    return (yield from coroutine)
+
+
+current_sink: ContextVar[Sink | None] = ContextVar("mailtrail_current_sink", default=None)
+"""Set for the task that runs one graphql-transport-ws operation: where its updates can be written."""
+
+
+class DirectTransportWSHandler(BaseGraphQLTransportWSHandler[Any, Any]):
+    """Strawberry's graphql-transport-ws handler, telling each operation's task its `Sink`.
+
+    The task is created inside `handle_subscribe` and copies the context there, so the variable
+    set around it is what the subscription resolver reads; nothing else changes.
+    """
+
+    async def handle_connection_init(self, message: ConnectionInitMessage) -> None:
+        await super().handle_connection_init(message)
+        timeout = self.connection_init_timeout_task
+        if self.connection_init_received and timeout is not None and timeout.done():
+            # Cancelled, it would keep its CancelledError and the frames in its traceback for as
+            # long as the connection lives: a kilobyte or two on every open WebSocket.
+            self.connection_init_timeout_task = None
+
+    async def handle_subscribe(self, message: SubscribeMessage) -> None:
+        operation_id = message.get("id")
+        token = current_sink.set(Sink(self, operation_id) if isinstance(operation_id, str) else None)
+        try:
+            await super().handle_subscribe(message)
+        finally:
+            current_sink.reset(token)

@@ -1,0 +1,149 @@
+"""One subscription as the event hub sees it: what it has not taken yet, and how to reach it directly."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import uuid
+from collections import deque
+from collections.abc import Awaitable, Callable, Hashable
+from dataclasses import dataclass, field
+from typing import Any
+
+from api.sharing import Shelf
+from domain.notify import Committed
+from domain.records import MailAccount, OutboundEmail
+from domain.seqset import SeqSet
+
+log = logging.getLogger("mailtrail.live")
+
+
+class FellBehind(Exception):
+    """The subscriber's queue overflowed; it must resubscribe with its last cursor."""
+
+
+@dataclass(frozen=True, slots=True)
+class Note:
+    """One committed event as the hub saw it, with the hub's view of the trail at that moment."""
+
+    event: Committed
+    seen: SeqSet
+    """Every seq this process had learned of when this event arrived."""
+    cursor: str
+    """`seen` encoded, once for every subscriber that receives the event."""
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """An email as it was read after an event; shared read-only by every subscriber."""
+
+    email: OutboundEmail | None
+    account: MailAccount | None
+    rendered: Shelf = field(default_factory=dict, compare=False, repr=False)
+    """Subscription results rendered from this snapshot, shared by key (api.sharing); they go when it goes."""
+
+
+@dataclass(eq=False, slots=True)
+class Direct:
+    """How the hub delivers to a subscriber itself, without waking its task (api.fanout)."""
+
+    sink: Any
+    """api.fanout.Sink: the operation's socket."""
+    key: Hashable
+    """Subscribers with equal keys are sent the same bytes for an event (api.sharing)."""
+    wants: Callable[[Committed, Snapshot], bool]
+    """The subscription's `id` and `filter` (and what its token may see)."""
+    render: Callable[[Note, Snapshot], Awaitable[str | None]]
+    """The `next` payload for an event, or None when it must go the ordinary way."""
+
+
+@dataclass(eq=False, slots=True)
+class Subscriber:
+    """One subscription's place in the fan-out: the notes it has not taken yet, at most `limit`.
+
+    A deque made on demand and a single waiter, rather than an asyncio.Queue (four deques and an
+    event each): thousands of idle subscribers hold almost nothing.
+
+    With `direct`, the hub renders and writes its updates itself (`deliver`) while its task is
+    idle; a note goes to the task instead (`offer`) whenever the task has something in hand, so
+    updates leave in the order of the events either way.
+    """
+
+    organization_id: uuid.UUID
+    email_id: uuid.UUID | None
+    limit: int
+    direct: Direct | None = None
+    fell_behind: bool = False
+    closed: bool = False
+    busy: bool = False
+    """The task took a note and has not asked for the next one yet (it is rendering or sending)."""
+    check_due: float = float("inf")
+    """When (monotonic) the task must look at the token again: no direct delivery from then on."""
+    cursor: str = ""
+    """The cursor of the last update sent to it, either way."""
+    _notes: deque[Note] | None = None
+    _waiter: asyncio.Future[None] | None = None
+
+    def offer(self, note: Note) -> None:
+        if self.fell_behind:
+            return
+        notes = self._notes
+        if notes is None:
+            notes = self._notes = deque()
+        if len(notes) >= self.limit:
+            self.fall_behind()
+        else:
+            notes.append(note)
+            self._wake()
+
+    def fall_behind(self) -> None:
+        if not self.fell_behind:
+            self.fell_behind = True
+            log.warning("subscriber of %s fell behind; told to resubscribe", self.organization_id)
+        self._wake()
+
+    def _wake(self) -> None:
+        waiter = self._waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+    @property
+    def idle(self) -> bool:
+        """Nothing in hand or waiting, the token not due for a look, the operation still open."""
+        return (
+            not self.busy
+            and not self._notes
+            and not self.fell_behind
+            and not self.closed
+            and time.monotonic() < self.check_due
+            and self.direct is not None
+            and self.direct.sink.open
+        )
+
+    def deliver(self, cursor: str, payload: str) -> None:
+        """Write an update rendered for it (and for everyone with the same key)."""
+        assert self.direct is not None
+        self.cursor = cursor
+        sink = self.direct.sink
+        sink.write(payload)
+        if sink.pending > self.limit:  # its socket has stopped taking frames
+            self.fall_behind()
+
+    async def next(self) -> Note:
+        self.busy = False
+        while True:
+            if self.fell_behind:
+                raise FellBehind
+            notes = self._notes
+            if notes:
+                note = notes.popleft()
+                if not notes:
+                    self._notes = None
+                self.busy = True
+                return note
+            self._waiter = asyncio.get_running_loop().create_future()
+            try:
+                await self._waiter
+            finally:
+                self._waiter = None
