@@ -26,6 +26,7 @@ tests/api/test_lean.py checks the two paths agree on generated selections.
 from __future__ import annotations
 
 import asyncio
+import inspect
 import uuid
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
@@ -42,6 +43,7 @@ from graphql import (
     GraphQLField,
     GraphQLObjectType,
     GraphQLOutputType,
+    GraphQLResolveInfo,
     GraphQLSchema,
     InlineFragmentNode,
     OperationDefinitionNode,
@@ -59,6 +61,7 @@ from graphql.execution.executor import Executor, to_nodes
 from graphql.execution.values import get_argument_values
 from graphql.pyutils import Path, Undefined, is_iterable
 from graphql.type.introspection import TypeNameMetaFieldDef as TYPENAME
+from strawberry.types.info import Info
 
 PLAIN_DIRECTIVES = frozenset({"skip", "include"})
 
@@ -160,6 +163,8 @@ class Step:
     details: FieldDetailsList
     read: Callable[[Any], Any] | None
     """A plain field's attribute read; None for a field that needs its resolver, info and arguments."""
+    call: Direct | None
+    """A resolver without arguments, extensions or handlers, called as Strawberry would; None: `field.resolve`."""
     complete: Complete
     leaf: bool
     """Whether the field's value is a scalar or enum (or a list of them): no path needed below it."""
@@ -177,6 +182,45 @@ def plain_read(field: GraphQLField) -> Callable[[Any], Any] | None:
     return lambda source: default(source, name)
 
 
+Direct = Callable[[Any, GraphQLResolveInfo[Any]], Any]
+"""Calls a field's own resolver with its source and graphql-core's info."""
+
+
+def _wrapper_free_of_handlers(resolve: Any) -> bool:
+    """Whether `resolve` is Strawberry's resolver wrapper with no exception handler for its field."""
+    if getattr(resolve, "__name__", "") not in ("_resolver", "_async_resolver"):
+        return False
+    captured = inspect.getclosurevars(resolve).nonlocals
+    return "field_exception_handlers" in captured and not captured["field_exception_handlers"]
+
+
+def direct_call(field: GraphQLField, info_class: type[Any] | None) -> Direct | None:
+    """What Strawberry's wrapper does for a resolver without arguments, extensions or handlers, or None.
+
+    The wrapper builds an `Info`, converts no arguments, finds no extension and calls the resolver
+    with the source as `self` (or `root`/`parent`) and the Info as `info`; for an async resolver it
+    also awaits the resolver's coroutine inside a coroutine of its own. The direct call returns the
+    resolver's coroutine itself, which the lean loop awaits: the same value, one coroutine fewer.
+    """
+    definition = (field.extensions or {}).get("strawberry-definition")
+    if info_class is not Info or definition is None or field.args or not _wrapper_free_of_handlers(field.resolve):
+        return None
+    resolver = definition.base_resolver
+    if resolver is None or definition.extensions or definition.arguments or not callable(resolver.wrapped_func):
+        return None
+    func = resolver.wrapped_func
+    takes_self = resolver.self_parameter is not None
+    source_names = tuple(p.name for p in (resolver.parent_parameter, resolver.root_parameter) if p is not None)
+    info_name = resolver.info_parameter.name if resolver.info_parameter is not None else None
+    if source_names:
+        return None  # rare here; Strawberry's wrapper handles them
+    if info_name is None:
+        return (lambda source, _info: func(source)) if takes_self else (lambda _source, _info: func())
+    if takes_self:
+        return lambda source, info: func(source, **{info_name: Info(_raw_info=info, _field=definition)})
+    return lambda _source, info: func(**{info_name: Info(_raw_info=info, _field=definition)})
+
+
 SAFE = frozenset({str, int, float, bool, type(None), datetime, uuid.UUID, list})
 """Types of plain values that are never awaitable: no check needed."""
 
@@ -188,6 +232,8 @@ class LeanQuery:
         self.executor = executor
         self.schema = executor.schema
         self.is_awaitable = executor.is_awaitable
+        strawberry_schema = getattr(self.schema, "_strawberry_schema", None)
+        self.info_class: type[Any] | None = strawberry_schema.config.info_class if strawberry_schema else None
         self.pending: Pending = []
         self.plans: dict[int, tuple[GroupedFieldSet, list[Step]]] = {}
         self.completers: dict[tuple[int, int], tuple[Any, Complete]] = {}
@@ -240,15 +286,16 @@ class LeanQuery:
         for key, details in grouped.items():
             name = details[0].node.name.value
             if name == "__typename":
-                steps.append(Step(key, TYPENAME, details, constant(parent.name), _same, True))
+                steps.append(Step(key, TYPENAME, details, constant(parent.name), None, _same, True))
                 continue
             field = parent.fields.get(name)
             if field is None:
                 continue
             named = get_named_type(field.type)
-            steps.append(
-                Step(key, field, details, plain_read(field), self.completer(field.type, details), is_leaf_type(named))
-            )
+            read = plain_read(field)
+            call = None if read is not None else direct_call(field, self.info_class)
+            complete = self.completer(field.type, details)
+            steps.append(Step(key, field, details, read, call, complete, is_leaf_type(named)))
         self.plans[id(grouped)] = (grouped, steps)
         return steps
 
@@ -266,7 +313,11 @@ class LeanQuery:
                     continue
             else:
                 field_path = field_path or Path(path, key, parent.name)
-                value = self.resolve(step.field, parent, source, field_path, step.details)
+                if step.call is not None:
+                    info = self.executor.build_resolve_info(step.field, to_nodes(step.details), parent, field_path)
+                    value = step.call(source, info)
+                else:
+                    value = self.resolve(step.field, parent, source, field_path, step.details)
                 if not is_awaitable(value):
                     out[key] = step.complete(value, field_path)
                     continue

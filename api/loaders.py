@@ -85,7 +85,12 @@ class Loaders:
         its attributes by name several times slower than a tuple. Never for rows to change.
         """
         make = row_type(record)._make  # type: ignore[attr-defined]
-        return [make(row) for row in await self.fetch(statement)]
+        async with self.lock:
+            # The session's own connection and transaction, without the ORM's execution path
+            # (its compile state and row loading cost as much as the statement itself here).
+            connection = await self.session.connection()
+            result = await connection.execute(statement)
+            return [make(row) for row in result]
 
     async def _accounts(self, ids: Sequence[uuid.UUID]) -> list[MailAccount]:
         rows = await self.fetch(

@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from enum import Enum
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import strawberry
 from strawberry.scalars import JSON
@@ -222,38 +222,26 @@ class OutboundEmail:
 
     @classmethod
     def from_row(cls, row: records.OutboundEmail, loaders: Loaders | None = None) -> OutboundEmail:
-        return cls(
-            id=strawberry.ID(str(row.id)),
-            status=OutboundEmailStatus(row.status),
-            from_email=row.from_email,
-            to=list(row.to),
-            cc=list(row.cc),
-            bcc=list(row.bcc),
-            subject=row.subject,
-            body_text=row.body_text,
-            body_html=row.body_html,
-            context_type=row.context_type,
-            context_id=row.context_id,
-            planned_send_at=row.planned_send_at,
-            send_before=row.send_before,
-            account_id=strawberry.ID(str(row.account_id)),
-            email_message_uid=strawberry.ID(str(row.email_message_uid)) if row.email_message_uid else None,
-            reply_to_message_id=strawberry.ID(str(row.reply_to_message_id)) if row.reply_to_message_id else None,
-            provider_message_id=row.provider_message_id,
-            provider_thread_id=row.provider_thread_id,
-            message_id_header=row.message_id_header,
-            error_message=row.error_message,
-            delivery_status=DeliveryStatus(row.delivery_status) if row.delivery_status else None,
-            idempotency_key=row.idempotency_key,
-            attempt_count=row.attempt_count,
-            next_attempt_at=row.next_attempt_at,
-            wait_reason=row.wait_reason,
-            created_at=row.created_at,
-            updated_at=row.updated_at,
-            sent_at=row.sent_at,
-            row=row,
-            bound_loaders=loaders,
-        )
+        """The email of `row`. A named tuple row (api.loaders.fetch_rows) never changes, so each field is
+        converted when first read (a page reads 8 of 30); an ORM row may be expired or changed after
+        its session, so every field is converted now."""
+        if isinstance(row, tuple):
+            email = cls.__new__(cls)
+            email.row = row
+            email.bound_loaders = loaders
+            return email
+        return cls(**{name: convert(row) for name, convert in FROM_ROW.items()}, row=row, bound_loaders=loaders)
+
+    if not TYPE_CHECKING:  # mypy keeps checking attribute names
+
+        def __getattr__(self, name: str) -> Any:
+            """A field of a lazily built email (`from_row`), converted from its row once."""
+            convert = FROM_ROW.get(name)
+            if convert is None:
+                raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+            value = convert(self.row)
+            setattr(self, name, value)
+            return value
 
     @strawberry.field(description="The mail account it is sent from.")
     async def account(self, info: Info) -> MailAccount:
@@ -316,6 +304,39 @@ class OutboundEmail:
     async def bounces(self, info: Info) -> list[EmailMessage]:
         rows = await self.loaders(info).related_messages_by_email_id.load(self.row.id)
         return [EmailMessage.from_row(r) for r in rows if r.relation == records.Relation.BOUNCE]
+
+
+FROM_ROW: dict[str, Callable[[records.OutboundEmail], Any]] = {
+    "id": lambda row: strawberry.ID(str(row.id)),
+    "status": lambda row: OutboundEmailStatus(row.status),
+    "from_email": lambda row: row.from_email,
+    "to": lambda row: list(row.to),
+    "cc": lambda row: list(row.cc),
+    "bcc": lambda row: list(row.bcc),
+    "subject": lambda row: row.subject,
+    "body_text": lambda row: row.body_text,
+    "body_html": lambda row: row.body_html,
+    "context_type": lambda row: row.context_type,
+    "context_id": lambda row: row.context_id,
+    "planned_send_at": lambda row: row.planned_send_at,
+    "send_before": lambda row: row.send_before,
+    "account_id": lambda row: strawberry.ID(str(row.account_id)),
+    "email_message_uid": lambda row: strawberry.ID(str(row.email_message_uid)) if row.email_message_uid else None,
+    "reply_to_message_id": lambda row: strawberry.ID(str(row.reply_to_message_id)) if row.reply_to_message_id else None,
+    "provider_message_id": lambda row: row.provider_message_id,
+    "provider_thread_id": lambda row: row.provider_thread_id,
+    "message_id_header": lambda row: row.message_id_header,
+    "error_message": lambda row: row.error_message,
+    "delivery_status": lambda row: DeliveryStatus(row.delivery_status) if row.delivery_status else None,
+    "idempotency_key": lambda row: row.idempotency_key,
+    "attempt_count": lambda row: row.attempt_count,
+    "next_attempt_at": lambda row: row.next_attempt_at,
+    "wait_reason": lambda row: row.wait_reason,
+    "created_at": lambda row: row.created_at,
+    "updated_at": lambda row: row.updated_at,
+    "sent_at": lambda row: row.sent_at,
+}
+"""How each field of OutboundEmail is made from its row (`OutboundEmail.from_row`)."""
 
 
 @strawberry.type(description="One email in a page of emails.")

@@ -258,3 +258,22 @@ async def test_random_selections_answer_the_same_on_both_paths(client, rich_tena
     assert seen["compared"] >= 70, seen
     assert seen["with data"] >= 15, seen
     assert spy.finished >= 15 and spy.handed_over >= 5, (spy.finished, spy.handed_over)  # both branches ran
+
+
+def test_resolvers_without_arguments_are_called_directly_and_the_others_through_strawberry() -> None:
+    from strawberry.types.info import Info
+
+    from api.schema import schema
+
+    core = schema._schema
+    email = core.type_map["OutboundEmail"]
+    assert isinstance(email, graphql.GraphQLObjectType) and core.query_type is not None
+    for name in ("events", "recipients", "bounceDetails", "account"):
+        assert lean.direct_call(email.fields[name], Info) is not None, name
+    assert lean.direct_call(core.query_type.fields["outboundEmails"], Info) is None  # it has arguments
+    assert lean.direct_call(email.fields["subject"], Info) is None  # plain: read, not called
+
+    class OwnInfo(Info):
+        pass
+
+    assert lean.direct_call(email.fields["events"], OwnInfo) is None  # a custom Info: Strawberry builds it
