@@ -331,3 +331,39 @@ def test_parts_nest_down_to_the_depth_limit_and_no_further() -> None:
     root = read_message(deep.encode())
     assert root.depth == 0
     assert [p.depth for p in root.walk()] == list(range(MAX_DEPTH + 1))
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("Bob@EXAMPLE.BOX", "bob@example.box"),  # a trailing capital X is part of the address
+        ("Xavier@example.com", "xavier@example.com"),  # ... and so is a leading one
+        ('"a@b"@c.example', '"a@b"@c.example'),  # the domain is after the last @
+        ("kim@", None),
+        (".kim@example.net", "kim@example.net"),
+    ],
+)
+def test_clean_strips_only_wrapping_characters(value: str, expected: str | None) -> None:
+    assert clean(value) == expected
+
+
+def test_the_first_address_is_decided_by_where_each_first_appears() -> None:
+    text = '"a b"@x.example, c@d.example, "a b"@x.example'
+    assert first_address(text) == '"a b"@x.example'
+    assert domain_of('"a@b"@c.example') == "c.example"
+
+
+def test_an_at_within_reach_but_past_the_first_stretch_still_merges_into_one_stretch() -> None:
+    text = " " * 1000 + "a@b.example" + " " * 729 + "c@d.example" + " " * 1000
+    second = text.index("@", 1002)
+    assert MAX_DOMAIN + 3 < second - 1001 < addresses.REACH
+    assert windows(text) == [(1001 - MAX_LOCAL - 1, second + MAX_DOMAIN + 3)]
+
+
+def test_at_most_max_found_addresses_are_taken_from_one_stretch_or_from_several() -> None:
+    crowded = " ".join(f"u{i}@x.example" for i in range(addresses.MAX_FOUND + 10))
+    assert len(find_addresses(crowded)) == addresses.MAX_FOUND
+    then_far = " ".join(f"u{i}@x.example" for i in range(addresses.MAX_FOUND)) + " " * 2000 + "far@y.example"
+    found = find_addresses(then_far)
+    assert len(found) == addresses.MAX_FOUND
+    assert "far@y.example" not in found
