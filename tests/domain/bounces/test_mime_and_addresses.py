@@ -367,3 +367,8 @@ def test_at_most_max_found_addresses_are_taken_from_one_stretch_or_from_several(
     found = find_addresses(then_far)
     assert len(found) == addresses.MAX_FOUND
     assert "far@y.example" not in found
+
+
+def test_an_at_right_after_an_at_extends_the_stretch_by_one() -> None:
+    text = " " * 100 + "a@@b.example" + " " * 1000
+    assert windows(text) == [(101 - MAX_LOCAL - 1, 102 + MAX_DOMAIN + 3)]
