@@ -33,7 +33,7 @@ BOUNCE_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("family.py", (_B + "test_family.py",)),
     ("registry.py", (_B + "test_family.py", _B + "test_families.py", _B + "test_family_tables.py")),
     ("report.py", (_B + "test_report_and_evidence.py",)),
-    ("evidence.py", (_B + "test_report_and_evidence.py",)),
+    ("evidence.py", (_B + "test_evidence.py", _B + "test_report_and_evidence.py")),
     ("dates.py", (_B + "test_report_and_evidence.py",)),
     ("original.py", (_B + "test_original.py", _B + "test_report_and_evidence.py")),
     ("notice.py", (_B + "test_report_and_evidence.py", _B + "test_prose.py")),
