@@ -36,7 +36,7 @@ BOUNCE_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("evidence.py", (_B + "test_evidence.py", _B + "test_report_and_evidence.py")),
     ("dates.py", (_B + "test_report_and_evidence.py",)),
     ("original.py", (_B + "test_original.py", _B + "test_report_and_evidence.py")),
-    ("notice.py", (_B + "test_report_and_evidence.py", _B + "test_prose.py")),
+    ("notice.py", (_B + "test_notice.py", _B + "test_report_and_evidence.py", _B + "test_prose.py")),
     ("text.py", (_B + "test_text.py", _B + "test_report_and_evidence.py")),
     ("parse.py", ("tests/domain/test_bounces.py", _B + "test_families.py", _B + "test_report_and_evidence.py")),
     ("model.py", ("tests/domain/test_bounces.py", _B + "test_reasons.py")),
