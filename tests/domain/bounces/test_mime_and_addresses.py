@@ -340,6 +340,7 @@ def test_parts_nest_down_to_the_depth_limit_and_no_further() -> None:
         ("Xavier@example.com", "xavier@example.com"),  # ... and so is a leading one
         ('"a@b"@c.example', '"a@b"@c.example'),  # the domain is after the last @
         ("kim@", None),
+        ("kim@example.net@", None),  # nothing after the last @
         (".kim@example.net", "kim@example.net"),
     ],
 )
