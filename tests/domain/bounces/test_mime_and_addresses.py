@@ -373,3 +373,10 @@ def test_at_most_max_found_addresses_are_taken_from_one_stretch_or_from_several(
 def test_an_at_right_after_an_at_extends_the_stretch_by_one() -> None:
     text = " " * 100 + "a@@b.example" + " " * 1000
     assert windows(text) == [(101 - MAX_LOCAL - 1, 102 + MAX_DOMAIN + 3)]
+
+
+def test_each_far_apart_at_gets_its_own_stretch_in_order() -> None:
+    gap = " " * 2000
+    text = gap + "a@b.example" + gap + "c@d.example" + gap + "e@f.example" + gap
+    assert [text[start:end].strip() for start, end in windows(text)] == ["a@b.example", "c@d.example", "e@f.example"]
+    assert find_addresses(text) == ["a@b.example", "c@d.example", "e@f.example"]
