@@ -23,6 +23,8 @@ def _notice(headers: str, body: str = "") -> Notice:
         (f"{DAEMON}\nSubject: hi", CHALLENGE, True),  # a challenge early on, and no failure wording
         (f"{DAEMON}\nSubject: hi", CHALLENGE + " Your message could not be delivered.", False),
         (f"{DAEMON}\nSubject: hi", "x" * 3000 + CHALLENGE, False),  # only past the first 3000 characters
+        (f"{DAEMON}\nSubject: hi", " " * 2995 + "boxbe", True),  # ends at the 3000th character
+        (f"{DAEMON}\nSubject: hi", " " * 2996 + "boxbe", False),  # ends one character later
         (f"{DAEMON}\nSubject: Out of office\nX-Autoreply: yes", "Away.", False),  # a daemon never auto-replies
         (f"{PERSON}\nSubject: hi\nX-Autorespond: yes", "Hi.", True),
         (f"{PERSON}\nSubject: hi\nX-Vacation: yes", "Hi.", True),
