@@ -45,6 +45,14 @@ MIXED = 'Content-Type: multipart/mixed; boundary="b"'
         # a part that is not text is not searched for a pasted copy
         ("Content-Type: application/octet-stream", "x\nOriginal message follows\nMessage-ID: <m5@x.example>\n", {}),
         ("Subject: failure", "Nothing returned.", {}),
+        # a line of spaces between the marker and the copy is a blank line too
+        ("Subject: failure", "Sorry.\nOriginal message follows\n   \nMessage-ID: <m6@x.example>\n",
+         {"message-id": "<m6@x.example>"}),
+        # the copy may be pasted into a later text part than the first
+        (MIXED, "--b\n\nSorry.\n--b\n\nOriginal message follows\nMessage-ID: <m7@x.example>\n--b--\n",
+         {"message-id": "<m7@x.example>"}),
+        # a text whose lower-casing changes its length is not searched (offsets would not line up)
+        ("Subject: failure", "\u0130\nOriginal message follows\nMessage-ID: <m8@x.example>\n", {}),
     ],
 )  # fmt: skip
 def test_the_original_s_identity_comes_from_its_header_block(headers: str, body: str, expected: dict[str, str]) -> None:
