@@ -32,6 +32,8 @@ IMAGE = "Content-Type: image/png\n\nxx"
         ((PLAIN, ATTACHED), "mixed", "Plain words.", "Plain words.\nAttached words."),
         ((ATTACHED, PLAIN), "mixed", "Attached words.\nPlain words.", "Attached words.\nPlain words."),
         ((IMAGE, PLAIN), "mixed", "Plain words.", "Plain words."),
+        ((PLAIN, HTML, "Content-Type: text/plain\n\nMore words."), "mixed", "Plain words.\nMore words.",
+         "Plain words.\n Html&words\n\nMore words."),
     ],
 )  # fmt: skip
 def test_the_notification_s_own_words_stop_at_the_report_the_original_or_a_later_attachment(
@@ -49,6 +51,11 @@ def test_the_notification_s_own_words_stop_at_the_report_the_original_or_a_later
         ("Forwarded:\n> one\n> two\n>> three\n> four\n> five\n>>> DATA\n",
          "Forwarded:\none\ntwo\nthree\nfour\nfive\n>>> DATA\n"),
         ("> one\n> two\n> three\n> four\n", "> one\n> two\n> three\n> four\n"),
+        ("x\n> a\n> b\n> c\n> d\n", "x\n> a\n> b\n> c\n> d\n"),  # four quoted lines: kept as written
+        ("x\n> a\n> b\n> c\n> d\n> e\n", "x\na\nb\nc\nd\ne\n"),  # five: unquoted
+        ("x" * 39 + "\n--- Below this line is a copy of the message.\n",
+         "x" * 39 + "\n--- Below this line is a copy of the message.\n"),  # the marker at character 40
+        ("x" * 40 + "\n--- Below this line is a copy of the message.\n", "x" * 40 + "\n"),  # ... at 41
         # the returned original is cut off at its marker line ...
         ("Sorry, we could not deliver your message to anyone.\n--- Below this line is a copy of the message.\n"
          "Subject: hi\n", "Sorry, we could not deliver your message to anyone.\n"),
