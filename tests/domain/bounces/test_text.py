@@ -90,3 +90,11 @@ def test_head_style_and_script_are_dropped_and_an_unclosed_one_drops_the_rest() 
     assert [word.lstrip(">") for word in kept.split()] == ["a", "b", "c", "d", "e"]
     assert _without_hidden("a<script>never closed") == "a"
     assert _without_hidden("no hidden parts") == "no hidden parts"
+
+
+def test_plain_text_keeps_its_angle_brackets_and_all_text_stops_past_four_max_bodies() -> None:
+    plain = _multipart("Content-Type: text/plain\n\nRejected <a@x.example> &amp; more.")
+    assert body_text(plain) == "Rejected <a@x.example> &amp; more."
+    big = "Content-Type: text/plain\n\n" + "a" * (MAX_BODY - 10)
+    text = all_text(_multipart(*[big] * 6))
+    assert text == "\n".join(["a" * (MAX_BODY - 10)] * 5)
