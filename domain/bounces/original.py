@@ -51,7 +51,7 @@ def _inline_copy(notice: Notice) -> dict[str, str]:
         marker = INLINE_COPY.search(lowered) if len(lowered) == len(text) else None
         if marker is None:
             continue
-        rest = text[marker.end() : marker.end() + MAX_INLINE].lstrip("\n")
+        rest = text[marker.end() : marker.end() + MAX_INLINE].lstrip()  # blank lines, even of spaces
         rest = re.sub(r"^[ \t]+(?=[A-Za-z-]+:)", "", rest, flags=re.MULTILINE)  # indented header copies
         picked = _pick(read_part(rest, 1, Budget(parts=0)))
         if picked:

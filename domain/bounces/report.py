@@ -104,7 +104,7 @@ def entry(fields: dict[str, str]) -> Entry:
         kind, diagnostic = "", fields.get("diagnostic-code", "")
     return Entry(
         address=recipient_address(fields),
-        action=(fields.get("action", "").strip().lower().split(" ") or [""])[0],
+        action=(fields.get("action", "").lower().split() or [""])[0],
         status=status_field(fields.get("status", "")),
         diagnostic=diagnostic.strip(),
         kind=kind.strip().lower(),

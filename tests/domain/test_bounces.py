@@ -7,6 +7,9 @@ from datetime import UTC, datetime
 import pytest
 
 from domain.bounces import Bounce, BouncedRecipient, parse_bounce
+from domain.bounces.findings import Finding
+from domain.bounces.parse import _action, _completed_by, _remote_in
+from domain.bounces.report import Entry
 from tests.domain import bounce_samples as samples
 
 
@@ -150,3 +153,52 @@ def test_recipients_are_clean_addresses() -> None:
             assert recipient.email == recipient.email.strip("<>'\" ").lower()
             assert recipient.email != "alice@sender.example"
             assert not recipient.email.startswith(("postmaster@", "mailer-daemon@"))
+
+
+_RCPT = "550 5.1.1 <a@x.example>: Recipient address rejected: User unknown (in reply to RCPT TO command)"
+
+
+@pytest.mark.parametrize(
+    ("diagnostic", "status", "known", "expected"),
+    [
+        # the report says nothing: the text's wording, command and hint fill it
+        ("", "5.1.1", Finding("a@x.example", _RCPT, hint="userunknown"), (_RCPT, "RCPT", "userunknown")),
+        # a class-only or missing status: the text states the reply more fully
+        ("550 failed", "5.0.0", Finding("a@x.example", _RCPT), (_RCPT, "RCPT", None)),
+        ("550 failed", None, Finding("a@x.example", _RCPT), (_RCPT, "RCPT", None)),
+        # a precise status, or a text of another class, keeps the report's own words
+        ("550 failed", "5.1.1", Finding("a@x.example", _RCPT), ("550 failed", "RCPT", None)),
+        ("550 failed", "4.0.0", Finding("a@x.example", _RCPT), ("550 failed", "RCPT", None)),
+        # a text without any code never replaces the report's words; its stated command is kept
+        ("short", None, Finding("a@x.example", "the mailbox is full, sorry", command="DATA"), ("short", "DATA", None)),
+    ],
+)  # fmt: skip
+def test_a_report_s_recipient_is_completed_by_what_the_text_says_about_it(
+    diagnostic: str, status: str | None, known: Finding, expected: tuple[str, str | None, str | None]
+) -> None:
+    done = _completed_by(Finding("a@x.example", diagnostic, status), known)
+    assert (done.diagnostic, done.command, done.hint) == expected
+    assert done.status == status
+
+
+@pytest.mark.parametrize(
+    ("action", "status", "expected"),
+    [("failed", "5.1.1", "failed"), ("delayed", "4.4.7", "delayed"), ("delay", None, "delayed"),
+     ("", "4.4.7", "delayed"), ("", "5.0.0", "failed"), ("", None, "failed"), ("relayed", "4.0.0", "failed"),
+     ("failed", "4.4.7", "failed")],
+)  # fmt: skip
+def test_a_report_s_action_is_failed_or_delayed_and_a_4xx_without_action_is_delayed(
+    action: str, status: str | None, expected: str
+) -> None:
+    assert _action(Entry("a@x.example", action, status, "", "", "")) == expected
+
+
+@pytest.mark.parametrize(
+    ("diagnostic", "expected"),
+    [("host mx.example.com[192.0.2.1] said: 550", "mx.example.com"),
+     ("550 rejected by mx.example.net. [192.0.2.2]", "mx.example.net"),
+     ("from MX.Example.ORG [192.0.2.3]: 421", "mx.example.org"),
+     ("server a.b [192.0.2.4]", ""), ("host mx.example.com said: 550", ""), ("no host here", "")],
+)  # fmt: skip
+def test_the_remote_host_is_the_name_before_a_bracketed_address(diagnostic: str, expected: str) -> None:
+    assert _remote_in(diagnostic) == expected

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from domain.bounces import addresses
+from domain.bounces import addresses, mime
 from domain.bounces.addresses import (
     ADDRESS,
     MAX_DOMAIN,
@@ -257,3 +257,126 @@ def test_an_undecodable_byte_is_replaced_in_its_own_charset_and_an_unknown_chars
     assert read_message(head % b"x-no-such-charset" + "caf\u00e9".encode()).text == "caf\u00e9"
     assert read_message(head % b"x-no-such-charset" + b"caf\xff").text == "caf\ufffd"
     assert read_message(head % b"UTF-8" + b"caf\xc3\xa9 \xff").text == "caf\u00e9 \ufffd"
+
+
+def test_one_field_read_on_a_fresh_cache_is_compiled_per_name_multiline_and_case_blind(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The pattern cache is module-wide: start from an empty one so the compiling branch runs here.
+    monkeypatch.setattr(mime, "_ONE_FIELD", {})
+    part = read_message(b"Received: x\nx-Fresh-Name: one\n  two\nOther: y\n\nbody\n")
+    assert part.field("X-FRESH-NAME") == "one two"
+    assert part.field("other") == "y"
+    assert part.field("X-FRESH-NAME") == "one two"  # the cached pattern gives the same answer
+    assert part.field("received") == "x"
+    assert sorted(mime._ONE_FIELD) == ["X-FRESH-NAME", "other", "received"]
+
+
+def test_every_value_of_a_missing_field_is_an_empty_list() -> None:
+    part = read_message(b"Subject: x\n\nbody\n")
+    assert part.get_all("received") == []
+    assert part.get_all("subject") == ["x"]
+
+
+@pytest.mark.parametrize(
+    ("body", "bodies"),
+    [
+        ("--b\n\nfirst\n--b--\n", ["first"]),  # no preamble: the body opens with a delimiter
+        ("pre\n--b \n\nfirst\n--b\t\n\nsecond\n--b--\n", ["first", "second"]),  # transport padding
+        ("pre\n--b\n\nfirst\n--b", ["first", ""]),  # a last delimiter with no line end after it
+        ("pre\n--b\n\nfirst\n--bx\nstill first\n--b--\nepilogue\n", ["first\n--bx\nstill first"]),
+        ("pre\n--b\n\nfirst\n--b--\nepilogue\n--b\n\nafter the end\n", ["first"]),
+    ],
+)  # fmt: skip
+def test_parts_end_exactly_at_the_next_delimiter_line(body: str, bodies: list[str]) -> None:
+    root = read_message(b'Content-Type: multipart/mixed; boundary="b"\n\n' + body.encode())
+    assert [child.body for child in root.children] == bodies
+
+
+def test_the_part_before_the_closing_delimiter_ends_there() -> None:
+    inner = read_message(MULTIPART).children[3].attached
+    assert inner is not None
+    assert inner.body == "inner body"
+
+
+def test_the_last_part_the_budget_allows_ends_at_its_own_delimiter() -> None:
+    many = "".join("--x\n\nhi\n" for _ in range(MAX_PARTS + 1))
+    wide = read_message(f'Content-Type: multipart/mixed; boundary="x"\n\n{many}--x--\n'.encode())
+    assert [child.body for child in wide.children] == ["hi"] * MAX_PARTS
+
+
+@pytest.mark.parametrize(
+    ("raw", "head", "body"),
+    [
+        (b"\nno headers\n", "", "no headers\n"),  # a blank first line: no header block at all
+        (b"Subject: x\nX-Last: y", "Subject: x\nX-Last: y", ""),  # only headers, no blank line
+        (b"From: a@b.example\nThis is the body.\nMore.\n", "From: a@b.example\n", "This is the body.\nMore.\n"),
+        (b"From: a@b.example\nNot a field.\n\nMore.\n", "From: a@b.example\n", "Not a field.\n\nMore.\n"),
+    ],
+)  # fmt: skip
+def test_a_header_block_ends_at_its_blank_line_or_at_the_first_line_that_is_not_a_field(
+    raw: bytes, head: str, body: str
+) -> None:
+    part = read_message(raw)
+    assert (part.head, part.body, part.depth) == (head, body, 0)
+
+
+def test_a_field_on_one_line_keeps_its_inner_spacing() -> None:
+    assert unfold(" a \t b ") == "a \t b"
+    assert read_message(b"X-Spaced:  a  b \n\n").get("x-spaced") == "a  b"
+
+
+def test_parts_nest_down_to_the_depth_limit_and_no_further() -> None:
+    deep = "".join(f'Content-Type: multipart/mixed; boundary="b{i}"\n\n--b{i}\n' for i in range(MAX_DEPTH + 5))
+    root = read_message(deep.encode())
+    assert root.depth == 0
+    assert [p.depth for p in root.walk()] == list(range(MAX_DEPTH + 1))
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("Bob@EXAMPLE.BOX", "bob@example.box"),  # a trailing capital X is part of the address
+        ("Xavier@example.com", "xavier@example.com"),  # ... and so is a leading one
+        ('"a@b"@c.example', '"a@b"@c.example'),  # the domain is after the last @
+        ("kim@", None),
+        ("kim@example.net@", None),  # nothing after the last @
+        (".kim@example.net", "kim@example.net"),
+    ],
+)
+def test_clean_strips_only_wrapping_characters(value: str, expected: str | None) -> None:
+    assert clean(value) == expected
+
+
+def test_the_first_address_is_decided_by_where_each_first_appears() -> None:
+    text = '"a b"@x.example, c@d.example, "a b"@x.example'
+    assert first_address(text) == '"a b"@x.example'
+    assert domain_of('"a@b"@c.example') == "c.example"
+
+
+def test_an_at_within_reach_but_past_the_first_stretch_still_merges_into_one_stretch() -> None:
+    text = " " * 1000 + "a@b.example" + " " * 729 + "c@d.example" + " " * 1000
+    second = text.index("@", 1002)
+    assert MAX_DOMAIN + 3 < second - 1001 < addresses.REACH
+    assert windows(text) == [(1001 - MAX_LOCAL - 1, second + MAX_DOMAIN + 3)]
+
+
+def test_at_most_max_found_addresses_are_taken_from_one_stretch_or_from_several() -> None:
+    crowded = " ".join(f"u{i}@x.example" for i in range(addresses.MAX_FOUND + 10))
+    assert len(find_addresses(crowded)) == addresses.MAX_FOUND
+    then_far = " ".join(f"u{i}@x.example" for i in range(addresses.MAX_FOUND)) + " " * 2000 + "far@y.example"
+    found = find_addresses(then_far)
+    assert len(found) == addresses.MAX_FOUND
+    assert "far@y.example" not in found
+
+
+def test_an_at_right_after_an_at_extends_the_stretch_by_one() -> None:
+    text = " " * 100 + "a@@b.example" + " " * 1000
+    assert windows(text) == [(101 - MAX_LOCAL - 1, 102 + MAX_DOMAIN + 3)]
+
+
+def test_each_far_apart_at_gets_its_own_stretch_in_order() -> None:
+    gap = " " * 2000
+    text = gap + "a@b.example" + gap + "c@d.example" + gap + "e@f.example" + gap
+    assert [text[start:end].strip() for start, end in windows(text)] == ["a@b.example", "c@d.example", "e@f.example"]
+    assert find_addresses(text) == ["a@b.example", "c@d.example", "e@f.example"]

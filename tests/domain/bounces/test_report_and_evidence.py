@@ -258,3 +258,122 @@ def test_the_received_fields_are_joined_unfolded_lower_cased_and_cut() -> None:
     many = b"".join(b"Received: from host%d.example by mx.example\n" % i for i in range(400)) + b"\nbody\n"
     assert len(Notice.read(many).received) == 4000
     assert Notice.read(b"Subject: x\n\nbody\n").received == ""
+
+
+@pytest.mark.parametrize(
+    ("fields", "expected"),
+    [
+        ({"final-recipient": "rfc822; a@x.example"}, ("a@x.example", "", None, "", "", "")),
+        ({"final-recipient": "rfc822; a@x.example", "action": "Delivered\t(ok)", "status": "2.0.0"},
+         ("a@x.example", "delivered", "2.0.0", "", "", "")),
+        ({"final-recipient": "a@x.example", "diagnostic-code": "550 5.1.1 unknown; try later"},
+         ("a@x.example", "", None, "550 5.1.1 unknown; try later", "", "")),
+        ({"final-recipient": "a@x.example", "diagnostic-code": "smtp;550 no", "remote-mta": "mx.x.example"},
+         ("a@x.example", "", None, "550 no", "smtp", "mx.x.example")),
+        ({"final-recipient": "rfc822; local-only", "action": "  "}, (None, "", None, "", "", "")),
+    ],
+)  # fmt: skip
+def test_an_entry_reads_each_field_and_leaves_a_missing_one_empty(
+    fields: dict[str, str], expected: tuple[str | None, str, str | None, str, str, str]
+) -> None:
+    item = report.entry(fields)
+    assert (item.address, item.action, item.status, item.diagnostic, item.kind, item.remote_mta) == expected
+
+
+def test_a_tab_after_the_action_still_ends_its_first_word_so_a_delivery_is_a_success() -> None:
+    item = report.entry({"final-recipient": "rfc822; a@x.example", "action": "delivered\t(relayed to mx)"})
+    assert report.is_success(item.action, item.status)
+
+
+def test_a_continuation_line_before_any_field_is_skipped() -> None:
+    fields, groups = report.read_fields(
+        "  stray continuation\nReporting-MTA: dns; mx\n\nFinal-Recipient: a@x.example\n"
+    )
+    assert fields == {"reporting-mta": "dns; mx"}
+    assert groups == [{"final-recipient": "a@x.example"}]
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("rfc822; a@x.example", "a@x.example"), ("dns; mx.example; extra", "mx.example; extra"),
+     ("plain value; with a semicolon later", "plain value; with a semicolon later"), ("  bare  ", "bare")],
+)  # fmt: skip
+def test_strip_type_drops_only_the_type_before_the_first_semicolon(value: str, expected: str) -> None:
+    assert report.strip_type(value) == expected
+
+
+@pytest.mark.parametrize(
+    ("address", "expected"), [(None, None), ("", None), ("<A@X.example>", "a@x.example"), ("nobody", None)]
+)
+def test_cleaned_cleans_an_address_and_passes_none_through(address: str | None, expected: str | None) -> None:
+    assert report.cleaned(address) == expected
+
+
+FR_A, FR_B, OR_O = (
+    "Final-Recipient: rfc822; a@x.example",
+    "Final-Recipient: rfc822; b@x.example",
+    "Original-Recipient: o",
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "per_message", "groups"),
+    [
+        # the per-message fields run straight into the first recipient: they stay per-message
+        (f"Reporting-MTA: dns; mx\n{FR_A}\nAction: failed\n", {"reporting-mta": "dns; mx"},
+         [{"final-recipient": "rfc822; a@x.example", "action": "failed"}]),
+        # Exim writes Action first: the recipient after it joins the Action's group
+        (f"Action: failed\n{FR_A}\nStatus: 5.0.0", {},
+         [{"action": "failed", "final-recipient": "rfc822; a@x.example", "status": "5.0.0"}]),
+        # an Original-Recipient after a recipient and its Action begins the next recipient
+        (f"{FR_A}\nAction: failed\n{OR_O}\n{FR_B}\n", {},
+         [{"final-recipient": "rfc822; a@x.example", "action": "failed"},
+          {"original-recipient": "o", "final-recipient": "rfc822; b@x.example"}]),
+        # ... but before its Action it is the same recipient's, and so is an X-Actual-Recipient
+        (f"{FR_A}\n{OR_O}\nAction: failed\nX-Actual-Recipient: z\n", {},
+         [{"final-recipient": "rfc822; a@x.example", "original-recipient": "o", "action": "failed",
+           "x-actual-recipient": "z"}]),
+        # a per-message field inside a recipient's group does not split it
+        (f"{FR_A}\nArrival-Date: d\n{OR_O}\n", {},
+         [{"final-recipient": "rfc822; a@x.example", "arrival-date": "d", "original-recipient": "o"}]),
+        # a group without a Final- or Original-Recipient is per-message, X-Actual-Recipient or not
+        ("X-Actual-Recipient: z@x.example\n", {"x-actual-recipient": "z@x.example"}, []),
+    ],
+)  # fmt: skip
+def test_groups_begin_where_a_new_recipient_begins(
+    text: str, per_message: dict[str, str], groups: list[dict[str, str]]
+) -> None:
+    assert report.read_fields(text) == (per_message, groups)
+
+
+@pytest.mark.parametrize(
+    ("text", "group"),
+    [
+        ("Diagnostic-Code: smtp; 550 at 10:00:00\n", {"diagnostic-code": "smtp; 550 at 10:00:00"}),
+        ("Diagnostic-Code: smtp; 550\n\tfolded with a tab\n", {"diagnostic-code": "smtp; 550 folded with a tab"}),
+        ("Status: 5.0.0\nYour message: was refused\nAction: failed\n", {"status": "5.0.0", "action": "failed"}),
+        ("Status: 5.0.0\n: no name\nplain words\nAction: failed\n", {"status": "5.0.0", "action": "failed"}),
+        ("Status: 5.0.0\nnot a field\n  its continuation\n", {"status": "5.0.0"}),
+        ("Status: 5.0.0\n\n  indented after a blank line\n", {"status": "5.0.0"}),
+        ("X-" + "n" * 38 + ": forty\nX-" + "n" * 39 + ": forty-one\n", {"x-" + "n" * 38: "forty"}),
+    ],
+)  # fmt: skip
+def test_a_field_is_a_short_name_without_blanks_then_a_colon_and_folded_lines_continue_it(
+    text: str, group: dict[str, str]
+) -> None:
+    assert report.read_fields(text) == (group, [])
+
+
+def test_a_field_is_continued_only_while_it_is_under_two_thousand_characters() -> None:
+    _, groups = report.read_fields(f"{FR_A}\nDiagnostic-Code: {'x' * 2000}\n more\n")
+    assert groups[0]["diagnostic-code"] == "x" * 2000
+    _, groups = report.read_fields(f"{FR_A}\nDiagnostic-Code: {'x' * 1999}\n more\n")
+    assert groups[0]["diagnostic-code"] == "x" * 1999 + " more"
+
+
+def test_reading_stops_after_max_blocks_recipients() -> None:
+    blocks = "".join(f"Final-Recipient: rfc822; r{i}@x.example\n\n" for i in range(report.MAX_BLOCKS + 5))
+    per_message, groups = report.read_fields("Reporting-MTA: dns; mx\n\n" + blocks)
+    assert per_message == {"reporting-mta": "dns; mx"}
+    assert len(groups) == report.MAX_BLOCKS
+    assert groups[-1] == {"final-recipient": f"rfc822; r{report.MAX_BLOCKS - 1}@x.example"}

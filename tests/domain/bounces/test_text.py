@@ -1,0 +1,100 @@
+"""The human-readable text of a notification: which parts it is read from, HTML flattened, the original cut off."""
+
+from __future__ import annotations
+
+import pytest
+
+from domain.bounces.mime import Part, read_message
+from domain.bounces.text import MAX_BODY, _without_hidden, all_text, body_text, html_to_text
+
+
+def _multipart(*parts: str, subtype: str = "mixed") -> Part:
+    body = "".join(f"--b\n{part}\n" for part in parts) + "--b--\n"
+    return read_message(f'Content-Type: multipart/{subtype}; boundary="b"\n\n{body}'.encode())
+
+
+PLAIN = "Content-Type: text/plain\n\nPlain words."
+HTML = "Content-Type: text/html\n\n<p>Html&amp;words</p>"
+STATUS = "Content-Type: message/delivery-status\n\nFinal-Recipient: rfc822; a@x.example"
+ATTACHED = "Content-Type: text/plain\nContent-Disposition: attachment; filename=a.txt\n\nAttached words."
+ORIGINAL = "Content-Type: message/rfc822\n\nSubject: orig\n\nOriginal words."
+IMAGE = "Content-Type: image/png\n\nxx"
+
+
+@pytest.mark.parametrize(
+    ("parts", "subtype", "body", "everything"),
+    [
+        ((PLAIN, HTML), "alternative", "Plain words.", "Plain words.\n Html&words\n"),
+        ((HTML, PLAIN), "mixed", " Html&words\n\nPlain words.", " Html&words\n\nPlain words."),
+        ((PLAIN, STATUS, PLAIN), "mixed", "Plain words.",
+         "Plain words.\nFinal-Recipient: rfc822; a@x.example\nPlain words."),
+        ((PLAIN, ORIGINAL, PLAIN), "mixed", "Plain words.", "Plain words.\nPlain words."),
+        ((PLAIN, ATTACHED), "mixed", "Plain words.", "Plain words.\nAttached words."),
+        ((ATTACHED, PLAIN), "mixed", "Attached words.\nPlain words.", "Attached words.\nPlain words."),
+        ((IMAGE, PLAIN), "mixed", "Plain words.", "Plain words."),
+        ((PLAIN, HTML, "Content-Type: text/plain\n\nMore words."), "mixed", "Plain words.\nMore words.",
+         "Plain words.\n Html&words\n\nMore words."),
+    ],
+)  # fmt: skip
+def test_the_notification_s_own_words_stop_at_the_report_the_original_or_a_later_attachment(
+    parts: tuple[str, ...], subtype: str, body: str, everything: str
+) -> None:
+    root = _multipart(*parts, subtype=subtype)
+    assert body_text(root) == body
+    assert all_text(root) == everything
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # more than four quoted lines: a forwarded notification, unquoted (an SMTP `>>> ` line stays)
+        ("Forwarded:\n> one\n> two\n>> three\n> four\n> five\n>>> DATA\n",
+         "Forwarded:\none\ntwo\nthree\nfour\nfive\n>>> DATA\n"),
+        ("> one\n> two\n> three\n> four\n", "> one\n> two\n> three\n> four\n"),
+        ("x\n> a\n> b\n> c\n> d\n", "x\n> a\n> b\n> c\n> d\n"),  # four quoted lines: kept as written
+        ("x\n> a\n> b\n> c\n> d\n> e\n", "x\na\nb\nc\nd\ne\n"),  # five: unquoted
+        ("x" * 39 + "\n--- Below this line is a copy of the message.\n",
+         "x" * 39 + "\n--- Below this line is a copy of the message.\n"),  # the marker at character 40
+        ("x" * 40 + "\n--- Below this line is a copy of the message.\n", "x" * 40 + "\n"),  # ... at 41
+        # the returned original is cut off at its marker line ...
+        ("Sorry, we could not deliver your message to anyone.\n--- Below this line is a copy of the message.\n"
+         "Subject: hi\n", "Sorry, we could not deliver your message to anyone.\n"),
+        # ... unless the marker comes within the first 40 characters
+        ("Short notice.\n--- Below this line is a copy of the message.\nSubject: hi\n",
+         "Short notice.\n--- Below this line is a copy of the message.\nSubject: hi\n"),
+    ],
+)  # fmt: skip
+def test_forwarded_quoting_is_removed_and_the_original_cut_off(text: str, expected: str) -> None:
+    assert body_text(read_message(b"Subject: x\n\n" + text.encode())) == expected
+
+
+def test_the_body_is_cut_at_max_body_and_no_later_part_is_read() -> None:
+    long_part = "Content-Type: text/plain\n\n" + "a" * (MAX_BODY + 10)
+    root = _multipart(long_part, "Content-Type: text/plain\n\nLater words.")
+    assert body_text(root) == "a" * MAX_BODY
+    assert "Later words." not in body_text(root)
+
+
+def test_html_keeps_its_line_breaks_and_decodes_entities() -> None:
+    html = (
+        "<p>Delivery to <b>a@x.example</b> failed</p><ul><li>one</li><li>two<br>three<BR/>four<br /></li></ul>"
+        "<h2>Why</h2><div>&nbsp;&#160;&quot;x&quot; &#39;y&#39; &lt;&gt; &amp;</div>"
+    )
+    assert html_to_text(html) == (
+        " Delivery to  a@x.example  failed\n  one\n two\nthree\nfour\n\n  Why\n   \"x\" 'y' <> &\n"
+    )
+
+
+def test_head_style_and_script_are_dropped_and_an_unclosed_one_drops_the_rest() -> None:
+    kept = _without_hidden("a<head><title>t</title></head>b<style>p{}</style>c<SCRIPT>x()</script>d<style>q</style>e")
+    assert [word.lstrip(">") for word in kept.split()] == ["a", "b", "c", "d", "e"]
+    assert _without_hidden("a<script>never closed") == "a"
+    assert _without_hidden("no hidden parts") == "no hidden parts"
+
+
+def test_plain_text_keeps_its_angle_brackets_and_all_text_stops_past_four_max_bodies() -> None:
+    plain = _multipart("Content-Type: text/plain\n\nRejected <a@x.example> &amp; more.")
+    assert body_text(plain) == "Rejected <a@x.example> &amp; more."
+    big = "Content-Type: text/plain\n\n" + "a" * (MAX_BODY - 10)
+    text = all_text(_multipart(*[big] * 6))
+    assert text == "\n".join(["a" * (MAX_BODY - 10)] * 5)
