@@ -53,7 +53,10 @@ def _without_hidden(html: str) -> str:
         end = lowered.find(f"</{tag}", start)
         if end < 0:
             return " ".join(kept)
-        position = end + len(tag) + 2
+        close = lowered.find(">", end + len(tag) + 2)
+        if close < 0:
+            return " ".join(kept)
+        position = close + 1
 
 
 def part_text(part: Part) -> str:
