@@ -51,6 +51,12 @@ def start_worker(
         # exactly-once delivery (backoff itself is tested in tests/domain/test_quota.py).
         "MAILTRAIL_RETRY_BACKOFF_SECONDS": "0.2",
         "MAILTRAIL_RETRY_BACKOFF_CAP_SECONDS": "2",
+        # A killed worker's claim is taken over once its lease ends: with the default 120 s the
+        # last emails of a kill storm wait two minutes (one lease, or two) for their takeover, which
+        # the test's window could not always hold. A shorter lease makes takeovers more frequent,
+        # not rarer; the Gmail timeout must stay under half of it (settings refuse otherwise).
+        "MAILTRAIL_SEND_LEASE_SECONDS": "30",
+        "MAILTRAIL_GMAIL_TIMEOUT_SECONDS": "10",
         "PYTHONPATH": str(ROOT),
         **(extra_env or {}),
     }
