@@ -21,6 +21,10 @@ ADMIN_URL = os.environ.get("MAILTRAIL_TEST_ADMIN_URL", "postgresql://postgres@12
 RUN_ID = f"{os.getpid()}_{uuid.uuid4().hex[:6]}"
 """This test run's own suffix: its database, broker queues and ports never collide with another run's."""
 TEST_DB = f"mailtrail_test_{RUN_ID}"
+# Redis database of this run (1..15; 0 is left to the machine): two suites on one machine pick apart
+# by their run id, and every key a test writes is also namespaced by the run (queue_namespace).
+REDIS_DB = 1 + int(uuid.uuid5(uuid.NAMESPACE_OID, RUN_ID).hex, 16) % 15
+REDIS_URL = f"redis://127.0.0.1:6379/{REDIS_DB}"
 TEST_DB_URL = ADMIN_URL.rsplit("/", 1)[0] + "/" + TEST_DB
 
 

@@ -10,6 +10,7 @@ from api.auth import Principal
 from api.ratelimit import RateLimiter, storage_url
 from domain.settings import Settings
 from domain.tokens import issue_token, set_rate_limit
+from tests.conftest import REDIS_URL
 from tests.factories import Tenant, gql, make_tenant
 from workers.db import session_scope
 
@@ -49,7 +50,7 @@ async def test_client_tokens_are_counted_on_their_own(client, tenant) -> None:
 
 def test_counters_live_in_memory_embedded_and_in_the_brokers_redis_otherwise() -> None:
     assert storage_url(Settings(embedded=True, broker_url="stub://")) == "memory://"
-    assert storage_url(Settings(broker_url="redis://127.0.0.1:6379/3")) == "redis://127.0.0.1:6379/3"
+    assert storage_url(Settings(broker_url=REDIS_URL)) == REDIS_URL
     assert storage_url(Settings(broker_url="amqp://guest@localhost")) == "memory://"
     assert storage_url(Settings(rate_limit_storage_url="redis://x:1/2")) == "redis://x:1/2"
 
@@ -57,7 +58,7 @@ def test_counters_live_in_memory_embedded_and_in_the_brokers_redis_otherwise() -
 async def test_processes_sharing_redis_share_the_count() -> None:
     settings = Settings(
         rate_limit_per_minute=2,
-        rate_limit_storage_url="redis://127.0.0.1:6379/14",
+        rate_limit_storage_url=REDIS_URL,
         queue_namespace=f"rl{uuid.uuid4().hex[:8]}",
     )
     one, two = RateLimiter(settings), RateLimiter(settings)  # two API processes

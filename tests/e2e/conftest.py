@@ -15,8 +15,8 @@ from dramatiq.brokers.rabbitmq import RabbitmqBroker
 from dramatiq.brokers.redis import RedisBroker
 
 from domain.settings import get_settings
+from tests.conftest import REDIS_URL
 
-REDIS_URL = "redis://127.0.0.1:6379/14"
 RABBIT_URL = "amqp://guest:guest@127.0.0.1:5672/%2F"
 QUEUES = ("send", "sync", "webhooks")
 

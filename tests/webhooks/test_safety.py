@@ -27,7 +27,7 @@ from domain.webhooks.fanout import fan_out
 from domain.webhooks.policy import RetryPolicy
 from domain.webhooks.ports import OutgoingRequest, TransportResult
 from domain.webhooks.targets import TargetPolicy
-from tests.conftest import TEST_DB_URL
+from tests.conftest import REDIS_URL, TEST_DB_URL
 from tests.factories import gql, make_tenant
 from tests.webhooks.conftest import CREATE
 from workers.credentials import CredentialCipher
@@ -62,7 +62,7 @@ async def production_client(settings):  # type: ignore[no-untyped-def]
     production = Settings(
         env="production",
         database_url=TEST_DB_URL,
-        broker_url="redis://127.0.0.1:6379/15",
+        broker_url=REDIS_URL,
         credentials_keys=REAL_KEY,  # type: ignore[arg-type]
         context_provider_signing_key="a-real-provider-signing-secret",  # type: ignore[arg-type]
     )
