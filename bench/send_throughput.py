@@ -17,8 +17,6 @@ import time
 import uuid
 from collections import Counter
 
-import httpx
-
 from bench.harness import (
     api_process,
     free_port,
@@ -28,34 +26,9 @@ from bench.harness import (
     wait_all_sent,
     worker_processes,
 )
+from bench.ratio_send import fire  # one sendEmail firing loop for both send benchmarks
 
 BROKER = "redis://127.0.0.1:6379/13"
-SEND = """mutation($i: SendEmailInput!) { sendEmail(input: $i) {
-  __typename ... on EmailQueued { outboundEmail { id } } ... on MutationError { code message } } }"""
-
-
-async def fire(url: str, token: str, accounts: list[uuid.UUID], count: int, concurrency: int) -> list[uuid.UUID]:
-    ids: list[uuid.UUID] = []
-    gate = asyncio.Semaphore(concurrency)
-    async with httpx.AsyncClient(base_url=url, timeout=30, headers={"Authorization": f"Bearer {token}"}) as http:
-
-        async def one(n: int) -> None:
-            async with gate:
-                variables = {
-                    "i": {
-                        "accountId": str(accounts[n % len(accounts)]),
-                        "to": [f"r{n}@example.com"],
-                        "subject": f"Invoice {n}",
-                        "bodyText": "Hello",
-                    }
-                }
-                body = (await http.post("/graphql", json={"query": SEND, "variables": variables})).json()
-                result = body["data"]["sendEmail"]
-                assert result["__typename"] == "EmailQueued", result
-                ids.append(uuid.UUID(result["outboundEmail"]["id"]))
-
-        await asyncio.gather(*(one(n) for n in range(count)))
-    return ids
 
 
 def acceptance_to_sent(ids: list[uuid.UUID]) -> list[float]:
