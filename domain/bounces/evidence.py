@@ -37,12 +37,14 @@ FAILURE_TEXT = Wording.of(
         r"message (?:was|could) not be (?:delivered|sent)|not be delivered to|returned to sender|"
         r"transcript of (?:the )?session|error message below|no valid recipients|failed addresses|"
         r"rejected (?:your|the) (?:message|recipient)|not a member of|mail could not be delivered|"
-        r"delivery has failed|could not reach|unable to reach|was rejected|did not reach the following|"
+        r"delivery has failed|could not reach|unable to reach|(?:could not|cannot|can't) be reached|"
+        r"was rejected|did not reach the following|"
         r"mail forwarding loop|message is looping|too many hops|no message (?:was )?collected|host unknown|"
         r"message (?:has been|was) frozen|error delivering your mail|was not delivered to|"
         r"delivery (?:attempts will continue|time expired)|has not been delivered|still undelivered|will retry|"
         r"will be retried|retry timeout|giving up|given up|wasn'?t delivered|message not delivered|"
-        r"temporary problem delivering|cannot be delivered|couldn'?t be delivered|error delivering",
+        r"temporary problem delivering|cannot be delivered|couldn'?t be delivered|error delivering|"
+        r"(?:permanent|transient) (?:non-)?fatal (?:delivery )?errors",
     )
 )
 DELAY_SUBJECT = re.compile(

@@ -13,7 +13,8 @@ from domain.bounces.mime import Budget, Part, read_message, read_part
 DAEMON = re.compile(
     r"mailer-daemon|postmaster|post_master|mail delivery (?:subsystem|system)|mail ?administrator|mmdf|smtp gateway|"
     r"mail system|maildelivery|mailerdaemon|bounce|no-?reply@.{0,80}(?:amazonses|yahoo)|microsoftexchange|"
-    r"mail transport|mail delivery|e-?mail interconnect|\bmta\b|mailadmin|mail router|mail agent"
+    r"mail transport|mail delivery|e-?mail interconnect|\bmta\b|mailadmin|mail router|mail agent|"
+    r"(?:^|[<\s])mdaemon@"  # MDaemon signs its notifications with its product name
 )
 # Quoting (`> `, `>>`) but not an SMTP transcript's `>>> DATA` lines.
 QUOTE_PREFIX = re.compile(r"^(?:>(?!>> ) ?)+", re.MULTILINE)

@@ -39,11 +39,16 @@ KEYWORD = re.compile(
     r"(?:rcpt to:?|recipient(?: address)?:|rejected recipient|recipient address rejected:?|could not be delivered to:?|"
     r"delivery to(?: the following recipient)?(?: failed)?:?|your message to|message to|addressed to|delivered to|"
     r"original-recipient:|final-recipient:|failed recipient:?|not a member of this [a-z ]{0,40}list|"
-    r"user|mailbox|address)\s{0,10}(?:rfc822;\s{0,5})?" + _ADDR,
+    r"user|mailbox|address)\s{0,10}(?:rfc822;\s{0,5})?(?:\[smtp:(?=[^\]\n]{1,300}\]))?" + _ADDR,
 )
 CODE_LINE = re.compile(r"\s{0,40}[45]\d\d[ -][^\n]{0,200}?(?<![\w.!#$%&'*+/=?^`{|}~-])(" + _A + r")")
 LIST_INTRO = re.compile(r"(?:recipient|address|following|user|destinataire|empf[äa]nger)[^\n]{0,200}:\s*$")
 REPLY_FIRST = re.compile(r"\s*[245]\d\d[ -]")
+# Header fields whose `<...@...>` values are message ids (a header block pasted into the text).
+ID_FIELDS = re.compile(
+    r"^[ \t]*(?:message-id|in-reply-to|references|content-id|resent-message-id)[ \t]*:[^\n]*(?:\n[ \t]+[^\n]*)*",
+    re.MULTILINE | re.IGNORECASE,
+)
 BARE_LOCAL = re.compile(r"\s{1,40}([A-Za-z0-9][A-Za-z0-9._%+-]{0,63})\s*$")
 
 
@@ -164,9 +169,10 @@ def _position(line: str, previous: str) -> tuple[str, str, bool] | None:
 
 
 def weak_addresses(notice: Notice, strong: set[str]) -> list[str]:
-    """Addresses in the body outside bounce-format positions (not the notice's own, a daemon's, a list's)."""
+    """Addresses in the body outside bounce-format positions (not the notice's own, a daemon's, a list's,
+    nor the ids of a pasted header block: `Message-ID: <id@host>` names a message, not a mailbox)."""
     weak: list[str] = []
-    for address in find_addresses(notice.unquoted_body):
+    for address in find_addresses(ID_FIELDS.sub("", notice.unquoted_body)):
         lowered = clean(address)
         if not lowered or lowered in notice.own_addresses or lowered in strong or lowered in weak:
             continue

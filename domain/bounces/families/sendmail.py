@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass, field
 
 from domain.bounces.addresses import clean, find_addresses
+from domain.bounces.codes import ENHANCED
 from domain.bounces.family import Family
 from domain.bounces.findings import Finding
 from domain.bounces.notice import Notice
@@ -20,6 +21,9 @@ MARKER = re.compile(
 SENT = re.compile(r"^>>> ?([A-Za-z]{4})")
 RECEIVED = re.compile(r"^<<< ?(.+)$")
 TALKING = re.compile(r"^\.\.\. while talking to ", re.IGNORECASE)
+# Sendmail's own error line for one address in the transcript: `550 5.1.2 <a@b>... Host unknown (...)`.
+LISTED_REASON = re.compile(r"\(reason: [245]\d\d[ -]([^()]{3,200})\)")
+ERROR_LINE = re.compile(r"^[45]\d\d[ -](?:[245]\.\d{1,3}\.\d{1,3} )?<?([^<>\s]{1,254}@[^<>\s]{1,254}?)>?\.\.\. ")
 
 
 def sniff(notice: Notice) -> bool:
@@ -39,9 +43,23 @@ def read(notice: Notice) -> list[Finding]:
             found.append(finding)
             continue
         diagnostic = block.replies if len(block.replies) > len(finding.diagnostic) else finding.diagnostic
+        diagnostic = _stated_more_precisely(diagnostic, block.errors.get(finding.email, ""))
         command = block.command or ("EHLO" if block.replies else None)
         found.append(finding.with_(diagnostic=diagnostic, command=command))
     return found
+
+
+def _stated_more_precisely(listed: str, own_line: str) -> str:
+    """The transcript's own error line for an address when it states the listed reason with a status code.
+
+    Sendmail lists `(reason: 550 Host unknown)` and its transcript says `550 5.1.2 <a>... Host unknown`;
+    an own line saying something else (`... User unknown` after a `553 SPF fail` at DATA) is not the
+    same reply and leaves the listed one.
+    """
+    reason = LISTED_REASON.search(listed)
+    if not own_line or reason is None or ENHANCED.search(listed) is not None or ENHANCED.search(own_line) is None:
+        return listed
+    return own_line if reason.group(1).strip().lower() in own_line.lower() else listed
 
 
 @dataclass
@@ -51,6 +69,7 @@ class _Block:
     addresses: set[str] = field(default_factory=set)
     command: str | None = None
     replies: str = ""
+    errors: dict[str, str] = field(default_factory=dict)  # address -> Sendmail's own error line for it
 
 
 def _transcript(lines: list[str]) -> list[_Block]:
@@ -65,13 +84,17 @@ def _transcript(lines: list[str]) -> list[_Block]:
             blocks.append(_Block())
         block = blocks[-1]
         block.addresses.update(a for a in (clean(x) for x in find_addresses(line)) if a)
+        error = ERROR_LINE.match(line)
+        address = clean(error.group(1)) if error else None
+        if address:
+            block.errors.setdefault(address, line.strip())
         sent = SENT.match(line)
         received = RECEIVED.match(line)
         if sent:
             block.command = sent.group(1).upper()
         elif received and received.group(1).strip() not in block.replies:
             block.replies = f"{block.replies} {received.group(1).strip()}".strip()
-    return [b for b in blocks if b.addresses or b.replies or b.command]
+    return [b for b in blocks if b.addresses or b.replies or b.command or b.errors]
 
 
 FAMILY = Family("sendmail", sniff, read)

@@ -413,6 +413,33 @@ def simple(people: Sequence[Person], delayed: bool) -> tuple[dict[str, str], str
     return {"From": "postmaster@mail.example.net", "Subject": "Undeliverable mail"}, "\n".join(lines)
 
 
+def bracketed(people: Sequence[Person], delayed: bool) -> tuple[dict[str, str], str]:
+    """A Windows mail server's notice: `Recipient: [SMTP:address]` and `Reason:` lines, the original's
+    headers pasted after "Message headers follow:" (its Message-ID is no recipient)."""
+    lines = ["The following recipient(s) could not be reached:", ""]
+    for person in people:
+        lines += [f"\tRecipient: [SMTP:{person.address}]", f"\tReason: Remote SMTP Server Returned: {person.reply}", ""]
+    lines += ["Message headers follow:", "", "From: alice@sender.example", "Message-ID: <inv7@sender.example>"]
+    return {"From": "POSTMASTER@winmail.example", "Subject": "Message Delivery Failure"}, "\n".join(lines)
+
+
+def session_log(people: Sequence[Person], delayed: bool) -> tuple[dict[str, str], str]:
+    """A server that signs with its product name and pastes its SMTP session as `-->`/`<--` lines (it
+    names a recipient only in its RCPT, so the generator gives it refusals at RCPT and DATA only)."""
+    lines = ["The attached message had PERMANENT fatal delivery errors!", ""]
+    for person in people:
+        lines += [
+            "--- Session Transcript ---",
+            f" 08:00:00.010: Attempting SMTP connection to [mx.{person.domain} : 25]",
+        ]
+        lines += [" 08:00:00.020: --> MAIL From:<alice@sender.example>", " 08:00:00.030: <-- 250 2.1.0 Ok"]
+        lines.append(f" 08:00:00.040: --> RCPT To:<{person.address}>")
+        if person.command == "DATA":
+            lines += [" 08:00:00.050: <-- 250 2.1.5 Ok", " 08:00:00.060: --> DATA", " 08:00:00.065: <-- 354 Go ahead"]
+        lines += [f" 08:00:00.070: <-- {person.reply}", "--- End Transcript ---", ""]
+    return {"From": "MDaemon@relay.example", "Subject": "Permanent Delivery Failure"}, "\n".join(lines)
+
+
 def amazonses(people: Sequence[Person], delayed: bool) -> tuple[dict[str, str], str]:
     """An Amazon SES bounce notification delivered by SNS email (JSON)."""
     bounced = [
@@ -461,6 +488,8 @@ WRITERS: dict[str, Writer] = {
     "yahoo": yahoo,
     "gmx": gmx,
     "simple": simple,
+    "bracketed": bracketed,
+    "session_log": session_log,
     "amazonses": amazonses,
     "verizon": verizon,
 }

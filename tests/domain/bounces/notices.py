@@ -231,6 +231,17 @@ Body of message generated response:
 
 Unknown user: gil@imail.example
 """
+GROUPWISE = b"""From: Mail Delivery System <postmaster@gw.example>
+To: orders@shop.example
+Subject: Undeliverable mail: Order 17
+
+The message that you sent was undeliverable to the following:
+\tmoe (user not found)
+\tnell@gw.example (mailbox full)
+
+Possibly truncated original addressee:
+\tmoe@gw.example
+"""
 YAHOO = b"""From: MAILER-DAEMON@yahoo.com
 To: orders@shop.example
 Subject: Failure Notice
@@ -374,6 +385,7 @@ CASES = [
     ("dragonfly", DRAGONFLY, "eve@remote.example", "5.7.1", "blocked"),
     ("messagingserver", MESSAGING_SERVER, "fay@corp.example", "5.1.1", "userunknown"),
     ("imailserver", IMAIL, "gil@imail.example", None, "userunknown"),
+    ("groupwise", GROUPWISE.replace(b"\tnell@gw.example (mailbox full)\n", b""), "moe@gw.example", None, "userunknown"),
     ("yahoo", YAHOO, "hal@yahoo.example", "5.0.0", "userunknown"),
     ("gmx", GMX, "ian@web.example", "5.1.1", "userunknown"),
     ("amazonses", (SES_HEAD + SES_BOUNCE).encode(), "joy@ses.example", "5.1.1", "userunknown"),

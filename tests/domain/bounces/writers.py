@@ -34,9 +34,19 @@ def shapes_of(family: str) -> tuple[str, ...]:
     return ("prose", "forwarded")
 
 
+# Families whose layout names a recipient only in its RCPT command (a session log): a refusal at the
+# greeting or at MAIL names no recipient there, so they are given refusals at RCPT and DATA only.
+NAMED_AT_RCPT = frozenset({"session_log"})
+
+
 def reasons_of(family: str) -> list[str]:
     """The reasons a family reports: all permanent ones, the temporary ones where it warns of delays."""
-    return [r for r, spec in REASONS.items() if family in WITH_DELAYS or not spec[1].startswith("4.")]
+    return [
+        r
+        for r, spec in REASONS.items()
+        if (family in WITH_DELAYS or not spec[1].startswith("4."))
+        and (family not in NAMED_AT_RCPT or spec[3] in ("RCPT", "DATA"))
+    ]
 
 
 def original(people: Sequence[Person], bystanders: Sequence[str]) -> str:

@@ -1,0 +1,111 @@
+"""Notifications from software no family module knows, read by the generic paths, and the general
+rules they exposed: a `[SMTP:address]` after a keyword, a pasted header block's Message-ID, a daemon
+that signs with its product's name, Sendmail's own error line stating the listed reason precisely."""
+
+from __future__ import annotations
+
+from domain.bounces import parse_bounce
+from domain.bounces.notice import Notice
+from domain.bounces.prose import weak_addresses
+from tests.domain.bounces.notices import GROUPWISE
+
+DATE = "Date: Tue, 1 Dec 2026 08:00:00 +0000\n"
+PASTED_HEADERS = "From: orders@shop.example\nTo: uma@remote.example\nMessage-ID: <order17@shop.example>\n"
+# A Windows mail server's notification: recipients as `[SMTP:address]`, the original's headers pasted.
+BRACKETED = (
+    DATE
+    + """From: POSTMASTER@winmail.example
+To: orders@shop.example
+Subject: Message Delivery Failure
+
+The following recipient(s) could not be reached:
+
+\tRecipient: [SMTP:uma@remote.example]
+\tReason: Remote SMTP Server Returned: 550 5.1.1 <uma@remote.example>... User unknown
+
+Message headers follow:
+
+"""
+    + PASTED_HEADERS
+)
+# A server that signs as its product and writes its SMTP session as `-->`/`<--` lines.
+SESSION_LOG = (
+    DATE
+    + """From: MDaemon@relay.example
+To: orders@shop.example
+Subject: Permanent Delivery Failure
+
+The attached message had PERMANENT fatal delivery errors!
+
+--- Session Transcript ---
+ Tue 2026-12-01 08:00:01.010: --> MAIL From:<orders@shop.example>
+ Tue 2026-12-01 08:00:01.020: <-- 250 2.1.0 Ok
+ Tue 2026-12-01 08:00:01.030: --> RCPT To:<vic@remote.example>
+ Tue 2026-12-01 08:00:01.040: <-- 550 5.1.1 <vic@remote.example>: Recipient address rejected: User unknown
+--- End Transcript ---
+"""
+)
+SENDMAIL_LISTED = (
+    DATE
+    + """From: Mail Delivery Subsystem <MAILER-DAEMON@gw.shop.example>
+To: orders@shop.example
+Subject: Returned mail: see transcript for details
+
+   ----- The following addresses had permanent fatal errors -----
+wes@nowhere.example
+    (reason: 550 Host unknown)
+
+   ----- Transcript of session follows -----
+550 5.1.2 wes@nowhere.example... Host unknown (Name server: nowhere.example: host not found)
+"""
+)
+
+
+def recipients(raw: str | bytes) -> list[tuple[str, str | None, str]]:
+    bounce = parse_bounce(raw.encode() if isinstance(raw, str) else raw)
+    assert bounce is not None
+    return [(r.email, r.status_code, r.reason) for r in bounce.recipients]
+
+
+def test_a_recipient_written_as_smtp_colon_in_brackets_is_read_with_its_reason() -> None:
+    assert recipients(BRACKETED) == [("uma@remote.example", "5.1.1", "userunknown")]
+
+
+def test_a_pasted_header_blocks_message_id_is_never_a_recipient() -> None:
+    # Without the marker line the pasted headers stay in the text: the ids in them are still not mailboxes.
+    raw = BRACKETED.replace("Message headers follow:\n", "").replace("Recipient: [SMTP:", "[")
+    assert "order17@shop.example" not in [email for email, _, _ in recipients(raw)]
+    body = Notice.read(
+        (
+            "To: orders@shop.example\nSubject: x\n\nfailed\n" + PASTED_HEADERS + "References: <a1@shop.example>\n"
+        ).encode()
+    )
+    assert weak_addresses(body, set()) == ["uma@remote.example"]
+
+
+def test_a_session_log_from_a_daemon_signing_with_its_product_name_is_a_bounce() -> None:
+    assert Notice.read(SESSION_LOG.encode()).from_daemon
+    assert recipients(SESSION_LOG) == [("vic@remote.example", "5.1.1", "userunknown")]
+
+
+def test_the_same_log_from_a_person_without_failure_wording_is_not_a_bounce() -> None:
+    raw = SESSION_LOG.replace("MDaemon@relay.example", "vic.friend@relay.example").replace(
+        "The attached message had PERMANENT fatal delivery errors!", "Here is the log you asked for."
+    )
+    assert parse_bounce(raw.replace("Permanent Delivery Failure", "the log").encode()) is None
+
+
+def test_sendmails_own_error_line_gives_the_status_when_it_states_the_listed_reason() -> None:
+    assert recipients(SENDMAIL_LISTED) == [("wes@nowhere.example", "5.1.2", "hostunknown")]
+
+
+def test_sendmails_own_error_line_about_another_reply_leaves_the_listed_reason() -> None:
+    raw = SENDMAIL_LISTED.replace("(reason: 550 Host unknown)", "(reason: 553 Sender Policy Framework (SPF) fail)")
+    raw = raw.replace("Host unknown (Name server: nowhere.example: host not found)", "User unknown")
+    [(email, status, reason)] = recipients(raw)
+    assert (email, status) == ("wes@nowhere.example", "5.0.0")
+    assert reason != "userunknown"
+
+
+def test_groupwise_completes_a_local_part_from_the_original_addressees_and_keeps_full_addresses() -> None:
+    assert recipients(GROUPWISE) == [("moe@gw.example", None, "userunknown"), ("nell@gw.example", None, "mailboxfull")]
