@@ -79,6 +79,8 @@ MAILBOX: dict[str, tuple[str, ...]] = {
         r"unroute?able address",
         r"domain name not found",
         r"553 .{1,200}does not exist",
+        # The resolver's own words for a name with no address (RFC 1035 NXDOMAIN; no MX and no A record).
+        r"\bnxdomain\b|host not found|non-?existent (?:domain|host)|no mx (?:or a )?records?",
     ),
     "suspend": (
         r" is currently suspended",

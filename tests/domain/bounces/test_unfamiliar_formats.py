@@ -4,7 +4,10 @@ that signs with its product's name, Sendmail's own error line stating the listed
 
 from __future__ import annotations
 
+import pytest
+
 from domain.bounces import parse_bounce
+from domain.bounces.classify import classify
 from domain.bounces.notice import Notice
 from domain.bounces.prose import weak_addresses
 from tests.domain.bounces.notices import GROUPWISE
@@ -109,3 +112,16 @@ def test_sendmails_own_error_line_about_another_reply_leaves_the_listed_reason()
 
 def test_groupwise_completes_a_local_part_from_the_original_addressees_and_keeps_full_addresses() -> None:
     assert recipients(GROUPWISE) == [("moe@gw.example", None, "userunknown"), ("nell@gw.example", None, "mailboxfull")]
+
+
+@pytest.mark.parametrize(
+    "words",
+    [
+        "DNS type 'mx' lookup of nowhere.example responded with code NXDOMAIN",
+        "the host nowhere.example is unknown: Host not found",
+        "all relevant MX records point to non-existent hosts",
+        "nowhere.example has no MX or A records",
+    ],
+)
+def test_the_resolvers_words_for_a_name_without_an_address_are_an_unknown_host(words: str) -> None:
+    assert classify(None, words, "failed").reason == "hostunknown"

@@ -79,6 +79,7 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
         "unrouteable address",
         "domain name not found",
         "553 adoes not exist",
+        "dns type 'mx' lookup of nowhere.example responded with code nxdomain",
     ),
     "suspend": (
         " is currently suspended",
