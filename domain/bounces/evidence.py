@@ -75,6 +75,14 @@ CHALLENGE_TEXT = Wording.of(
         r"confirm (?:that )?you (?:are|sent)|please (?:click|visit) .{0,60}(?:confirm|verify)",
     )
 )
+# A wrapper saying the message it attaches is a bounce (Mailman's "Uncaught bounce notification",
+# a helpdesk or list passing a notification on).
+WRAPPED_BOUNCE = Wording.of(
+    (
+        r"received as a bounce|bounce (?:message|notification)s?|non-?delivery (?:report|notification)|"
+        r"delivery (?:status )?(?:notification|failure|report)|could not be delivered|undeliverable",
+    )
+)
 FAILED_SUBJECT = re.compile(r"fail|undeliver|return")
 AUTO_HEADERS = ("x-autoreply", "x-autorespond", "x-vacation")
 

@@ -49,7 +49,8 @@ REMOTE_HOST = re.compile(r"\b(?:host|by|server|from)\s+([a-z0-9][a-z0-9.-]{2,200
 def parse_bounce(raw: bytes) -> Bounce | None:
     """The bounce in `raw`, or None when it is not one (ARF reports, receipts, success DSNs, mail)."""
     try:
-        return _parse(Notice.read(raw))
+        notice = Notice.read(raw)
+        return _parse(notice) or _guarded(lambda: _wrapped(notice), None)
     except Exception:  # never raise on mail from the wild; fields are guarded one by one below
         log.warning("bounce parser failed on a message", exc_info=True)
         return None
@@ -83,6 +84,19 @@ def _parse(notice: Notice) -> Bounce | None:
         return None
     recipients = [_recipient(f) for f in merge(findings)[:MAX_RECIPIENTS]]
     return _bounce(notice, per_message, recipients, family)
+
+
+def _wrapped(notice: Notice) -> Bounce | None:
+    """The bounce a notice that is not one carries attached whole (list software passing on a bounce
+    it could not read, "Uncaught bounce notification"): read when the attachment is itself a
+    notification, from a mail system or a delivery report, one level deep."""
+    attached = notice.original
+    if attached is None or not evidence.WRAPPED_BOUNCE.found_in(notice.lower_body):
+        return None
+    inner = Notice(attached)
+    if inner.report_type != "delivery-status" and not inner.from_daemon:
+        return None
+    return _parse(inner)
 
 
 def _report(notice: Notice) -> tuple[dict[str, str], list[report.Entry]]:

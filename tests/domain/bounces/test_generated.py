@@ -57,7 +57,7 @@ def test_the_generated_corpus_covers_every_family_reason_and_shape_and_reads_rig
     cases = corpus()
     assert len(cases) > 1000
     assert {c.family for c in cases} == set(FAMILIES)
-    assert {c.shape for c in cases} == {"dsn", "prose", "multipart", "forwarded"}
+    assert {c.shape for c in cases} == {"dsn", "prose", "multipart", "forwarded", "wrapped"}
     for case in cases:
         _check(case)
 

@@ -125,3 +125,26 @@ def test_groupwise_completes_a_local_part_from_the_original_addressees_and_keeps
 )
 def test_the_resolvers_words_for_a_name_without_an_address_are_an_unknown_host(words: str) -> None:
     assert classify(None, words, "failed").reason == "hostunknown"
+
+
+def _wrapper(note: str, attached: bytes) -> bytes:
+    head = (
+        DATE + "From: club-owner@lists.example\nTo: club-owner@lists.example\nSubject: Uncaught bounce notification\n"
+        'Content-Type: multipart/mixed; boundary="w1"\n\n'
+    )
+    parts = f"--w1\nContent-Type: text/plain\n\n{note}\n\n--w1\nContent-Type: message/rfc822\n\n"
+    return (head + parts).encode() + attached + b"\n--w1--\n"
+
+
+UNREAD = "The attached message was received as a bounce, but its format was not recognized."
+
+
+def test_a_bounce_passed_on_whole_by_list_software_is_read_from_its_attachment() -> None:
+    assert recipients(_wrapper(UNREAD, SENDMAIL_LISTED.encode())) == [("wes@nowhere.example", "5.1.2", "hostunknown")]
+
+
+def test_an_attached_message_is_not_read_as_a_bounce_unless_the_wrapper_and_the_attachment_both_say_so() -> None:
+    from_a_person = SENDMAIL_LISTED.replace("MAILER-DAEMON@gw.shop.example", "wes.friend@gw.shop.example")
+    from_a_person = from_a_person.replace("Mail Delivery Subsystem", "Wes")
+    assert parse_bounce(_wrapper(UNREAD, from_a_person.encode())) is None
+    assert parse_bounce(_wrapper("Here is the thread you asked about.", SENDMAIL_LISTED.encode())) is None

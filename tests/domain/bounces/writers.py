@@ -23,15 +23,19 @@ COPY_MARKERS = {
 }
 MAILTRAIL_ID = "0b6c3a52-3f0e-4c36-9d7e-2a8f0c6f1e11"
 BOUNDARY = "=_bounce_boundary_4242"
+WRAPPER = "=_wrapper_boundary_77"
 
 
 def shapes_of(family: str) -> tuple[str, ...]:
-    """The shapes a family's notifications come in."""
-    if family in ("amazonses", "verizon"):
-        return ("prose",)  # a JSON notification, a gateway's reply with an ordinary subject: never forwarded
+    """The shapes a family's notifications come in ("wrapped": attached whole by list software that
+    could not read it, Mailman's "Uncaught bounce notification")."""
+    if family == "amazonses":
+        return ("prose",)  # a JSON notification to an SNS subscription: never forwarded nor wrapped
+    if family == "verizon":
+        return ("prose", "wrapped")  # a gateway's reply with an ordinary subject: never forwarded
     if family in WITH_REPORT:
-        return ("dsn", "prose", "multipart", "forwarded")
-    return ("prose", "forwarded")
+        return ("dsn", "prose", "multipart", "forwarded", "wrapped")
+    return ("prose", "forwarded", "wrapped")
 
 
 # Families whose layout names a recipient only in its RCPT command (a session log): a refusal at the
@@ -98,6 +102,17 @@ def write(family: str, shape: str, people: Sequence[Person], bystanders: Sequenc
     }
     headers.setdefault("Auto-Submitted", "auto-replied")
     copy = original(people, bystanders)
+    if shape == "wrapped":
+        inner = write(family, "dsn" if family in WITH_REPORT else "prose", people, bystanders, rng)
+        outer = {"From": "club-owner@lists.sender.example", "To": "club-owner@lists.sender.example", "Date": DATE}
+        outer["Subject"] = "Uncaught bounce notification"
+        note = (
+            "The attached message was received as a bounce, but either the bounce format was not recognized,\n"
+            "or no member addresses could be extracted from it.\n"
+        )
+        wrapped = f"--{WRAPPER}\nContent-Type: text/plain\n\n{note}\n--{WRAPPER}\nContent-Type: message/rfc822\n\n"
+        body = wrapped + inner.decode("utf-8") + f"\n--{WRAPPER}--\n"
+        return _message(outer, f'multipart/mixed; boundary="{WRAPPER}"', body)
     if shape == "prose":
         marker = COPY_MARKERS.get(family)
         body = (
