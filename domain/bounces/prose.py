@@ -26,7 +26,7 @@ _ADDR = r"[\"'<(\[]{0,3}(" + _A + r")[\"'>)\]]{0,3}"
 ALONE = re.compile(
     r"\s{0,40}(?:\d{1,3}[).]\s{0,5}|[*\u2022-]\s{1,5})?"
     + _ADDR
-    + r"\s{0,40}(?:\([^)]{0,200}\)|<[^>]{0,200}>)?\s{0,40}[:.,;]{0,3}\s{0,40}$"
+    + r"\s{0,40}(?:\(([^)]{0,200})\)|<[^>]{0,200}>)?\s{0,40}[:.,;]{0,3}\s{0,40}$"
 )
 ANGLE_COLON = re.compile(r"\s{0,40}<(" + _A + r")>(?:\s{0,10}\([^)]{0,200}\))?\s{0,10}:+\s{0,10}(.*)$")
 SENDMAIL_DOTS = re.compile(
@@ -144,7 +144,7 @@ def scan(notice: Notice, lines: list[str] | None = None) -> list[Finding]:
             continue
         if not own_ok and cleaned in notice.own_addresses:
             continue
-        diagnostic = block_after(lines, index, rest)
+        diagnostic = block_after(lines, index, rest) or _aside(line)
         under = len(line) - len(line.lstrip())
         if cleaned not in strong or (not has_code(strong[cleaned]) and has_code(diagnostic)):
             strong[cleaned] = diagnostic
@@ -166,6 +166,13 @@ def _position(line: str, previous: str) -> tuple[str, str, bool] | None:
     if (match := KEYWORD.search(line.lower())) is not None or (match := CODE_LINE.match(line)) is not None:
         return match.group(1), line, False
     return None
+
+
+def _aside(line: str) -> str:
+    """The bracketed words after a recipient alone on its line, when nothing follows it: McAfee's and
+    Sendmail's `<rcpt>   (User unknown rcpt)` (with lines after it, the brackets hold a name)."""
+    match = ALONE.match(line)
+    return match.group(2) or "" if match is not None else ""
 
 
 def weak_addresses(notice: Notice, strong: set[str]) -> list[str]:
