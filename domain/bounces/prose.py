@@ -89,7 +89,10 @@ def block_after(lines: list[str], index: int, first: str, *, span: int = 16) -> 
         text = f"{text} {joined}".strip()
         if has_code(joined):
             return text
-    return " ".join(paragraphs[0]) if len(paragraphs) > 1 else text
+    first = " ".join(paragraphs[0])
+    if first.endswith(":") and len(paragraphs) > 1:
+        return f"{first} {' '.join(paragraphs[1])}".strip()  # "For the following reason:" and the reason
+    return first if len(paragraphs) > 1 else text
 
 
 def _starts_another(line: str, current: str | None) -> bool:

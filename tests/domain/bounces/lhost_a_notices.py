@@ -517,3 +517,15 @@ RCPT
 """
     + ORIGINAL.format(rcpt="bea@remote.example")
 )
+
+# 1&1's other layout: the address with a colon, the remote server's reply for the message text
+# ("for TEXT command": after DATA) and the host it came from.
+EINS_UND_EINS_TEXT = EINS_UND_EINS.replace(
+    "rae@remote.example\n\nFor the following reason:\n\nMail size limit exceeded. For explanation visit\n"
+    "http://postmaster.ionos.example/en/error-messages?ip=192.0.2.3\n",
+    "rae@remote.example:\nSMTP error from remote server for TEXT command, host: mx.remote.example (192.0.2.50)\n"
+    "reason: 550 5.7.1 Message rejected as spam by content filter\n",
+)
+EINS_UND_EINS_TEXT_UNKNOWN = EINS_UND_EINS_TEXT.replace(
+    "550 5.7.1 Message rejected as spam by content filter", "550 Requested action not taken: mailbox unavailable"
+)

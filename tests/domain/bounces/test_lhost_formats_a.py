@@ -17,6 +17,9 @@ READ_RIGHT: list[tuple[str, str, Expected]] = [
     ("barracuda", n.BARRACUDA, [("oli@remote.example", "5.7.1", "spamdetected")]),
     ("bigfoot", n.BIGFOOT, [("pam@remote.example", "5.0.0", "userunknown")]),
     ("biglobe", n.BIGLOBE, [("quin@biglobe.ne.jp", None, "mailboxfull")]),
+    ("einsundeins", n.EINS_UND_EINS, [("rae@remote.example", None, "mesgtoobig")]),
+    ("einsundeins-text", n.EINS_UND_EINS_TEXT, [("rae@remote.example", "5.7.1", "spamdetected")]),
+    ("einsundeins-unknown", n.EINS_UND_EINS_TEXT_UNKNOWN, [("rae@remote.example", "5.0.0", "filtered")]),
     ("interscanmss", n.INTERSCAN, [("uli@remote.example", "5.1.1", "userunknown")]),
     ("kddi", n.KDDI, [("vic@remote.example", None, "mailboxfull")]),
     ("mailfoundry", n.MAILFOUNDRY, [("xia@remote.example", "5.0.0", "filtered")]),
@@ -42,3 +45,9 @@ def test_a_recipient_alone_with_its_reason_in_brackets_takes_the_bracketed_words
     bounce = parse_bounce(n.MCAFEE.encode())
     assert bounce is not None
     assert bounce.recipients[0].diagnostic == "User unknown abe@remote.example"
+
+
+def test_a_recipients_introduction_ending_in_a_colon_takes_the_paragraph_after_it_as_the_reason() -> None:
+    bounce = parse_bounce(n.EINS_UND_EINS.encode())
+    assert bounce is not None
+    assert bounce.recipients[0].diagnostic.startswith("For the following reason: Mail size limit exceeded.")
