@@ -529,3 +529,26 @@ EINS_UND_EINS_TEXT = EINS_UND_EINS.replace(
 EINS_UND_EINS_TEXT_UNKNOWN = EINS_UND_EINS_TEXT.replace(
     "550 5.7.1 Message rejected as spam by content filter", "550 Requested action not taken: mailbox unavailable"
 )
+
+# Variants: each format's other documented sentences.
+BIGLOBE_UNKNOWN = BIGLOBE.replace(
+    "The number of messages in recipient's mailbox exceeded the local limit.", "Mail Delivery Failed... User unknown"
+)
+KDDI_RELAY = KDDI.replace("As their mailbox is full.", "Due to the following SMTP relay error.")
+KDDI_NO_DOMAIN = KDDI.replace("As their mailbox is full.", "As the remote domain doesnt exist.")
+AMAVIS_VIRUS = AMAVIS.replace("- spam", "- INFECTED: Eicar-Signature")
+AMAVIS_HEADER = AMAVIS.replace("554 5.7.0", "554 5.6.0").replace("- spam", "- BAD HEADER SECTION: MIME error")
+AMAVIS_SIZE = AMAVIS.replace("554 5.7.0", "552 5.3.4").replace(
+    "- spam", "- Message size exceeds recipient's size limit"
+)
+AOL_NO_MX = AOL.replace(
+    "Host or domain name not found. Name service error for\n    name=nowhere.example type=A: Host not found",
+    "Host or domain name not found. Name service error for\n    name=nowhere.example type=MX: Malformed or unexpected name server reply",
+).replace(
+    "Host or domain name not found. Name service error for name=nowhere.example type=A: Host not found",
+    "Host or domain name not found. Name service error for name=nowhere.example type=MX: Malformed or unexpected name server reply",
+)
+INTERSCAN_UNABLE = INTERSCAN.replace(
+    "Sent <<< RCPT TO:<uli@remote.example>\nReceived >>> 550 5.1.1 <uli@remote.example>... User unknown\n",
+    "Reason: Unable to deliver message to <uli@remote.example>\n",
+)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+from tests.domain.bounces import lhost_a_notices as _a
+
 POSTFIX = b"""From: MAILER-DAEMON@mail.shop.example (Mail Delivery System)
 To: orders@shop.example
 Subject: Undelivered Mail Returned to Sender
@@ -393,6 +395,9 @@ CASES = [
     ("ezweb", EZWEB, "kei@ezweb.ne.jp", None, "mailboxfull"),
     ("fml", FML, "club@lists.example", None, "rejected"),
     ("messagelabs", MESSAGELABS, "lou@corp.example", "5.0.0", "userunknown"),
+    # Lhost formats, first half (notices in lhost_a_notices.py)
+    ("mailmarshal", _a.MAILMARSHAL.encode(), "yan@remote.example", "5.1.1", "userunknown"),
+    ("facebook", _a.FACEBOOK.encode(), "sol@facebook.com", "5.1.1", "filtered"),
 ]
 
 GMAIL_CURRENT = b"""From: Mail Delivery Subsystem <mailer-daemon@googlemail.com>

@@ -6,6 +6,8 @@ from __future__ import annotations
 import pytest
 
 from domain.bounces import parse_bounce
+from domain.bounces.families import facebook
+from domain.bounces.findings import Finding
 from tests.domain.bounces import lhost_a_notices as n
 
 Expected = list[tuple[str, str | None, str]]
@@ -51,3 +53,21 @@ def test_a_recipients_introduction_ending_in_a_colon_takes_the_paragraph_after_i
     bounce = parse_bounce(n.EINS_UND_EINS.encode())
     assert bounce is not None
     assert bounce.recipients[0].diagnostic.startswith("For the following reason: Mail size limit exceeded.")
+
+
+@pytest.mark.parametrize(("code", "reason"), [*sorted(facebook.CODES.items()), ("INT-T3", "systemerror")])
+def test_facebook_s_response_codes(code: str, reason: str) -> None:
+    said = f"550 5.1.1 {code.upper()} http://postmaster.facebook.example/response_codes"
+    assert facebook.refine(Finding("a@facebook.com", said)).hint == reason
+
+
+def test_facebook_without_a_response_code_settles_nothing() -> None:
+    assert facebook.refine(Finding("a@facebook.com", "550 5.1.1 refused")).hint is None
+
+
+def test_mailmarshal_gives_the_reply_before_the_list_to_every_recipient_listed() -> None:
+    raw = n.MAILMARSHAL.replace("    yan@remote.example\n", "    yan@remote.example\n    <zed@remote.example>\n")
+    assert recipients(raw) == [
+        ("yan@remote.example", "5.1.1", "userunknown"),
+        ("zed@remote.example", "5.1.1", "userunknown"),
+    ]
