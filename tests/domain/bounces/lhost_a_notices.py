@@ -552,3 +552,75 @@ INTERSCAN_UNABLE = INTERSCAN.replace(
     "Sent <<< RCPT TO:<uli@remote.example>\nReceived >>> 550 5.1.1 <uli@remote.example>... User unknown\n",
     "Reason: Unable to deliver message to <uli@remote.example>\n",
 )
+
+
+def _postfix(recipient: str, host: str, reply: str, command: str = "RCPT TO") -> str:
+    """Postfix reporting a refusal by another provider's server (for the receiving-provider tables)."""
+    status = (reply.split(" ")[1:2] or [""])[0]
+    status = status if status[:1] in "45" and status.count(".") == 2 else reply[0] + ".0.0"
+    report = (
+        f"--pf1\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; mail.shop.example\n\n"
+        f"Final-Recipient: rfc822; {recipient}\nAction: failed\nStatus: {status}\nRemote-MTA: dns; {host}\n"
+        f"Diagnostic-Code: smtp; {reply}\n\n--pf1--\n"
+    )
+    return (
+        DATE
+        + f"""From: MAILER-DAEMON@mail.shop.example (Mail Delivery System)
+To: orders@shop.example
+Subject: Undelivered Mail Returned to Sender
+Content-Type: multipart/report; report-type=delivery-status; boundary="pf1"
+
+--pf1
+Content-Type: text/plain
+
+This is the mail system at host mail.shop.example.
+
+I'm sorry to have to inform you that your message could not
+be delivered to one or more recipients.
+
+                   The mail system
+
+<{recipient}>: host {host}[192.0.2.80] said: {reply} (in reply to {command} command)
+
+"""
+        + report
+    )
+
+
+# Exchange Online refusing, reported by Postfix: its documented words decide within a shared code.
+OUTLOOK_BLOCK_LIST = _postfix(
+    "amy@hotmail.com",
+    "hotmail-com.olc.protection.outlook.com",
+    "550 5.7.1 Unfortunately, messages from [192.0.2.1] weren't sent. Please contact your Internet "
+    "service provider since part of their network is on our block list (S3150).",
+    "MAIL FROM",
+)
+OUTLOOK_BANNED_IP = _postfix(
+    "bo@tenant.example",
+    "tenant-example.mail.protection.outlook.com",
+    "550 5.7.606 Access denied, banned sending IP [192.0.2.1]. To request removal from this list please visit "
+    "https://sender.office.example/ and follow the directions.",
+    "MAIL FROM",
+)
+OUTLOOK_NO_RECIPIENT = _postfix(
+    "cy@tenant.example",
+    "tenant-example.mail.protection.outlook.com",
+    "550 5.4.1 Recipient address rejected: Access denied. AS(201806281)",
+)
+OUTLOOK_NO_IPV6 = _postfix(
+    "bo@tenant.example",
+    "tenant-example.mail.protection.outlook.com",
+    "550 5.7.510 Access denied, tenant.example does not accept email over IPv6",
+)
+# i.ua's replies link its numbered error page.
+IUA_UNUSED = _postfix("dee@i.ua", "mx.mail.email.ua", "550 Mailbox not used for a long time. http://mail.i.ua/err/3/")
+# Mimecast in front of a customer's domain: its documented reply words.
+MIMECAST_RELAY = _postfix(
+    "eve@customer.example", "eu-smtp-inbound-1.mimecast.com", "451 Open relay not allowed - https://mimecast.example/"
+)
+MIMECAST_VIRUS = _postfix(
+    "eve@customer.example",
+    "eu-smtp-inbound-1.mimecast.com",
+    "554 Email rejected due to security policies - https://community.mimecast.example/docs/DOC-1369#554",
+    "end of DATA",
+)

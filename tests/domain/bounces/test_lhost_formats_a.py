@@ -6,8 +6,9 @@ from __future__ import annotations
 import pytest
 
 from domain.bounces import parse_bounce
-from domain.bounces.families import facebook
+from domain.bounces.families import exchange, facebook
 from domain.bounces.findings import Finding
+from domain.bounces.receivers import exchangeonline, iua, mimecast
 from tests.domain.bounces import lhost_a_notices as n
 
 Expected = list[tuple[str, str | None, str]]
@@ -71,3 +72,56 @@ def test_mailmarshal_gives_the_reply_before_the_list_to_every_recipient_listed()
         ("yan@remote.example", "5.1.1", "userunknown"),
         ("zed@remote.example", "5.1.1", "userunknown"),
     ]
+
+
+PROVIDERS_DECIDE: list[tuple[str, str, Expected]] = [
+    ("outlook-block-list", n.OUTLOOK_BLOCK_LIST, [("amy@hotmail.com", "5.7.1", "blocked")]),
+    ("outlook-banned-ip", n.OUTLOOK_BANNED_IP, [("bo@tenant.example", "5.7.606", "blocked")]),
+    ("outlook-no-recipient", n.OUTLOOK_NO_RECIPIENT, [("cy@tenant.example", "5.4.1", "userunknown")]),
+    ("outlook-no-ipv6", n.OUTLOOK_NO_IPV6, [("bo@tenant.example", "5.7.510", "notaccept")]),
+    ("iua-unused", n.IUA_UNUSED, [("dee@i.ua", "5.0.0", "suspend")]),
+    ("mimecast-virus", n.MIMECAST_VIRUS, [("eve@customer.example", "5.0.0", "virusdetected")]),
+    ("mimecast-relay", n.MIMECAST_RELAY, [("eve@customer.example", "4.0.0", "norelaying")]),
+]
+
+
+@pytest.mark.parametrize(("raw", "expected"), [c[1:] for c in PROVIDERS_DECIDE], ids=[c[0] for c in PROVIDERS_DECIDE])
+def test_a_receiving_provider_s_documented_reply_decides_when_another_mta_reports_it(
+    raw: str, expected: Expected
+) -> None:
+    assert recipients(raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("code", "reply", "reason"),
+    [("5.7.1", "part of their network is on our block list (s3150)", "blocked"),
+     ("5.7.1", "unable to relay", "norelaying"), ("5.7.1", "delivery not authorized", "rejected"),
+     ("5.4.1", "recipient address rejected: access denied", "userunknown"),
+     ("5.4.1", "relay access denied", "norelaying"), ("5.2.2", "mailbox full", "mailboxfull"),
+     ("5.2.2", "submission quota exceeded", "toomanyconn"), ("4.3.1", "insufficient system resources", "systemfull"),
+     ("5.1.10", "anything", "userunknown"), ("5.7.606", "anything", "blocked"), ("5.7.509", "dmarc", "authfailure")],
+)  # fmt: skip
+def test_exchange_online_s_documented_replies_and_codes(code: str, reply: str, reason: str) -> None:
+    assert exchangeonline.reason(f"550 {code} {reply}", "5.0.0") == reason
+    assert exchange.refine(Finding("a@b.example", f"550 {code} {reply}", "5.0.0")).hint == reason
+
+
+def test_another_mta_s_report_of_a_standard_code_from_microsoft_needs_its_documented_words() -> None:
+    assert exchangeonline.reason("550 5.7.1 refused", "5.0.0") == ""
+    assert exchangeonline.reason("550 5.7.1 refused", "5.7.1") == ""
+    assert exchange.refine(Finding("a@b.example", "550 5.7.1 refused", "5.0.0")).hint == "rejected"
+
+
+@pytest.mark.parametrize(
+    ("number", "reason"),
+    [("1", "norelaying"), ("2", "userunknown"), ("3", "suspend"), ("4", "mailboxfull"), ("5", "toomanyconn"),
+     ("6", "norelaying"), ("7", "blocked"), ("8", "rejected"), ("9", "blocked"), ("10", "filtered"), ("11", "")],
+)  # fmt: skip
+def test_i_ua_s_error_pages(number: str, reason: str) -> None:
+    assert iua.reason(f"550 refused. http://mail.i.ua/err/{number}/", "") == reason
+
+
+def test_mimecast_s_replies_need_both_their_code_and_their_words() -> None:
+    assert all(mimecast.reason(f"{code} {words} - see mimecast", "") == name for code, words, name in mimecast.REPLIES)
+    assert mimecast.reason("550 email rejected due to security policies", "") == ""
+    assert mimecast.reason("554 refused", "") == ""
