@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from domain.bounces.families import (
     amazonses,
+    amazonworkmail,
     courier,
     domino,
     dragonfly,
@@ -43,6 +44,7 @@ FAMILIES: tuple[Family, ...] = (
     # Lhost formats, first half
     mailmarshal.FAMILY,
     facebook.FAMILY,
+    amazonworkmail.FAMILY,
     googlegroups.FAMILY,
     gmail.FAMILY,
     gmx.FAMILY,

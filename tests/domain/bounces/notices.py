@@ -398,6 +398,7 @@ CASES = [
     # Lhost formats, first half (notices in lhost_a_notices.py)
     ("mailmarshal", _a.MAILMARSHAL.encode(), "yan@remote.example", "5.1.1", "userunknown"),
     ("facebook", _a.FACEBOOK.encode(), "sol@facebook.com", "5.1.1", "filtered"),
+    ("amazonworkmail", _a.AMAZON_WORKMAIL.encode(), "mo@remote.example", "5.1.1", "userunknown"),
 ]
 
 GMAIL_CURRENT = b"""From: Mail Delivery Subsystem <mailer-daemon@googlemail.com>

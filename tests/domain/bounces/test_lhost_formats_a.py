@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from domain.bounces import parse_bounce
-from domain.bounces.families import exchange, facebook
+from domain.bounces.families import amazonworkmail, exchange, facebook, gmail
 from domain.bounces.findings import Finding
 from domain.bounces.receivers import exchangeonline, iua, mimecast
 from tests.domain.bounces import lhost_a_notices as n
@@ -23,6 +23,7 @@ READ_RIGHT: list[tuple[str, str, Expected]] = [
     ("einsundeins", n.EINS_UND_EINS, [("rae@remote.example", None, "mesgtoobig")]),
     ("einsundeins-text", n.EINS_UND_EINS_TEXT, [("rae@remote.example", "5.7.1", "spamdetected")]),
     ("einsundeins-unknown", n.EINS_UND_EINS_TEXT_UNKNOWN, [("rae@remote.example", "5.0.0", "filtered")]),
+    ("gsuite", n.GSUITE, [("tom@remote.example", "5.1.0", "userunknown")]),
     ("interscanmss", n.INTERSCAN, [("uli@remote.example", "5.1.1", "userunknown")]),
     ("kddi", n.KDDI, [("vic@remote.example", None, "mailboxfull")]),
     ("mailfoundry", n.MAILFOUNDRY, [("xia@remote.example", "5.0.0", "filtered")]),
@@ -125,3 +126,17 @@ def test_mimecast_s_replies_need_both_their_code_and_their_words() -> None:
     assert all(mimecast.reason(f"{code} {words} - see mimecast", "") == name for code, words, name in mimecast.REPLIES)
     assert mimecast.reason("550 email rejected due to security policies", "") == ""
     assert mimecast.reason("554 refused", "") == ""
+
+
+def test_workmail_takes_the_quoted_code_only_for_a_vague_status_of_the_same_class() -> None:
+    said = "5.1.0 - Unknown address error 550-'5.1.1 <a@b.example>: unknown'"
+    assert amazonworkmail.refine(Finding("a@b.example", said, "5.1.0")).status == "5.1.1"
+    assert amazonworkmail.refine(Finding("a@b.example", said, "5.2.2")).status == "5.2.2"
+    assert amazonworkmail.refine(Finding("a@b.example", said.replace("'5.1.1", "'4.1.1"), "5.0.0")).status == "5.0.0"
+    assert amazonworkmail.refine(Finding("a@b.example", "550 unknown", "5.1.0")).status == "5.1.0"
+
+
+def test_gmail_takes_the_remote_servers_own_code_for_a_class_only_status() -> None:
+    assert gmail.refine(Finding("a@b.example", "550 #5.1.0 Address rejected.", "5.0.0")).status == "5.1.0"
+    assert gmail.refine(Finding("a@b.example", "550 5.0.0 rejected", "5.0.0")).status == "5.0.0"
+    assert gmail.refine(Finding("a@b.example", "451 4.4.1 later", "5.0.0")).status == "5.0.0"
