@@ -7,6 +7,7 @@ hand-written notifications in `tests/domain/bounces/`.
 from __future__ import annotations
 
 from domain.bounces.families import (
+    amavis,
     amazonses,
     amazonworkmail,
     courier,
@@ -45,6 +46,7 @@ FAMILIES: tuple[Family, ...] = (
     mailmarshal.FAMILY,
     facebook.FAMILY,
     amazonworkmail.FAMILY,
+    amavis.FAMILY,
     googlegroups.FAMILY,
     gmail.FAMILY,
     gmx.FAMILY,

@@ -537,9 +537,11 @@ BIGLOBE_UNKNOWN = BIGLOBE.replace(
 KDDI_RELAY = KDDI.replace("As their mailbox is full.", "Due to the following SMTP relay error.")
 KDDI_NO_DOMAIN = KDDI.replace("As their mailbox is full.", "As the remote domain doesnt exist.")
 AMAVIS_VIRUS = AMAVIS.replace("- spam", "- INFECTED: Eicar-Signature")
-AMAVIS_HEADER = AMAVIS.replace("554 5.7.0", "554 5.6.0").replace("- spam", "- BAD HEADER SECTION: MIME error")
-AMAVIS_SIZE = AMAVIS.replace("554 5.7.0", "552 5.3.4").replace(
-    "- spam", "- Message size exceeds recipient's size limit"
+AMAVIS_HEADER = AMAVIS.replace("5.7.0", "5.6.0").replace("- spam", "- BAD HEADER: MIME error")
+AMAVIS_SIZE = (
+    AMAVIS.replace("554 5.7.0", "552 5.3.4")
+    .replace("Status: 5.7.0", "Status: 5.3.4")
+    .replace("- spam", "- Message size exceeds recipient's size limit")
 )
 AOL_NO_MX = AOL.replace(
     "Host or domain name not found. Name service error for\n    name=nowhere.example type=A: Host not found",

@@ -399,6 +399,7 @@ CASES = [
     ("mailmarshal", _a.MAILMARSHAL.encode(), "yan@remote.example", "5.1.1", "userunknown"),
     ("facebook", _a.FACEBOOK.encode(), "sol@facebook.com", "5.1.1", "filtered"),
     ("amazonworkmail", _a.AMAZON_WORKMAIL.encode(), "mo@remote.example", "5.1.1", "userunknown"),
+    ("amavis", _a.AMAVIS.encode(), "lin@remote.example", "5.7.0", "spamdetected"),
 ]
 
 GMAIL_CURRENT = b"""From: Mail Delivery Subsystem <mailer-daemon@googlemail.com>

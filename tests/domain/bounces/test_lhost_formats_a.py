@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from domain.bounces import parse_bounce
-from domain.bounces.families import amazonworkmail, exchange, facebook, gmail
+from domain.bounces.families import amavis, amazonworkmail, exchange, facebook, gmail
 from domain.bounces.findings import Finding
 from domain.bounces.receivers import exchangeonline, iua, mimecast
 from tests.domain.bounces import lhost_a_notices as n
@@ -14,7 +14,6 @@ from tests.domain.bounces import lhost_a_notices as n
 Expected = list[tuple[str, str | None, str]]
 READ_RIGHT: list[tuple[str, str, Expected]] = [
     ("activehunter", n.ACTIVEHUNTER, [("ken@remote.example", "5.1.1", "userunknown")]),
-    ("amavis", n.AMAVIS, [("lin@remote.example", "5.7.0", "spamdetected")]),
     ("aol", n.AOL, [("ned@nowhere.example", "5.4.4", "hostunknown")]),
     ("apachejames", n.APACHE_JAMES, [("nia@remote.example", "5.0.0", "filtered")]),
     ("barracuda", n.BARRACUDA, [("oli@remote.example", "5.7.1", "spamdetected")]),
@@ -140,3 +139,19 @@ def test_gmail_takes_the_remote_servers_own_code_for_a_class_only_status() -> No
     assert gmail.refine(Finding("a@b.example", "550 #5.1.0 Address rejected.", "5.0.0")).status == "5.1.0"
     assert gmail.refine(Finding("a@b.example", "550 5.0.0 rejected", "5.0.0")).status == "5.0.0"
     assert gmail.refine(Finding("a@b.example", "451 4.4.1 later", "5.0.0")).status == "5.0.0"
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [(n.AMAVIS_VIRUS, [("lin@remote.example", "5.7.0", "virusdetected")]),
+     (n.AMAVIS_HEADER, [("lin@remote.example", "5.6.0", "contenterror")]),
+     (n.AMAVIS_SIZE, [("lin@remote.example", "5.3.4", "exceedlimit")])],
+)  # fmt: skip
+def test_amavis_s_content_category_names_the_reason(raw: str, expected: Expected) -> None:
+    assert recipients(raw) == expected
+
+
+def test_amavis_s_relay_failures_are_system_errors() -> None:
+    said = "554 5.4.0 id=1-01 - Rejected by next-hop MTA on relaying, from MTA(smtp:[127.0.0.1]:10025)"
+    assert amavis.refine(Finding("a@b.example", said)).hint == "systemerror"
+    assert amavis.refine(Finding("a@b.example", "554 5.7.0 id=1-01 - BANNED: x.exe")).hint is None
