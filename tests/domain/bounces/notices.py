@@ -400,6 +400,7 @@ CASES = [
     ("facebook", _a.FACEBOOK.encode(), "sol@facebook.com", "5.1.1", "filtered"),
     ("amazonworkmail", _a.AMAZON_WORKMAIL.encode(), "mo@remote.example", "5.1.1", "userunknown"),
     ("amavis", _a.AMAVIS.encode(), "lin@remote.example", "5.7.0", "spamdetected"),
+    ("interscanmss", _a.INTERSCAN.encode(), "uli@remote.example", "5.1.1", "userunknown"),
 ]
 
 GMAIL_CURRENT = b"""From: Mail Delivery Subsystem <mailer-daemon@googlemail.com>

@@ -19,12 +19,14 @@ READ_RIGHT: list[tuple[str, str, Expected]] = [
     ("barracuda", n.BARRACUDA, [("oli@remote.example", "5.7.1", "spamdetected")]),
     ("bigfoot", n.BIGFOOT, [("pam@remote.example", "5.0.0", "userunknown")]),
     ("biglobe", n.BIGLOBE, [("quin@biglobe.ne.jp", None, "mailboxfull")]),
+    ("biglobe-unknown", n.BIGLOBE_UNKNOWN, [("quin@biglobe.ne.jp", None, "filtered")]),
     ("einsundeins", n.EINS_UND_EINS, [("rae@remote.example", None, "mesgtoobig")]),
     ("einsundeins-text", n.EINS_UND_EINS_TEXT, [("rae@remote.example", "5.7.1", "spamdetected")]),
     ("einsundeins-unknown", n.EINS_UND_EINS_TEXT_UNKNOWN, [("rae@remote.example", "5.0.0", "filtered")]),
     ("gsuite", n.GSUITE, [("tom@remote.example", "5.1.0", "userunknown")]),
-    ("interscanmss", n.INTERSCAN, [("uli@remote.example", "5.1.1", "userunknown")]),
     ("kddi", n.KDDI, [("vic@remote.example", None, "mailboxfull")]),
+    ("kddi-relay", n.KDDI_RELAY, [("vic@remote.example", None, "norelaying")]),
+    ("kddi-no-domain", n.KDDI_NO_DOMAIN, [("vic@remote.example", None, "hostunknown")]),
     ("mailfoundry", n.MAILFOUNDRY, [("xia@remote.example", "5.0.0", "filtered")]),
     ("mailru", n.MAILRU, [("zoe@remote.example", "5.1.1", "userunknown")]),
     ("mcafee", n.MCAFEE, [("abe@remote.example", "5.0.0", "filtered")]),
@@ -155,3 +157,7 @@ def test_amavis_s_relay_failures_are_system_errors() -> None:
     said = "554 5.4.0 id=1-01 - Rejected by next-hop MTA on relaying, from MTA(smtp:[127.0.0.1]:10025)"
     assert amavis.refine(Finding("a@b.example", said)).hint == "systemerror"
     assert amavis.refine(Finding("a@b.example", "554 5.7.0 id=1-01 - BANNED: x.exe")).hint is None
+
+
+def test_interscan_s_unable_to_deliver_sentence_is_an_unknown_recipient() -> None:
+    assert recipients(n.INTERSCAN_UNABLE) == [("uli@remote.example", None, "userunknown")]
