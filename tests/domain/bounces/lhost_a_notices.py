@@ -626,3 +626,21 @@ MIMECAST_VIRUS = _postfix(
     "554 Email rejected due to security policies - https://community.mimecast.example/docs/DOC-1369#554",
     "end of DATA",
 )
+MFILTER_DATA = MFILTER.replace("-------SMTP command\nRCPT\n", "-------SMTP command\nDATA\n").replace(
+    "550 5.1.1 unknown user <bea@remote.example>", "550 5.7.1 Message rejected by content policy"
+)
+KDDI_ATTEMPTED = KDDI.replace("Your mail sent on:", "Your mail attempted to be delivered on:")
+MCAFEE_NO_SUCH = MCAFEE.replace("(User unknown abe@remote.example)", "(550 Unknown user abe@remote.example)")
+MAILRU_HEADER_ONLY = MAILRU.replace(
+    "  zoe@remote.example\n    SMTP error from remote mail server after RCPT TO:<zoe@remote.example>:\n",
+    "    SMTP error from remote mail server after RCPT TO:\n",
+).replace("550 5.1.1 <zoe@remote.example>: Recipient", "550 5.1.1 Recipient")
+ACTIVEHUNTER_TWO = ACTIVEHUNTER.replace(
+    ">>> ken@remote.example <ken@remote.example>\n",
+    ">>> ken@remote.example <ken@remote.example>\n>>> lou@remote.example <lou@remote.example>\n",
+)
+APACHE_JAMES_NO_LIST = APACHE_JAMES.replace("Failed recipient(s):\nnia@remote.example\n\n", "")
+MAILFOUNDRY_FULL = MAILFOUNDRY.replace("550 <xia@remote.example> No such user here", "552 5.2.2 Mailbox full")
+BIGFOOT_DATA = BIGFOOT.replace(">>> RCPT TO:<pam@remote.example>", ">>> DATA").replace(
+    "553 Invalid recipient pam@remote.example (Mode: normal)", "554 Message refused as spam"
+)

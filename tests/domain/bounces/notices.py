@@ -401,6 +401,8 @@ CASES = [
     ("amazonworkmail", _a.AMAZON_WORKMAIL.encode(), "mo@remote.example", "5.1.1", "userunknown"),
     ("amavis", _a.AMAVIS.encode(), "lin@remote.example", "5.7.0", "spamdetected"),
     ("interscanmss", _a.INTERSCAN.encode(), "uli@remote.example", "5.1.1", "userunknown"),
+    ("mcafee", _a.MCAFEE_NO_SUCH.encode(), "abe@remote.example", "5.0.0", "userunknown"),
+    ("apachejames", _a.APACHE_JAMES_NO_LIST.encode(), "nia@remote.example", "5.0.0", "filtered"),
 ]
 
 GMAIL_CURRENT = b"""From: Mail Delivery Subsystem <mailer-daemon@googlemail.com>

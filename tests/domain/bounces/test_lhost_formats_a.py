@@ -15,7 +15,6 @@ Expected = list[tuple[str, str | None, str]]
 READ_RIGHT: list[tuple[str, str, Expected]] = [
     ("activehunter", n.ACTIVEHUNTER, [("ken@remote.example", "5.1.1", "userunknown")]),
     ("aol", n.AOL, [("ned@nowhere.example", "5.4.4", "hostunknown")]),
-    ("apachejames", n.APACHE_JAMES, [("nia@remote.example", "5.0.0", "filtered")]),
     ("barracuda", n.BARRACUDA, [("oli@remote.example", "5.7.1", "spamdetected")]),
     ("bigfoot", n.BIGFOOT, [("pam@remote.example", "5.0.0", "userunknown")]),
     ("biglobe", n.BIGLOBE, [("quin@biglobe.ne.jp", None, "mailboxfull")]),
@@ -29,7 +28,6 @@ READ_RIGHT: list[tuple[str, str, Expected]] = [
     ("kddi-no-domain", n.KDDI_NO_DOMAIN, [("vic@remote.example", None, "hostunknown")]),
     ("mailfoundry", n.MAILFOUNDRY, [("xia@remote.example", "5.0.0", "filtered")]),
     ("mailru", n.MAILRU, [("zoe@remote.example", "5.1.1", "userunknown")]),
-    ("mcafee", n.MCAFEE, [("abe@remote.example", "5.0.0", "filtered")]),
     ("mfilter", n.MFILTER, [("bea@remote.example", "5.1.1", "userunknown")]),
     ("mxlogic", n.MXLOGIC, [("wes@remote.example", "5.1.1", "userunknown")]),
 ]
@@ -161,3 +159,18 @@ def test_amavis_s_relay_failures_are_system_errors() -> None:
 
 def test_interscan_s_unable_to_deliver_sentence_is_an_unknown_recipient() -> None:
     assert recipients(n.INTERSCAN_UNABLE) == [("uli@remote.example", None, "userunknown")]
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [(n.MCAFEE, [("abe@remote.example", "5.0.0", "filtered")]),
+     (n.APACHE_JAMES, [("nia@remote.example", "5.0.0", "filtered")])],
+    ids=["mcafee-user-unknown-words", "apachejames-with-its-list"],
+)  # fmt: skip
+def test_family_module_formats_in_their_other_wordings(raw: str, expected: Expected) -> None:
+    assert recipients(raw) == expected
+
+
+def test_apache_james_takes_only_the_envelope_recipients_not_the_originals_other_addressees() -> None:
+    raw = n.APACHE_JAMES_NO_LIST.replace("  To: nia@remote.example\n", "  To: nia@remote.example, ora@remote.example\n")
+    assert recipients(raw) == [("nia@remote.example", "5.0.0", "filtered")]
