@@ -29,6 +29,15 @@ READ_RIGHT: list[tuple[str, str, Expected]] = [
     ("mailfoundry", n.MAILFOUNDRY, [("xia@remote.example", "5.0.0", "filtered")]),
     ("mailru", n.MAILRU, [("zoe@remote.example", "5.1.1", "userunknown")]),
     ("mfilter", n.MFILTER, [("bea@remote.example", "5.1.1", "userunknown")]),
+    ("mfilter-data", n.MFILTER_DATA, [("bea@remote.example", "5.7.1", "securityerror")]),
+    ("kddi-attempted", n.KDDI_ATTEMPTED, [("vic@remote.example", None, "mailboxfull")]),
+    ("mailru-local-part", n.MAILRU_LOCAL_PART, [("zoe@remote.example", "5.1.1", "userunknown")]),
+    ("mailfoundry-full", n.MAILFOUNDRY_FULL, [("xia@remote.example", "5.2.2", "mailboxfull")]),
+    (
+        "activehunter-two",
+        n.ACTIVEHUNTER_TWO,
+        [("ken@remote.example", "5.1.1", "userunknown"), ("lou@remote.example", "5.1.1", "userunknown")],
+    ),
     ("mxlogic", n.MXLOGIC, [("wes@remote.example", "5.1.1", "userunknown")]),
 ]
 
