@@ -631,3 +631,10 @@ ACTIVEHUNTER_TWO = ACTIVEHUNTER.replace(
 )
 APACHE_JAMES_NO_LIST = APACHE_JAMES.replace("Failed recipient(s):\nnia@remote.example\n\n", "")
 MAILFOUNDRY_FULL = MAILFOUNDRY.replace("550 <xia@remote.example> No such user here", "552 5.2.2 Mailbox full")
+AOL_MALFORMED_MX = AOL.replace(
+    "Host or domain name not found. Name service error for\n    name=nowhere.example type=A: Host not found",
+    "Name service error for name=nowhere.example type=MX: Malformed or\n    unexpected name server reply",
+).replace(
+    "X-Postfix; Host or domain name not found. Name service error for name=nowhere.example type=A: Host not found",
+    "X-Postfix; Name service error for name=nowhere.example type=MX: Malformed or unexpected name server reply",
+)

@@ -403,6 +403,7 @@ CASES = [
     ("interscanmss", _a.INTERSCAN.encode(), "uli@remote.example", "5.1.1", "userunknown"),
     ("mcafee", _a.MCAFEE_NO_SUCH.encode(), "abe@remote.example", "5.0.0", "userunknown"),
     ("apachejames", _a.APACHE_JAMES_NO_LIST.encode(), "nia@remote.example", "5.0.0", "filtered"),
+    ("aol", _a.AOL_MALFORMED_MX.encode(), "ned@nowhere.example", "5.4.4", "notaccept"),
 ]
 
 GMAIL_CURRENT = b"""From: Mail Delivery Subsystem <mailer-daemon@googlemail.com>

@@ -14,7 +14,6 @@ from tests.domain.bounces import lhost_a_notices as n
 Expected = list[tuple[str, str | None, str]]
 READ_RIGHT: list[tuple[str, str, Expected]] = [
     ("activehunter", n.ACTIVEHUNTER, [("ken@remote.example", "5.1.1", "userunknown")]),
-    ("aol", n.AOL, [("ned@nowhere.example", "5.4.4", "hostunknown")]),
     ("barracuda", n.BARRACUDA, [("oli@remote.example", "5.7.1", "spamdetected")]),
     ("bigfoot", n.BIGFOOT, [("pam@remote.example", "5.0.0", "userunknown")]),
     ("biglobe", n.BIGLOBE, [("quin@biglobe.ne.jp", None, "mailboxfull")]),
@@ -173,8 +172,9 @@ def test_interscan_s_unable_to_deliver_sentence_is_an_unknown_recipient() -> Non
 @pytest.mark.parametrize(
     ("raw", "expected"),
     [(n.MCAFEE, [("abe@remote.example", "5.0.0", "filtered")]),
-     (n.APACHE_JAMES, [("nia@remote.example", "5.0.0", "filtered")])],
-    ids=["mcafee-user-unknown-words", "apachejames-with-its-list"],
+     (n.APACHE_JAMES, [("nia@remote.example", "5.0.0", "filtered")]),
+     (n.AOL, [("ned@nowhere.example", "5.4.4", "hostunknown")])],
+    ids=["mcafee-user-unknown-words", "apachejames-with-its-list", "aol-host-not-found"],
 )  # fmt: skip
 def test_family_module_formats_in_their_other_wordings(raw: str, expected: Expected) -> None:
     assert recipients(raw) == expected
