@@ -16,6 +16,7 @@ from domain.bounces.addresses import ANY_ADDRESS, clean, find_addresses, local_p
 from domain.bounces.codes import ENHANCED, REPLY
 from domain.bounces.findings import Finding
 from domain.bounces.notice import DAEMON, Notice
+from domain.bounces.wording import gated, says
 
 MAX_LINE = 1000
 RULE = re.compile(r"^[=\-_*#~]{4,}$")
@@ -172,10 +173,16 @@ def _position(line: str, previous: str) -> tuple[str, str, bool] | None:
 
 
 def _aside(line: str) -> str:
-    """The bracketed words after a recipient alone on its line, when nothing follows it: McAfee's and
-    Sendmail's `<rcpt>   (User unknown rcpt)` (with lines after it, the brackets hold a name)."""
+    """The bracketed words after a recipient alone on its line, when nothing follows it and they give
+    a reply code or a reason's words: McAfee's and Sendmail's `<rcpt>   (User unknown rcpt)`, not a
+    display name (`<rcpt> (Bob Example)`)."""
     match = ALONE.match(line)
-    return match.group(2) or "" if match is not None else ""
+    aside = (match.group(2) or "") if match is not None else ""
+    if not aside or has_code(aside):
+        return aside
+    lowered = aside.lower()
+    candidates = gated(lowered)
+    return aside if any(says(reason, lowered, candidates) for reason in candidates) else ""
 
 
 def weak_addresses(notice: Notice, strong: set[str]) -> list[str]:

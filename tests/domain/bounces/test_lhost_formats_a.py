@@ -183,3 +183,10 @@ def test_family_module_formats_in_their_other_wordings(raw: str, expected: Expec
 def test_apache_james_takes_only_the_envelope_recipients_not_the_originals_other_addressees() -> None:
     raw = n.APACHE_JAMES_NO_LIST.replace("  To: nia@remote.example\n", "  To: nia@remote.example, ora@remote.example\n")
     assert recipients(raw) == [("nia@remote.example", "5.0.0", "filtered")]
+
+
+def test_a_recipient_alone_with_a_name_in_brackets_takes_no_diagnostic_from_them() -> None:
+    raw = n.MCAFEE.replace("(User unknown abe@remote.example)", "(Abe Example)")
+    bounce = parse_bounce(raw.encode())
+    assert bounce is not None
+    assert bounce.recipients[0].diagnostic == ""
