@@ -27,9 +27,10 @@ _ADDR = r"[\"'<(\[]{0,3}(" + _A + r")[\"'>)\]]{0,3}"
 ALONE = re.compile(
     r"\s{0,40}(?:\d{1,3}[).]\s{0,5}|[*\u2022-]\s{1,5})?"
     + _ADDR
-    + r"\s{0,40}(?:\(([^)]{0,200})\)|<[^>]{0,200}>)?\s{0,40}[:.,;]{0,3}\s{0,40}$"
+    # a comment in brackets, which may hold brackets itself (McAfee's "(550 5.1.2 ... (Name server: ...))")
+    + r"\s{0,40}(?:\(((?:[^()]|\([^()]{0,200}\)){0,1000})\)|<[^>]{0,200}>)?\s{0,40}[:.,;]{0,3}\s{0,40}$"
 )
-ANGLE_COLON = re.compile(r"\s{0,40}<(" + _A + r")>(?:\s{0,10}\([^)]{0,200}\))?\s{0,10}:+\s{0,10}(.*)$")
+ANGLE_COLON = re.compile(r"\s{0,40}<(" + _A + r")>(?:\s{0,10}\([^()]{0,200}\))?\s{0,10}:+\s{0,10}(.*)$")
 SENDMAIL_DOTS = re.compile(
     r"\s{0,40}(?:\d{3}[ -](?:[245]\.\d{1,3}\.\d{1,3}\s{1,5})?)?" + _ADDR + r"\s{0,10}\.\.\.\s{0,10}(.*)$"
 )
@@ -38,7 +39,7 @@ LEADING = re.compile(r"\s{0,40}" + _ADDR + r"(\s.*)?$")
 # Matched on lower-cased lines (case-insensitive matching is several times slower).
 KEYWORD = re.compile(
     r"(?:rcpt to:?|recipient(?: address)?:|rejected recipient|recipient address rejected:?|could not be delivered to:?|"
-    r"delivery to(?: the following recipient)?(?: failed)?:?|your message to|message to|addressed to|delivered to|"
+    r"delivery to(?: the following recipient)?(?: failed)?:?|message to:?|addressed to|delivered to|"
     r"original-recipient:|final-recipient:|failed recipient:?|not a member of this [a-z ]{0,40}list|"
     r"user|mailbox|address)\s{0,10}(?:rfc822;\s{0,5})?(?:\[smtp:(?=[^\]\n]{1,300}\]))?" + _ADDR,
 )

@@ -190,3 +190,29 @@ def test_a_recipient_alone_with_a_name_in_brackets_takes_no_diagnostic_from_them
     bounce = parse_bounce(raw.encode())
     assert bounce is not None
     assert bounce.recipients[0].diagnostic == ""
+
+
+def test_a_bracketed_reason_may_hold_brackets_and_names_no_other_recipient() -> None:
+    raw = n.MCAFEE.replace(
+        "<abe@remote.example>   (User unknown abe@remote.example)\n",
+        "<abe@remote.example>   (554 5.4.6 Too many hops 31 (25 max): message probably in a routing loop)\n"
+        "<cal@remote.example>   (550 5.1.2 <cal@remote.example>... Host unknown (Name server: host not found))\n",
+    ).replace(
+        "Status: 5.0.0\n",
+        "Status: 5.4.6\n\nOriginal-Recipient: <cal@remote.example>\nFinal-Recipient: <cal@remote.example>\n"
+        "Action: failed\nStatus: 5.1.2\n",
+    )
+    bounce = parse_bounce(raw.encode())
+    assert bounce is not None
+    assert [(r.email, r.reason) for r in bounce.recipients] == [
+        ("abe@remote.example", "networkerror"),
+        ("cal@remote.example", "hostunknown"),
+    ]
+    assert bounce.recipients[1].diagnostic.startswith("550 5.1.2 <cal@remote.example>... Host unknown")
+
+
+def test_unable_to_deliver_message_to_with_a_colon_places_the_recipient_and_not_an_address_in_the_reply() -> None:
+    raw = n.MAILFOUNDRY.replace(
+        "550 <xia@remote.example> No such user here", "550 5.1.6 mailbox has moved to xia.new@elsewhere.example"
+    )
+    assert [email for email, _, _ in recipients(raw)] == ["xia@remote.example"]
