@@ -15,8 +15,9 @@ from domain.bounces.wording import Wording
 
 MARKER = re.compile(
     r"this message was created automatically by mail delivery software|"
-    r"a message that you sent (?:could not be delivered|has not yet been delivered|was rejected by the local)|"
-    r"message \S+ (?:has been frozen|was frozen on arrival)"
+    r"a message that you sent (?:could not be delivered|has not yet been delivered|was rejected by the local|"
+    r"contained one or more recipient addresses)|"
+    r"message \S+ (?:has been frozen|was frozen on arrival)|the \S+ router encountered the following error"
 )
 MARKER_PHRASES = Wording.of((MARKER.pattern,))  # the same, each phrase run only when its words are there
 SUBJECT = re.compile(

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from domain.bounces import parse_bounce, registry
-from domain.bounces.families import powermta
+from domain.bounces.families import opensmtpd, powermta
 from domain.bounces.notice import Notice
 from domain.bounces.receivers import kddi, nttdocomo, reason_from, tencentqq
 from tests.domain.bounces.notices import EXCHANGE, POWERMTA
@@ -397,3 +397,161 @@ def test_the_part_b_providers_serve_only_their_own_hosts_and_domains() -> None:
     assert reason_from("mx.example.com", "example.com", "550 : User unknown", "5.1.1") == ""
     assert reason_from("mx.example.com", "notqq.com", "550 Mailbox not found", "5.1.1") == ""
     assert reason_from("mfsmax.docomo.ne.jp.example", "example.com", "550 x", "5.1.1") == ""
+
+
+# --- Variants of the families Mailtrail already had (other marker lines, languages, messages) ---------
+POSTFIX_NAMED = (
+    DATE
+    + """From: MAILER-DAEMON@mail.acme.example (Mail Delivery System)
+To: orders@shop.example
+Subject: Mail delivery problem
+
+This is the Acme Postfix program at host mail.acme.example.
+
+Your message could not be delivered to one or more recipients.
+
+                   The Acme Postfix program
+
+<lia@far.example>: host mx.far.example[198.51.100.9] said: 552 5.2.2 <lia@far.example>:
+    Mailbox over quota (in reply to RCPT TO command)
+"""
+)
+EXIM_ROUTER = (
+    DATE
+    + """From: Mail Delivery System <Mailer-Daemon@relay.shop.example>
+To: orders@shop.example
+Subject: Mail delivery failed: returning message to sender
+
+The dnslookup router encountered the following error(s):
+
+  oda@nodomain.example
+    Unrouteable address
+"""
+)
+EXIM_MALFORMED = (
+    DATE
+    + """From: Mail Delivery System <Mailer-Daemon@relay.shop.example>
+To: orders@shop.example
+Subject: Mail delivery failed: returning message to sender
+
+A message that you sent contained one or more recipient addresses that were
+incorrectly constructed:
+
+  ned@broken.example>: malformed address: > may not follow ned@broken.example
+
+This address has been ignored. No other address was left to deliver to.
+"""
+)
+DOMINO_FRENCH = (
+    DATE
+    + """From: Postmaster <postmaster@notes.example>
+To: orders@shop.example
+Subject: DELIVERY FAILURE: Utilisateur inconnu
+
+Votre message
+
+  Objet:  Commande 12
+
+n'a pas \u00e9t\u00e9 remis \u00e0 :
+
+  paul@notes.example
+
+parce que :
+
+  L'utilisateur (paul@notes.example) non r\u00e9pertori\u00e9 dans l'annuaire Domino
+"""
+)
+DOMINO_ENGLISH = (
+    DATE
+    + """From: Postmaster <postmaster@notes.example>
+To: orders@shop.example
+Subject: DELIVERY FAILURE: could not deliver
+
+Your message
+
+  Subject: Order 12
+
+was not delivered to:
+
+  rita@notes.example
+
+because:
+
+  REASON
+"""
+)
+FAMILY_VARIANTS = [
+    ("postfix named", POSTFIX_NAMED, "postfix", "lia@far.example", "5.2.2", "mailboxfull"),
+    ("exim router", EXIM_ROUTER, "exim", "oda@nodomain.example", None, "hostunknown"),
+    ("exim malformed", EXIM_MALFORMED, "exim", "ned@broken.example", None, "syntaxerror"),
+    ("domino french", DOMINO_FRENCH, "domino", "paul@notes.example", None, "userunknown"),
+    (
+        "domino cannot route",
+        DOMINO_ENGLISH.replace("REASON", "Cannot route mail to user (rita@notes.example)"),
+        "domino",
+        "rita@notes.example",
+        None,
+        "filtered",
+    ),
+    (
+        "domino several matches",
+        DOMINO_ENGLISH.replace("REASON", "Several matches found in Domino Directory"),
+        "domino",
+        "rita@notes.example",
+        None,
+        "systemerror",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("raw", "family", "email", "status", "reason"),
+    [case[1:] for case in FAMILY_VARIANTS],
+    ids=[case[0] for case in FAMILY_VARIANTS],
+)
+def test_a_variant_of_a_known_family_is_that_family_s_and_reads_right(
+    raw: str, family: str, email: str, status: str | None, reason: str
+) -> None:
+    assert registry.identify(Notice.read(raw.encode())).name == family
+    assert recipients(raw) == [(email, status, reason)]
+
+
+OPENSMTPD = (
+    DATE
+    + """From: Mailer Daemon <MAILER-DAEMON@mx.shop.example>
+To: orders@shop.example
+Subject: Delivery status notification: error
+
+    Hi!
+
+    This is the MAILER-DAEMON, please DO NOT REPLY to this e-mail.
+
+    An error has occurred while attempting to deliver a message for
+    the following list of recipients:
+
+tom@dest.example: REASON
+
+    Below is a copy of the original message:
+"""
+)
+
+
+@pytest.mark.parametrize(
+    ("error", "reason"),
+    [
+        ("Envelope expired", "expired"),
+        ("Invalid domain name", "hostunknown"),
+        ("Domain does not exist", "hostunknown"),
+        ("Destination seem to reject all mails", "notaccept"),
+        ("No MX found for domain", "networkerror"),
+        ("Loop detected", "networkerror"),
+        ("Could not retrieve credentials", "securityerror"),
+    ],
+)
+def test_opensmtpd_s_own_error_strings(error: str, reason: str) -> None:
+    assert recipients(OPENSMTPD.replace("REASON", error)) == [("tom@dest.example", None, reason)]
+
+
+def test_opensmtpd_s_table_holds_each_listed_string() -> None:
+    assert opensmtpd.MESSAGES("Temporary failure in MX lookup") == "networkerror"
+    assert opensmtpd.MESSAGES("550 something else") is None
