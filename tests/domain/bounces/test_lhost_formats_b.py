@@ -480,7 +480,56 @@ because:
   REASON
 """
 )
+COURIER_DELAY = (
+    DATE
+    + """From: Courier mail server at mx.shop.example <@>
+To: orders@shop.example
+Subject: WARNING: delayed mail.
+Content-Type: multipart/report; report-type=delivery-status; boundary="C1"
+
+--C1
+Content-Type: text/plain
+
+                        DELAYS IN DELIVERING YOUR MESSAGE
+
+Your message has not reached one or more recipients yet. We keep trying.
+
+<uma@slow.example>:
+    DNS lookup failed.
+
+--C1
+Content-Type: message/delivery-status
+
+Reporting-MTA: dns; mx.shop.example
+
+Final-Recipient: rfc822; uma@slow.example
+Action: delayed
+Status: 4.0.0
+
+--C1--
+"""
+)
+QMAIL_RECEIVED = (
+    DATE
+    + """From: MAILER-DAEMON@shop.example
+To: orders@shop.example
+Subject: Delivery failed
+Received: (qmail 12345 invoked for bounce); 1 Dec 2026 08:00:00 -0000
+
+Hi. This is the mail transport at shop.example.
+Your message could not reach the following addresses; we have stopped trying.
+
+<wes@remote.example>:
+198.51.100.3 does not like recipient.
+Remote host said: 550 5.7.1 Relaying denied
+Giving up on 198.51.100.3.
+
+--- Below this line is a copy of the message.
+"""
+)
 FAMILY_VARIANTS = [
+    ("courier delay", COURIER_DELAY, "courier", "uma@slow.example", "4.0.0", "networkerror"),
+    ("qmail by its received line", QMAIL_RECEIVED, "qmail", "wes@remote.example", "5.7.1", "norelaying"),
     ("postfix named", POSTFIX_NAMED, "postfix", "lia@far.example", "5.2.2", "mailboxfull"),
     ("exim router", EXIM_ROUTER, "exim", "oda@nodomain.example", None, "hostunknown"),
     ("exim malformed", EXIM_MALFORMED, "exim", "ned@broken.example", None, "syntaxerror"),
