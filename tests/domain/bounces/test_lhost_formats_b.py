@@ -11,7 +11,7 @@ from domain.bounces import parse_bounce, registry
 from domain.bounces.families import opensmtpd, powermta
 from domain.bounces.notice import Notice
 from domain.bounces.receivers import kddi, nttdocomo, reason_from, tencentqq
-from tests.domain.bounces.notices import EXCHANGE, POWERMTA
+from tests.domain.bounces.notices import EXCHANGE, OUTLOOK, POWERMTA
 
 DATE = "Date: Tue, 1 Dec 2026 08:00:00 +0000\n"
 # Office 365: the recipient as `address<mailto:address>`, the reply under the administrators' heading.
@@ -268,7 +268,40 @@ YANDEX_RUSSIAN = YANDEX.replace(
     "К сожалению, ваше письмо не может быть доставлено одному или нескольким получателям.",
 )
 
+X4_NOT_DELIVERED = (
+    DATE
+    + """From: MAILER-DAEMON@mail.host4.example
+To: orders@shop.example
+Subject: Permanent Delivery Failure
+
+Unfortunately, your mail was not delivered to the following address:
+
+<yan@host4.example>:
+Sorry, I couldn't find any host named host4.example. (#5.1.2)
+
+--- Original message follows.
+"""
+)
+X4_AGENT = (
+    DATE
+    + """From: MAILER-DAEMON@mail.host4.example
+To: orders@shop.example
+Subject: failure notice
+
+This is the mail delivery agent at mail.host4.example.
+Your message could not be handed on to the following addresses.
+
+<zoe@host4.example>:
+mx.host4.example does not like recipient.
+Remote host said: 552 5.2.2 Mailbox size limit exceeded
+Giving up on mx.host4.example.
+
+--- Below this line is a copy of the message.
+"""
+)
 READ_WITHOUT_A_MODULE = [
+    ("x4 not delivered", X4_NOT_DELIVERED, "yan@host4.example", "5.1.2", "hostunknown"),
+    ("x4 delivery agent", X4_AGENT, "zoe@host4.example", "5.2.2", "mailboxfull"),
     ("office365 mailto", OFFICE365_MAILTO, "nora.quinn@contoso.example", "5.1.10", "userunknown"),
     ("office365 details", OFFICE365_DETAILS, "olaf.berg@contoso.example", "5.1.10", "userunknown"),
     ("sendgrid", SENDGRID, "wim@remote.example", "5.1.1", "userunknown"),
@@ -310,6 +343,14 @@ def test_office_365_s_details_block_gives_the_reported_error_not_the_subject_as_
 def test_an_exchange_online_ndr_with_outlook_com_s_header_fields_stays_exchange_s() -> None:
     raw = EXCHANGE.replace(b"\n\n", b"\nX-Message-Info: qXa7kOJm1c2R0d9pX4z0\n\n", 1)
     assert registry.identify(Notice.read(raw)).name == "exchange"
+
+
+def test_outlook_com_s_unreachable_domain_is_an_unknown_host() -> None:
+    raw = OUTLOOK.replace(
+        b"550 Requested action not taken: mailbox unavailable",
+        b"550 The mail could not be delivered to the recipient because the domain is not reachable",
+    )
+    assert recipients(raw) == [("pia.lund@hotmail.example", "5.5.0", "hostunknown")]
 
 
 @pytest.mark.parametrize(("category", "reason"), sorted(powermta.CATEGORIES.items()))
