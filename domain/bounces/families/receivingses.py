@@ -1,8 +1,8 @@
 """Amazon SES receiving mail (its inbound endpoints, not a sender's SES bounce, which is the
 `amazonses` family's): "This message could not be delivered." and an RFC 3464 report, sent with
 an `X-SES-Outgoing` header field. Its replies name the reason in a few fixed words (as sisimai's
-ReceivingSES module lists them; its "Mailbox does not exist" is left to the status code, which
-sisimai's own answers read as an unknown user); the status is often only `5.0.0`."""
+ReceivingSES module lists them: its "Mailbox does not exist" is its filter's answer, even under a
+5.1.1); the status is often only `5.0.0`."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from domain.bounces.notice import Notice
 MARKER = "this message could not be delivered."
 MESSAGES = phrase_table(
     {
+        "filtered": ("mailbox does not exist",),
         "mesgtoobig": ("message too large",),
         "mailboxfull": ("mailbox full",),
         "contenterror": ("message content rejected",),

@@ -11,7 +11,7 @@ from domain.bounces import parse_bounce, registry
 from domain.bounces.families import opensmtpd, powermta
 from domain.bounces.notice import Notice
 from domain.bounces.receivers import kddi, nttdocomo, reason_from, tencentqq
-from tests.domain.bounces.notices import EXCHANGE, OUTLOOK, POWERMTA
+from tests.domain.bounces.notices import EXCHANGE, OUTLOOK, POWERMTA, RECEIVING_SES
 
 DATE = "Date: Tue, 1 Dec 2026 08:00:00 +0000\n"
 # Office 365: the recipient as `address<mailto:address>`, the reply under the administrators' heading.
@@ -343,6 +343,15 @@ def test_office_365_s_details_block_gives_the_reported_error_not_the_subject_as_
 def test_an_exchange_online_ndr_with_outlook_com_s_header_fields_stays_exchange_s() -> None:
     raw = EXCHANGE.replace(b"\n\n", b"\nX-Message-Info: qXa7kOJm1c2R0d9pX4z0\n\n", 1)
     assert registry.identify(Notice.read(raw)).name == "exchange"
+
+
+def test_ses_receiving_s_mailbox_does_not_exist_is_its_filter_even_under_5_1_1() -> None:
+    raw = RECEIVING_SES.replace(b"550 5.3.0 Message too large", b"550 5.1.1 Mailbox does not exist")
+    assert recipients(raw) == [("tod@aws-hosted.example", "5.0.0", "filtered")]
+    raw = RECEIVING_SES.replace(b"550 5.3.0 Message too large", b"552 5.2.2 Mailbox full")
+    assert recipients(raw) == [("tod@aws-hosted.example", "5.0.0", "mailboxfull")]
+    raw = RECEIVING_SES.replace(b"550 5.3.0 Message too large", b"554 5.6.0 Message content rejected")
+    assert recipients(raw) == [("tod@aws-hosted.example", "5.0.0", "contenterror")]
 
 
 def test_outlook_com_s_unreachable_domain_is_an_unknown_host() -> None:
