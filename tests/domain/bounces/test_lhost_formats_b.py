@@ -11,7 +11,7 @@ from domain.bounces import parse_bounce, registry
 from domain.bounces.families import opensmtpd, powermta
 from domain.bounces.notice import Notice
 from domain.bounces.receivers import kddi, nttdocomo, reason_from, tencentqq
-from tests.domain.bounces.notices import EXCHANGE, OUTLOOK, POWERMTA, RECEIVING_SES
+from tests.domain.bounces.notices import EXCHANGE, OUTLOOK, POWERMTA, RECEIVING_SES, ZOHO
 
 DATE = "Date: Tue, 1 Dec 2026 08:00:00 +0000\n"
 # Office 365: the recipient as `address<mailto:address>`, the reply under the administrators' heading.
@@ -352,6 +352,16 @@ def test_ses_receiving_s_mailbox_does_not_exist_is_its_filter_even_under_5_1_1()
     assert recipients(raw) == [("tod@aws-hosted.example", "5.0.0", "mailboxfull")]
     raw = RECEIVING_SES.replace(b"550 5.3.0 Message too large", b"554 5.6.0 Message content rejected")
     assert recipients(raw) == [("tod@aws-hosted.example", "5.0.0", "contenterror")]
+
+
+def test_zoho_reads_its_recipient_lines_and_stops_at_the_pasted_original() -> None:
+    raw = ZOHO.replace(
+        b"[Status: Error, Address: <kit@far.example>, ResponseCode 421, , Host not reachable.]\n",
+        b"jan@remote.example Invalid Address, ERROR_CODE :550, ERROR_CODE :5.1.1 <jan@remote.example>... User unknown\n"
+        b"\nReceived: from mail.zoho.example by mx.zohomail.example\nFrom: orders@shop.example\n"
+        b"Subject: hi\n\nlou@colleague.example asked me to send this on.\n",
+    )
+    assert recipients(raw) == [("jan@remote.example", "5.1.1", "userunknown")]
 
 
 def test_outlook_com_s_unreachable_domain_is_an_unknown_host() -> None:
