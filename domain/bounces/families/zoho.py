@@ -37,8 +37,6 @@ def read(notice: Notice) -> list[Finding]:
         if not started:
             started = MARKER in line.lower()
             continue
-        if line[:9].lower() == "received:":
-            break  # the original, pasted below the notice (its body may begin a line with an address)
         if "@" not in line:
             continue
         stripped = line.strip()

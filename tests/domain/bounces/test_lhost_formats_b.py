@@ -354,7 +354,8 @@ def test_ses_receiving_s_mailbox_does_not_exist_is_its_filter_even_under_5_1_1()
     assert recipients(raw) == [("tod@aws-hosted.example", "5.0.0", "contenterror")]
 
 
-def test_zoho_reads_its_recipient_lines_and_stops_at_the_pasted_original() -> None:
+def test_zoho_s_recipient_lines_are_read_and_the_original_pasted_below_them_is_not() -> None:
+    # The notice's text ends where the pasted original's Received line begins (domain.bounces.text).
     raw = ZOHO.replace(
         b"[Status: Error, Address: <kit@far.example>, ResponseCode 421, , Host not reachable.]\n",
         b"jan@remote.example Invalid Address, ERROR_CODE :550, ERROR_CODE :5.1.1 <jan@remote.example>... User unknown\n"
