@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from domain.bounces import parse_bounce, registry
+from domain.bounces import parse_bounce, prose, registry
 from domain.bounces.families import opensmtpd, powermta
 from domain.bounces.notice import Notice
 from domain.bounces.receivers import kddi, nttdocomo, reason_from, tencentqq
@@ -690,3 +690,57 @@ def test_opensmtpd_s_own_error_strings(error: str, reason: str) -> None:
 def test_opensmtpd_s_table_holds_each_listed_string() -> None:
     assert opensmtpd.MESSAGES("Temporary failure in MX lookup") == "networkerror"
     assert opensmtpd.MESSAGES("550 something else") is None
+
+
+# --- Several recipients: one recipient's diagnostic ends where the next one's position begins ---------
+V5SENDMAIL_TWO = (
+    DATE
+    + """From: Mail Delivery Subsystem <MAILER-DAEMON@old.gw.example>
+To: orders@shop.example
+Subject: Returned mail: Host unknown
+
+   ----- Transcript of session follows -----
+550 <ann@gone.example>... Host unknown (Name server: gone.example: host not found)
+... while talking to mx.legacy.example.:
+>>> RCPT To:<bo@legacy.example>
+<<< 550 <bo@legacy.example>... User unknown
+550 <bo@legacy.example>... User unknown
+
+   ----- Unsent message follows -----
+From: orders@shop.example
+"""
+)
+X1_TWO = X1.replace(
+    "abe@host.example [550 <abe@host.example>... Mailbox is full]\n",
+    "abe@host.example [550 5.1.1 <abe@host.example>... User unknown]\n"
+    "cy@host.example [552 5.2.2 <cy@host.example>... Mailbox full]\n",
+)
+X6_TWO = X6.replace(
+    "It responded as follows: [550 5.1.1 User unknown]\n",
+    "It responded as follows: [550 5.1.1 User unknown]\n"
+    "SMTP Server <mx.host7.example> rejected recipient <hal@host7.example>  (Error following RCPT command). "
+    "It responded as follows: [552 5.2.2 Mailbox full]\n",
+)
+SEVERAL = [
+    (
+        "v5sendmail",
+        V5SENDMAIL_TWO,
+        [("ann@gone.example", "5.0.0", "hostunknown"), ("bo@legacy.example", "5.0.0", "userunknown")],
+    ),
+    ("x1", X1_TWO, [("abe@host.example", "5.1.1", "userunknown"), ("cy@host.example", "5.2.2", "mailboxfull")]),
+    ("x6", X6_TWO, [("gus@host6.example", "5.1.1", "userunknown"), ("hal@host7.example", "5.2.2", "mailboxfull")]),
+]
+
+
+@pytest.mark.parametrize(("raw", "expected"), [case[1:] for case in SEVERAL], ids=[case[0] for case in SEVERAL])
+def test_each_of_several_recipients_keeps_its_own_reply(raw: str, expected: list[tuple[str, str, str]]) -> None:
+    assert recipients(raw) == expected
+
+
+def test_an_address_with_a_bracketed_reply_is_a_recipient_position_only_with_a_code() -> None:
+    assert prose._position("abe@host.example [550 <abe@host.example>... User unknown]", "") == (
+        "abe@host.example",
+        "550 <abe@host.example>... User unknown",
+        True,
+    )
+    assert prose._position("abe@host.example [see the attached note]", "") is None
