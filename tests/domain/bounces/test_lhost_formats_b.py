@@ -299,7 +299,12 @@ Giving up on mx.host4.example.
 --- Below this line is a copy of the message.
 """
 )
+X3_ROUTING = X3.replace(
+    "SMTP:RCPT host mx.host3.example: 553 5.3.0 <cal@host3.example>... No such user here",
+    "Routing: Could not find a gateway for cal@host3.example",
+)
 READ_WITHOUT_A_MODULE = [
+    ("x3 routing", X3_ROUTING, "cal@host3.example", None, "expired"),
     ("x4 not delivered", X4_NOT_DELIVERED, "yan@host4.example", "5.1.2", "hostunknown"),
     ("x4 delivery agent", X4_AGENT, "zoe@host4.example", "5.2.2", "mailboxfull"),
     ("office365 mailto", OFFICE365_MAILTO, "nora.quinn@contoso.example", "5.1.10", "userunknown"),
@@ -721,7 +726,11 @@ X6_TWO = X6.replace(
     "SMTP Server <mx.host7.example> rejected recipient <hal@host7.example>  (Error following RCPT command). "
     "It responded as follows: [552 5.2.2 Mailbox full]\n",
 )
+X3_TWO = X3 + X3[X3.index("Delivery to the following") :].replace("cal@", "dee@").replace(
+    "553 5.3.0", "552 5.2.2"
+).replace("No such user here", "Mailbox full")
 SEVERAL = [
+    ("x3", X3_TWO, [("cal@host3.example", "5.3.0", "userunknown"), ("dee@host3.example", "5.2.2", "mailboxfull")]),
     (
         "v5sendmail",
         V5SENDMAIL_TWO,
