@@ -7,9 +7,19 @@ its table maps the replies it documents to reasons. `reason_from(remote, domain,
 
 from __future__ import annotations
 
-from domain.bounces.receivers import cox, godaddy, google, orange, spectrum
+from domain.bounces.receivers import cox, godaddy, google, kddi, nttdocomo, orange, spectrum, tencentqq
 
-PROVIDERS = (google.PROVIDER, orange.PROVIDER, spectrum.PROVIDER, godaddy.PROVIDER, cox.PROVIDER)
+PROVIDERS = (
+    google.PROVIDER,
+    orange.PROVIDER,
+    spectrum.PROVIDER,
+    godaddy.PROVIDER,
+    cox.PROVIDER,
+    # sisimai's Rhost tables, part b
+    kddi.PROVIDER,
+    nttdocomo.PROVIDER,
+    tencentqq.PROVIDER,
+)
 
 
 def reason_from(remote: str, domain: str, diagnostic: str, status: str | None) -> str:
