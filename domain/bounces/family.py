@@ -6,7 +6,10 @@ per MTA); `domain.bounces.registry` lists them in the order they are tried. A fa
 - `read` its text format: the recipients, with whatever its format states about each;
 - `refine` a recipient found in the structured report: the command or reason its own wording
   settles (a table of the messages that MTA is known to write);
-- `exclude` its notices that are not bounces (a delivery or complaint notification).
+- `exclude` its notices that are not bounces (a delivery or complaint notification);
+- `completes_report`: its `read` says something about every recipient of its report that the
+  RFC 3464 fields the parser reads leave out (PowerMTA's own bounce category), so it is consulted
+  for each one, not only for those without a diagnostic.
 """
 
 from __future__ import annotations
@@ -43,6 +46,7 @@ class Family:
     read: Callable[[Notice], list[Finding]] = read_nothing
     refine: Callable[[Finding], Finding] = keep
     excludes: Callable[[Notice], bool] = never  # its notices that are not bounces (success reports)
+    completes_report: bool = False  # its read() adds a reason to every recipient of its report
 
 
 def phrase_table(table: dict[str, tuple[str, ...]]) -> Callable[[str], str | None]:

@@ -126,7 +126,11 @@ def _findings(notice: Notice, family: Family, entries: list[report.Entry]) -> li
         finding = Finding(
             item.address, item.diagnostic, item.status, _action(item), None, None, item.kind, item.remote_mta
         )
-        if not finding.diagnostic or (family.name in TEXT_COMMANDS and command_in(finding.diagnostic) is None):
+        if (
+            not finding.diagnostic
+            or family.completes_report
+            or (family.name in TEXT_COMMANDS and command_in(finding.diagnostic) is None)
+        ):
             if text_findings is None:
                 nothing: list[Finding] = []
                 text_findings = {f.email: f for f in _guarded(lambda: _text_findings(notice, family), nothing)}

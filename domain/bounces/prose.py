@@ -35,6 +35,10 @@ SENDMAIL_DOTS = re.compile(
     r"\s{0,40}(?:\d{3}[ -](?:[245]\.\d{1,3}\.\d{1,3}\s{1,5})?)?" + _ADDR + r"\s{0,10}\.\.\.\s{0,10}(.*)$"
 )
 ADDRESS_LEAD = re.compile(r"\s{0,40}" + _ADDR + r"\s{0,10}(?::|-{1,2}>?|=>)\s{1,10}(\S.*)$")
+# `address [reply]`: the reply in brackets after the address (a sendmail-derived gateway's list).
+ADDRESS_BRACKET = re.compile(r"\s{0,40}" + _ADDR + r"\s{1,10}\[([^\]\n]{1,900})\]\s*$")
+# A Sendmail transcript's next host: a new recipient's session begins there.
+TALKING = re.compile(r"\s{0,10}\.\.\. while talking to ")
 LEADING = re.compile(r"\s{0,40}" + _ADDR + r"(\s.*)?$")
 # Matched on lower-cased lines (case-insensitive matching is several times slower).
 KEYWORD = re.compile(
@@ -82,6 +86,8 @@ def block_after(lines: list[str], index: int, first: str, *, span: int = 16) -> 
             continue
         if "@" in line and len(line) - len(line.lstrip()) <= indent and _starts_another(line, current):
             break
+        if stripped[:3] == "..." and TALKING.match(line) and has_code(" ".join(paragraphs[-1])):
+            break  # the next host's transcript, once this recipient's reply is read
         paragraphs[-1].append(stripped)
     text = " ".join(paragraphs[0])
     if has_code(text):
@@ -101,11 +107,12 @@ def _starts_another(line: str, current: str | None) -> bool:
     """Is `line` the next recipient's line (a recipient position naming another address)?"""
     if REPLY_FIRST.match(line):
         return False  # a reply that names an address ("550 5.1.8 <sender>... rejected")
-    for pattern in (ANGLE_COLON, ALONE, SENDMAIL_DOTS, ADDRESS_LEAD):
+    for pattern in (ANGLE_COLON, ALONE, SENDMAIL_DOTS, ADDRESS_LEAD, ADDRESS_BRACKET):
         match = pattern.match(line)
         if match is not None:
             return clean(match.group(1)) != current
-    return False
+    match = KEYWORD.search(line.lower())  # "rejected recipient <b@c>", "Your message to b@c ..."
+    return match is not None and clean(match.group(1)) != current
 
 
 def _first_clean(line: str) -> str | None:
@@ -165,6 +172,8 @@ def _position(line: str, previous: str) -> tuple[str, str, bool] | None:
     if (match := SENDMAIL_DOTS.match(line)) is not None:
         return match.group(1), line, not REPLY_FIRST.match(line)
     if (match := ADDRESS_LEAD.match(line)) is not None:
+        return match.group(1), match.group(2), True
+    if (match := ADDRESS_BRACKET.match(line)) is not None and has_code(match.group(2)):
         return match.group(1), match.group(2), True
     if LIST_INTRO.search(previous.lower()) and (match := LEADING.match(line)) is not None:
         return match.group(1), match.group(2) or "", True

@@ -33,17 +33,27 @@ from domain.bounces.families import (
     messagingserver,
     notes,
     opensmtpd,
+    outlook,
     postfix,
+    powermta,
     qmail,
+    receivingses,
     sendmail,
     verizon,
     yahoo,
+    zoho,
 )
 from domain.bounces.family import Family
 from domain.bounces.notice import Notice
 
 GENERIC = Family("generic", sniff=lambda notice: True)
 FAMILIES: tuple[Family, ...] = (
+    # Formats known by a header field of their own and a marker line (sisimai's Lhost list, part b).
+    outlook.FAMILY,
+    powermta.FAMILY,
+    receivingses.FAMILY,
+    zoho.FAMILY,
+    # The families known before.
     amazonses.FAMILY,
     messagelabs.FAMILY,
     # Lhost formats, first half

@@ -21,12 +21,19 @@ MESSAGES = phrase_table(
 )
 
 
+# Courier signs as "Courier mail server at <host>" and titles its notices (courier/module.dsn).
+SENDER = "courier mail server at "
+SUBJECTS = ("notice: mail delivery status.", "warning: delayed mail.")
+
+
 def sniff(notice: Notice) -> bool:
-    """Courier's introduction, or its Message-ID."""
+    """Courier's introduction, its sender's name, its subjects, or its Message-ID."""
     intro = notice.intro
-    return (
-        ("courier" in intro or "undeliverable mail" in intro) and bool(MARKER.search(intro))
-    ) or ".courier" in notice.root.get("message-id").lower()
+    if ("courier" in intro or "undeliverable mail" in intro) and MARKER.search(intro):
+        return True
+    if SENDER in notice.sender.lower() or notice.lower_subject.strip() in SUBJECTS:
+        return True
+    return ".courier" in notice.root.get("message-id").lower()
 
 
 def refine(finding: Finding) -> Finding:

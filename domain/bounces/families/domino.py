@@ -1,5 +1,7 @@
 """IBM (Lotus) Domino: "DELIVERY FAILURE: ..." with "Your message ... was not delivered to: <rcpt>
-because: <reason>" (e.g. "User ... not listed in Domino Directory")."""
+because: <reason>" (e.g. "User ... not listed in Domino Directory"), in French "n'a pas été remis à :
+... parce que :". Its sentences that settle the reason, in English, French and Japanese, as sisimai's
+Domino module lists them."""
 
 from __future__ import annotations
 
@@ -18,14 +20,20 @@ MESSAGES = phrase_table(
             "not listed in public name & address book",
             "no such user",
             "user not found in domino directory",
+            "non r\u00e9pertori\u00e9 dans l'annuaire domino",
+            "domino \u30c7\u30a3\u30ec\u30af\u30c8\u30ea\u306b\u306f\u898b\u3064\u304b\u308a\u307e\u305b\u3093",
         ),
-        "filtered": ("cannot deliver to the recipient because of the recipient's preferences",),
+        "filtered": (
+            "cannot deliver to the recipient because of the recipient's preferences",
+            "cannot route mail to user",
+        ),
         "mesgtoobig": ("message size exceeds the limit set by the administrator",),
+        "systemerror": ("several matches found in domino directory",),
     }
 )
 SUBJECT = re.compile(r"^delivery[ _]failure:|^delivery failure\b", re.IGNORECASE)
-NOT_DELIVERED = re.compile(r"was not delivered to:", re.IGNORECASE)
-BECAUSE = re.compile(r"^\s*because:", re.IGNORECASE)
+NOT_DELIVERED = re.compile(r"was not delivered to:|n'a pas \u00e9t\u00e9 remis \u00e0\s?:", re.IGNORECASE)
+BECAUSE = re.compile(r"^\s*(?:because|parce que)\s?:", re.IGNORECASE)
 
 
 def sniff(notice: Notice) -> bool:

@@ -1,8 +1,10 @@
 """Microsoft Exchange 2007-2019 and Exchange Online (Office 365, Outlook.com): "Delivery has failed to
 these recipients or groups:" or "Your message to ... couldn't be delivered.", then "Diagnostic
-information for administrators:" with the remote server's reply per recipient. The codes and replies
-Microsoft documents for Exchange Online NDRs settle the reason: their table is shared with the
-receiving-provider rules, in `domain.bounces.receivers.exchangeonline`."""
+information for administrators:" with the remote server's reply per recipient; or Office 365's
+"Original Message Details" block ("Recipient Address:" lines) with the reply after "Error Details"
+("Reported error:"). The codes and replies Microsoft documents for Exchange Online NDRs settle the
+reason: their table is shared with the receiving-provider rules, in
+`domain.bounces.receivers.exchangeonline`."""
 
 from __future__ import annotations
 
@@ -28,8 +30,12 @@ END = re.compile(r"^(?:original message headers|message hops|oorspronkelijke ber
 ADDRESS_LINE = re.compile(r"(" + ANY_ADDRESS + r")")
 ADDRESS_ONLY = re.compile(r"<?" + ANY_ADDRESS + r">?")
 REPLY = re.compile(
-    r"remote server returned '(.{1,1000}?)'|(#\d{3}[ -].{1,1000}?##?)|^(\d{3} [245]\.\d.{1,1000})$", re.I
+    r"remote server returned '(.{1,1000}?)'|(#\d{3}[ -].{1,1000}?##?)|^(\d{3} [245]\.\d.{1,1000})$|"
+    r"^reported error:\s*(\S.{1,1000})$",
+    re.I,
 )
+# Office 365's "Original Message Details" block names the recipient in a field of its own.
+RECIPIENT_FIELD = re.compile(r"^\s*recipient address:\s*(" + ANY_ADDRESS + r")", re.IGNORECASE)
 RCPT_SAID = re.compile(r"unknown recipient or mailbox unavailable ->.{0,200}@", re.IGNORECASE)
 # Exchange 2007 and later name the component and the error after the code (Microsoft's NDR list).
 COMPONENTS = phrase_table(
@@ -80,8 +86,14 @@ def read(notice: Notice) -> list[Finding]:
             if address and address not in addresses and address not in notice.own_addresses:
                 addresses.append(address)
     if not addresses:
-        addresses = [a for a in replies if a]
+        addresses = [a for a in replies if a] or _recipient_fields(lines)
     return [refine(Finding(a, replies.get(a) or replies.get("", ""))) for a in addresses]
+
+
+def _recipient_fields(lines: list[str]) -> list[str]:
+    """The addresses of "Recipient Address:" fields (Office 365's "Original Message Details")."""
+    found = (RECIPIENT_FIELD.match(line) for line in lines if "ddress:" in line)
+    return list(dict.fromkeys(a for a in (clean(m.group(1)) for m in found if m) if a))
 
 
 def _replies(lines: list[str]) -> dict[str, str]:

@@ -15,8 +15,9 @@ from domain.bounces.wording import Wording
 
 MARKER = re.compile(
     r"this message was created automatically by mail delivery software|"
-    r"a message that you sent (?:could not be delivered|has not yet been delivered|was rejected by the local)|"
-    r"message \S+ (?:has been frozen|was frozen on arrival)"
+    r"a message that you sent (?:could not be delivered|has not yet been delivered|was rejected by the local|"
+    r"contained one or more recipient addresses)|"
+    r"message \S+ (?:has been frozen|was frozen on arrival)|the \S+ router encountered the following error"
 )
 MARKER_PHRASES = Wording.of((MARKER.pattern,))  # the same, each phrase run only when its words are there
 SUBJECT = re.compile(
@@ -25,6 +26,10 @@ SUBJECT = re.compile(
 )
 RECIPIENT = re.compile(r"^ {1,4}(" + ANY_ADDRESS + r")(?:\s+<[^>]{1,300}>)?\s*(?::\s*(.*))?$")
 UNDISCLOSED = re.compile(r"^ {1,4}an undisclosed address\s*$")
+# A local delivery that failed (deliver.c): "pipe to |command" or "save to /file", the address it
+# was generated from on the next line. A pipe's line is its diagnostic (sisimai: a mailer error);
+# a file's path is not (its words are a path's, not an error's).
+LOCAL_DELIVERY = re.compile(r"^ {1,4}((?:pipe to \||save to /)\S.{0,300})$")
 GENERATED = re.compile(r"^\s+\(?generated (?:from|by) (" + ANY_ADDRESS + r")\)?", re.IGNORECASE)
 # exim/src: messages that settle the reason when no SMTP command is named (route.c, dnslookup.c,
 # appendfile.c, smtp.c, parser.c, deliver.c, retry.c).
@@ -94,10 +99,11 @@ def read(notice: Notice) -> list[Finding]:
             started = bool(MARKER.search(line.lower())) or line.rstrip().endswith(":")
             continue
         match = RECIPIENT.match(line) if line.startswith(" ") else None
-        if match or UNDISCLOSED.match(line):
+        local = LOCAL_DELIVERY.match(line) if match is None else None
+        if match or local or UNDISCLOSED.match(line):
             _flush(found, address, current)
             address = clean(match.group(1)) if match else None
-            current = [match.group(2)] if match and match.group(2) else []
+            current = [match.group(2)] if match and match.group(2) else _pipe(local)
             continue
         generated = GENERATED.match(line)
         if generated and address is None:
@@ -111,6 +117,11 @@ def read(notice: Notice) -> list[Finding]:
                 address, current = None, []
     _flush(found, address, current)
     return [refine(f) for f in found]
+
+
+def _pipe(local: re.Match[str] | None) -> list[str]:
+    """A failed pipe's line as its diagnostic; nothing for a file delivery or no local delivery."""
+    return [local.group(1)] if local and local.group(1).startswith("pipe") else []
 
 
 def _flush(found: list[Finding], address: str | None, lines: list[str]) -> None:

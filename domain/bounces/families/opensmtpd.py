@@ -1,12 +1,13 @@
 """OpenSMTPD: "This is the MAILER-DAEMON, please DO NOT REPLY to this email." then "An error has
 occurred while attempting to deliver a message for the following list of recipients:" and one
-`rcpt: reply` line each (smtpd/bounce.c)."""
+`rcpt: reply` line each (smtpd/bounce.c). Its own error strings settle the reason (the ones
+sisimai's OpenSMTPD module lists)."""
 
 from __future__ import annotations
 
 import re
 
-from domain.bounces.family import Family
+from domain.bounces.family import Family, phrase_table
 from domain.bounces.findings import Finding
 from domain.bounces.notice import Notice
 from domain.bounces.prose import scan
@@ -16,15 +17,43 @@ MARKER = re.compile(
     r"an error has occurred while attempting to deliver a message for"
 )
 
+MESSAGES = phrase_table(
+    {
+        "expired": ("envelope expired",),
+        "hostunknown": ("invalid domain name", "domain does not exist"),
+        "notaccept": ("destination seem to reject all mails",),
+        "networkerror": (
+            "address family mismatch on destination mxs",
+            "all routes to destination blocked",
+            "bad dns lookup error code",
+            "could not retrieve source address",
+            "loop detected",
+            "network error on destination mxs",
+            "no mx found for domain",
+            "no mx found for destination",
+            "no valid route to remote mx",
+            "no valid route to destination",
+            "temporary failure in mx lookup",
+        ),
+        "securityerror": ("could not retrieve credentials",),
+    }
+)
+
 
 def sniff(notice: Notice) -> bool:
     """OpenSMTPD's opening."""
     return "mailer-daemon" in notice.intro and bool(MARKER.search(notice.intro))
 
 
+def refine(finding: Finding) -> Finding:
+    """OpenSMTPD's own error strings name the reason."""
+    hint = MESSAGES(finding.diagnostic)
+    return finding.with_(hint=hint) if hint else finding
+
+
 def read(notice: Notice) -> list[Finding]:
     """`recipient: reply` lines."""
-    return scan(notice)
+    return [refine(f) for f in scan(notice)]
 
 
-FAMILY = Family("opensmtpd", sniff, read)
+FAMILY = Family("opensmtpd", sniff, read, refine)

@@ -15,7 +15,12 @@ SUBJECT = re.compile(
     r"^(?:undelivered mail returned to sender|delayed mail \(still being retried\)|postmaster (?:copy|notify):)"
     r"|smtp server: errors from "
 )
-MARKER = re.compile(r"this is the (?:mail system|postfix program) at host|^\s*the (?:postfix )?mail system\s*$", re.M)
+# "This is the <name> Postfix program at host", "The Postfix on <os> program" (bounce(5) templates).
+MARKER = re.compile(
+    r"this is the (?:mail system|(?:\w+ )?postfix program) at host|^\s*the (?:postfix )?mail system\s*$|"
+    r"^\s*the (?:\w+ )?postfix (?:on \S+ )?program\s*$",
+    re.M,
+)
 
 
 def sniff(notice: Notice) -> bool:

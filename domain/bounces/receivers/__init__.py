@@ -9,7 +9,19 @@ from __future__ import annotations
 
 import re
 
-from domain.bounces.receivers import cox, exchangeonline, godaddy, google, iua, mimecast, orange, spectrum
+from domain.bounces.receivers import (
+    cox,
+    exchangeonline,
+    godaddy,
+    google,
+    iua,
+    kddi,
+    mimecast,
+    nttdocomo,
+    orange,
+    spectrum,
+    tencentqq,
+)
 
 PROVIDERS = (
     google.PROVIDER,
@@ -17,6 +29,10 @@ PROVIDERS = (
     spectrum.PROVIDER,
     godaddy.PROVIDER,
     cox.PROVIDER,
+    # sisimai's Rhost tables, part b
+    kddi.PROVIDER,
+    nttdocomo.PROVIDER,
+    tencentqq.PROVIDER,
     # Lhost/Rhost tables, first half
     exchangeonline.PROVIDER,
     iua.PROVIDER,

@@ -371,6 +371,106 @@ Diagnostic-Code: smtp; 550 lou@corp.example... No such user
 --b1--
 """
 
+# --- sisimai Lhost formats, part b: Outlook.com, PowerMTA, SES receiving, Zoho ---------------------
+OUTLOOK = b"""From: postmaster@hotmail.example
+To: orders@shop.example
+Subject: Delivery Status Notification (Failure)
+X-Message-Delivery: Vj0xLjE7dXM9MDtsPTE7YT0xO0Q9MTtTQ0w9MA==
+X-Message-Info: qXa7kOJm1c2R0d9pX4z0AbCdEf
+Content-Type: multipart/report; report-type=delivery-status; boundary="O1"
+
+--O1
+Content-Type: text/plain
+
+This is an automatically generated Delivery Status Notification.
+
+Delivery to the following recipients failed.
+
+       pia.lund@hotmail.example
+
+--O1
+Content-Type: message/delivery-status
+
+Reporting-MTA: dns;omc1.hotmail.example
+
+Final-Recipient: rfc822;pia.lund@hotmail.example
+Action: failed
+Status: 5.5.0
+Diagnostic-Code: smtp;550 Requested action not taken: mailbox unavailable
+
+--O1--
+"""
+POWERMTA = b"""From: postmaster@pmta.sender.example
+To: bounces@sender.example
+Subject: Delivery report
+Content-Type: multipart/report; report-type=delivery-status; boundary="P1"
+
+--P1
+Content-Type: text/plain
+
+Hello, this is the mail server on pmta.sender.example.
+
+We are writing to tell you how delivery of a message you sent went; the recipients it
+could not reach are listed below, and the standard report and the original's headers follow.
+
+  <rory@old.example>  delivery failed; will not continue trying
+
+--P1
+Content-Type: message/delivery-status
+
+Reporting-MTA: dns;pmta.sender.example
+
+Final-Recipient: rfc822;rory@old.example
+Action: failed
+Status: 5.0.0 (undefined status)
+Remote-MTA: dns;mx.old.example (198.51.100.21)
+Diagnostic-Code: smtp;550 sorry, this address no longer takes mail
+X-PowerMTA-BounceCategory: inactive-mailbox
+
+--P1--
+"""
+RECEIVING_SES = b"""From: MAILER-DAEMON@inbound-smtp.us-east-1.amazonaws.com
+To: orders@shop.example
+Subject: Delivery Status Notification (Failure)
+X-SES-Outgoing: 2026.12.01-54.240.8.1
+Content-Type: multipart/report; report-type=delivery-status; boundary="R1"
+
+--R1
+Content-Type: text/plain
+
+This message could not be delivered.
+
+--R1
+Content-Type: message/delivery-status
+
+Reporting-MTA: dns; inbound-smtp.us-east-1.amazonaws.com
+
+Final-Recipient: rfc822; tod@aws-hosted.example
+Action: failed
+Status: 5.0.0
+Diagnostic-Code: smtp; 550 5.3.0 Message too large
+
+--R1--
+"""
+ZOHO = b"""From: mailer-daemon@mail.zoho.example
+To: orders@shop.example
+Subject: Undelivered Mail Returned to Sender
+X-ZohoMail: Si CHF_MF_NL SS_10 UW48 UB48 FMWL
+Content-Type: text/plain
+
+This message was created automatically by mail delivery software.
+A message that you sent could not be delivered to one or more of its recipients.
+
+[Status: Error, Address: <kit@far.example>, ResponseCode 421, , Host not reachable.]
+"""
+CASES_B = [
+    ("outlook", OUTLOOK, "pia.lund@hotmail.example", "5.5.0", "userunknown"),
+    ("powermta", POWERMTA, "rory@old.example", "5.0.0", "suspend"),
+    ("receivingses", RECEIVING_SES, "tod@aws-hosted.example", "5.0.0", "mesgtoobig"),
+    ("zoho", ZOHO, "kit@far.example", "4.0.0", "expired"),
+]
+# --- end of part b ---------------------------------------------------------------------------------
+
 CASES = [
     ("postfix", POSTFIX, "pat.lee@clients.example", "5.1.1", "userunknown"),
     ("exim", EXIM, "sam@storage.example", None, "mailboxfull"),
@@ -395,6 +495,7 @@ CASES = [
     ("ezweb", EZWEB, "kei@ezweb.ne.jp", None, "mailboxfull"),
     ("fml", FML, "club@lists.example", None, "rejected"),
     ("messagelabs", MESSAGELABS, "lou@corp.example", "5.0.0", "userunknown"),
+    *CASES_B,
     # Lhost formats, first half (notices in lhost_a_notices.py)
     ("mailmarshal", _a.MAILMARSHAL.encode(), "yan@remote.example", "5.1.1", "userunknown"),
     ("facebook", _a.FACEBOOK.encode(), "sol@facebook.com", "5.1.1", "filtered"),

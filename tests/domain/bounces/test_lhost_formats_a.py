@@ -3,9 +3,11 @@ read right without a module of their own: each notice pins its format down, reci
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
-from domain.bounces import parse_bounce
+from domain.bounces import parse_bounce, receivers
 from domain.bounces.families import amavis, amazonworkmail, exchange, facebook, gmail
 from domain.bounces.findings import Finding
 from domain.bounces.receivers import exchangeonline, iua, mimecast
@@ -216,3 +218,10 @@ def test_unable_to_deliver_message_to_with_a_colon_places_the_recipient_and_not_
         "550 <xia@remote.example> No such user here", "550 5.1.6 mailbox has moved to xia.new@elsewhere.example"
     )
     assert [email for email, _, _ in recipients(raw)] == ["xia@remote.example"]
+
+
+def test_the_providers_patterns_carry_no_flags_so_one_combined_search_rules_them_all_out() -> None:
+    plain = re.compile("").flags
+    assert all(p.hosts.flags == plain and p.domains.flags == plain for p in receivers.PROVIDERS)
+    assert receivers.reason_from("mx.nobody.example", "nobody.example", "550 5.7.1 unable to relay", "5.7.1") == ""
+    assert receivers.reason_from("x.mail.protection.outlook.com", "", "550 5.7.1 unable to relay", "5.7.1")

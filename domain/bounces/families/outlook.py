@@ -1,0 +1,40 @@
+"""Outlook.com (formerly Hotmail): "This is an automatically generated Delivery Status Notification"
+with an RFC 3464 report, its header carrying `X-Message-Delivery` / `X-Message-Info`. Two of its
+replies settle the reason whatever command they answered (as sisimai's Outlook module lists them).
+Exchange Online's own non-delivery reports are the `exchange` family's."""
+
+from __future__ import annotations
+
+from domain.bounces.families.exchange import NDR_HEADERS
+from domain.bounces.family import Family, phrase_table
+from domain.bounces.findings import Finding
+from domain.bounces.notice import Notice
+
+HEADERS = ("x-message-delivery", "x-message-info")
+MESSAGES = phrase_table(
+    {
+        "hostunknown": ("the mail could not be delivered to the recipient because the domain is not reachable",),
+        "userunknown": ("requested action not taken: mailbox unavailable",),
+    }
+)
+
+
+def sniff(notice: Notice) -> bool:
+    """Two of Outlook.com's marks: its header fields, its subject, a hop through hotmail.com (an
+    Exchange Online NDR carries the same fields: Exchange's own header marks it as Exchange's)."""
+    if any(name in notice.root.fields for name in NDR_HEADERS):
+        return False
+    marks = sum(name in notice.root.fields for name in HEADERS)
+    if not marks:
+        return False
+    marks += "delivery status notification" in notice.lower_subject
+    return marks >= 2 or ".hotmail.com" in notice.received
+
+
+def refine(finding: Finding) -> Finding:
+    """Outlook.com's replies that name the reason."""
+    hint = MESSAGES(finding.diagnostic)
+    return finding.with_(hint=hint) if hint else finding
+
+
+FAMILY = Family("outlook", sniff, refine=refine)
