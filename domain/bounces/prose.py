@@ -27,8 +27,9 @@ _ADDR = r"[\"'<(\[]{0,3}(" + _A + r")[\"'>)\]]{0,3}"
 ALONE = re.compile(
     r"\s{0,40}(?:\d{1,3}[).]\s{0,5}|[*\u2022-]\s{1,5})?"
     + _ADDR
-    # a comment in brackets, which may hold brackets itself (McAfee's "(550 5.1.2 ... (Name server: ...))")
-    + r"\s{0,40}(?:\(((?:[^()]|\([^()]{0,200}\)){0,1000})\)|<[^>]{0,200}>)?\s{0,40}[:.,;]{0,3}\s{0,40}$"
+    # a comment in brackets, which may hold brackets itself (McAfee's "(550 5.1.2 ... (Name server: ...))");
+    # possessive, so it never backtracks (lines are cut at MAX_LINE)
+    + r"\s{0,40}(?:\(((?:[^()]++|\([^()]{0,200}\))*+)\)|<[^>]{0,200}>)?\s{0,40}[:.,;]{0,3}\s{0,40}$"
 )
 ANGLE_COLON = re.compile(r"\s{0,40}<(" + _A + r")>(?:\s{0,10}\([^()]{0,200}\))?\s{0,10}:+\s{0,10}(.*)$")
 SENDMAIL_DOTS = re.compile(
