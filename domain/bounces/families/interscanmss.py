@@ -27,7 +27,7 @@ def sniff(notice: Notice) -> bool:
 
 
 def refine(finding: Finding) -> Finding:
-    """ "Unable to deliver message to" is its sentence for an unknown recipient."""
+    """Its sentence for a recipient the remote server does not know names the reason."""
     return finding.with_(hint="userunknown") if UNABLE in finding.diagnostic.lower() else finding
 
 

@@ -22,14 +22,15 @@ def sniff(notice: Notice) -> bool:
 
 
 def read(notice: Notice) -> list[Finding]:
-    """The reply between its two sentences, for every address listed after the second."""
+    """The reply between its two sentences, for every address listed after the second (each section
+    its own reply)."""
     reply: list[str] = []
     found: list[Finding] = []
     place = ""  # "reply" between the two sentences, "list" after the second
     for line in notice.lines[:500]:
         lowered = line.strip().lower()
         if lowered == BECAUSE:
-            place = "reply"
+            place, reply = "reply", []
         elif lowered == AFFECTED:
             place = "list"
         elif place == "reply" and lowered:

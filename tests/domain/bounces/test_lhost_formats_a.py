@@ -225,3 +225,14 @@ def test_the_providers_patterns_carry_no_flags_so_one_combined_search_rules_them
     assert all(p.hosts.flags == plain and p.domains.flags == plain for p in receivers.PROVIDERS)
     assert receivers.reason_from("mx.nobody.example", "nobody.example", "550 5.7.1 unable to relay", "5.7.1") == ""
     assert receivers.reason_from("x.mail.protection.outlook.com", "", "550 5.7.1 unable to relay", "5.7.1")
+
+
+def test_mailmarshal_gives_each_section_s_recipients_that_section_s_reply() -> None:
+    second = "Could not be delivered because of\n\n552 5.2.2 Mailbox full\n\nThe following recipients were affected:\n"
+    raw = n.MAILMARSHAL.replace(
+        "\nAdditional Information", "\n" + second + "    ada@remote.example\n\nAdditional Information"
+    )
+    assert recipients(raw) == [
+        ("yan@remote.example", "5.1.1", "userunknown"),
+        ("ada@remote.example", "5.2.2", "mailboxfull"),
+    ]
