@@ -63,7 +63,6 @@ FAMILIES: tuple[Family, ...] = (
     amavis.FAMILY,
     interscanmss.FAMILY,
     mcafee.FAMILY,
-    apachejames.FAMILY,
     aol.FAMILY,
     googlegroups.FAMILY,
     gmail.FAMILY,
@@ -78,6 +77,7 @@ FAMILIES: tuple[Family, ...] = (
     groupwise.FAMILY,
     yahoo.FAMILY,
     verizon.FAMILY,
+    apachejames.FAMILY,  # after Verizon's gateways, which run James too
     ezweb.FAMILY,
     fml.FAMILY,
     exchange2003.FAMILY,
