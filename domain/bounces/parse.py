@@ -40,7 +40,7 @@ MAX_NEAR_LOOKUPS = 50
 MAX_DIAGNOSTIC = 1000
 # Families whose text says which SMTP command was refused when their report's diagnostic does not.
 TEXT_COMMANDS = frozenset(
-    {"postfix", "sendmail", "courier", "exim", "gmx", "yahoo", "qmail", "gmail", "messagingserver"}
+    {"postfix", "sendmail", "courier", "exim", "gmx", "yahoo", "qmail", "gmail", "messagingserver", "aol"}
 )
 # Matched on the lower-cased diagnostic (case-insensitive matching is several times slower).
 REMOTE_HOST = re.compile(r"\b(?:host|by|server|from)\s+([a-z0-9][a-z0-9.-]{2,200}\.[a-z]{2,63})\.?\s*\[")

@@ -16,6 +16,7 @@ from domain.bounces.addresses import ANY_ADDRESS, clean, find_addresses, local_p
 from domain.bounces.codes import ENHANCED, REPLY
 from domain.bounces.findings import Finding
 from domain.bounces.notice import DAEMON, Notice
+from domain.bounces.wording import gated, says
 
 MAX_LINE = 1000
 RULE = re.compile(r"^[=\-_*#~]{4,}$")
@@ -26,9 +27,11 @@ _ADDR = r"[\"'<(\[]{0,3}(" + _A + r")[\"'>)\]]{0,3}"
 ALONE = re.compile(
     r"\s{0,40}(?:\d{1,3}[).]\s{0,5}|[*\u2022-]\s{1,5})?"
     + _ADDR
-    + r"\s{0,40}(?:\([^)]{0,200}\)|<[^>]{0,200}>)?\s{0,40}[:.,;]{0,3}\s{0,40}$"
+    # a comment in brackets, which may hold brackets itself (McAfee's "(550 5.1.2 ... (Name server: ...))");
+    # possessive, so it never backtracks (lines are cut at MAX_LINE)
+    + r"\s{0,40}(?:\(((?:[^()]++|\([^()]{0,200}\))*+)\)|<[^>]{0,200}>)?\s{0,40}[:.,;]{0,3}\s{0,40}$"
 )
-ANGLE_COLON = re.compile(r"\s{0,40}<(" + _A + r")>(?:\s{0,10}\([^)]{0,200}\))?\s{0,10}:+\s{0,10}(.*)$")
+ANGLE_COLON = re.compile(r"\s{0,40}<(" + _A + r")>(?:\s{0,10}\([^()]{0,200}\))?\s{0,10}:+\s{0,10}(.*)$")
 SENDMAIL_DOTS = re.compile(
     r"\s{0,40}(?:\d{3}[ -](?:[245]\.\d{1,3}\.\d{1,3}\s{1,5})?)?" + _ADDR + r"\s{0,10}\.\.\.\s{0,10}(.*)$"
 )
@@ -41,7 +44,7 @@ LEADING = re.compile(r"\s{0,40}" + _ADDR + r"(\s.*)?$")
 # Matched on lower-cased lines (case-insensitive matching is several times slower).
 KEYWORD = re.compile(
     r"(?:rcpt to:?|recipient(?: address)?:|rejected recipient|recipient address rejected:?|could not be delivered to:?|"
-    r"delivery to(?: the following recipient)?(?: failed)?:?|your message to|message to|addressed to|delivered to|"
+    r"delivery to(?: the following recipient)?(?: failed)?:?|message to:?|addressed to|delivered to|"
     r"original-recipient:|final-recipient:|failed recipient:?|not a member of this [a-z ]{0,40}list|"
     r"user|mailbox|address)\s{0,10}(?:rfc822;\s{0,5})?(?:\[smtp:(?=[^\]\n]{1,300}\]))?" + _ADDR,
 )
@@ -95,7 +98,10 @@ def block_after(lines: list[str], index: int, first: str, *, span: int = 16) -> 
         text = f"{text} {joined}".strip()
         if has_code(joined):
             return text
-    return " ".join(paragraphs[0]) if len(paragraphs) > 1 else text
+    first = " ".join(paragraphs[0])
+    if first.endswith(":") and len(paragraphs) > 1:
+        return f"{first} {' '.join(paragraphs[1])}".strip()  # "For the following reason:" and the reason
+    return first if len(paragraphs) > 1 else text
 
 
 def _starts_another(line: str, current: str | None) -> bool:
@@ -151,7 +157,7 @@ def scan(notice: Notice, lines: list[str] | None = None) -> list[Finding]:
             continue
         if not own_ok and cleaned in notice.own_addresses:
             continue
-        diagnostic = block_after(lines, index, rest)
+        diagnostic = block_after(lines, index, rest) or _aside(line)
         under = len(line) - len(line.lstrip())
         if cleaned not in strong or (not has_code(strong[cleaned]) and has_code(diagnostic)):
             strong[cleaned] = diagnostic
@@ -175,6 +181,19 @@ def _position(line: str, previous: str) -> tuple[str, str, bool] | None:
     if (match := KEYWORD.search(line.lower())) is not None or (match := CODE_LINE.match(line)) is not None:
         return match.group(1), line, False
     return None
+
+
+def _aside(line: str) -> str:
+    """The bracketed words after a recipient alone on its line, when nothing follows it and they give
+    a reply code or a reason's words: McAfee's and Sendmail's `<rcpt>   (User unknown rcpt)`, not a
+    display name (`<rcpt> (Bob Example)`)."""
+    match = ALONE.match(line)
+    aside = (match.group(2) or "") if match is not None else ""
+    if not aside or has_code(aside):
+        return aside
+    lowered = aside.lower()
+    candidates = gated(lowered)
+    return aside if any(says(reason, lowered, candidates) for reason in candidates) else ""
 
 
 def weak_addresses(notice: Notice, strong: set[str]) -> list[str]:

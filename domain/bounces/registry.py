@@ -7,7 +7,11 @@ hand-written notifications in `tests/domain/bounces/`.
 from __future__ import annotations
 
 from domain.bounces.families import (
+    amavis,
     amazonses,
+    amazonworkmail,
+    aol,
+    apachejames,
     courier,
     domino,
     dragonfly,
@@ -15,12 +19,16 @@ from domain.bounces.families import (
     exchange2003,
     exim,
     ezweb,
+    facebook,
     fml,
     gmail,
     gmx,
     googlegroups,
     groupwise,
     imailserver,
+    interscanmss,
+    mailmarshal,
+    mcafee,
     messagelabs,
     messagingserver,
     notes,
@@ -48,6 +56,14 @@ FAMILIES: tuple[Family, ...] = (
     # The families known before.
     amazonses.FAMILY,
     messagelabs.FAMILY,
+    # Lhost formats, first half
+    mailmarshal.FAMILY,
+    facebook.FAMILY,
+    amazonworkmail.FAMILY,
+    amavis.FAMILY,
+    interscanmss.FAMILY,
+    mcafee.FAMILY,
+    aol.FAMILY,
     googlegroups.FAMILY,
     gmail.FAMILY,
     gmx.FAMILY,
@@ -61,6 +77,7 @@ FAMILIES: tuple[Family, ...] = (
     groupwise.FAMILY,
     yahoo.FAMILY,
     verizon.FAMILY,
+    apachejames.FAMILY,  # after Verizon's gateways, which run James too
     ezweb.FAMILY,
     fml.FAMILY,
     exchange2003.FAMILY,

@@ -68,7 +68,7 @@ MAILBOX: dict[str, tuple[str, ...]] = {
         r"user \(.{1,80}\) unknown",
     ),
     "hostunknown": (
-        r"domain (?:does not exist|is not reachable|must exist)",
+        r"domain (?:does not exist|doesn'?t exist|is not reachable|must exist)",
         r"host or domain name not found",
         r"host unknown|unknown host|host unreachable",
         r"mail domain mentioned in email address is unknown",

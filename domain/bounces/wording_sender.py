@@ -149,6 +149,7 @@ SENDER: dict[str, tuple[str, ...]] = {
         r"relay not permitted",
         r"relaying denied",
         r"relaying mail to ",
+        r"smtp relay error",  # au by KDDI: "Due to the following SMTP relay error"
         r"specified domain is not allowed",
         r"that domain isn't in my list of allowed rcpthost",
         r"this system is not configured to relay mail",

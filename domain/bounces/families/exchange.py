@@ -2,9 +2,9 @@
 these recipients or groups:" or "Your message to ... couldn't be delivered.", then "Diagnostic
 information for administrators:" with the remote server's reply per recipient; or Office 365's
 "Original Message Details" block ("Recipient Address:" lines) with the reply after "Error Details"
-("Reported error:"). The enhanced codes
-Microsoft documents for Exchange Online NDRs (learn.microsoft.com, "Email non-delivery reports in
-Exchange Online") settle the reason."""
+("Reported error:"). The codes and replies Microsoft documents for Exchange Online NDRs settle the
+reason: their table is shared with the receiving-provider rules, in
+`domain.bounces.receivers.exchangeonline`."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from domain.bounces.commands import RCPT
 from domain.bounces.family import Family, phrase_table, section
 from domain.bounces.findings import Finding, status_of
 from domain.bounces.notice import Notice
+from domain.bounces.receivers import exchangeonline
 
 NDR_HEADERS = ("x-ms-exchange-message-is-ndr", "x-ms-exchange-crosstenant-originalarrivaltime")
 SUBJECT = re.compile(r"^(?:undeliverable|onbestelbaar|n[ãa]o_entregue|unzustellbar|non remis)\s*:", re.IGNORECASE)
@@ -36,35 +37,6 @@ REPLY = re.compile(
 # Office 365's "Original Message Details" block names the recipient in a field of its own.
 RECIPIENT_FIELD = re.compile(r"^\s*recipient address:\s*(" + ANY_ADDRESS + r")", re.IGNORECASE)
 RCPT_SAID = re.compile(r"unknown recipient or mailbox unavailable ->.{0,200}@", re.IGNORECASE)
-# Exchange Online NDR codes (Microsoft's documented list) and the reason each names.
-CODES = (
-    (re.compile(r"4\.4\.7$"), "expired"),
-    (re.compile(r"4\.4\.312$"), "networkerror"),
-    (re.compile(r"4\.4\.316$"), "expired"),
-    (re.compile(r"4\.7\.26$"), "authfailure"),
-    (re.compile(r"4\.7\.(?:[56]\d\d|8[5-9]\d)$"), "blocked"),
-    (re.compile(r"5\.0\.350$"), "contenterror"),
-    (re.compile(r"5\.1\.10$"), "userunknown"),
-    (re.compile(r"5\.4\.1$"), "norelaying"),
-    (re.compile(r"5\.4\.(?:6|312)$"), "networkerror"),
-    (re.compile(r"5\.4\.316$"), "expired"),
-    (re.compile(r"5\.6\.11$"), "contenterror"),
-    (re.compile(r"5\.7\.(?:1|1[23]|124|13[3-6]|511)$"), "rejected"),
-    (re.compile(r"5\.7\.23$"), "blocked"),
-    (re.compile(r"5\.7\.25$"), "networkerror"),
-    (re.compile(r"5\.7\.50[1-3]$"), "spamdetected"),
-    (re.compile(r"5\.7\.50[45]$"), "filtered"),
-    (re.compile(r"5\.7\.50[67]$"), "blocked"),
-    (re.compile(r"5\.7\.508$"), "toomanyconn"),
-    (re.compile(r"5\.7\.509$"), "authfailure"),
-    (re.compile(r"5\.7\.510$"), "notaccept"),
-    (re.compile(r"5\.7\.512$"), "policyviolation"),
-    (re.compile(r"5\.7\.57$"), "securityerror"),
-    (re.compile(r"5\.7\.(?:60[6-9]|6[1-4]\d)$"), "blocked"),
-    (re.compile(r"5\.7\.7[0-4]\d$"), "toomanyconn"),
-)
-
-
 # Exchange 2007 and later name the component and the error after the code (Microsoft's NDR list).
 COMPONENTS = phrase_table(
     {
@@ -97,7 +69,7 @@ def refine(finding: Finding) -> Finding:
     code = finding.status
     if not code or code.endswith(".0.0"):
         code = status_of(finding.diagnostic) or code
-    hint = COMPONENTS(finding.diagnostic) or next((r for pattern, r in CODES if code and pattern.match(code)), None)
+    hint = COMPONENTS(finding.diagnostic) or exchangeonline.reason_of(code or "", finding.diagnostic.lower())
     command = RCPT if RCPT_SAID.search(finding.diagnostic) else finding.command
     return finding.with_(hint=hint or finding.hint, command=command)
 

@@ -55,7 +55,10 @@ def sniff(notice: Notice) -> bool:
 
 
 def refine(finding: Finding) -> Finding:
-    """The "(state N)" table, else the DNS and delay messages; a specific status code then decides."""
+    """The "(state N)" table, else the DNS and delay messages; a specific status code then decides.
+    A report's class-only status (5.0.0) gives way to the remote server's own code (G Suite relaying:
+    "550 #5.1.0 Address rejected.")."""
+    finding = _specific_status(finding)
     state = STATE.search(finding.diagnostic)
     command, hint = STATES.get(state.group(1), (None, None)) if state else (None, None)
     hint = hint or MESSAGES(finding.diagnostic)
@@ -64,6 +67,15 @@ def refine(finding: Finding) -> Finding:
         if code and ".0" not in code[1:4]:
             hint = status_reason(code) or hint
     return finding.with_(command=finding.command or command, hint=hint)
+
+
+def _specific_status(finding: Finding) -> Finding:
+    if finding.status not in ("5.0.0", "4.0.0"):
+        return finding
+    said = status_in(finding.diagnostic)
+    if said and said[0] == finding.status[0] and not said.endswith(".0.0"):
+        return finding.with_(status=said)
+    return finding
 
 
 def read(notice: Notice) -> list[Finding]:

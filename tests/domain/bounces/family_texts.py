@@ -472,6 +472,41 @@ def verizon(people: Sequence[Person], delayed: bool) -> tuple[dict[str, str], st
     return {"From": "post_master@vtext.com", "Subject": "Re: Invoice INV-7"}, "\n".join(lines)
 
 
+# Lhost formats, first half.
+def mailfoundry(people: Sequence[Person], delayed: bool) -> tuple[dict[str, str], str]:
+    """MailFoundry: "Unable to deliver message to:" and the server's reply per recipient."""
+    lines: list[str] = []
+    for person in people:
+        lines += [f"Unable to deliver message to: <{person.address}>", "Delivery failed for the following reason:"]
+        lines += [f"Server mx.{person.domain}[192.0.2.20] failed with: {person.reply}", ""]
+    lines.append("This has been a permanent failure.  No further delivery attempts will be made.")
+    return {"From": f"MAILER-DAEMON@{HOST}", "Subject": "Message delivery has failed"}, "\n".join(lines)
+
+
+def interscanmss(people: Sequence[Person], delayed: bool) -> tuple[dict[str, str], str]:
+    """InterScan MSS: the command it sent and the reply it received, per recipient."""
+    lines = ["The message could not be delivered to the following recipient(s).", ""]
+    for person in people:
+        sent = {"MAIL": "MAIL FROM:<alice@sender.example>", "DATA": "DATA"}.get(person.command, "")
+        lines.append(f"Sent <<< RCPT TO:<{person.address}>")
+        if sent:
+            lines.append(f"Sent <<< {sent}")
+        lines += [f"Received >>> {person.reply}", ""]
+    return {"From": f'"InterScan MSS" <postmaster@{HOST}>', "Subject": "Mail could not be delivered"}, "\n".join(lines)
+
+
+def mcafee(people: Sequence[Person], delayed: bool) -> tuple[dict[str, str], str]:
+    """McAfee Email Gateway: `<rcpt>   (reply)` under its heading (its report follows)."""
+    lines = ["   --- The following addresses had delivery problems ---", ""]
+    lines += [f"<{person.address}>   ({person.reply})" for person in people]
+    headers = {
+        "From": f"postmaster@{HOST}",
+        "Subject": "Delivery Status",
+        "X-NAI-Header": "Modified by McAfee Email Gateway",
+    }
+    return headers, "\n".join(lines)
+
+
 WRITERS: dict[str, Writer] = {
     "postfix": postfix,
     "sendmail": sendmail,
@@ -492,4 +527,8 @@ WRITERS: dict[str, Writer] = {
     "session_log": session_log,
     "amazonses": amazonses,
     "verizon": verizon,
+    # Lhost formats, first half
+    "mailfoundry": mailfoundry,
+    "interscanmss": interscanmss,
+    "mcafee": mcafee,
 }

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+from tests.domain.bounces import lhost_a_notices as _a
+
 POSTFIX = b"""From: MAILER-DAEMON@mail.shop.example (Mail Delivery System)
 To: orders@shop.example
 Subject: Undelivered Mail Returned to Sender
@@ -494,6 +496,15 @@ CASES = [
     ("fml", FML, "club@lists.example", None, "rejected"),
     ("messagelabs", MESSAGELABS, "lou@corp.example", "5.0.0", "userunknown"),
     *CASES_B,
+    # Lhost formats, first half (notices in lhost_a_notices.py)
+    ("mailmarshal", _a.MAILMARSHAL.encode(), "yan@remote.example", "5.1.1", "userunknown"),
+    ("facebook", _a.FACEBOOK.encode(), "sol@facebook.com", "5.1.1", "filtered"),
+    ("amazonworkmail", _a.AMAZON_WORKMAIL.encode(), "mo@remote.example", "5.1.1", "userunknown"),
+    ("amavis", _a.AMAVIS.encode(), "lin@remote.example", "5.7.0", "spamdetected"),
+    ("interscanmss", _a.INTERSCAN.encode(), "uli@remote.example", "5.1.1", "userunknown"),
+    ("mcafee", _a.MCAFEE_NO_SUCH.encode(), "abe@remote.example", "5.0.0", "userunknown"),
+    ("apachejames", _a.APACHE_JAMES_NO_LIST.encode(), "nia@remote.example", "5.0.0", "filtered"),
+    ("aol", _a.AOL_MALFORMED_MX.encode(), "ned@nowhere.example", "5.4.4", "notaccept"),
 ]
 
 GMAIL_CURRENT = b"""From: Mail Delivery Subsystem <mailer-daemon@googlemail.com>

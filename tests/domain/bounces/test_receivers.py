@@ -100,6 +100,7 @@ def test_the_providers_in_order() -> None:
     assert [p.name for p in PROVIDERS] == [
         "google", "orange", "spectrum", "godaddy", "cox",
         "kddi", "nttdocomo", "tencentqq",  # part b
+        "exchangeonline", "iua", "mimecast",  # first half
     ]  # fmt: skip
 
 

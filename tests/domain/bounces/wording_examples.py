@@ -304,6 +304,7 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
         "relay not permitted",
         "relaying denied",
         "relaying mail to ",
+        "due to the following smtp relay error",
         "specified domain is not allowed",
         "that domain isn't in my list of allowed rcpthost",
         "this system is not configured to relay mail",
