@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -220,6 +220,10 @@ def create_draft(
     return new_draft(session, organization_id, fields, actor, limits, now, allow_suppressed)[0]
 
 
+Ready = Callable[[OutboundEmail, MailAccount | None], None]
+"""Checks and changes a new email's row before it is first written (sendEmail queues it there)."""
+
+
 def new_draft(
     session: Session,
     organization_id: uuid.UUID,
@@ -228,8 +232,14 @@ def new_draft(
     limits: Limits,
     now: datetime | None = None,
     allow_suppressed: bool = False,
+    ready: Ready | None = None,
 ) -> tuple[OutboundEmail, MailAccount | None]:
-    """`create_draft`, also returning the account it was checked against (a caller need not read it again)."""
+    """`create_draft`, also returning the account it was checked against (a caller need not read it again).
+
+    `ready` sees the validated row before its INSERT: an email sent at once is written PENDING in
+    one statement rather than inserted as a DRAFT and updated. Its CREATED event still says DRAFT,
+    the state it is created in before being queued in the same transaction.
+    """
     now = now or utcnow()
     changes = {name: getattr(fields, name) for name in PATCHABLE}
     composed = compose(session, organization_id, changes, limits, now)
@@ -238,6 +248,8 @@ def new_draft(
     if email.planned_send_at is not None and not allow_suppressed:
         check_not_suppressed(session, organization_id, [*email.to, *email.cc, *email.bcc])
     email.created_at = email.updated_at = now
+    if ready is not None:
+        ready(email, composed.account)
     session.add(email)
     # Written now: no relationship() links the email to its recipients and attachments, and the
     # unit of work was seen inserting an attachment before its email.
@@ -245,7 +257,7 @@ def new_draft(
     book.add_recipients(session, email, now)
     if composed.attachments:
         add_attachments(session, email, composed.attachments)
-    record_event(session, email, EventKind.CREATED, actor, {"status": email.status.value}, at=now)
+    record_event(session, email, EventKind.CREATED, actor, {"status": EmailStatus.DRAFT.value}, at=now)
     if email.planned_send_at is not None:
         record_event(
             session,
