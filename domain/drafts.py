@@ -8,15 +8,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import Session, col, delete, select
+from sqlmodel import Session, and_, col, delete, select
 
 from domain import send_window, validation
 from domain.errors import DomainError, ErrorCode, NotFound
 from domain.events import EventKind, record_event
 from domain.ledger import book
 from domain.lifecycle import Action, EmailStatus, advance
-from domain.records import AccountState, MailAccount, OutboundAttachment, OutboundEmail, utcnow
-from domain.suppression import check_not_suppressed
+from domain.records import AccountState, MailAccount, OutboundAttachment, OutboundEmail, SuppressedAddress, utcnow
+from domain.suppression import Probe, active, check_not_suppressed
 
 
 @dataclass(frozen=True)
@@ -59,6 +59,8 @@ class Composed:
     values: dict[str, Any]
     attachments: list[validation.AttachmentData] | None = None
     account: MailAccount | None = field(default=None, compare=False)
+    suppression: Probe | None = None
+    """Which recipients were suppressed, read with the account (compose's `probe_suppression`)."""
 
 
 PATCHABLE = frozenset(
@@ -103,6 +105,27 @@ def get_account(session: Session, organization_id: uuid.UUID, account_id: uuid.U
     return account
 
 
+def account_and_suppressed(
+    session: Session, organization_id: uuid.UUID, account_id: uuid.UUID | None, addresses: list[str], now: datetime
+) -> tuple[MailAccount, Probe]:
+    """`get_account`, and which of `addresses` are suppressed, in one statement (an outer join)."""
+    if account_id is None:
+        raise DomainError(ErrorCode.ACCOUNT_NOT_FOUND, "accountId is required", "accountId")
+    asked = frozenset(a.lower() for a in addresses)
+    S = SuppressedAddress
+    rows = session.exec(
+        select(MailAccount, S.email)
+        .outerjoin(
+            S,
+            and_(col(S.organization_id) == MailAccount.organization_id, col(S.email).in_(sorted(asked)), active(now)),
+        )
+        .where(MailAccount.id == account_id, MailAccount.organization_id == organization_id)
+    ).all()
+    if not rows:
+        raise DomainError(ErrorCode.ACCOUNT_NOT_FOUND, "mail account not found", "accountId")
+    return rows[0][0], Probe(asked, tuple(sorted({email for _, email in rows if email is not None})))
+
+
 def compose(
     session: Session,
     organization_id: uuid.UUID,
@@ -110,18 +133,37 @@ def compose(
     limits: Limits,
     now: datetime,
     current: OutboundEmail | None = None,
+    probe_suppression: bool = False,
 ) -> Composed:
-    """Validate the given fields (all of them or a patch) against `current`; raise DomainError."""
+    """Validate the given fields (all of them or a patch) against `current`; raise DomainError.
+
+    With `probe_suppression`, the account is read together with which recipients are suppressed
+    (Composed.suppression), for a caller that checks them next.
+    """
     values: dict[str, Any] = {}
     account: MailAccount | None = None
+    probe: Probe | None = None
+    # The addresses are validated first, but a bad one is reported after the account's errors.
+    addresses: dict[str, list[str]] = {}
+    invalid: DomainError | None = None
+    try:
+        for name in ("to", "cc", "bcc"):
+            if name in changes:
+                addresses[name] = validation.normalize_addresses(changes[name] or (), name)
+    except DomainError as error:
+        invalid = error
     if "account_id" in changes or current is None:
-        account = get_account(session, organization_id, changes.get("account_id"))
+        if probe_suppression and invalid is None:
+            asked = [a for found in addresses.values() for a in found]
+            account, probe = account_and_suppressed(session, organization_id, changes.get("account_id"), asked, now)
+        else:
+            account = get_account(session, organization_id, changes.get("account_id"))
         if account.state == AccountState.DISCONNECTED:
             raise DomainError(ErrorCode.ACCOUNT_NOT_ACTIVE, "mail account is disconnected", "accountId")
         values.update(account_id=account.id, from_email=account.email, from_name=account.display_name)
-    for name in ("to", "cc", "bcc"):
-        if name in changes:
-            values[name] = validation.normalize_addresses(changes[name] or (), name)
+    if invalid is not None:
+        raise invalid
+    values.update(addresses)
     validation.check_recipient_count(
         values.get("to", current.to if current else []),
         values.get("cc", current.cc if current else []),
@@ -150,7 +192,7 @@ def compose(
         )
     if {"body_text", "body_html", "attachments"} & set(changes):
         _check_size(session, values, attachments, limits, current)
-    return Composed(values, attachments, account)
+    return Composed(values, attachments, account, probe)
 
 
 def _check_size(
@@ -220,7 +262,7 @@ def create_draft(
     return new_draft(session, organization_id, fields, actor, limits, now, allow_suppressed)[0]
 
 
-Ready = Callable[[OutboundEmail, MailAccount | None], None]
+Ready = Callable[[OutboundEmail, Composed], None]
 """Checks and changes a new email's row before it is first written (sendEmail queues it there)."""
 
 
@@ -242,14 +284,14 @@ def new_draft(
     """
     now = now or utcnow()
     changes = {name: getattr(fields, name) for name in PATCHABLE}
-    composed = compose(session, organization_id, changes, limits, now)
+    composed = compose(session, organization_id, changes, limits, now, probe_suppression=ready is not None)
     email = OutboundEmail(organization_id=organization_id, status=EmailStatus.DRAFT, **composed.values)
     email.allow_suppressed = allow_suppressed
     if email.planned_send_at is not None and not allow_suppressed:
-        check_not_suppressed(session, organization_id, [*email.to, *email.cc, *email.bcc])
+        check_not_suppressed(session, organization_id, [*email.to, *email.cc, *email.bcc], composed.suppression)
     email.created_at = email.updated_at = now
     if ready is not None:
-        ready(email, composed.account)
+        ready(email, composed)
     session.add(email)
     # Written now: no relationship() links the email to its recipients and attachments, and the
     # unit of work was seen inserting an attachment before its email.

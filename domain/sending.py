@@ -16,12 +16,12 @@ from email.utils import parseaddr
 from sqlmodel import Session, select
 
 from domain import mime, send_window
-from domain.drafts import DraftFields, Limits, Ready, compose, get_email, new_draft, store_attachments
+from domain.drafts import Composed, DraftFields, Limits, Ready, compose, get_email, new_draft, store_attachments
 from domain.errors import DomainError, ErrorCode
 from domain.events import EventKind, record_event
 from domain.lifecycle import Action, EmailStatus, advance
 from domain.records import AccountState, EmailMessage, MailAccount, OutboundEmail, utcnow
-from domain.suppression import check_not_suppressed
+from domain.suppression import Probe, check_not_suppressed
 
 
 @dataclass(frozen=True)
@@ -92,17 +92,18 @@ def request_send(
 
     send_window.check_send_before(request.send_before, request.fields.planned_send_at, now)
 
-    def ready(email: OutboundEmail, account: MailAccount | None) -> None:
+    def ready(email: OutboundEmail, composed: Composed) -> None:
         """The send's checks and settings, applied to the row before it is written."""
         with session.no_autoflush:
-            _make_ready(session, organization_id, request, email, account, now)
+            _make_ready(session, organization_id, request, email, composed.account, composed.suppression, now)
 
     if request.draft_id is not None:
         if request.reply_to_message_id is not None or _has_content(request.fields):
             raise DomainError(ErrorCode.INVALID_INPUT, "draftId cannot be combined with content fields", "draftId")
         email = get_email(session, organization_id, request.draft_id, lock=True)
         advance(email.status, Action.REQUEST_SEND)
-        ready(email, None)
+        with session.no_autoflush:
+            _make_ready(session, organization_id, request, email, None, None, now)
         session.add(email)
     elif request.reply_to_message_id is not None:
         email = _reply(session, organization_id, request, actor, limits, now, ready)
@@ -133,9 +134,13 @@ def _make_ready(
     request: SendRequest,
     email: OutboundEmail,
     account: MailAccount | None,
+    probe: Probe | None,
     now: datetime,
 ) -> None:
-    """Refuse what cannot be sent; set the request's options; queue it unless it is planned for later."""
+    """Refuse what cannot be sent; set the request's options; queue it unless it is planned for later.
+
+    `account` and `probe` are what was read with the new email's account, if it is new.
+    """
     account = account or session.get(MailAccount, email.account_id)
     if account is None or account.state != AccountState.ACTIVE:
         state = account.state.value if account else "missing"
@@ -143,7 +148,7 @@ def _make_ready(
     if not (email.to or email.cc or email.bcc):
         raise DomainError(ErrorCode.RECIPIENT_REQUIRED, "an email needs at least one recipient", "to")
     if not request.allow_suppressed:
-        check_not_suppressed(session, organization_id, [*email.to, *email.cc, *email.bcc])
+        check_not_suppressed(session, organization_id, [*email.to, *email.cc, *email.bcc], probe)
     email.allow_suppressed = request.allow_suppressed
     email.send_before = request.send_before
     if request.idempotency_key is not None:
@@ -222,12 +227,12 @@ def _reply(
     header, thread = message.message_id_header, message.thread_id
     references = (message.references or "").split()
 
-    def threaded(email: OutboundEmail, account: MailAccount | None) -> None:
+    def threaded(email: OutboundEmail, composed: Composed) -> None:
         email.reply_to_message_id = message.id
         email.in_reply_to_header = header
         email.references_header = " ".join([*references, header])
         email.thread_hint = thread
-        ready(email, account)
+        ready(email, composed)
 
     email, _account = new_draft(
         session, organization_id, reply, actor, limits, now, allow_suppressed=request.allow_suppressed, ready=threaded
