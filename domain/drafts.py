@@ -8,15 +8,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import Session, and_, col, delete, select
+from sqlmodel import Session, col, delete, select
 
 from domain import send_window, validation
 from domain.errors import DomainError, ErrorCode, NotFound
 from domain.events import EventKind, record_event
 from domain.ledger import book
 from domain.lifecycle import Action, EmailStatus, advance
-from domain.records import AccountState, MailAccount, OutboundAttachment, OutboundEmail, SuppressedAddress, utcnow
-from domain.suppression import Probe, active, check_not_suppressed
+from domain.records import AccountState, MailAccount, OutboundAttachment, OutboundEmail, utcnow
+from domain.suppression import Probe, account_and_suppressed, check_not_suppressed
 
 
 @dataclass(frozen=True)
@@ -103,27 +103,6 @@ def get_account(session: Session, organization_id: uuid.UUID, account_id: uuid.U
     if account is None:
         raise DomainError(ErrorCode.ACCOUNT_NOT_FOUND, "mail account not found", "accountId")
     return account
-
-
-def account_and_suppressed(
-    session: Session, organization_id: uuid.UUID, account_id: uuid.UUID | None, addresses: list[str], now: datetime
-) -> tuple[MailAccount, Probe]:
-    """`get_account`, and which of `addresses` are suppressed, in one statement (an outer join)."""
-    if account_id is None:
-        raise DomainError(ErrorCode.ACCOUNT_NOT_FOUND, "accountId is required", "accountId")
-    asked = frozenset(a.lower() for a in addresses)
-    S = SuppressedAddress
-    rows = session.exec(
-        select(MailAccount, S.email)
-        .outerjoin(
-            S,
-            and_(col(S.organization_id) == MailAccount.organization_id, col(S.email).in_(sorted(asked)), active(now)),
-        )
-        .where(MailAccount.id == account_id, MailAccount.organization_id == organization_id)
-    ).all()
-    if not rows:
-        raise DomainError(ErrorCode.ACCOUNT_NOT_FOUND, "mail account not found", "accountId")
-    return rows[0][0], Probe(asked, tuple(sorted({email for _, email in rows if email is not None})))
 
 
 def compose(

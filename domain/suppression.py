@@ -15,10 +15,11 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Select, Uuid, bindparam
 from sqlalchemy import select as select_column
-from sqlmodel import Session, col, or_, select
+from sqlmodel import Session, and_, col, or_, select
 
 from domain.errors import DomainError, ErrorCode
 from domain.records import (
+    MailAccount,
     SuppressedAddress,
     SuppressionAction,
     SuppressionEvent,
@@ -94,6 +95,28 @@ def check_not_suppressed(
         found = suppressed_among(session, organization_id, addresses)
     if found:
         raise RecipientSuppressed(found)
+
+
+def account_and_suppressed(
+    session: Session, organization_id: uuid.UUID, account_id: uuid.UUID | None, addresses: list[str], now: datetime
+) -> tuple[MailAccount, Probe]:
+    """The organization's mail account (as domain.drafts.get_account reads it) and which of `addresses`
+    are suppressed, in one statement: an outer join on the suppressed addresses."""
+    if account_id is None:
+        raise DomainError(ErrorCode.ACCOUNT_NOT_FOUND, "accountId is required", "accountId")
+    asked = frozenset(a.lower() for a in addresses)
+    S = SuppressedAddress
+    rows = session.exec(
+        select(MailAccount, S.email)
+        .outerjoin(
+            S,
+            and_(col(S.organization_id) == MailAccount.organization_id, col(S.email).in_(sorted(asked)), active(now)),
+        )
+        .where(MailAccount.id == account_id, MailAccount.organization_id == organization_id)
+    ).all()
+    if not rows:
+        raise DomainError(ErrorCode.ACCOUNT_NOT_FOUND, "mail account not found", "accountId")
+    return rows[0][0], Probe(asked, tuple(sorted({email for _, email in rows if email is not None})))
 
 
 def suppress(
