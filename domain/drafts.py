@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -16,7 +16,7 @@ from domain.events import EventKind, record_event
 from domain.ledger import book
 from domain.lifecycle import Action, EmailStatus, advance
 from domain.records import AccountState, MailAccount, OutboundAttachment, OutboundEmail, utcnow
-from domain.suppression import check_not_suppressed
+from domain.suppression import Probe, account_and_suppressed, check_not_suppressed
 
 
 @dataclass(frozen=True)
@@ -59,6 +59,8 @@ class Composed:
     values: dict[str, Any]
     attachments: list[validation.AttachmentData] | None = None
     account: MailAccount | None = field(default=None, compare=False)
+    suppression: Probe | None = None
+    """Which recipients were suppressed, read with the account (compose's `probe_suppression`)."""
 
 
 PATCHABLE = frozenset(
@@ -110,18 +112,37 @@ def compose(
     limits: Limits,
     now: datetime,
     current: OutboundEmail | None = None,
+    probe_suppression: bool = False,
 ) -> Composed:
-    """Validate the given fields (all of them or a patch) against `current`; raise DomainError."""
+    """Validate the given fields (all of them or a patch) against `current`; raise DomainError.
+
+    With `probe_suppression`, the account is read together with which recipients are suppressed
+    (Composed.suppression), for a caller that checks them next.
+    """
     values: dict[str, Any] = {}
     account: MailAccount | None = None
+    probe: Probe | None = None
+    # The addresses are validated first, but a bad one is reported after the account's errors.
+    addresses: dict[str, list[str]] = {}
+    invalid: DomainError | None = None
+    try:
+        for name in ("to", "cc", "bcc"):
+            if name in changes:
+                addresses[name] = validation.normalize_addresses(changes[name] or (), name)
+    except DomainError as error:
+        invalid = error
     if "account_id" in changes or current is None:
-        account = get_account(session, organization_id, changes.get("account_id"))
+        if probe_suppression and invalid is None:
+            asked = [a for found in addresses.values() for a in found]
+            account, probe = account_and_suppressed(session, organization_id, changes.get("account_id"), asked, now)
+        else:
+            account = get_account(session, organization_id, changes.get("account_id"))
         if account.state == AccountState.DISCONNECTED:
             raise DomainError(ErrorCode.ACCOUNT_NOT_ACTIVE, "mail account is disconnected", "accountId")
         values.update(account_id=account.id, from_email=account.email, from_name=account.display_name)
-    for name in ("to", "cc", "bcc"):
-        if name in changes:
-            values[name] = validation.normalize_addresses(changes[name] or (), name)
+    if invalid is not None:
+        raise invalid
+    values.update(addresses)
     validation.check_recipient_count(
         values.get("to", current.to if current else []),
         values.get("cc", current.cc if current else []),
@@ -150,7 +171,7 @@ def compose(
         )
     if {"body_text", "body_html", "attachments"} & set(changes):
         _check_size(session, values, attachments, limits, current)
-    return Composed(values, attachments, account)
+    return Composed(values, attachments, account, probe)
 
 
 def _check_size(
@@ -220,6 +241,10 @@ def create_draft(
     return new_draft(session, organization_id, fields, actor, limits, now, allow_suppressed)[0]
 
 
+Ready = Callable[[OutboundEmail, Composed], None]
+"""Checks and changes a new email's row before it is first written (sendEmail queues it there)."""
+
+
 def new_draft(
     session: Session,
     organization_id: uuid.UUID,
@@ -228,16 +253,24 @@ def new_draft(
     limits: Limits,
     now: datetime | None = None,
     allow_suppressed: bool = False,
+    ready: Ready | None = None,
 ) -> tuple[OutboundEmail, MailAccount | None]:
-    """`create_draft`, also returning the account it was checked against (a caller need not read it again)."""
+    """`create_draft`, also returning the account it was checked against (a caller need not read it again).
+
+    `ready` sees the validated row before its INSERT: an email sent at once is written PENDING in
+    one statement rather than inserted as a DRAFT and updated. Its CREATED event still says DRAFT,
+    the state it is created in before being queued in the same transaction.
+    """
     now = now or utcnow()
     changes = {name: getattr(fields, name) for name in PATCHABLE}
-    composed = compose(session, organization_id, changes, limits, now)
+    composed = compose(session, organization_id, changes, limits, now, probe_suppression=ready is not None)
     email = OutboundEmail(organization_id=organization_id, status=EmailStatus.DRAFT, **composed.values)
     email.allow_suppressed = allow_suppressed
     if email.planned_send_at is not None and not allow_suppressed:
-        check_not_suppressed(session, organization_id, [*email.to, *email.cc, *email.bcc])
+        check_not_suppressed(session, organization_id, [*email.to, *email.cc, *email.bcc], composed.suppression)
     email.created_at = email.updated_at = now
+    if ready is not None:
+        ready(email, composed)
     session.add(email)
     # Written now: no relationship() links the email to its recipients and attachments, and the
     # unit of work was seen inserting an attachment before its email.
@@ -245,7 +278,7 @@ def new_draft(
     book.add_recipients(session, email, now)
     if composed.attachments:
         add_attachments(session, email, composed.attachments)
-    record_event(session, email, EventKind.CREATED, actor, {"status": email.status.value}, at=now)
+    record_event(session, email, EventKind.CREATED, actor, {"status": EmailStatus.DRAFT.value}, at=now)
     if email.planned_send_at is not None:
         record_event(
             session,

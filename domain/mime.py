@@ -82,6 +82,66 @@ def build_mime(message: OutgoingMessage, *, message_id: str, now: datetime) -> b
     """The whole message as bytes with CRLF line endings, ready for `to_gmail_raw`."""
     if now.tzinfo is None or now.utcoffset() is None:
         raise ValueError("now must be timezone-aware")
+    plain = _plain_ascii(message, message_id, now)
+    return plain if plain is not None else _build_with_email_package(message, message_id, now)
+
+
+_ADDRESS = re.compile(r"[A-Za-z0-9_%+-]+(?:\.[A-Za-z0-9_%+-]+)*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
+_WORDS = re.compile(r"[!-~]+(?: [!-~]+)*")
+_MSG_ID = re.compile(r"<[A-Za-z0-9._-]+@[A-Za-z0-9.-]+>")
+_BODY = re.compile(r"[ -~\t\n]*")
+_HEADER_LIMIT = 78
+_PLAIN_TAIL = (
+    'MIME-Version: 1.0\r\nContent-Type: text/plain; charset="utf-8"\r\nContent-Transfer-Encoding: 7bit\r\n\r\n'
+)
+
+
+def _plain_ascii(message: OutgoingMessage, message_id: str, now: datetime) -> bytes | None:
+    """The bytes `_build_with_email_package` gives, written directly, for the commonest email: plain
+    ASCII text, bare addresses and short ASCII headers that need no encoding and no folding. None
+    for anything else. The email package parses and refolds every header it is given (most of a
+    send's CPU in the worker); for these inputs that is the identity, which tests/domain/test_mime.py
+    checks against the package on generated messages.
+    """
+    text = message.body_text if message.body_text is not None else ("" if message.body_html is None else None)
+    if (
+        text is None
+        or message.from_name
+        or message.body_html is not None
+        or message.attachments
+        or message.in_reply_to
+        or message.references
+        or now.utcoffset()
+        or not _BODY.fullmatch(text)
+        or any(len(line) > 998 for line in text.split("\n"))
+        or not _MSG_ID.fullmatch(message_id)
+        or len(message_id) > _HEADER_LIMIT - len("Message-ID: ")
+    ):
+        return None
+    lines = [f"From: {message.from_address}"]
+    for name, addresses in (("To", message.to), ("Cc", message.cc), ("Bcc", message.bcc)):
+        if addresses:
+            lines.append(f"{name}: {', '.join(addresses)}")
+    if not all(_ADDRESS.fullmatch(a) for a in (message.from_address, *message.to, *message.cc, *message.bcc)):
+        return None
+    subject = message.subject
+    if not _WORDS.fullmatch(subject) or "=?" in subject:  # the package writes an empty one as "Subject:"
+        return None
+    lines.append(f"Subject: {subject}")
+    lines.append(f"Date: {format_datetime(now)}")
+    lines.append(f"Message-ID: {message_id}")
+    if message.mailtrail_id is not None:
+        if not _WORDS.fullmatch(message.mailtrail_id) or "=?" in message.mailtrail_id:
+            return None
+        lines.append(f"X-Mailtrail-Id: {message.mailtrail_id}")
+    if any(len(line) > _HEADER_LIMIT for line in lines):
+        return None
+    body = "".join(line + "\r\n" for line in text.splitlines()) or "\r\n"
+    return ("\r\n".join(lines) + "\r\n" + _PLAIN_TAIL + body).encode("ascii")
+
+
+def _build_with_email_package(message: OutgoingMessage, message_id: str, now: datetime) -> bytes:
+    """Any message, through the standard library's email package (policy SMTP)."""
     for name in ("subject", "in_reply_to", "mailtrail_id"):
         _check(getattr(message, name), name)
     _check(message_id, "message_id")

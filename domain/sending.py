@@ -16,12 +16,12 @@ from email.utils import parseaddr
 from sqlmodel import Session, select
 
 from domain import mime, send_window
-from domain.drafts import DraftFields, Limits, compose, get_email, new_draft, store_attachments
+from domain.drafts import Composed, DraftFields, Limits, Ready, compose, get_email, new_draft, store_attachments
 from domain.errors import DomainError, ErrorCode
 from domain.events import EventKind, record_event
 from domain.lifecycle import Action, EmailStatus, advance
 from domain.records import AccountState, EmailMessage, MailAccount, OutboundEmail, utcnow
-from domain.suppression import check_not_suppressed
+from domain.suppression import Probe, check_not_suppressed
 
 
 @dataclass(frozen=True)
@@ -91,49 +91,84 @@ def request_send(
             return existing, False
 
     send_window.check_send_before(request.send_before, request.fields.planned_send_at, now)
-    account: MailAccount | None = None  # read already when the email is new
+
+    def ready(email: OutboundEmail, composed: Composed) -> None:
+        """The send's checks and settings, applied to the row before it is written."""
+        with session.no_autoflush:
+            _make_ready(session, organization_id, request, email, composed.account, composed.suppression, now)
+
     if request.draft_id is not None:
         if request.reply_to_message_id is not None or _has_content(request.fields):
             raise DomainError(ErrorCode.INVALID_INPUT, "draftId cannot be combined with content fields", "draftId")
         email = get_email(session, organization_id, request.draft_id, lock=True)
         advance(email.status, Action.REQUEST_SEND)
+        with session.no_autoflush:
+            _make_ready(session, organization_id, request, email, None, None, now)
+        session.add(email)
     elif request.reply_to_message_id is not None:
-        email, account = _reply(session, organization_id, request, actor, limits, now)
+        email = _reply(session, organization_id, request, actor, limits, now, ready)
     else:
         if request.fields.account_id is None:
             raise DomainError(ErrorCode.ACCOUNT_NOT_FOUND, "accountId is required", "accountId")
-        email, account = new_draft(
-            session, organization_id, request.fields, actor, limits, now, allow_suppressed=request.allow_suppressed
+        # Written once, already PENDING (or scheduled): `ready` runs before the INSERT.
+        email, _account = new_draft(
+            session,
+            organization_id,
+            request.fields,
+            actor,
+            limits,
+            now,
+            allow_suppressed=request.allow_suppressed,
+            ready=ready,
         )
-
-    # Its recipients, events and the queue update go in one flush at the commit.
-    with session.no_autoflush:
-        account = account or session.get(MailAccount, email.account_id)
-        if account is None or account.state != AccountState.ACTIVE:
-            state = account.state.value if account else "missing"
-            raise DomainError(
-                ErrorCode.ACCOUNT_NOT_ACTIVE, f"the sending account is {state}; reconnect it", "accountId"
-            )
-        if not (email.to or email.cc or email.bcc):
-            raise DomainError(ErrorCode.RECIPIENT_REQUIRED, "an email needs at least one recipient", "to")
-        if not request.allow_suppressed:
-            check_not_suppressed(session, organization_id, [*email.to, *email.cc, *email.bcc])
-        email.allow_suppressed = request.allow_suppressed
-        email.send_before = request.send_before
-        if key is not None:
-            email.idempotency_key = key
-            email.payload_hash = request.payload_hash()
-        if email.planned_send_at is not None and request.draft_id is None:
-            session.add(email)
-            return email, False  # a scheduled email: the scheduler queues it when its time comes
-        queue(session, email, actor, now)
+    if email.status != EmailStatus.PENDING:
+        return email, False  # a scheduled email: the scheduler queues it when its time comes
+    # Its recipients, events and any update of a draft go in one flush at the commit.
+    record_event(session, email, EventKind.QUEUED, actor, {"status": EmailStatus.PENDING.value}, at=now)
     return email, True
+
+
+def _make_ready(
+    session: Session,
+    organization_id: uuid.UUID,
+    request: SendRequest,
+    email: OutboundEmail,
+    account: MailAccount | None,
+    probe: Probe | None,
+    now: datetime,
+) -> None:
+    """Refuse what cannot be sent; set the request's options; queue it unless it is planned for later.
+
+    `account` and `probe` are what was read with the new email's account, if it is new.
+    """
+    account = account or session.get(MailAccount, email.account_id)
+    if account is None or account.state != AccountState.ACTIVE:
+        state = account.state.value if account else "missing"
+        raise DomainError(ErrorCode.ACCOUNT_NOT_ACTIVE, f"the sending account is {state}; reconnect it", "accountId")
+    if not (email.to or email.cc or email.bcc):
+        raise DomainError(ErrorCode.RECIPIENT_REQUIRED, "an email needs at least one recipient", "to")
+    if not request.allow_suppressed:
+        check_not_suppressed(session, organization_id, [*email.to, *email.cc, *email.bcc], probe)
+    email.allow_suppressed = request.allow_suppressed
+    email.send_before = request.send_before
+    if request.idempotency_key is not None:
+        email.idempotency_key = request.idempotency_key
+        email.payload_hash = request.payload_hash()
+    if email.planned_send_at is None or request.draft_id is not None:
+        mark_queued(email, now)
 
 
 def queue(
     session: Session, email: OutboundEmail, actor: str, now: datetime, action: Action = Action.REQUEST_SEND
 ) -> None:
     """Move the email to PENDING and give it the Message-ID it will be sent with."""
+    mark_queued(email, now, action)
+    session.add(email)
+    record_event(session, email, EventKind.QUEUED, actor, {"status": EmailStatus.PENDING.value}, at=now)
+
+
+def mark_queued(email: OutboundEmail, now: datetime, action: Action = Action.REQUEST_SEND) -> None:
+    """`queue`'s change to the row, without its event (the caller records it)."""
     email.status = advance(email.status, action) or email.status
     domain = email.from_email.rpartition("@")[2] or "mailtrail.local"
     email.local_message_id = email.local_message_id or mime.make_message_id(email.id.hex, domain)
@@ -143,13 +178,17 @@ def queue(
     email.wait_reason = None
     email.error_message = None
     email.updated_at = now
-    session.add(email)
-    record_event(session, email, EventKind.QUEUED, actor, {"status": EmailStatus.PENDING.value}, at=now)
 
 
 def _reply(
-    session: Session, organization_id: uuid.UUID, request: SendRequest, actor: str, limits: Limits, now: datetime
-) -> tuple[OutboundEmail, MailAccount | None]:
+    session: Session,
+    organization_id: uuid.UUID,
+    request: SendRequest,
+    actor: str,
+    limits: Limits,
+    now: datetime,
+    ready: Ready,
+) -> OutboundEmail:
     """A reply goes from the account that owns the conversation, in its Gmail thread."""
     message = session.exec(
         select(EmailMessage).where(
@@ -185,15 +224,20 @@ def _reply(
         context_id=context_id,
         planned_send_at=fields.planned_send_at,
     )
-    email, account = new_draft(
-        session, organization_id, reply, actor, limits, now, allow_suppressed=request.allow_suppressed
-    )
+    header, thread = message.message_id_header, message.thread_id
     references = (message.references or "").split()
-    email.reply_to_message_id = message.id
-    email.in_reply_to_header = message.message_id_header
-    email.references_header = " ".join([*references, message.message_id_header])
-    email.thread_hint = message.thread_id
-    return email, account
+
+    def threaded(email: OutboundEmail, composed: Composed) -> None:
+        email.reply_to_message_id = message.id
+        email.in_reply_to_header = header
+        email.references_header = " ".join([*references, header])
+        email.thread_hint = thread
+        ready(email, composed)
+
+    email, _account = new_draft(
+        session, organization_id, reply, actor, limits, now, allow_suppressed=request.allow_suppressed, ready=threaded
+    )
+    return email
 
 
 def retry_email(
@@ -226,4 +270,4 @@ def retry_email(
     return email
 
 
-__all__ = ["SendRequest", "compose", "queue", "request_send", "retry_email", "store_attachments"]
+__all__ = ["SendRequest", "compose", "mark_queued", "queue", "request_send", "retry_email", "store_attachments"]

@@ -96,3 +96,11 @@ def test_liveness_reads_the_heartbeat_age(tmp_path) -> None:  # type: ignore[no-
     os.utime(tmp_path / "mailtrail-worker.alive", (0, 0))
     assert check("worker") == 1
     assert check("scheduler") == 1
+
+
+def test_a_worker_process_logs_at_the_configured_level_not_dramatiqs(json_logs) -> None:  # type: ignore[no-untyped-def]
+    """Dramatiq's command line sets its processes' root logger to INFO; the boot hook puts ours back."""
+    logs.reformat_existing("json", "WARNING")
+    logging.getLogger("mailtrail.actors").info("send x: sent")
+    logging.getLogger("mailtrail.actors").warning("send y: failed")
+    assert [line["message"] for line in lines(json_logs)] == ["send y: failed"]

@@ -9,11 +9,15 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+from functools import lru_cache
 from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
 from domain.settings import PLACEHOLDER_KEY, Settings
+
+OPENED_TOKENS = 1024
+"""How many accounts' opened credentials a process keeps at hand (CredentialCipher.decrypt)."""
 
 
 def _fernet(secret: str) -> Fernet:
@@ -29,6 +33,10 @@ class CredentialCipher:
         if not keys:
             raise ValueError("at least one credentials key is needed")
         self._fernet = MultiFernet([_fernet(k) for k in keys])
+        # Every send opens its account's credentials, whose token changes only when they do (a
+        # refresh, a reconnect, a new key): remembered, Fernet's HMAC and AES run once per account
+        # rather than once per email. lru_cache is safe across the worker's threads.
+        self._open = lru_cache(maxsize=OPENED_TOKENS)(self._decrypt)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> CredentialCipher:
@@ -38,12 +46,16 @@ class CredentialCipher:
         return self._fernet.encrypt(json.dumps(credentials, sort_keys=True).encode()).decode()
 
     def decrypt(self, token: str) -> dict[str, Any]:
-        try:
-            data = json.loads(self._fernet.decrypt(token.encode()))
-        except InvalidToken:
-            raise ValueError("credentials cannot be decrypted with the configured keys") from None
+        """The credentials sealed in `token`: a new dict each call (callers may change theirs)."""
+        data = json.loads(self._open(token))
         assert isinstance(data, dict)
         return data
+
+    def _decrypt(self, token: str) -> bytes:
+        try:
+            return self._fernet.decrypt(token.encode())
+        except InvalidToken:
+            raise ValueError("credentials cannot be decrypted with the configured keys") from None
 
     def reencrypt(self, token: str) -> str:
         """The same secret under the newest key."""

@@ -98,8 +98,11 @@ def configure_logging(level: str, log_format: str, stream: Any = None) -> None:
     root.setLevel(level)
 
 
-def reformat_existing(log_format: str) -> None:
-    """Give handlers someone else installed (Dramatiq's in worker processes) our format and context."""
+def reformat_existing(log_format: str, level: str | None = None) -> None:
+    """Give handlers someone else installed (Dramatiq's in worker processes) our format and context,
+    and the root logger our level (Dramatiq's command line sets INFO whatever the settings say)."""
+    if level is not None:
+        logging.getLogger().setLevel(level)
     for handler in logging.getLogger().handlers:
         handler.setFormatter(formatter(log_format))
         if not any(isinstance(f, ContextFilter) for f in handler.filters):

@@ -47,7 +47,7 @@ class Observability(dramatiq.Middleware):
 
     def after_process_boot(self, broker: Broker) -> None:
         settings = get_settings()
-        logs.reformat_existing(settings.log_format)
+        logs.reformat_existing(settings.log_format, settings.log_level)
         from workers.db import get_engine
         from workers.tracing import instrument_engine, setup_tracing
 

@@ -2,7 +2,8 @@
 
 Each writes only on a row that is still PENDING. Recording a send is one conditional UPDATE (the
 status guard is its WHERE clause, so no read comes first), the recipients' ledger rows and the
-SENT event: one transaction, three statements.
+SENT event: one transaction, three statements; the two UPDATEs are built once and run on the
+session's connection, past the ORM's bookkeeping.
 """
 
 from __future__ import annotations
@@ -12,8 +13,9 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from functools import lru_cache
 
+from sqlalchemy import String, Update, Uuid, bindparam, func
 from sqlmodel import col, update
 
 from domain import account_health, quota, send_window
@@ -25,8 +27,38 @@ from domain.gateway import AuthRevoked, RateLimited, SentMessage, TransientError
 from domain.ledger import book
 from domain.lifecycle import Action, EmailStatus, advance
 from domain.records import MailAccount, OutboundEmail, OutboundEmailEvent, utcnow
+from domain.records.types import UTCDateTime
 
 SENT = advance(EmailStatus.PENDING, Action.MARK_SENT) or EmailStatus.SENT
+
+
+@lru_cache(maxsize=1)
+def _record_sent() -> Update:
+    """The conditional UPDATE that records a send, built once (building it costs more than running it).
+
+    The status guard is its WHERE clause; a Message-ID header not read back keeps what the row has.
+    """
+    E = OutboundEmail
+    now = bindparam("now", type_=UTCDateTime())
+    return (
+        update(E)
+        .where(col(E.id) == bindparam("email_id", type_=Uuid()), col(E.status) == EmailStatus.PENDING)
+        .values(
+            status=SENT,
+            provider_message_id=bindparam("b_provider_message_id", type_=String()),
+            provider_thread_id=bindparam("b_provider_thread_id", type_=String()),
+            message_id_header=func.coalesce(bindparam("header", type_=String()), col(E.message_id_header)),
+            sent_at=now,
+            updated_at=now,
+            attempt_token=None,
+            next_attempt_at=None,
+            wait_reason=None,
+            error_message=None,
+            uncertain_since=None,
+            uncertain_history_id=None,
+        )
+        .returning(col(E.organization_id))
+    )
 
 
 @dataclass
@@ -41,30 +73,21 @@ class Outcomes:
     def record_sent(self, email_id: uuid.UUID, sent: SentMessage, header: str | None, recovered: bool) -> Result:
         """SENT, with Gmail's ids; any PENDING row takes it (a send found in Sent mail included)."""
         now = self.clock()
-        E = OutboundEmail
-        values: dict[str, Any] = {
-            "status": SENT,
-            "provider_message_id": sent.provider_message_id,
-            "provider_thread_id": sent.provider_thread_id,
-            "sent_at": now,
-            "updated_at": now,
-            "attempt_token": None,
-            "next_attempt_at": None,
-            "wait_reason": None,
-            "error_message": None,
-            "uncertain_since": None,
-            "uncertain_history_id": None,
-        }
-        if header:
-            values["message_id_header"] = header
         with self.sessions() as session:
-            organization_id = session.exec(
-                update(E)
-                .where(col(E.id) == email_id, col(E.status) == EmailStatus.PENDING)
-                .values(values)
-                .returning(col(E.organization_id))
-                .execution_options(synchronize_session=False)  # nothing of this email is in the session
-            ).scalar_one_or_none()
+            organization_id = (
+                session.connection()  # nothing of this email is in the session: no ORM bookkeeping
+                .execute(
+                    _record_sent(),
+                    {
+                        "email_id": email_id,
+                        "b_provider_message_id": sent.provider_message_id,
+                        "b_provider_thread_id": sent.provider_thread_id,
+                        "header": header or None,
+                        "now": now,
+                    },
+                )
+                .scalar_one_or_none()
+            )
             if organization_id is None:
                 return Result(Outcome.SKIPPED, detail="already recorded")
             book.mark_sent(session, email_id, now)

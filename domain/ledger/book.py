@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from functools import lru_cache
 
+from sqlalchemy import Update, Uuid, bindparam
 from sqlmodel import Session, col, delete, select, update
 
 from domain.ledger.precedence import DeliveryState, RecipientRole
 from domain.records import OutboundEmail, OutboundRecipient
+from domain.records.types import UTCDateTime
 
 
 def wanted(email: OutboundEmail) -> list[tuple[RecipientRole, str]]:
@@ -50,17 +53,28 @@ def _rows(email: OutboundEmail, now: datetime, state: DeliveryState | None = Non
 
 
 def mark_sent(session: Session, email_id: uuid.UUID, now: datetime) -> None:
-    """Gmail accepted the email: every recipient without news yet is SENT (one statement)."""
+    """Gmail accepted the email: every recipient without news yet is SENT (one statement).
+
+    Run on the session's connection, past the ORM: call it with none of the email's recipient rows
+    loaded in `session` (they would not see the change).
+    """
     R = OutboundRecipient
-    result = session.exec(
-        update(R)
-        .where(col(R.email_id) == email_id, col(R.delivery_state).is_(None))
-        .values(delivery_state=DeliveryState.SENT, updated_at=now)
-    )
+    result = session.connection().execute(_mark_sent(), {"b_email_id": email_id, "now": now})
     if result.rowcount == 0 and not session.exec(select(R.id).where(R.email_id == email_id).limit(1)).first():
         email = session.get(OutboundEmail, email_id)  # written before the ledger existed
         if email is not None:
             session.add_all(_rows(email, now, DeliveryState.SENT))
+
+
+@lru_cache(maxsize=1)
+def _mark_sent() -> Update:
+    """`mark_sent`'s UPDATE, built once."""
+    R = OutboundRecipient
+    return (
+        update(R)
+        .where(col(R.email_id) == bindparam("b_email_id", type_=Uuid()), col(R.delivery_state).is_(None))
+        .values(delivery_state=DeliveryState.SENT, updated_at=bindparam("now", type_=UTCDateTime()))
+    )
 
 
 def rows_of(session: Session, email_id: uuid.UUID) -> list[OutboundRecipient]:

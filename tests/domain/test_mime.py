@@ -20,6 +20,8 @@ from hypothesis import strategies as st
 from domain.mime import (
     MimeAttachment,
     OutgoingMessage,
+    _build_with_email_package,
+    _plain_ascii,
     build_mime,
     html_to_text,
     make_message_id,
@@ -455,3 +457,85 @@ def test_a_filename_in_angle_brackets_is_written_as_given(filename: str) -> None
     outgoing = message(attachments=(MimeAttachment(filename, "application/pdf", b"%PDF"),))
     raw = build_mime(outgoing, message_id=MESSAGE_ID, now=NOW)
     assert f'Content-Disposition: attachment; filename="{filename}"'.encode() in raw
+
+
+PLAIN_TEXT = st.text(alphabet=st.characters(min_codepoint=32, max_codepoint=126), min_size=1, max_size=60)
+LOCAL_PART = st.from_regex(r"[A-Za-z0-9_%+-]{1,8}(\.[A-Za-z0-9_%+-]{1,5}){0,2}", fullmatch=True)
+PLAIN_ADDRESS = st.builds(
+    lambda local, host: f"{local}@{host}.example", LOCAL_PART, st.from_regex(r"[a-z0-9-]{1,10}", fullmatch=True)
+)
+PLAIN_BODY = st.text(alphabet=st.sampled_from(list("ab Z9.,;:!?()<>=\"'\\-_\t\n ")), max_size=300) | st.builds(
+    lambda n, tail: "x" * n + tail, st.integers(990, 1005), st.sampled_from(["", "\n", "\nend"])
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    subject=PLAIN_TEXT,
+    body=st.none() | PLAIN_BODY,
+    sender=PLAIN_ADDRESS,
+    to=st.lists(PLAIN_ADDRESS, min_size=1, max_size=4),
+    cc=st.lists(PLAIN_ADDRESS, max_size=2),
+    bcc=st.lists(PLAIN_ADDRESS, max_size=2),
+    mailtrail_id=st.none() | PLAIN_TEXT,
+    message_id=st.from_regex(r"<[A-Za-z0-9._-]{1,40}@[a-z0-9.-]{1,30}>", fullmatch=True),
+    now=st.sampled_from([NOW, datetime(2027, 2, 28, 23, 59, 59, tzinfo=UTC)]),
+)
+def test_a_plain_ascii_email_is_written_byte_for_byte_as_the_email_package_writes_it(
+    subject: str,
+    body: str | None,
+    sender: str,
+    to: list[str],
+    cc: list[str],
+    bcc: list[str],
+    mailtrail_id: str | None,
+    message_id: str,
+    now: datetime,
+) -> None:
+    """build_mime writes the commonest emails without the email package (domain/mime.py `_plain_ascii`)."""
+    outgoing = message(
+        from_address=sender,
+        from_name=None,
+        to=tuple(to),
+        cc=tuple(cc),
+        bcc=tuple(bcc),
+        subject=subject,
+        body_text=body,
+        mailtrail_id=mailtrail_id,
+    )
+    assert build_mime(outgoing, message_id=message_id, now=now) == _build_with_email_package(outgoing, message_id, now)
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {},
+        {"body_text": "Hello,\n\n\tthe invoice (INV-7) is due: 12.50 EUR.\n"},
+        {"to": ("a@example.com", "b.c+d@mail.example.org"), "cc": ("e@example.com",), "bcc": ("f@example.com",)},
+    ],
+)
+def test_a_plain_ascii_email_skips_the_email_package(overrides: dict[str, object]) -> None:
+    outgoing = message(from_name=None, **overrides)
+    fast = _plain_ascii(outgoing, MESSAGE_ID, NOW)
+    assert fast is not None
+    assert fast == _build_with_email_package(outgoing, MESSAGE_ID, NOW)
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"from_name": "Acme Billing"},
+        {"subject": ""},
+        {"subject": "=?utf-8?q?hi?="},
+        {"subject": "Rechnung fällig"},
+        {"subject": " ".join(["ab"] * 40)},
+        {"body_text": "Grüße"},
+        {"body_text": "a\rb"},
+        {"body_html": "<p>Hi</p>"},
+        {"to": ('"Zoë" <z@example.com>',)},
+        {"in_reply_to": "<a@b>"},
+        {"attachments": (MimeAttachment("a.txt", "text/plain", b"a"),)},
+    ],
+)
+def test_anything_else_goes_through_the_email_package(overrides: dict[str, object]) -> None:
+    assert _plain_ascii(message(**{"from_name": None, **overrides}), MESSAGE_ID, NOW) is None

@@ -181,3 +181,39 @@ async def test_a_draft_scheduled_with_allow_suppressed_goes_out_when_due(client,
     release_due_drafts(session_scope, at + timedelta(seconds=1))
     assert dispatcher_at(at + timedelta(seconds=2)).send(uuid.UUID(draft["id"])).outcome.value == "sent"
     assert len(sent_copies(gmail, tenant.account_email, draft["id"])) == 1
+
+
+SEND = """mutation($i: SendEmailInput!) { sendEmail(input: $i) { __typename
+  ... on EmailQueued { outboundEmail { id status } } ... on MutationError { code message }
+  ... on RecipientSuppressedError { addresses } } }"""
+
+
+async def test_send_email_names_exactly_the_suppressed_recipients_of_to_cc_and_bcc(client, tenant) -> None:  # type: ignore[no-untyped-def]
+    """sendEmail reads the suppressions with the account (one statement): every field counts, case does
+    not, an expired entry and another organization's entry do not refuse."""
+    other = another_organization()
+    with session_scope() as session:
+        suppress(session, tenant.organization_id, "cc@bounced.test", "hard bounce")
+        suppress(session, tenant.organization_id, "old@bounced.test", "soft bounces", expires_at=later(-60))
+        suppress(session, other, "theirs@bounced.test", "hard bounce")
+    fields = {
+        "accountId": str(tenant.account_id),
+        "to": ["ok@example.com", "Gone@Bounced.test"],
+        "cc": ["CC@bounced.test", "old@bounced.test"],
+        "bcc": ["theirs@bounced.test"],
+        "subject": "Reminder",
+    }
+    refused = (await gql(client, SEND, {"i": fields}, tenant.token))["data"]["sendEmail"]
+    assert refused["__typename"] == "RecipientSuppressedError"
+    assert refused["addresses"] == ["cc@bounced.test", BLOCKED]
+    fields.update(to=["ok@example.com"], cc=["old@bounced.test"])
+    queued = (await gql(client, SEND, {"i": fields}, tenant.token))["data"]["sendEmail"]
+    assert queued["__typename"] == "EmailQueued", queued
+    assert queued["outboundEmail"]["status"] == "PENDING"
+
+
+def another_organization() -> uuid.UUID:
+    from domain.tokens import ensure_organization
+
+    with session_scope() as session:
+        return ensure_organization(session, f"other-{uuid.uuid4().hex[:8]}").id

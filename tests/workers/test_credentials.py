@@ -32,3 +32,13 @@ def test_a_wrong_key_cannot_read_credentials() -> None:
     stored = CredentialCipher([Fernet.generate_key().decode()]).encrypt(SECRET)
     with pytest.raises(ValueError, match="cannot be decrypted"):
         CredentialCipher([Fernet.generate_key().decode()]).decrypt(stored)
+
+
+def test_each_decrypt_hands_out_its_own_copy() -> None:
+    """Opened tokens are remembered (one Fernet decryption per account, not per send); a caller
+    changing its copy changes no one else's."""
+    cipher = CredentialCipher([Fernet.generate_key().decode()])
+    stored = cipher.encrypt(SECRET)
+    first = cipher.decrypt(stored)
+    first["token"] = "changed"
+    assert cipher.decrypt(stored) == SECRET
