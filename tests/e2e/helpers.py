@@ -56,6 +56,18 @@ def event_kinds(email_id: str | uuid.UUID) -> list[str]:
         return [row.kind for row in rows]
 
 
+def event_data(email_id: str | uuid.UUID, kind: str) -> dict[str, Any]:
+    """The data of the email's event of `kind` (its only one)."""
+    with session_scope() as session:
+        rows = session.exec(
+            select(OutboundEmailEvent).where(
+                OutboundEmailEvent.email_id == uuid.UUID(str(email_id)), OutboundEmailEvent.kind == kind
+            )
+        ).all()
+        assert len(rows) == 1, f"{len(rows)} {kind} events"
+        return dict(rows[0].data)
+
+
 def status_is(email_id: str, *statuses: str) -> Any:
     def check() -> Any:
         row = email_row(email_id)

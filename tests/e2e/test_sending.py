@@ -7,7 +7,7 @@ import base64
 import pytest
 
 from tests.conftest import wait_for
-from tests.e2e.helpers import email_row, event_kinds, parsed, send, sent_copies, status_is
+from tests.e2e.helpers import email_row, event_data, event_kinds, parsed, send, sent_copies, status_is
 from tests.factories import Tenant, gql, make_connected_tenant
 
 
@@ -38,6 +38,12 @@ async def test_a_new_email_is_sent_once_and_recorded_with_gmails_ids(client, ten
     assert row.message_id_header.endswith("@mail.gmail.com>")
     assert row.sent_at is not None
     assert event_kinds(email_id) == ["created", "queued", "attempt", "sent"]
+    assert event_data(email_id, "sent") == {  # the audit trail states what Gmail answered
+        "provider_message_id": copies[0].id,
+        "provider_thread_id": copies[0].thread_id,
+        "message_id_header": copies[0].header("Message-ID"),
+        "recovered_from_sent_mail": False,
+    }
 
 
 async def test_a_draft_is_sent_by_its_id(client, tenant, gmail, worker) -> None:
