@@ -132,6 +132,7 @@ SENDER: dict[str, tuple[str, ...]] = {
         r"you are sending to/from an address that has been blacklisted",
         r"your access to submit messages to this e-mail system has been rejected",
         r"your email address has been blacklisted",
+        r"envelope blocked \u2013 ",  # an en dash (U+2013), as some gateways write it
     ),
     "norelaying": (
         r"as a relay",
@@ -183,7 +184,7 @@ SENDER: dict[str, tuple[str, ...]] = {
         r"all mail servers must have a ptr record with a valid reverse dns entry",
         r"bad dns ptr resource record",
         r"cannot find your hostname",
-        r"cannot resolve your address\.",
+        r"cannot resolve your address",
         r"fix reverse dns for ",
         r"ips with missing ptr records",
         r"no ptr record found\.",
@@ -215,7 +216,7 @@ SENDER: dict[str, tuple[str, ...]] = {
         r"unauthenticated senders not allowed",
         r"verification failure",
         r"you are not authorized to send mail, authentication is required",
-        r"authentication failed; server .{1,80} said: ",
+        r"authentication failed; server .{1,80} said:",
         r"authentification (?:invalide.{0,80}305|requise.{0,80}402)",
         r"domain .{1,80} is a dead domain",
         r"user .{1,80} is not authorized to perform ses:sendrawemail on resource",

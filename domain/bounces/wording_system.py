@@ -84,6 +84,7 @@ SYSTEM: dict[str, tuple[str, ...]] = {
         r"mailer error",
         r"pipe to \|/",
         r"x-unix; ",
+        r"bin/maildrop",
     ),
     "vacation": (
         r"i am (?:away on vacation|away until|out of the office)",

@@ -66,6 +66,7 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
         "said: 550-5.1.1 a user unknown ",
         "user a was not found",
         "user (a) unknown",
+        "mailbox a@b unavailable",
     ),
     "hostunknown": (
         "domain does not exist",
@@ -130,6 +131,7 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
         "maildir quota",
         "over quota",
         "quota exceeded",
+        "mail file size exceeds the maximum size allowed for mail delivery",
     ),
     "filtered": (
         "because the recipient is only accepting mail from specific email addresses",
@@ -287,6 +289,7 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
         "you are sending to/from an address that has been blacklisted",
         "your access to submit messages to this e-mail system has been rejected",
         "your email address has been blacklisted",
+        "envelope blocked \u2013 ",
     ),
     "norelaying": (
         "as a relay",
@@ -338,7 +341,7 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
         "all mail servers must have a ptr record with a valid reverse dns entry",
         "bad dns ptr resource record",
         "cannot find your hostname",
-        "cannot resolve your address.",
+        "cannot resolve your address",
         "fix reverse dns for ",
         "ips with missing ptr records",
         "no ptr record found.",
@@ -370,7 +373,7 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
         "unauthenticated senders not allowed",
         "verification failure",
         "you are not authorized to send mail, authentication is required",
-        "authentication failed; server a said: ",
+        "authentication failed; server a said:",
         "authentification invalide305",
         "domain a is a dead domain",
         "user a is not authorized to perform ses:sendrawemail on resource",
@@ -419,7 +422,7 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
         "message rejected as spam",
         "message was rejected for possible spam/virus content",
         "our email server thinks this email is spam",
-        "our system has detected that this message is ",
+        "our system has detected that this message is",
         "probable spam",
         "reject bulk.advertising",
         "rejected: spamassassin score ",
@@ -451,6 +454,7 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
         "rule imposed as a is blacklisted on",
         "spam a exceeded",
         "this message scored a spam points",
+        "550 spam",
     ),
     "virusdetected": (
         "it has a potentially executable attachment",
@@ -596,6 +600,7 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
         "mailer error",
         "pipe to |/",
         "x-unix; ",
+        "bin/maildrop",
     ),
     "vacation": (
         "i am away on vacation",
