@@ -73,6 +73,7 @@ CONTENT: dict[str, tuple[str, ...]] = {
         r"spam .{1,80} exceeded",
         r"this message scored .{1,80} spam points",
         r"(?:\d\.\d\.\d|\d{3}) spam\s*$",
+        r"bulk email",
     ),
     "virusdetected": (
         r"it has a potentially executable attachment",

@@ -96,7 +96,7 @@ SENDER: dict[str, tuple[str, ...]] = {
         r"email address is on senderfilterconfig list",
         r"emetteur invalide",
         r"empty envelope senders not allowed",
-        r"envelope blocked - ",
+        r"envelope blocked [-\u2013] ",  # a hyphen or an en dash (U+2013), as some gateways write it
         r"error: no third-party dsns",
         r"from: domain is invalid\. please provide a valid from:",
         r"fully qualified email address required",
@@ -132,7 +132,6 @@ SENDER: dict[str, tuple[str, ...]] = {
         r"you are sending to/from an address that has been blacklisted",
         r"your access to submit messages to this e-mail system has been rejected",
         r"your email address has been blacklisted",
-        r"envelope blocked \u2013 ",  # an en dash (U+2013), as some gateways write it
     ),
     "norelaying": (
         r"as a relay",
@@ -169,6 +168,7 @@ SENDER: dict[str, tuple[str, ...]] = {
         r"the 5322\.from address doesn't meet the authentication requirements defined for the sender",
         r" is not allowed to send mail\..{0,80}_401",
         r"is not allowed to send from <.{1,80} per it's spf record",
+        r"spf record",
     ),
     "badreputation": (
         r"a poor email reputation score",

@@ -289,7 +289,6 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
         "you are sending to/from an address that has been blacklisted",
         "your access to submit messages to this e-mail system has been rejected",
         "your email address has been blacklisted",
-        "envelope blocked \u2013 ",
     ),
     "norelaying": (
         "as a relay",
@@ -326,6 +325,7 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
         "the 5322.from address doesn't meet the authentication requirements defined for the sender",
         " is not allowed to send mail._401",
         "is not allowed to send from <a per it's spf record",
+        "spf record",
     ),
     "badreputation": (
         "a poor email reputation score",
@@ -455,6 +455,7 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
         "spam a exceeded",
         "this message scored a spam points",
         "550 spam",
+        "bulk email",
     ),
     "virusdetected": (
         "it has a potentially executable attachment",
@@ -582,7 +583,7 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
         "system config error",
         "temporary local problem",
         "timeout waiting for input",
-        "transaction failed ",
+        "transaction failed",
         "unable to connect daemon",
     ),
     "systemfull": (
@@ -601,6 +602,7 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
         "pipe to |/",
         "x-unix; ",
         "bin/maildrop",
+        "exit 75",
     ),
     "vacation": (
         "i am away on vacation",
