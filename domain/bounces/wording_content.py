@@ -35,7 +35,7 @@ CONTENT: dict[str, tuple[str, ...]] = {
         r"|for policy reasons)",
         r"message was rejected for possible spam/virus content",
         r"our email server thinks this email is spam",
-        r"our system has detected that this message is ",
+        r"our system has detected that this message is",
         r"probable spam",
         r"reject bulk\.advertising",
         r"rejected: spamassassin score ",
@@ -72,6 +72,8 @@ CONTENT: dict[str, tuple[str, ...]] = {
         r"rule imposed as .{1,80} is blacklisted on",
         r"spam .{1,80} exceeded",
         r"this message scored .{1,80} spam points",
+        r"(?:\d\.\d\.\d|\d{3}) spam\s*$",
+        r"bulk email",
     ),
     "virusdetected": (
         r"it has a potentially executable attachment",

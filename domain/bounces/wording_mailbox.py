@@ -66,6 +66,7 @@ MAILBOX: dict[str, tuple[str, ...]] = {
         r"said: 550[- ]5\.1\.1 .{1,200} user unknown ",
         r"user .{1,80} (?:was not found|does not exist)",
         r"user \(.{1,80}\) unknown",
+        r"mailbox [^ @]{1,80}@[^ ]{1,80} unavailable",
     ),
     "hostunknown": (
         r"domain (?:does not exist|doesn'?t exist|is not reachable|must exist)",
@@ -131,6 +132,7 @@ MAILBOX: dict[str, tuple[str, ...]] = {
         r"maildir .{0,80}quota",
         r"over .{0,80}quota",
         r"quota .{0,80}exceeded",
+        r"mail file size exceeds the maximum size allowed for mail delivery",
     ),
     "filtered": (
         r"because the recipient is only accepting mail from specific email addresses",

@@ -66,7 +66,7 @@ SYSTEM: dict[str, tuple[str, ...]] = {
         r"system config error",
         r"temporary local problem",
         r"timeout waiting for input",
-        r"transaction failed ",
+        r"transaction failed",
         r"unable to connect .{0,80}daemon",
     ),
     "systemfull": (
@@ -84,6 +84,8 @@ SYSTEM: dict[str, tuple[str, ...]] = {
         r"mailer error",
         r"pipe to \|/",
         r"x-unix; ",
+        r"bin/maildrop",
+        r"\bexit \d+",
     ),
     "vacation": (
         r"i am (?:away on vacation|away until|out of the office)",

@@ -295,3 +295,34 @@ def test_the_verdict_carries_permanence_and_scope(
 def test_a_diagnostic_is_read_up_to_its_cap_only() -> None:
     assert classify(None, "x" * 5000 + " mailbox full", "failed").reason == "onhold"
     assert classify(None, "x" * 1900 + " mailbox full", "failed").reason == "mailboxfull"
+
+
+# Phrases sisimai 4.25.15's reason definitions list that the wording gained (issue 17), each inside a
+# realistic reply; status 5.0.0 names no reason, so only the wording can decide.
+BY_PHRASE_4_25_15 = [
+    ("5.0.0", "550 Mailbox jun.ito@example.com unavailable, try another address", "RCPT", "userunknown"),
+    (
+        "5.0.0",
+        "552 Mail file size exceeds the maximum size allowed for mail delivery: sam@example.org",
+        None,
+        "mailboxfull",
+    ),
+    ("5.0.0", "550 Envelope blocked \u2013 sender news@example.net is on our deny list", "MAIL", "rejected"),
+    ("5.0.0", "550 Envelope blocked \u2013 sender news@example.net is on our deny list", None, "rejected"),
+    ("5.0.0", "450 Cannot resolve your address 192.0.2.44 to a host name", None, "requireptr"),
+    ("5.0.0", "SASL authentication failed; server smtp.example.com[192.0.2.5] said:", None, "securityerror"),
+    ("5.0.0", "550 5.7.1 spam", "DATA", "spamdetected"),
+    ("5.0.0", "554 spam", None, "spamdetected"),
+    ("5.0.0", "554 Message refused: it looks like bulk email from a list nobody joined", "DATA", "spamdetected"),
+    ("5.0.0", "Delivery to |/usr/local/bin/maildrop -d kim failed", None, "mailererror"),
+    ("5.0.0", "The local delivery agent gave up: exit 75", None, "mailererror"),
+    ("5.0.0", "554 Transaction failed", None, "systemerror"),
+    ("5.0.0", "550 Mail from 192.0.2.8 does not match the SPF record of example.net", None, "authfailure"),
+]
+
+
+@pytest.mark.parametrize(("status", "diagnostic", "command", "reason"), BY_PHRASE_4_25_15)
+def test_sisimai_4_25_15_phrases_name_their_reason(
+    status: str, diagnostic: str, command: str | None, reason: str
+) -> None:
+    assert classify(status, diagnostic, "failed", command=command).reason == reason

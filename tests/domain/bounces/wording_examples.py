@@ -66,6 +66,7 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
         "said: 550-5.1.1 a user unknown ",
         "user a was not found",
         "user (a) unknown",
+        "mailbox a@b unavailable",
     ),
     "hostunknown": (
         "domain does not exist",
@@ -130,6 +131,7 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
         "maildir quota",
         "over quota",
         "quota exceeded",
+        "mail file size exceeds the maximum size allowed for mail delivery",
     ),
     "filtered": (
         "because the recipient is only accepting mail from specific email addresses",
@@ -323,6 +325,7 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
         "the 5322.from address doesn't meet the authentication requirements defined for the sender",
         " is not allowed to send mail._401",
         "is not allowed to send from <a per it's spf record",
+        "spf record",
     ),
     "badreputation": (
         "a poor email reputation score",
@@ -338,7 +341,7 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
         "all mail servers must have a ptr record with a valid reverse dns entry",
         "bad dns ptr resource record",
         "cannot find your hostname",
-        "cannot resolve your address.",
+        "cannot resolve your address",
         "fix reverse dns for ",
         "ips with missing ptr records",
         "no ptr record found.",
@@ -370,7 +373,7 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
         "unauthenticated senders not allowed",
         "verification failure",
         "you are not authorized to send mail, authentication is required",
-        "authentication failed; server a said: ",
+        "authentication failed; server a said:",
         "authentification invalide305",
         "domain a is a dead domain",
         "user a is not authorized to perform ses:sendrawemail on resource",
@@ -419,7 +422,7 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
         "message rejected as spam",
         "message was rejected for possible spam/virus content",
         "our email server thinks this email is spam",
-        "our system has detected that this message is ",
+        "our system has detected that this message is",
         "probable spam",
         "reject bulk.advertising",
         "rejected: spamassassin score ",
@@ -451,6 +454,8 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
         "rule imposed as a is blacklisted on",
         "spam a exceeded",
         "this message scored a spam points",
+        "550 spam",
+        "bulk email",
     ),
     "virusdetected": (
         "it has a potentially executable attachment",
@@ -578,7 +583,7 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
         "system config error",
         "temporary local problem",
         "timeout waiting for input",
-        "transaction failed ",
+        "transaction failed",
         "unable to connect daemon",
     ),
     "systemfull": (
@@ -596,6 +601,8 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
         "mailer error",
         "pipe to |/",
         "x-unix; ",
+        "bin/maildrop",
+        "exit 75",
     ),
     "vacation": (
         "i am away on vacation",
