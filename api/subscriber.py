@@ -121,14 +121,16 @@ class Subscriber:
             and self.direct.sink.open
         )
 
-    def deliver(self, cursor: str, payload: str) -> None:
-        """Write an update rendered for it (and for everyone with the same key)."""
+    def deliver(self, cursor: str, update: Any) -> bool:
+        """Write an update rendered for it and for everyone with the same key (an api.fanout.Update);
+        True when the frame shared with them went straight to its socket."""
         assert self.direct is not None
         self.cursor = cursor
         sink = self.direct.sink
-        sink.write(payload)
+        shared: bool = sink.write(update)
         if sink.pending > self.limit:  # its socket has stopped taking frames
             self.fall_behind()
+        return shared
 
     async def next(self) -> Note:
         self.busy = False
