@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sys
 import types
 from collections.abc import Callable, Coroutine, Generator
 from contextvars import ContextVar
@@ -161,7 +162,8 @@ class DirectTransportWSHandler(BaseGraphQLTransportWSHandler[Any, Any]):
     """Strawberry's graphql-transport-ws handler, telling each operation's task its `Sink`.
 
     The task is created inside `handle_subscribe` and copies the context there, so the variable
-    set around it is what the subscription resolver reads; nothing else changes.
+    set around it is what the subscription resolver reads. Besides, the document's text is interned:
+    one copy however many operations keep it.
     """
 
     async def handle_connection_init(self, message: ConnectionInitMessage) -> None:
@@ -173,6 +175,10 @@ class DirectTransportWSHandler(BaseGraphQLTransportWSHandler[Any, Any]):
             self.connection_init_timeout_task = None
 
     async def handle_subscribe(self, message: SubscribeMessage) -> None:
+        payload = message.get("payload")
+        if isinstance(payload, dict) and isinstance(payload.get("query"), str):
+            # Thousands of dashboards subscribe with the same document: its operation keeps one copy.
+            payload["query"] = sys.intern(payload["query"])
         operation_id = message.get("id")
         token = current_sink.set(Sink(self, operation_id) if isinstance(operation_id, str) else None)
         try:
