@@ -156,6 +156,37 @@ class MailtrailGraphQL(GraphQL[Context | LiveContext, None]):
         return None
 
 
+GRAPHQL_PATH = "/graphql"
+
+
+class MailtrailApp(Starlette):
+    """Starlette, handing GraphQL WebSockets straight to their endpoint.
+
+    Each open subscription is a WebSocket whose ASGI call lasts as long as it does. Through
+    Starlette's middleware stack and router that call holds ten coroutines more (~4 KB a socket) and
+    wraps every send once more; none of them acts on a WebSocket (CORS and the error pages are for
+    HTTP, the route only matches the path, the auth gate lets WebSockets through to Strawberry, which
+    authenticates in connection_init), so the `/graphql` WebSocket skips them.
+    """
+
+    websocket_endpoint: Any = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        endpoint = self.websocket_endpoint
+        if scope["type"] == "websocket" and endpoint is not None and route_path(scope) == GRAPHQL_PATH:
+            scope["app"] = self
+            await endpoint(scope, receive, send)
+            return
+        await super().__call__(scope, receive, send)
+
+
+def route_path(scope: Scope) -> str:
+    """The request's path below the app's root path (as Starlette's router matches it)."""
+    path: str = scope["path"]
+    root_path: str = scope.get("root_path", "")
+    return path[len(root_path) :] if root_path and path.startswith(root_path) else path
+
+
 class AuthGate:
     """Every GraphQL request needs a valid bearer token; the GraphiQL page itself does not."""
 
@@ -260,13 +291,13 @@ def create_app(
                 await services.extras["hub"].stop()
             await engine.dispose()
 
-    app = Starlette(
+    app = MailtrailApp(
         routes=[
             Route("/healthz", health),
             *ops_routes(),
             Route(console.ASSETS_PATH + "/{name}", console.console_asset),
-            Route("/graphql", AuthGate(services, graphql), methods=["GET", "POST"]),
-            WebSocketRoute("/graphql", AuthGate(services, graphql)),
+            Route(GRAPHQL_PATH, AuthGate(services, graphql), methods=["GET", "POST"]),
+            WebSocketRoute(GRAPHQL_PATH, AuthGate(services, graphql)),
             Route("/oauth/google/callback", oauth_callback),
             Route("/oauth/google/connected", connected_page),
             Route(PUSH_PATH, gmail_push, methods=["POST"]),
@@ -276,4 +307,5 @@ def create_app(
     )
     app.state.services = services
     app.state.graphql = graphql
+    app.websocket_endpoint = graphql
     return app

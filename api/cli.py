@@ -125,6 +125,7 @@ def serve(host: str | None, port: int | None) -> None:
     import uvicorn
 
     from api.observability import wrap
+    from api.wsprotocol import websocket_options
 
     settings = get_settings()
     if settings.embedded:
@@ -145,7 +146,7 @@ def serve(host: str | None, port: int | None) -> None:
         log_level=settings.log_level.lower(),
         log_config=None,  # our handlers (text or JSON) format uvicorn's lines too
         proxy_headers=False,
-        ws_max_size=settings.ws_max_message_bytes,
+        **websocket_options(settings),
         timeout_graceful_shutdown=SHUTDOWN_GRACE_SECONDS,
     )
 

@@ -7,6 +7,11 @@ third of a millisecond each, so a change watched by a thousand dashboards reache
 sharing key, encodes the `next` message's payload once, and writes the same text to every socket,
 only the operation id differing (the frame is prefix + id + payload + suffix).
 
+Behind `mailtrail serve` (api.wsprotocol) the frame itself is built once too: every socket of an
+operation id writes the same bytes straight to its transport, past Starlette's and uvicorn's send
+layers, whenever nothing can come before it there (no back-pressure, no compression, no write of
+its own still waiting); otherwise it is sent the ordinary way, in order.
+
 Only results with no error and no extension take it: those are the ones whose message is exactly
 `{"id", "type": "next", "payload": {"data"}}` whoever renders them. An update with errors goes the
 ordinary way, through every extension (masking, codes, logging), as does anything on the legacy
@@ -17,14 +22,17 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sys
 import types
-from collections.abc import Coroutine, Generator
+from collections.abc import Callable, Coroutine, Generator
 from contextvars import ContextVar
 from typing import Any
 
 from graphql import ExecutionResult
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import BaseGraphQLTransportWSHandler
 from strawberry.subscriptions.protocols.graphql_transport_ws.types import ConnectionInitMessage, SubscribeMessage
+
+from api.wsprotocol import FRAMES, text_frame
 
 
 def encode(message: object) -> str:
@@ -39,20 +47,56 @@ def next_payload(result: ExecutionResult) -> str | None:
     return encode({"data": result.data})
 
 
+class Update:
+    """A `next` payload rendered once for subscribers sharing a key; its text and its WebSocket frame
+    are made once per operation id (the only part of the message that differs between them)."""
+
+    __slots__ = ("_frames", "payload")
+
+    def __init__(self, payload: str) -> None:
+        self.payload = payload
+        self._frames: dict[str, bytes] = {}
+
+    def text(self, prefix: str) -> str:
+        """The whole message for an operation: its `{"id", "type", "payload":` prefix, the payload, `}`."""
+        return prefix + self.payload + "}"
+
+    def frame(self, prefix: str) -> bytes:
+        """The message as one RFC 6455 text frame, encoded the first time an operation id asks for it."""
+        frame = self._frames.get(prefix)
+        if frame is None:
+            frame = self._frames[prefix] = text_frame(self.text(prefix).encode())
+        return frame
+
+
+FrameWriter = Callable[[bytes], bool]
+
+
+def frame_writer(handler: BaseGraphQLTransportWSHandler[Any, Any]) -> FrameWriter | None:
+    """The connection's `write_frame` (api.wsprotocol), when the server offers it in the scope."""
+    scope = getattr(getattr(handler.websocket, "ws", None), "scope", None)
+    extensions = scope.get("extensions") if isinstance(scope, dict) else None
+    offered = extensions.get(FRAMES) if isinstance(extensions, dict) else None
+    return offered.get("write") if isinstance(offered, dict) else None
+
+
 class Sink:
     """One operation of one graphql-transport-ws connection, written to without its task.
 
-    A write that would wait (the socket's buffer is full: the client reads slowly) finishes in a
-    task of its own; frames stay in order because every write waits on the same writable event.
-    `pending` counts such writes: the hub drops a subscriber whose count passes its queue limit.
+    The shared frame goes straight to the transport when the connection can take it at once
+    (api.wsprotocol). Else the message goes through the ASGI send; one that would wait (the socket's
+    buffer is full: the client reads slowly) finishes in a task of its own, and frames stay in order
+    because every such write waits on the same writable gate and no shared frame is written while
+    one is `pending`. The hub drops a subscriber whose `pending` count passes its queue limit.
     """
 
-    __slots__ = ("_handler", "_id", "_prefix", "pending")
+    __slots__ = ("_handler", "_id", "_prefix", "_write_frame", "pending")
 
     def __init__(self, handler: BaseGraphQLTransportWSHandler[Any, Any], operation_id: str) -> None:
         self._handler = handler
         self._id = operation_id
         self._prefix = '{"id":' + encode(operation_id) + ',"type":"next","payload":'
+        self._write_frame = frame_writer(handler)
         self.pending = 0
 
     @property
@@ -61,16 +105,21 @@ class Sink:
         operation = self._handler.operations.get(self._id)
         return operation is not None and not operation.completed
 
-    def write(self, payload: str) -> None:
-        """Send `{"id", "type": "next", "payload"}` now (or as soon as the socket takes it)."""
+    def write(self, update: Update) -> bool:
+        """Send `{"id", "type": "next", "payload"}` now (or as soon as the socket takes it); True when
+        it went as the shared frame."""
+        write_frame = self._write_frame
+        if self.pending == 0 and write_frame is not None and write_frame(update.frame(self._prefix)):
+            return True
         websocket = getattr(self._handler.websocket, "ws", None)
         if websocket is None:  # not Starlette's WebSocket: cannot happen behind api.app
             raise RuntimeError("the direct path needs the ASGI WebSocket adapter")
-        sending = websocket.send({"type": "websocket.send", "text": self._prefix + payload + "}"})
+        sending = websocket.send({"type": "websocket.send", "text": update.text(self._prefix)})
         task = start_eagerly(sending)
         if task is not None:
             self.pending += 1
             task.add_done_callback(self._sent)
+        return False
 
     def _sent(self, task: asyncio.Future[Any]) -> None:
         self.pending -= 1
@@ -113,7 +162,8 @@ class DirectTransportWSHandler(BaseGraphQLTransportWSHandler[Any, Any]):
     """Strawberry's graphql-transport-ws handler, telling each operation's task its `Sink`.
 
     The task is created inside `handle_subscribe` and copies the context there, so the variable
-    set around it is what the subscription resolver reads; nothing else changes.
+    set around it is what the subscription resolver reads. Besides, the document's text is interned:
+    one copy however many operations keep it.
     """
 
     async def handle_connection_init(self, message: ConnectionInitMessage) -> None:
@@ -125,6 +175,10 @@ class DirectTransportWSHandler(BaseGraphQLTransportWSHandler[Any, Any]):
             self.connection_init_timeout_task = None
 
     async def handle_subscribe(self, message: SubscribeMessage) -> None:
+        payload = message.get("payload")
+        if isinstance(payload, dict) and isinstance(payload.get("query"), str):
+            # Thousands of dashboards subscribe with the same document: its operation keeps one copy.
+            payload["query"] = sys.intern(payload["query"])
         operation_id = message.get("id")
         token = current_sink.set(Sink(self, operation_id) if isinstance(operation_id, str) else None)
         try:

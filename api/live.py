@@ -29,6 +29,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from api.fanout import Update
 from api.subscriber import Direct, Note, Snapshot, Subscriber
 from domain.events import ACCOUNT_KINDS
 from domain.notify import CHANNEL, Committed, bus
@@ -54,6 +55,8 @@ class Hub:
     """How many times the LISTEN connection was opened (more than once after a loss)."""
     direct_writes: int = 0
     """Updates the hub wrote to sockets itself (api.fanout), rather than through a subscription's task."""
+    shared_frames: int = 0
+    """Of those, the ones written as a frame encoded once for every socket of the group (api.wsprotocol)."""
     _by_org: dict[uuid.UUID, set[Subscriber]] = field(default_factory=dict)
     """Subscribers to every email of an organization (with or without a filter)."""
     _by_email: dict[uuid.UUID, set[Subscriber]] = field(default_factory=dict)
@@ -180,9 +183,10 @@ class Hub:
                 await asyncio.wait((before,))  # rendered alongside it; written after it
             for key, members in groups.items():
                 payload = payloads[key]
+                update = Update(payload) if payload is not None else None
                 for subscriber in members:
-                    if payload is not None and subscriber.idle:
-                        subscriber.deliver(note.cursor, payload)
+                    if update is not None and subscriber.idle:
+                        self.shared_frames += subscriber.deliver(note.cursor, update)
                         self.direct_writes += 1
                     else:
                         subscriber.offer(note)

@@ -28,15 +28,22 @@ class RequestContext:
             return
         given = dict(scope.get("headers") or []).get(HEADER, b"")
         request_id = given.decode() if _SANE.match(given) else uuid.uuid4().hex
-
-        async def send_with_id(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                message.setdefault("headers", [])
-                message["headers"] = [*message["headers"], (HEADER, request_id.encode())]
-            await send(message)
-
+        # A WebSocket sends no http.response.start: its sends (one per update) go straight through.
+        sending = echoing_id(send, request_id) if scope["type"] == "http" else send
         with logs.bound(request_id=request_id, organization_id=None):
-            await self.app(scope, receive, send_with_id)
+            await self.app(scope, receive, sending)
+
+
+def echoing_id(send: Send, request_id: str) -> Send:
+    """`send`, adding the request id to the response's headers."""
+
+    async def send_with_id(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            message.setdefault("headers", [])
+            message["headers"] = [*message["headers"], (HEADER, request_id.encode())]
+        await send(message)
+
+    return send_with_id
 
 
 def wrap(app: ASGIApp, settings: Settings) -> ASGIApp:

@@ -121,17 +121,25 @@ class Subscriber:
             and self.direct.sink.open
         )
 
-    def deliver(self, cursor: str, payload: str) -> None:
-        """Write an update rendered for it (and for everyone with the same key)."""
+    def deliver(self, cursor: str, update: Any) -> bool:
+        """Write an update rendered for it and for everyone with the same key (an api.fanout.Update);
+        True when the frame shared with them went straight to its socket."""
         assert self.direct is not None
         self.cursor = cursor
         sink = self.direct.sink
-        sink.write(payload)
+        shared: bool = sink.write(update)
         if sink.pending > self.limit:  # its socket has stopped taking frames
             self.fall_behind()
+        return shared
 
-    async def next(self) -> Note:
+    async def next(self, until: float = float("inf")) -> Note | None:
+        """The next note; None once `until` (time.monotonic) has come with none.
+
+        A timer on the waiter rather than asyncio.timeout around the call: that is a Timeout object
+        and a context manager's frame more on every idle subscription, all the time it waits.
+        """
         self.busy = False
+        loop = asyncio.get_running_loop()
         while True:
             if self.fell_behind:
                 raise FellBehind
@@ -142,8 +150,19 @@ class Subscriber:
                     self._notes = None
                 self.busy = True
                 return note
-            self._waiter = asyncio.get_running_loop().create_future()
+            delay = until - time.monotonic()
+            if delay <= 0:
+                return None
+            waiter = self._waiter = loop.create_future()
+            timer = loop.call_later(delay, _wake_up, waiter) if delay != float("inf") else None
             try:
-                await self._waiter
+                await waiter
             finally:
                 self._waiter = None
+                if timer is not None:
+                    timer.cancel()
+
+
+def _wake_up(waiter: asyncio.Future[None]) -> None:
+    if not waiter.done():
+        waiter.set_result(None)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import time
 import uuid
@@ -184,16 +183,15 @@ class Subscription:
                     await ensure_token_valid(context)  # revoked or expired: a typed error ends it
                     subscriber.check_due = token_check_due(context)
                 try:
-                    async with asyncio.timeout(max(0.01, subscriber.check_due - time.monotonic())):
-                        note = await subscriber.next()
-                except TimeoutError:
-                    continue  # nothing happened: time to look at the token again
+                    note = await subscriber.next(until=max(subscriber.check_due, time.monotonic() + 0.01))
                 except FellBehind:
                     raise client_error(
                         "RESUBSCRIBE",
                         "this subscription fell too far behind; resubscribe with `since` set to the last cursor",
                         since=subscriber.cursor,
                     ) from None
+                if note is None:
+                    continue  # nothing happened: time to look at the token again
                 if known is not None:
                     if note.event.seq in known:
                         continue  # already replayed

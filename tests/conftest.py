@@ -181,6 +181,7 @@ def live_api(database_url: str) -> Iterator[str]:
     import uvicorn
 
     from api.app import create_app
+    from api.wsprotocol import websocket_options
     from domain.settings import get_settings
 
     server = uvicorn.Server(
@@ -190,7 +191,7 @@ def live_api(database_url: str) -> Iterator[str]:
             port=API_PORT,
             log_level="warning",
             lifespan="on",
-            ws_max_size=get_settings().ws_max_message_bytes,
+            **websocket_options(get_settings()),  # what `mailtrail serve` runs
         )
     )
     thread = threading.Thread(target=server.run, name="live-api", daemon=True)
