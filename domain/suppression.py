@@ -100,7 +100,7 @@ def check_not_suppressed(
 def account_and_suppressed(
     session: Session, organization_id: uuid.UUID, account_id: uuid.UUID | None, addresses: list[str], now: datetime
 ) -> tuple[MailAccount, Probe]:
-    """The organization's mail account (as domain.drafts.get_account reads it) and which of `addresses`
+    """The organization's mail account (as domain.composing.get_account reads it) and which of `addresses`
     are suppressed, in one statement: an outer join on the suppressed addresses."""
     if account_id is None:
         raise DomainError(ErrorCode.ACCOUNT_NOT_FOUND, "accountId is required", "accountId")
