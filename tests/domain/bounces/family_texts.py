@@ -507,6 +507,101 @@ def mcafee(people: Sequence[Person], delayed: bool) -> tuple[dict[str, str], str
     return headers, "\n".join(lines)
 
 
+# Lhost formats, second half: families whose layout carries the remote server's reply per recipient.
+def zoho(people: Sequence[Person], delayed: bool) -> tuple[dict[str, str], str]:
+    """Zoho Mail: Exim's opening sentence, then `address Invalid Address, ERROR_CODE :code, ERROR_CODE
+    :reply` per recipient, under its X-ZohoMail header."""
+    lines = [
+        "This message was created automatically by mail delivery software.",
+        "A message that you sent could not be delivered to one or more of its recipients. This is a permanent error.",
+        "",
+    ]
+    for person in people:
+        code, rest = person.reply.split(" ", 1)
+        lines.append(f"{person.address} Invalid Address, ERROR_CODE :{code}, ERROR_CODE :{rest}")
+    headers = {"From": "mailer-daemon@mail.zoho.example", "Subject": "Undelivered Mail Returned to Sender"}
+    headers["X-ZohoMail"] = "Si CHF_MF_NL SS_10 UW48 UB48 FMWL"
+    return headers, "\n".join(lines) + "\n"
+
+
+def aol(people: Sequence[Person], delayed: bool) -> tuple[dict[str, str], str]:
+    """AOL Mail: Postfix's notification from AOL's outbound relays, marked by X-AOL-IP."""
+    headers, text = postfix(people, delayed)
+    headers = {**headers, "From": "MAILER-DAEMON@aol.example (Mail Delivery System)", "X-AOL-IP": "192.0.2.135"}
+    return headers, text.replace(f"at host {HOST}.", "at host omr-m01.mx.aol.example.")
+
+
+def apachejames(people: Sequence[Person], delayed: bool) -> tuple[dict[str, str], str]:
+    """Apache James's AbstractNotify mailet: the one reply under "Error message below:", then the
+    envelope under "Message details:" (so the generator gives it one recipient a bounce)."""
+    person = people[0]
+    lines = ["Hi. This is the James mail server at mx.sender.example.", "I'm afraid I wasn't able to deliver your"]
+    lines += ["message to the following addresses.", "", "Error message below:", person.reply, ""]
+    lines += [
+        "Message details:",
+        "  Subject: Invoice INV-7",
+        f"  Sent date: {DATE}",
+        "  MAIL FROM: alice@sender.example",
+    ]
+    lines += [f"  RCPT TO: {p.address}" for p in people]
+    lines += ["  Size (in bytes): 1834", ""]
+    headers = {"From": f"postmaster@{HOST}", "Subject": "[BOUNCE]"}
+    headers["Received"] = f"from localhost ([127.0.0.1]) by {HOST} (JAMES SMTP Server 3.7.4) with SMTP ID 42"
+    return headers, "\n".join(lines)
+
+
+def mailmarshal(people: Sequence[Person], delayed: bool) -> tuple[dict[str, str], str]:
+    """Trustwave MailMarshal: each reply after "Could not be delivered because of", the recipients it
+    concerns indented after "The following recipients were affected:"."""
+    lines = ["Your message:", "   From:    alice@sender.example", "   Subject: Invoice INV-7", ""]
+    for person in people:
+        lines += ["Could not be delivered because of", "", person.reply, ""]
+        lines += ["The following recipients were affected:", f"    {person.address}", ""]
+    lines += ["Additional Information", "=" * 22, "Original Sender:    <alice@sender.example>"]
+    lines += [f"Reporting-MTA:      <{HOST}>", ""]
+    return {"From": f"MailMarshal@{HOST}", "Subject": 'Undeliverable Mail: "Invoice INV-7"'}, "\n".join(lines)
+
+
+def notes(people: Sequence[Person], delayed: bool) -> tuple[dict[str, str], str]:
+    """Lotus Notes: each reason line, then the address it concerns, between its two section markers."""
+    lines = ["------- Failure Reasons --------", ""]
+    for person in people:
+        lines += [person.reply, person.address, ""]
+    lines += ["------- Returned Message --------", ""]
+    return {"From": "Postmaster <postmaster@notes.example>", "Subject": "Undeliverable message"}, "\n".join(lines)
+
+
+def messagelabs(people: Sequence[Person], delayed: bool) -> tuple[dict[str, str], str]:
+    """Symantec.cloud (MessageLabs): each address and the remote server's reply as its reason, with
+    X-Msg-Ref (its report follows)."""
+    lines = ["I was unable to deliver your message to the following addresses:", ""]
+    for person in people:
+        lines += [person.address, "", f"Reason: {person.reply}", ""]
+    headers = {"From": "Mail Delivery System <MAILER-DAEMON@messagelabs.com>", "Subject": "Mail Delivery Failure"}
+    headers["X-Msg-Ref"] = "server-1.tower-2.messagelabs.com!1704189600!123!1"
+    return headers, "\n".join(lines)
+
+
+def outlook(people: Sequence[Person], delayed: bool) -> tuple[dict[str, str], str]:
+    """Outlook.com: the addresses only in its text, the replies in its report."""
+    lines = ["This is an automatically generated Delivery Status Notification.", ""]
+    lines += ["Delivery to the following recipients failed.", ""]
+    lines += [f"       {person.address}" for person in people]
+    headers = {"From": "postmaster@hotmail.example", "Subject": "Delivery Status Notification (Failure)"}
+    headers["X-Message-Delivery"] = "Vj0xLjE7dXM9MDtsPTE7YT0xO0Q9MTtTQ0w9MA=="
+    headers["X-Message-Info"] = "qXa7kOJm1c2R0d9pX4z0AbCdEf"
+    return headers, "\n".join(lines) + "\n"
+
+
+def amazonworkmail(people: Sequence[Person], delayed: bool) -> tuple[dict[str, str], str]:
+    """Amazon WorkMail through SES: a short explanation, then its report after "Technical report:"."""
+    lines = ["We could not deliver your message to one or more of its recipients.", "", "Technical report:", ""]
+    headers = {"From": "MAILER-DAEMON@us-west-2.awsapps.example", "Subject": "Delivery Status Notification (Failure)"}
+    headers["X-SES-Outgoing"] = "2024.01.02-192.0.2.44"
+    headers["X-Mailer"] = "Amazon WorkMail"
+    return headers, "\n".join(lines)
+
+
 WRITERS: dict[str, Writer] = {
     "postfix": postfix,
     "sendmail": sendmail,
@@ -531,4 +626,9 @@ WRITERS: dict[str, Writer] = {
     "mailfoundry": mailfoundry,
     "interscanmss": interscanmss,
     "mcafee": mcafee,
+    # Lhost formats, second half
+    "aol": aol,
+    "messagelabs": messagelabs,
+    "outlook": outlook,
+    "amazonworkmail": amazonworkmail,
 }

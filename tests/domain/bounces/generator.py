@@ -91,6 +91,7 @@ def recipients(rng: random.Random, reasons: list[str], count: int) -> tuple[Reci
 
 def make(family: str, reason: str, shape: str, rng: random.Random, count: int = 1) -> Case:
     """A bounce from `family` in `shape` for `count` recipients, the first one failing for `reason`."""
+    count = 1 if family in writers.ONE_REPLY else count
     temporary = REASONS[reason][1].startswith("4.")
     same_kind = [r for r, spec in REASONS.items() if spec[1].startswith("4.") == temporary]
     first = recipients(rng, [reason], 1)

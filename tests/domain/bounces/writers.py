@@ -10,9 +10,30 @@ from tests.domain.bounces.replies import REASONS
 
 FAMILIES = tuple(WRITERS)
 # Families whose software also sends an RFC 3464 report (the others write text only).
-WITH_REPORT = frozenset({"postfix", "sendmail", "exim", "exchange", "gmail", "domino", "courier", "messagingserver"})
+WITH_REPORT = frozenset(
+    {
+        "postfix",
+        "sendmail",
+        "exim",
+        "exchange",
+        "gmail",
+        "domino",
+        "courier",
+        "messagingserver",
+        "aol",
+        "messagelabs",
+        "outlook",
+        "amazonworkmail",
+    }
+)
+# Families whose text names the recipients but leaves every reply to the report: never without it.
+REPORT_ONLY = frozenset({"outlook", "amazonworkmail"})
+# Families whose layout holds one reply for the whole message (Apache James's "Error message below:").
+ONE_REPLY = frozenset({"apachejames"})
 # Families that write delay warnings (the others only report permanent failures).
-WITH_DELAYS = frozenset({"postfix", "sendmail", "exim", "gmail", "opensmtpd", "exchange", "courier", "messagingserver"})
+WITH_DELAYS = frozenset(
+    {"postfix", "sendmail", "exim", "gmail", "opensmtpd", "exchange", "courier", "messagingserver", "aol"}
+)
 # The line after which each family pastes the original into its text.
 COPY_MARKERS = {
     "sendmail": "   ----- Original message follows -----",
@@ -33,6 +54,8 @@ def shapes_of(family: str) -> tuple[str, ...]:
         return ("prose",)  # a JSON notification to an SNS subscription: never forwarded nor wrapped
     if family == "verizon":
         return ("prose", "wrapped")  # a gateway's reply with an ordinary subject: never forwarded
+    if family in REPORT_ONLY:
+        return ("dsn", "multipart", "wrapped")
     if family in WITH_REPORT:
         return ("dsn", "prose", "multipart", "forwarded", "wrapped")
     return ("prose", "forwarded", "wrapped")
