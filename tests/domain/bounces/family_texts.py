@@ -509,8 +509,8 @@ def mcafee(people: Sequence[Person], delayed: bool) -> tuple[dict[str, str], str
 
 # Lhost formats, second half: families whose layout carries the remote server's reply per recipient.
 def zoho(people: Sequence[Person], delayed: bool) -> tuple[dict[str, str], str]:
-    """Zoho Mail: Exim's opening sentence, then `address Invalid Address, ERROR_CODE :code, ERROR_CODE
-    :reply` per recipient, under its X-ZohoMail header."""
+    """Zoho Mail: Exim's opening sentence, then `address [label, ]ERROR_CODE :code, ERROR_CODE :reply`
+    per recipient, under its X-ZohoMail header."""
     lines = [
         "This message was created automatically by mail delivery software.",
         "A message that you sent could not be delivered to one or more of its recipients. This is a permanent error.",
@@ -518,7 +518,10 @@ def zoho(people: Sequence[Person], delayed: bool) -> tuple[dict[str, str], str]:
     ]
     for person in people:
         code, rest = person.reply.split(" ", 1)
-        lines.append(f"{person.address} Invalid Address, ERROR_CODE :{code}, ERROR_CODE :{rest}")
+        # Its "Invalid Address" label goes with an unknown address only: the label itself reads as
+        # filtered (for sisimai too), so any other reply is written after the error codes alone.
+        label = "Invalid Address, " if person.reason == "userunknown" else ""
+        lines.append(f"{person.address} {label}ERROR_CODE :{code}, ERROR_CODE :{rest}")
     headers = {"From": "mailer-daemon@mail.zoho.example", "Subject": "Undelivered Mail Returned to Sender"}
     headers["X-ZohoMail"] = "Si CHF_MF_NL SS_10 UW48 UB48 FMWL"
     return headers, "\n".join(lines) + "\n"
@@ -631,4 +634,5 @@ WRITERS: dict[str, Writer] = {
     "messagelabs": messagelabs,
     "outlook": outlook,
     "amazonworkmail": amazonworkmail,
+    "zoho": zoho,
 }
