@@ -549,17 +549,17 @@ def apachejames(people: Sequence[Person], delayed: bool) -> tuple[dict[str, str]
     lines += [f"  RCPT TO: {p.address}" for p in people]
     lines += ["  Size (in bytes): 1834", ""]
     headers = {"From": f"postmaster@{HOST}", "Subject": "[BOUNCE]"}
-    headers["Received"] = f"from localhost ([127.0.0.1]) by {HOST} (JAMES SMTP Server 3.7.4) with SMTP ID 42"
+    headers["Message-ID"] = f"<1704189600000.42.JavaMail.james@{HOST}>"
     return headers, "\n".join(lines)
 
 
 def mailmarshal(people: Sequence[Person], delayed: bool) -> tuple[dict[str, str], str]:
-    """Trustwave MailMarshal: each reply after "Could not be delivered because of", the recipients it
-    concerns indented after "The following recipients were affected:"."""
+    """Trustwave MailMarshal: the reply after "Could not be delivered because of", the recipients it
+    concerns indented after "The following recipients were affected:" (one reply a notice, so the
+    generator gives it one recipient a bounce)."""
     lines = ["Your message:", "   From:    alice@sender.example", "   Subject: Invoice INV-7", ""]
-    for person in people:
-        lines += ["Could not be delivered because of", "", person.reply, ""]
-        lines += ["The following recipients were affected:", f"    {person.address}", ""]
+    lines += ["Could not be delivered because of", "", people[0].reply, ""]
+    lines += ["The following recipients were affected:", *(f"    {p.address}" for p in people), ""]
     lines += ["Additional Information", "=" * 22, "Original Sender:    <alice@sender.example>"]
     lines += [f"Reporting-MTA:      <{HOST}>", ""]
     return {"From": f"MailMarshal@{HOST}", "Subject": 'Undeliverable Mail: "Invoice INV-7"'}, "\n".join(lines)
@@ -635,4 +635,6 @@ WRITERS: dict[str, Writer] = {
     "outlook": outlook,
     "amazonworkmail": amazonworkmail,
     "zoho": zoho,
+    "mailmarshal": mailmarshal,
+    "apachejames": apachejames,
 }

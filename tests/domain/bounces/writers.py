@@ -28,8 +28,9 @@ WITH_REPORT = frozenset(
 )
 # Families whose text names the recipients but leaves every reply to the report: never without it.
 REPORT_ONLY = frozenset({"outlook", "amazonworkmail"})
-# Families whose layout holds one reply for the whole message (Apache James's "Error message below:").
-ONE_REPLY = frozenset({"apachejames"})
+# Families whose layout holds one reply for the whole message (Apache James's "Error message below:",
+# MailMarshal's "Could not be delivered because of").
+ONE_REPLY = frozenset({"apachejames", "mailmarshal"})
 # Families that write delay warnings (the others only report permanent failures).
 WITH_DELAYS = frozenset(
     {"postfix", "sendmail", "exim", "gmail", "opensmtpd", "exchange", "courier", "messagingserver", "aol"}
@@ -54,6 +55,10 @@ def shapes_of(family: str) -> tuple[str, ...]:
         return ("prose",)  # a JSON notification to an SNS subscription: never forwarded nor wrapped
     if family == "verizon":
         return ("prose", "wrapped")  # a gateway's reply with an ordinary subject: never forwarded
+    if family == "mailmarshal":
+        # Sent under the gateway's own name, not a mail system's: an attachment is read as a bounce only
+        # when it comes from a mail system or is a report (test_unfamiliar_formats), so never wrapped.
+        return ("prose", "forwarded")
     if family in REPORT_ONLY:
         return ("dsn", "multipart", "wrapped")
     if family in WITH_REPORT:
