@@ -637,4 +637,5 @@ WRITERS: dict[str, Writer] = {
     "zoho": zoho,
     "mailmarshal": mailmarshal,
     "apachejames": apachejames,
+    "notes": notes,
 }
