@@ -605,6 +605,34 @@ def amazonworkmail(people: Sequence[Person], delayed: bool) -> tuple[dict[str, s
     return headers, "\n".join(lines)
 
 
+# PowerMTA's bounce category for each reply the generator writes, as its default classification
+# files them (a reply it has no category for is "other").
+POWERMTA_CATEGORIES = {
+    "userunknown": "bad-mailbox",
+    "hostunknown": "bad-domain",
+    "suspend": "inactive-mailbox",
+    "mailboxfull": "quota-issues",
+    "spamdetected": "spam-related",
+    "blocked": "spam-related",
+    "policyviolation": "policy-related",
+    "authfailure": "policy-related",
+}
+
+
+def powermta_category(reason: str) -> str:
+    """The `X-PowerMTA-BounceCategory` PowerMTA gives the reply for `reason`."""
+    return POWERMTA_CATEGORIES.get(reason, "other")
+
+
+def powermta(people: Sequence[Person], delayed: bool) -> tuple[dict[str, str], str]:
+    """PowerMTA: its greeting and a line per recipient saying only that delivery failed (the replies
+    and its bounce categories are in its report)."""
+    lines = [f"Hello, this is the mail server on {HOST}.", ""]
+    lines += ["I am sending you this message to inform you on the delivery status of a", "message you sent."]
+    lines += ["", *(f"  <{p.address}>  delivery failed; will not continue trying" for p in people), ""]
+    return {"From": f"postmaster@{HOST}", "Subject": "Delivery report"}, "\n".join(lines)
+
+
 WRITERS: dict[str, Writer] = {
     "postfix": postfix,
     "sendmail": sendmail,
@@ -638,4 +666,5 @@ WRITERS: dict[str, Writer] = {
     "mailmarshal": mailmarshal,
     "apachejames": apachejames,
     "notes": notes,
+    "powermta": powermta,
 }
