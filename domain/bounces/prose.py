@@ -73,6 +73,7 @@ def block_after(lines: list[str], index: int, first: str, *, span: int = 16) -> 
     """
     indent = len(lines[index]) - len(lines[index].lstrip())
     current = _first_clean(lines[index])
+    parallel = LEADING.match(lines[index][:MAX_LINE]) is not None
     paragraphs: list[list[str]] = [[first.strip()] if first.strip() else []]
     for line in lines[index + 1 : index + span]:
         line = line[:MAX_LINE]
@@ -87,6 +88,8 @@ def block_after(lines: list[str], index: int, first: str, *, span: int = 16) -> 
             continue
         if "@" in line and len(line) - len(line.lstrip()) <= indent and _starts_another(line, current):
             break
+        if parallel and "@" in line and _parallel(line, indent, current):
+            break  # the next line of a list of `address reply` lines (Zoho's)
         if stripped[:3] == "..." and TALKING.match(line) and has_code(" ".join(paragraphs[-1])):
             break  # the next host's transcript, once this recipient's reply is read
         paragraphs[-1].append(stripped)
@@ -113,6 +116,15 @@ def _starts_another(line: str, current: str | None) -> bool:
         if match is not None:
             return clean(match.group(1)) != current
     match = KEYWORD.search(line.lower())  # "rejected recipient <b@c>", "Your message to b@c ..."
+    return match is not None and clean(match.group(1)) != current
+
+
+def _parallel(line: str, indent: int, current: str | None) -> bool:
+    """Is `line`, under a recipient line that began with its address, a line at the same indent
+    beginning with another address (the next entry of the same list)?"""
+    if len(line) - len(line.lstrip()) != indent:
+        return False
+    match = LEADING.match(line[:MAX_LINE])
     return match is not None and clean(match.group(1)) != current
 
 
@@ -178,6 +190,8 @@ def _position(line: str, previous: str) -> tuple[str, str, bool] | None:
         return match.group(1), match.group(2), True
     if LIST_INTRO.search(previous.lower()) and (match := LEADING.match(line)) is not None:
         return match.group(1), match.group(2) or "", True
+    if (match := LEADING.match(line)) is not None and match.group(2) and has_code(match.group(2)):
+        return match.group(1), match.group(2), True  # `address reply` (Zoho's list)
     if (match := KEYWORD.search(line.lower())) is not None or (match := CODE_LINE.match(line)) is not None:
         return match.group(1), line, False
     return None
@@ -223,10 +237,16 @@ def resolve_local(notice: Notice, local: str) -> str | None:
 
 def diagnostic_near(lowered_text: str, text: str, address: str) -> str:
     """The line of an address's first mention in the text and the lines after it (up to 600
-    characters): what is said before the address on its line counts ("User's mailbox is full: <a@b>")."""
+    characters, up to a line that begins with another address): what is said before the address on its
+    line counts ("User's mailbox is full: <a@b>")."""
     index = lowered_text.find(address)
     if index < 0:
         return ""
     index = max(lowered_text.rfind("\n", max(0, index - 200), index) + 1, index - 200)
     lines = [line.strip() for line in text[index : index + 600].split("\n")[:6] if line.strip()]
+    for position, line in enumerate(lines[1:], 1):
+        match = LEADING.match(line)
+        if match is not None and clean(match.group(1)) != clean(address):
+            lines = lines[:position]  # the next line of a list of `address reply` lines (Zoho's)
+            break
     return " ".join(lines)

@@ -18,7 +18,7 @@ def sniff(notice: Notice) -> bool:
     if ERROR not in notice.intro:
         return False
     return (
-        notice.subject.strip() == "[BOUNCE]"
+        notice.subject.strip().endswith("[BOUNCE]")  # also after a forwarder's "Fwd: "
         or ".javamail." in notice.root.get("message-id").lower()
         or "james smtp server" in notice.received
     )

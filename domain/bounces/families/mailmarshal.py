@@ -17,8 +17,8 @@ RECIPIENT = re.compile(r"^\s{1,8}<?(" + ANY_ADDRESS + r")>?\s*$")
 
 
 def sniff(notice: Notice) -> bool:
-    """Its subject, with its sentence."""
-    return notice.lower_subject.startswith('undeliverable mail: "') and BECAUSE in notice.intro
+    """Its subject (also after a forwarder's "Fwd: "), with its sentence."""
+    return 'undeliverable mail: "' in notice.lower_subject and BECAUSE in notice.intro
 
 
 def read(notice: Notice) -> list[Finding]:

@@ -1,11 +1,11 @@
 """Lotus Notes (before Domino's wording): "------- Failure Reasons --------", each reason line followed
-by the address it concerns, up to "------- Returned Message --------"."""
+by the address it concerns (a line of its own, beginning with it), up to "------- Returned Message --------"."""
 
 from __future__ import annotations
 
 import re
 
-from domain.bounces.addresses import clean, find_addresses
+from domain.bounces.addresses import ANY_ADDRESS, clean, find_addresses
 from domain.bounces.family import Family, phrase_table, section
 from domain.bounces.findings import Finding
 from domain.bounces.notice import Notice
@@ -20,6 +20,7 @@ MESSAGES = phrase_table(
         "networkerror": ("message has exceeded maximum hop count",),
     }
 )
+ADDRESS_FIRST = re.compile(r"\s{0,8}[<\"]?" + ANY_ADDRESS)
 START = re.compile(r"^-+ *failure reasons *-+", re.IGNORECASE | re.MULTILINE)
 END = re.compile(r"^-+ *returned message *-+", re.IGNORECASE | re.MULTILINE)
 
@@ -35,7 +36,9 @@ def read(notice: Notice) -> list[Finding]:
     reason = ""
     pending: list[str] = []
     for line in section(notice.lines, START, END):
-        addresses = [a for a in (clean(x) for x in find_addresses(line)) if a]
+        # an address line begins with an address; a reason line may quote one ("550 5.1.1 <a@b>: ...")
+        starts = ADDRESS_FIRST.match(line) is not None
+        addresses = [a for a in (clean(x) for x in find_addresses(line)) if a] if starts else []
         if addresses:
             reason, pending = (" ".join(pending), []) if pending else (reason, pending)
             found.extend(Finding(a, reason, hint=MESSAGES(reason)) for a in addresses)

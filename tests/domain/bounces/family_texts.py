@@ -507,6 +507,132 @@ def mcafee(people: Sequence[Person], delayed: bool) -> tuple[dict[str, str], str
     return headers, "\n".join(lines)
 
 
+# Lhost formats, second half: families whose layout carries the remote server's reply per recipient.
+def zoho(people: Sequence[Person], delayed: bool) -> tuple[dict[str, str], str]:
+    """Zoho Mail: Exim's opening sentence, then `address [label, ]ERROR_CODE :code, ERROR_CODE :reply`
+    per recipient, under its X-ZohoMail header."""
+    lines = [
+        "This message was created automatically by mail delivery software.",
+        "A message that you sent could not be delivered to one or more of its recipients. This is a permanent error.",
+        "",
+    ]
+    for person in people:
+        code, rest = person.reply.split(" ", 1)
+        # Its "Invalid Address" label goes with an unknown address only: the label itself reads as
+        # filtered (for sisimai too), so any other reply is written after the error codes alone.
+        label = "Invalid Address, " if person.reason == "userunknown" else ""
+        lines.append(f"{person.address} {label}ERROR_CODE :{code}, ERROR_CODE :{rest}")
+    headers = {"From": "mailer-daemon@mail.zoho.example", "Subject": "Undelivered Mail Returned to Sender"}
+    headers["X-ZohoMail"] = "Si CHF_MF_NL SS_10 UW48 UB48 FMWL"
+    return headers, "\n".join(lines) + "\n"
+
+
+def aol(people: Sequence[Person], delayed: bool) -> tuple[dict[str, str], str]:
+    """AOL Mail: Postfix's notification from AOL's outbound relays, marked by X-AOL-IP."""
+    headers, text = postfix(people, delayed)
+    headers = {**headers, "From": "MAILER-DAEMON@aol.example (Mail Delivery System)", "X-AOL-IP": "192.0.2.135"}
+    return headers, text.replace(f"at host {HOST}.", "at host omr-m01.mx.aol.example.")
+
+
+def apachejames(people: Sequence[Person], delayed: bool) -> tuple[dict[str, str], str]:
+    """Apache James's AbstractNotify mailet: the one reply under "Error message below:", then the
+    envelope under "Message details:" (so the generator gives it one recipient a bounce)."""
+    person = people[0]
+    lines = ["Hi. This is the James mail server at mx.sender.example.", "I'm afraid I wasn't able to deliver your"]
+    lines += ["message to the following addresses.", "", "Error message below:", person.reply, ""]
+    lines += [
+        "Message details:",
+        "  Subject: Invoice INV-7",
+        f"  Sent date: {DATE}",
+        "  MAIL FROM: alice@sender.example",
+    ]
+    lines += [f"  RCPT TO: {p.address}" for p in people]
+    lines += ["  Size (in bytes): 1834", ""]
+    headers = {"From": f"postmaster@{HOST}", "Subject": "[BOUNCE]"}
+    headers["Message-ID"] = f"<1704189600000.42.JavaMail.james@{HOST}>"
+    return headers, "\n".join(lines)
+
+
+def mailmarshal(people: Sequence[Person], delayed: bool) -> tuple[dict[str, str], str]:
+    """Trustwave MailMarshal: the reply after "Could not be delivered because of", the recipients it
+    concerns indented after "The following recipients were affected:" (one reply a notice, so the
+    generator gives it one recipient a bounce)."""
+    lines = ["Your message:", "   From:    alice@sender.example", "   Subject: Invoice INV-7", ""]
+    lines += ["Could not be delivered because of", "", people[0].reply, ""]
+    lines += ["The following recipients were affected:", *(f"    {p.address}" for p in people), ""]
+    lines += ["Additional Information", "=" * 22, "Original Sender:    <alice@sender.example>"]
+    lines += [f"Reporting-MTA:      <{HOST}>", ""]
+    return {"From": f"MailMarshal@{HOST}", "Subject": 'Undeliverable Mail: "Invoice INV-7"'}, "\n".join(lines)
+
+
+def notes(people: Sequence[Person], delayed: bool) -> tuple[dict[str, str], str]:
+    """Lotus Notes: each reason line, then the address it concerns, between its two section markers."""
+    lines = ["------- Failure Reasons --------", ""]
+    for person in people:
+        lines += [person.reply, person.address, ""]
+    lines += ["------- Returned Message --------", ""]
+    return {"From": "Postmaster <postmaster@notes.example>", "Subject": "Undeliverable message"}, "\n".join(lines)
+
+
+def messagelabs(people: Sequence[Person], delayed: bool) -> tuple[dict[str, str], str]:
+    """Symantec.cloud (MessageLabs): each address and the remote server's reply as its reason, with
+    X-Msg-Ref (its report follows)."""
+    lines = ["I was unable to deliver your message to the following addresses:", ""]
+    for person in people:
+        lines += [person.address, "", f"Reason: {person.reply}", ""]
+    headers = {"From": "Mail Delivery System <MAILER-DAEMON@messagelabs.com>", "Subject": "Mail Delivery Failure"}
+    headers["X-Msg-Ref"] = "server-1.tower-2.messagelabs.com!1704189600!123!1"
+    return headers, "\n".join(lines)
+
+
+def outlook(people: Sequence[Person], delayed: bool) -> tuple[dict[str, str], str]:
+    """Outlook.com: the addresses only in its text, the replies in its report."""
+    lines = ["This is an automatically generated Delivery Status Notification.", ""]
+    lines += ["Delivery to the following recipients failed.", ""]
+    lines += [f"       {person.address}" for person in people]
+    headers = {"From": "postmaster@hotmail.example", "Subject": "Delivery Status Notification (Failure)"}
+    headers["X-Message-Delivery"] = "Vj0xLjE7dXM9MDtsPTE7YT0xO0Q9MTtTQ0w9MA=="
+    headers["X-Message-Info"] = "qXa7kOJm1c2R0d9pX4z0AbCdEf"
+    return headers, "\n".join(lines) + "\n"
+
+
+def amazonworkmail(people: Sequence[Person], delayed: bool) -> tuple[dict[str, str], str]:
+    """Amazon WorkMail through SES: a short explanation, then its report after "Technical report:"."""
+    lines = ["We could not deliver your message to one or more of its recipients.", "", "Technical report:", ""]
+    headers = {"From": "MAILER-DAEMON@us-west-2.awsapps.example", "Subject": "Delivery Status Notification (Failure)"}
+    headers["X-SES-Outgoing"] = "2024.01.02-192.0.2.44"
+    headers["X-Mailer"] = "Amazon WorkMail"
+    return headers, "\n".join(lines)
+
+
+# PowerMTA's bounce category for each reply the generator writes, as its default classification
+# files them (a reply it has no category for is "other").
+POWERMTA_CATEGORIES = {
+    "userunknown": "bad-mailbox",
+    "hostunknown": "bad-domain",
+    "suspend": "inactive-mailbox",
+    "mailboxfull": "quota-issues",
+    "spamdetected": "spam-related",
+    "blocked": "spam-related",
+    "policyviolation": "policy-related",
+    "authfailure": "policy-related",
+}
+
+
+def powermta_category(reason: str) -> str:
+    """The `X-PowerMTA-BounceCategory` PowerMTA gives the reply for `reason`."""
+    return POWERMTA_CATEGORIES.get(reason, "other")
+
+
+def powermta(people: Sequence[Person], delayed: bool) -> tuple[dict[str, str], str]:
+    """PowerMTA: its greeting and a line per recipient saying only that delivery failed (the replies
+    and its bounce categories are in its report)."""
+    lines = [f"Hello, this is the mail server on {HOST}.", ""]
+    lines += ["I am sending you this message to inform you on the delivery status of a", "message you sent."]
+    lines += ["", *(f"  <{p.address}>  delivery failed; will not continue trying" for p in people), ""]
+    return {"From": f"postmaster@{HOST}", "Subject": "Delivery report"}, "\n".join(lines)
+
+
 WRITERS: dict[str, Writer] = {
     "postfix": postfix,
     "sendmail": sendmail,
@@ -531,4 +657,14 @@ WRITERS: dict[str, Writer] = {
     "mailfoundry": mailfoundry,
     "interscanmss": interscanmss,
     "mcafee": mcafee,
+    # Lhost formats, second half
+    "aol": aol,
+    "messagelabs": messagelabs,
+    "outlook": outlook,
+    "amazonworkmail": amazonworkmail,
+    "zoho": zoho,
+    "mailmarshal": mailmarshal,
+    "apachejames": apachejames,
+    "notes": notes,
+    "powermta": powermta,
 }

@@ -19,6 +19,7 @@ import random
 from dataclasses import dataclass, field
 
 from tests.domain.bounces import writers
+from tests.domain.bounces.family_texts import powermta_category
 from tests.domain.bounces.replies import REASONS
 
 SHAPES = ("dsn", "prose", "multipart", "forwarded")
@@ -91,6 +92,7 @@ def recipients(rng: random.Random, reasons: list[str], count: int) -> tuple[Reci
 
 def make(family: str, reason: str, shape: str, rng: random.Random, count: int = 1) -> Case:
     """A bounce from `family` in `shape` for `count` recipients, the first one failing for `reason`."""
+    count = 1 if family in writers.ONE_REPLY else count
     temporary = REASONS[reason][1].startswith("4.")
     same_kind = [r for r, spec in REASONS.items() if spec[1].startswith("4.") == temporary]
     first = recipients(rng, [reason], 1)
@@ -117,6 +119,16 @@ def corpus(seed: int = 17, per_combination: int = 1) -> list[Case]:
 # qmail says "sender was rejected" for any refusal at MAIL, and Exchange Online's NDR codes name
 # their own reasons (Microsoft's "Email non-delivery reports in Exchange Online").
 EXCHANGE_CODES = {"5.7.1": "rejected", "5.1.10": "userunknown"}
+# PowerMTA's bounce category, not the reply, names the reason (sisimai's PowerMTA module lists what
+# each category means; "inactive-mailbox" is sisimai's "disabled", Mailtrail's suspend).
+POWERMTA_REASONS = {
+    "bad-domain": "hostunknown",
+    "bad-mailbox": "userunknown",
+    "inactive-mailbox": "suspend",
+    "quota-issues": "mailboxfull",
+    "spam-related": "spamdetected",
+    "policy-related": "policyviolation",
+}
 
 
 def expected_reason(family: str, recipient: Recipient) -> str:
@@ -125,4 +137,6 @@ def expected_reason(family: str, recipient: Recipient) -> str:
         return "rejected"
     if family == "exchange" and recipient.status in EXCHANGE_CODES:
         return EXCHANGE_CODES[recipient.status]
+    if family == "powermta":
+        return POWERMTA_REASONS.get(powermta_category(recipient.reason), recipient.reason)
     return recipient.reason

@@ -5,14 +5,37 @@ from __future__ import annotations
 import random
 from collections.abc import Sequence
 
-from tests.domain.bounces.family_texts import DATE, HOST, WRITERS, Person
+from tests.domain.bounces.family_texts import DATE, HOST, WRITERS, Person, powermta_category
 from tests.domain.bounces.replies import REASONS
 
 FAMILIES = tuple(WRITERS)
 # Families whose software also sends an RFC 3464 report (the others write text only).
-WITH_REPORT = frozenset({"postfix", "sendmail", "exim", "exchange", "gmail", "domino", "courier", "messagingserver"})
+WITH_REPORT = frozenset(
+    {
+        "postfix",
+        "sendmail",
+        "exim",
+        "exchange",
+        "gmail",
+        "domino",
+        "courier",
+        "messagingserver",
+        "aol",
+        "messagelabs",
+        "outlook",
+        "amazonworkmail",
+        "powermta",
+    }
+)
+# Families whose text names the recipients but leaves every reply to the report: never without it.
+REPORT_ONLY = frozenset({"outlook", "amazonworkmail", "powermta"})
+# Families whose layout holds one reply for the whole message (Apache James's "Error message below:",
+# MailMarshal's "Could not be delivered because of").
+ONE_REPLY = frozenset({"apachejames", "mailmarshal"})
 # Families that write delay warnings (the others only report permanent failures).
-WITH_DELAYS = frozenset({"postfix", "sendmail", "exim", "gmail", "opensmtpd", "exchange", "courier", "messagingserver"})
+WITH_DELAYS = frozenset(
+    {"postfix", "sendmail", "exim", "gmail", "opensmtpd", "exchange", "courier", "messagingserver", "aol"}
+)
 # The line after which each family pastes the original into its text.
 COPY_MARKERS = {
     "sendmail": "   ----- Original message follows -----",
@@ -33,6 +56,14 @@ def shapes_of(family: str) -> tuple[str, ...]:
         return ("prose",)  # a JSON notification to an SNS subscription: never forwarded nor wrapped
     if family == "verizon":
         return ("prose", "wrapped")  # a gateway's reply with an ordinary subject: never forwarded
+    if family == "mailmarshal":
+        # Sent under the gateway's own name, not a mail system's: an attachment is read as a bounce only
+        # when it comes from a mail system or is a report (test_unfamiliar_formats), so never wrapped.
+        return ("prose", "forwarded")
+    if family == "powermta":
+        return ("multipart", "wrapped")  # its greeting always opens its report (the family's mark)
+    if family in REPORT_ONLY:
+        return ("dsn", "multipart", "wrapped")
     if family in WITH_REPORT:
         return ("dsn", "prose", "multipart", "forwarded", "wrapped")
     return ("prose", "forwarded", "wrapped")
@@ -70,8 +101,9 @@ def original(people: Sequence[Person], bystanders: Sequence[str]) -> str:
     )
 
 
-def delivery_status(people: Sequence[Person]) -> tuple[str, str]:
-    """(content type, body) of the RFC 3464 report; RFC 6533's global form for non-ASCII addresses."""
+def delivery_status(people: Sequence[Person], family: str = "") -> tuple[str, str]:
+    """(content type, body) of the RFC 3464 report; RFC 6533's global form for non-ASCII addresses
+    (PowerMTA adds its bounce category to each recipient's block)."""
     international = any(not p.address.isascii() for p in people)
     kind = "utf-8" if international else "rfc822"
     blocks = [f"Reporting-MTA: dns; {HOST}\nArrival-Date: {DATE}\n"]
@@ -86,6 +118,8 @@ def delivery_status(people: Sequence[Person]) -> tuple[str, str]:
             f"Diagnostic-Code: smtp; {person.reply}\n"
             f"Last-Attempt-Date: {DATE}\n"
         )
+        if family == "powermta":
+            blocks[-1] += f"X-PowerMTA-BounceCategory: {powermta_category(person.reason)}\n"
     ctype = "message/global-delivery-status" if international else "message/delivery-status"
     return ctype, "\n".join(blocks)
 
@@ -103,7 +137,7 @@ def write(family: str, shape: str, people: Sequence[Person], bystanders: Sequenc
     headers.setdefault("Auto-Submitted", "auto-replied")
     copy = original(people, bystanders)
     if shape == "wrapped":
-        inner = write(family, "dsn" if family in WITH_REPORT else "prose", people, bystanders, rng)
+        inner = write(family, _unwrapped_shape(family), people, bystanders, rng)
         outer = {"From": "club-owner@lists.sender.example", "To": "club-owner@lists.sender.example", "Date": DATE}
         outer["Subject"] = "Uncaught bounce notification"
         note = (
@@ -131,13 +165,20 @@ def write(family: str, shape: str, people: Sequence[Person], bystanders: Sequenc
         outer["Subject"] = f"Fwd: {headers['Subject']}"
         body = f"The bounce below came back for a message you sent to the list.\n\n---------- Forwarded message ----------\n{quoted}\n"
         return _message(outer, "text/plain; charset=utf-8", body)
-    status_type, report = delivery_status(people)
+    status_type, report = delivery_status(people, family)
     lead = "This is a delivery status notification: see the report below.\n" if shape == "dsn" else text
     parts = [("text/plain; charset=utf-8", lead), (status_type, report)]
     parts.append(("message/rfc822", copy + "\nHello.\n") if shape == "multipart" else ("text/rfc822-headers", copy))
     content_type = f'multipart/report; report-type=delivery-status; boundary="{BOUNDARY}"'
     body = "".join(f"--{BOUNDARY}\nContent-Type: {ctype}\n\n{content}\n" for ctype, content in parts)
     return _message(headers, content_type, f"{body}--{BOUNDARY}--\n")
+
+
+def _unwrapped_shape(family: str) -> str:
+    """The shape of the notification list software attaches whole."""
+    if family not in WITH_REPORT:
+        return "prose"
+    return "dsn" if "dsn" in shapes_of(family) else "multipart"
 
 
 def _message(headers: dict[str, str], content_type: str, body: str) -> bytes:
