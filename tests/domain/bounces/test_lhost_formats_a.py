@@ -12,9 +12,9 @@ from domain.bounces.families import amavis, amazonworkmail, exchange, facebook, 
 from domain.bounces.findings import Finding
 from domain.bounces.receivers import exchangeonline, iua, mimecast
 from tests.domain.bounces import lhost_a_notices as n
+from tests.domain.bounces.reading import Answer, recipients
 
-Expected = list[tuple[str, str | None, str]]
-READ_RIGHT: list[tuple[str, str, Expected]] = [
+READ_RIGHT: list[tuple[str, str, Answer]] = [
     ("activehunter", n.ACTIVEHUNTER, [("ken@remote.example", "5.1.1", "userunknown")]),
     ("barracuda", n.BARRACUDA, [("oli@remote.example", "5.7.1", "spamdetected")]),
     ("bigfoot", n.BIGFOOT, [("pam@remote.example", "5.0.0", "userunknown")]),
@@ -43,14 +43,8 @@ READ_RIGHT: list[tuple[str, str, Expected]] = [
 ]
 
 
-def recipients(raw: str | bytes) -> Expected:
-    bounce = parse_bounce(raw.encode() if isinstance(raw, str) else raw)
-    assert bounce is not None
-    return [(r.email, r.status_code, r.reason) for r in bounce.recipients]
-
-
 @pytest.mark.parametrize(("raw", "expected"), [c[1:] for c in READ_RIGHT], ids=[c[0] for c in READ_RIGHT])
-def test_each_format_reads_its_recipients_status_and_reason(raw: str, expected: Expected) -> None:
+def test_each_format_reads_its_recipients_status_and_reason(raw: str, expected: Answer) -> None:
     assert recipients(raw) == expected
 
 
@@ -84,7 +78,7 @@ def test_mailmarshal_gives_the_reply_before_the_list_to_every_recipient_listed()
     ]
 
 
-PROVIDERS_DECIDE: list[tuple[str, str, Expected]] = [
+PROVIDERS_DECIDE: list[tuple[str, str, Answer]] = [
     ("outlook-block-list", n.OUTLOOK_BLOCK_LIST, [("amy@hotmail.com", "5.7.1", "blocked")]),
     ("outlook-banned-ip", n.OUTLOOK_BANNED_IP, [("bo@tenant.example", "5.7.606", "blocked")]),
     ("outlook-no-recipient", n.OUTLOOK_NO_RECIPIENT, [("cy@tenant.example", "5.4.1", "userunknown")]),
@@ -97,7 +91,7 @@ PROVIDERS_DECIDE: list[tuple[str, str, Expected]] = [
 
 @pytest.mark.parametrize(("raw", "expected"), [c[1:] for c in PROVIDERS_DECIDE], ids=[c[0] for c in PROVIDERS_DECIDE])
 def test_a_receiving_provider_s_documented_reply_decides_when_another_mta_reports_it(
-    raw: str, expected: Expected
+    raw: str, expected: Answer
 ) -> None:
     assert recipients(raw) == expected
 
@@ -157,7 +151,7 @@ def test_gmail_takes_the_remote_servers_own_code_for_a_class_only_status() -> No
      (n.AMAVIS_HEADER, [("lin@remote.example", "5.6.0", "contenterror")]),
      (n.AMAVIS_SIZE, [("lin@remote.example", "5.3.4", "exceedlimit")])],
 )  # fmt: skip
-def test_amavis_s_content_category_names_the_reason(raw: str, expected: Expected) -> None:
+def test_amavis_s_content_category_names_the_reason(raw: str, expected: Answer) -> None:
     assert recipients(raw) == expected
 
 
@@ -178,7 +172,7 @@ def test_interscan_s_unable_to_deliver_sentence_is_an_unknown_recipient() -> Non
      (n.AOL, [("ned@nowhere.example", "5.4.4", "hostunknown")])],
     ids=["mcafee-user-unknown-words", "apachejames-with-its-list", "aol-host-not-found"],
 )  # fmt: skip
-def test_family_module_formats_in_their_other_wordings(raw: str, expected: Expected) -> None:
+def test_family_module_formats_in_their_other_wordings(raw: str, expected: Answer) -> None:
     assert recipients(raw) == expected
 
 

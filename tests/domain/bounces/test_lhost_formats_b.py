@@ -12,6 +12,7 @@ from domain.bounces.families import opensmtpd, powermta
 from domain.bounces.notice import Notice
 from domain.bounces.receivers import kddi, nttdocomo, reason_from, tencentqq
 from tests.domain.bounces.notices import EXCHANGE, OUTLOOK, POWERMTA, RECEIVING_SES, ZOHO
+from tests.domain.bounces.reading import recipients
 
 DATE = "Date: Tue, 1 Dec 2026 08:00:00 +0000\n"
 # Office 365: the recipient as `address<mailto:address>`, the reply under the administrators' heading.
@@ -322,12 +323,6 @@ READ_WITHOUT_A_MODULE = [
     ("yandex", YANDEX, "hana@remote.example", "5.7.1", "spamdetected"),
     ("yandex russian", YANDEX_RUSSIAN, "hana@remote.example", "5.7.1", "spamdetected"),
 ]
-
-
-def recipients(raw: str | bytes) -> list[tuple[str, str | None, str]]:
-    bounce = parse_bounce(raw.encode() if isinstance(raw, str) else raw)
-    assert bounce is not None
-    return [(r.email, r.status_code, r.reason) for r in bounce.recipients]
 
 
 @pytest.mark.parametrize(

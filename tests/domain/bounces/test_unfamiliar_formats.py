@@ -11,6 +11,7 @@ from domain.bounces.classify import classify
 from domain.bounces.notice import Notice
 from domain.bounces.prose import weak_addresses
 from tests.domain.bounces.notices import GROUPWISE
+from tests.domain.bounces.reading import recipients
 
 DATE = "Date: Tue, 1 Dec 2026 08:00:00 +0000\n"
 PASTED_HEADERS = "From: orders@shop.example\nTo: uma@remote.example\nMessage-ID: <order17@shop.example>\n"
@@ -62,12 +63,6 @@ wes@nowhere.example
 550 5.1.2 wes@nowhere.example... Host unknown (Name server: nowhere.example: host not found)
 """
 )
-
-
-def recipients(raw: str | bytes) -> list[tuple[str, str | None, str]]:
-    bounce = parse_bounce(raw.encode() if isinstance(raw, str) else raw)
-    assert bounce is not None
-    return [(r.email, r.status_code, r.reason) for r in bounce.recipients]
 
 
 def test_a_recipient_written_as_smtp_colon_in_brackets_is_read_with_its_reason() -> None:
