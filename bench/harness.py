@@ -218,6 +218,10 @@ def count_by_status(ids: list[uuid.UUID]) -> dict[str, int]:
     return dict(Counter(str(s) for s in rows))
 
 
+RUN_BROKER = f"redis://127.0.0.1:6379/{1 + uuid.uuid4().int % 15}"
+"""This benchmark run's Redis database (1..15, drawn for the run; its queues also carry the run's namespace)."""
+
+
 @dataclass
 class World:
     """A benchmark's emulator, and one organization whose accounts are its mailboxes."""

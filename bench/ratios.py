@@ -32,9 +32,7 @@ from typing import Any
 
 import httpx
 
-from bench.harness import ROOT, api_server, free_port, sending_world, worker_group
-
-BROKER = "redis://127.0.0.1:6379/13"
+from bench.harness import ROOT, RUN_BROKER, api_server, free_port, sending_world, worker_group
 
 
 @dataclass(frozen=True)
@@ -185,7 +183,7 @@ def main(argv: list[str] | None = None) -> int:
     paths = set(args.only.split(","))
     os.environ.setdefault("MAILTRAIL_LOG_LEVEL", "WARNING")
     results: dict[str, Any] = {"sizes": plan.sizes}
-    with sending_world(BROKER, accounts=4) as world:
+    with sending_world(RUN_BROKER, accounts=4) as world:
         conninfo = os.environ["MAILTRAIL_DATABASE_URL"].replace("postgresql+psycopg://", "postgresql://")
         from bench.seed import seed_sizes
 
@@ -197,7 +195,7 @@ def main(argv: list[str] | None = None) -> int:
             if "page" in paths:
                 results.update(page_path(plan, url, api.pid, conninfo, tenants))
             if "send" in paths:
-                with worker_group(BROKER, processes=1, threads=8) as worker:
+                with worker_group(RUN_BROKER, processes=1, threads=8) as worker:
                     results.update(send_path(plan, world, url, api.pid, worker.pid, conninfo))
             if "live" in paths:
                 results.update(live_path(plan, port, api.pid, conninfo))

@@ -22,14 +22,13 @@ from datetime import timedelta
 
 from bench.harness import (
     ROOT,
+    RUN_BROKER,
     percentiles,
     sending_world,
     show,
     wait_all_sent,
     worker_processes,
 )
-
-BROKER = "redis://127.0.0.1:6379/12"
 
 
 @contextlib.contextmanager
@@ -110,9 +109,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--schedulers", type=int, default=2)
     args = parser.parse_args(argv)
 
-    with sending_world(BROKER, 20) as world:
+    with sending_world(RUN_BROKER, 20) as world:
         org_id, accounts = world.organization_id, world.accounts
-        with worker_processes(BROKER), schedulers(args.schedulers):
+        with worker_processes(RUN_BROKER), schedulers(args.schedulers):
             ids = schedule(org_id, accounts, args.emails, args.spread)
             wait_all_sent(ids, timeout=args.spread + 120)
         to_queue, to_sent = lateness(ids)

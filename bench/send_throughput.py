@@ -18,6 +18,7 @@ import uuid
 from collections import Counter
 
 from bench.harness import (
+    RUN_BROKER,
     api_process,
     free_port,
     percentiles,
@@ -27,8 +28,6 @@ from bench.harness import (
     worker_processes,
 )
 from bench.ratio_send import fire  # one sendEmail firing loop for both send benchmarks
-
-BROKER = "redis://127.0.0.1:6379/13"
 
 
 def acceptance_to_sent(ids: list[uuid.UUID]) -> list[float]:
@@ -58,9 +57,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
 
-    with sending_world(BROKER, args.accounts) as world:
+    with sending_world(RUN_BROKER, args.accounts) as world:
         gmail, token, addresses, accounts = world.gmail, world.token, world.addresses, world.accounts
-        with api_process(free_port()) as url, worker_processes(BROKER, args.processes, args.threads):
+        with api_process(free_port()) as url, worker_processes(RUN_BROKER, args.processes, args.threads):
             warm = asyncio.run(fire(url, token, accounts, 20, 5))
             wait_all_sent(warm)
             started = time.time()

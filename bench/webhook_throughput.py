@@ -27,9 +27,7 @@ from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from bench.harness import ROOT, fresh_database, percentiles, show
-
-BROKER = "redis://127.0.0.1:6379/13"
+from bench.harness import ROOT, RUN_BROKER, fresh_database, percentiles, show
 
 
 class Sink:
@@ -67,7 +65,7 @@ def webhook_worker(threads: int) -> Iterator[None]:
     process = subprocess.Popen(
         [sys.executable, "-m", "dramatiq", "workers.webhooks", "--processes", "1", "--threads", str(threads)],
         cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT), "MAILTRAIL_BROKER_URL": BROKER},
+        env={**os.environ, "PYTHONPATH": str(ROOT), "MAILTRAIL_BROKER_URL": RUN_BROKER},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         start_new_session=True,
@@ -148,7 +146,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=16)
     args = parser.parse_args()
     os.environ["MAILTRAIL_QUEUE_NAMESPACE"] = f"bench{uuid.uuid4().hex[:8]}"
-    os.environ["MAILTRAIL_BROKER_URL"] = BROKER
+    os.environ["MAILTRAIL_BROKER_URL"] = RUN_BROKER
     with fresh_database("mailtrail_bench_hooks"):
         from domain.records import AccountState, MailAccount, WebhookDelivery, WebhookDeliveryState
         from domain.tokens import ensure_organization

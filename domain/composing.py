@@ -61,6 +61,7 @@ class Composed:
     """Which recipients were suppressed, read with the account (compose's `probe_suppression`)."""
 
 
+# The fields a caller composes (all of DraftFields): a patch names some, a send with a draft id none.
 PATCHABLE = frozenset(
     {
         "account_id",

@@ -16,6 +16,7 @@ from email.utils import parseaddr
 from sqlmodel import Session, select
 
 from domain import mime, send_window
+from domain.composing import PATCHABLE
 from domain.drafts import Composed, DraftFields, Limits, Ready, compose, get_email, new_draft, store_attachments
 from domain.errors import DomainError, ErrorCode
 from domain.events import EventKind, record_event
@@ -43,23 +44,8 @@ class SendRequest:
         return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
 
 
-CONTENT_FIELDS = (
-    "account_id",
-    "to",
-    "cc",
-    "bcc",
-    "subject",
-    "body_text",
-    "body_html",
-    "attachments",
-    "context_type",
-    "context_id",
-    "planned_send_at",
-)
-
-
 def _has_content(fields: DraftFields) -> bool:
-    return any(getattr(fields, name) for name in CONTENT_FIELDS)
+    return any(getattr(fields, name) for name in PATCHABLE)
 
 
 def request_send(

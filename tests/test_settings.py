@@ -9,12 +9,13 @@ from cryptography.fernet import Fernet
 from pydantic import ValidationError
 
 from domain.settings import PLACEHOLDER_KEY, PLACEHOLDER_SIGNING_KEY, Settings, is_fernet_key, startup_warnings
+from tests.conftest import REDIS_DB
 
 KEY = Fernet.generate_key().decode()
 PRODUCTION: dict[str, Any] = {
     "env": "production",
     "database_url": "postgresql://mailtrail@db/mailtrail",
-    "broker_url": "redis://redis:6379/0",
+    "broker_url": f"redis://redis:6379/{REDIS_DB}",  # this run's database, like every test's
     "credentials_keys": KEY,
     "push_service_account": "gmail-push@project.iam.gserviceaccount.com",
     "oauth_client_id": "123.apps.googleusercontent.com",

@@ -10,7 +10,7 @@ from api.auth import Principal
 from api.ratelimit import RateLimiter, storage_url
 from domain.settings import Settings
 from domain.tokens import issue_token, set_rate_limit
-from tests.conftest import REDIS_URL
+from tests.conftest import REDIS_DB, REDIS_URL
 from tests.factories import Tenant, gql, make_tenant
 from workers.db import session_scope
 
@@ -52,7 +52,8 @@ def test_counters_live_in_memory_embedded_and_in_the_brokers_redis_otherwise() -
     assert storage_url(Settings(embedded=True, broker_url="stub://")) == "memory://"
     assert storage_url(Settings(broker_url=REDIS_URL)) == REDIS_URL
     assert storage_url(Settings(broker_url="amqp://guest@localhost")) == "memory://"
-    assert storage_url(Settings(rate_limit_storage_url="redis://x:1/2")) == "redis://x:1/2"
+    own = f"redis://counters.example:6379/{REDIS_DB}"  # a store of its own, named by this run
+    assert storage_url(Settings(broker_url=REDIS_URL, rate_limit_storage_url=own)) == own
 
 
 async def test_processes_sharing_redis_share_the_count() -> None:
