@@ -26,7 +26,12 @@ BOUNCE_SUBJECT = re.compile(
     r"message delayed|delayed \d+ (?:hours?|days?)|error sending|delivery error|failed delivery|"
     r"nicht zustellbar|non remis|no entregado|can ?not be delivered|mail could not|returned message|"
     r"not member|message you sent|problem delivering|delivery incomplete|errors? (?:during|in) delivery|"
-    r"mail loop|looping|message frozen|delivery (?:warning|notice)|returned post|nondeliverable",
+    r"mail loop|looping|message frozen|delivery (?:warning|notice)|returned post|nondeliverable|"
+    # Exchange's and other servers' localised subjects (Dutch, Italian, Spanish, Portuguese, Swedish,
+    # Danish and Norwegian, Polish, Czech, Finnish, French).
+    r"onbestelbaar|niet afgeleverd|non recapitabile|no se puede entregar|não é possível entregar|"
+    r"olevererbart|kan ikke leveres|ikke leveret|niedostarczalne|nedoručitelné|toimitusta ei voi|"
+    r"impossible de remettre",
 )
 FAILURE_TEXT = Wording.of(
     (
@@ -44,7 +49,11 @@ FAILURE_TEXT = Wording.of(
         r"delivery (?:attempts will continue|time expired)|has not been delivered|still undelivered|will retry|"
         r"will be retried|retry timeout|giving up|given up|wasn'?t delivered|message not delivered|"
         r"temporary problem delivering|cannot be delivered|couldn'?t be delivered|error delivering|"
-        r"(?:permanent|transient) (?:non-)?fatal (?:delivery )?errors",
+        r"(?:permanent|transient) (?:non-)?fatal (?:delivery )?errors|"
+        # The same in the other languages notifications are commonly written in.
+        r"kon niet worden afgeleverd|niet (?:worden )?afgeleverd|onbestelbaar|nicht zugestellt werden|"
+        r"unzustellbar|n'a pas pu être (?:remis|distribué)|impossible de remettre|non (?:è stato )?recapitat|"
+        r"no (?:se )?(?:ha )?pud[oe] (?:ser )?entregar|não (?:foi|pôde ser) entregue|não foi possível entregar",
     )
 )
 DELAY_SUBJECT = re.compile(

@@ -94,10 +94,10 @@ class Part:
         return [unfold(value) for value in self.fields.get(name, ())]
 
     def decoded(self, name: str) -> str:
-        """A header field with its RFC 2047 encoded words decoded."""
+        """A header field with its RFC 2047 encoded words decoded, or its raw UTF-8 (RFC 6532) read as such."""
         value = self.get(name)[:MAX_HEADER_VALUE]
         if "=?" not in value:
-            return value
+            return value if value.isascii() else _utf8_or_latin1(value)
         try:
             return str(email.header.make_header(email.header.decode_header(value)))
         except Exception:  # a malformed encoded word costs only its decoding
@@ -231,6 +231,14 @@ def _split(body: str, boundary: str, depth: int, budget: Budget) -> list[Part]:
         end = starts[index + 1] if index + 1 < len(starts) else len(text)
         parts.append(read_part(text[starts[index] : end], depth, budget))
     return parts
+
+
+def _utf8_or_latin1(text: str) -> str:
+    """Header text read byte for byte as Latin-1: its UTF-8 reading when the bytes are valid UTF-8."""
+    try:
+        return text.encode("latin-1").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return text
 
 
 def _base64(text: str) -> bytes:

@@ -51,9 +51,11 @@ KEYWORD = re.compile(
 CODE_LINE = re.compile(r"\s{0,40}[45]\d\d[ -][^\n]{0,200}?(?<![\w.!#$%&'*+/=?^`{|}~-])(" + _A + r")")
 LIST_INTRO = re.compile(r"(?:recipient|address|following|user|destinataire|empf[äa]nger)[^\n]{0,200}:\s*$")
 REPLY_FIRST = re.compile(r"\s*[245]\d\d[ -]")
-# Header fields whose `<...@...>` values are message ids (a header block pasted into the text).
-ID_FIELDS = re.compile(
-    r"^[ \t]*(?:message-id|in-reply-to|references|content-id|resent-message-id)[ \t]*:[^\n]*(?:\n[ \t]+[^\n]*)*",
+# Header fields of a header block pasted into the text whose addresses are never bounced recipients:
+# message ids (`<...@...>` names a message, not a mailbox) and the returned message's author.
+NOT_RECIPIENT_FIELDS = re.compile(
+    r"^[ \t]*(?:message-id|in-reply-to|references|content-id|resent-message-id|"
+    r"from|sender|reply-to|return-path|resent-from|resent-sender|errors-to)[ \t]*:[^\n]*(?:\n[ \t]+[^\n]*)*",
     re.MULTILINE | re.IGNORECASE,
 )
 BARE_LOCAL = re.compile(r"\s{1,40}([A-Za-z0-9][A-Za-z0-9._%+-]{0,63})\s*$")
@@ -212,9 +214,10 @@ def _aside(line: str) -> str:
 
 def weak_addresses(notice: Notice, strong: set[str]) -> list[str]:
     """Addresses in the body outside bounce-format positions (not the notice's own, a daemon's, a list's,
-    nor the ids of a pasted header block: `Message-ID: <id@host>` names a message, not a mailbox)."""
+    nor a pasted header block's ids and author: `Message-ID: <id@host>` names a message, not a mailbox,
+    and `From: sender` wrote the returned message; silencing either would be wrong)."""
     weak: list[str] = []
-    for address in find_addresses(ID_FIELDS.sub("", notice.unquoted_body)):
+    for address in find_addresses(NOT_RECIPIENT_FIELDS.sub("", notice.unquoted_body)):
         lowered = clean(address)
         if not lowered or lowered in notice.own_addresses or lowered in strong or lowered in weak:
             continue

@@ -14,7 +14,8 @@ ORIGINAL_MARKERS = re.compile(
     r"|original message follows|[- ]*original message[- ]*$|--- below this line|content-type: message/rfc822"
     r"|return-path:|received: from|[-| ]*message text follows|-+ ?the header of the original"
     r"|-+ ?original message header|-+ ?unsent message follows|-+ ?(?:returned|original) mail follows"
-    r"|below is a copy of the original message|original message headers:?\s*$|message headers follow[.:]?\s*$)",
+    r"|below is a copy of the original message|original message headers:?\s*$|message headers follow[.:]?\s*$"
+    r"|old message:\s*$)",
     re.MULTILINE,
 )
 # Quoting (`> `, `>>`) but not an SMTP transcript's `>>> DATA` lines.

@@ -4,6 +4,8 @@ that signs with its product's name, Sendmail's own error line stating the listed
 
 from __future__ import annotations
 
+import email.header
+
 import pytest
 
 from domain.bounces import parse_bounce
@@ -143,3 +145,76 @@ def test_an_attached_message_is_not_read_as_a_bounce_unless_the_wrapper_and_the_
     from_a_person = from_a_person.replace("Mail Delivery Subsystem", "Wes")
     assert parse_bounce(_wrapper(UNREAD, from_a_person.encode())) is None
     assert parse_bounce(_wrapper("Here is the thread you asked about.", SENDMAIL_LISTED.encode())) is None
+
+
+# A notice that names its recipient in prose and pastes the returned message's header block after a
+# line no marker list knows: the pasted author must never be taken for a bounced recipient.
+PASTED_AUTHOR = (
+    DATE
+    + """From: postmaster@iis.example
+To: news-bounces@lists.shop.example
+Subject: Delivery failure
+
+The email below could not be delivered to the following user:
+
+"Ivy" <ivy@iis.example>
+
+{marker}
+From: news@lists.shop.example
+Sender: news-owner@lists.shop.example
+Subject: December news
+"""
+)
+
+
+@pytest.mark.parametrize("marker", ["Old message:", "--- copy of what you sent ---"])
+def test_the_author_of_a_pasted_header_block_is_never_a_bounced_recipient(marker: str) -> None:
+    assert [email for email, _, _ in recipients(PASTED_AUTHOR.format(marker=marker))] == ["ivy@iis.example"]
+
+
+DUTCH = (
+    DATE
+    + """From: MAILER-DAEMON@nl.example
+To: orders@shop.example
+Subject: {subject}
+
+Mail kon niet worden afgeleverd.
+
+<ruud@nl.example>: onbekende gebruiker
+"""
+)
+
+
+@pytest.mark.parametrize("subject", ["Onbestelbaar: factuur 17", "Re: factuur 17"])
+def test_a_notification_written_in_dutch_is_a_bounce(subject: str) -> None:
+    assert [email for email, _, _ in recipients(DUTCH.format(subject=subject))] == ["ruud@nl.example"]
+
+
+@pytest.mark.parametrize(
+    "subject",
+    [
+        "Non recapitabile: Fattura 17",
+        "No se puede entregar: Factura 17",
+        "Não é possível entregar: Fatura 17",
+        "Olevererbart: Faktura 17",
+        "Kan ikke leveres: Faktura 17",
+        "Niedostarczalne: Faktura 17",
+    ],
+)
+def test_exchanges_localised_subjects_count_as_a_bounce_subject(subject: str) -> None:
+    # Written as raw UTF-8 (RFC 6532) and as encoded words (RFC 2047): both read the same.
+    encoded = email.header.Header(subject, "utf-8").encode()
+    assert recipients(_exchange_ndr(subject)) == recipients(_exchange_ndr(encoded))
+
+
+def _exchange_ndr(subject: str) -> str:
+    return (
+        DATE
+        + f"From: Microsoft Outlook <MicrosoftExchange@corp.example>\nTo: orders@shop.example\nSubject: {subject}\n\n"
+        + "zoe@corp.example\n    550 5.1.1 RESOLVER.ADR.RecipNotFound; not found\n"
+    )
+
+
+@pytest.mark.parametrize("subject", ["Non recapitabile: Fattura 17", "Não é possível entregar: Fatura 17"])
+def test_an_exchange_notice_with_a_localised_subject_is_read(subject: str) -> None:
+    assert recipients(_exchange_ndr(subject)) == [("zoe@corp.example", "5.1.1", "userunknown")]
