@@ -58,7 +58,8 @@ NOT_RECIPIENT_FIELDS = re.compile(
     r"from|sender|reply-to|return-path|resent-from|resent-sender|errors-to)[ \t]*:[^\n]*(?:\n[ \t]+[^\n]*)*",
     re.MULTILINE | re.IGNORECASE,
 )
-BARE_LOCAL = re.compile(r"\s{1,40}([A-Za-z0-9][A-Za-z0-9._%+-]{0,63})\s*$")
+# A bare local part alone on its line, or followed by its reason in brackets ("fran (user not found)").
+BARE_LOCAL = re.compile(r"\s{1,40}([A-Za-z0-9][A-Za-z0-9._%+-]{0,63})(?:\s{1,10}(\([^()\n]{1,200}\)))?\s*$")
 
 
 def has_code(text: str) -> bool:
@@ -158,11 +159,11 @@ def scan(notice: Notice, lines: list[str] | None = None) -> list[Finding]:
                     resolved += 1
                     address = resolve_local(notice, bare.group(1))
                     if address:
-                        strong.setdefault(address, block_after(lines, index, ""))
+                        strong.setdefault(address, block_after(lines, index, bare.group(2) or ""))
             previous = line
             continue
         found = _position(line, previous)
-        previous = line
+        introduction, previous = previous, line
         if found is None:
             continue
         address, rest, own_ok = found
@@ -171,7 +172,7 @@ def scan(notice: Notice, lines: list[str] | None = None) -> list[Finding]:
             continue
         if not own_ok and cleaned in notice.own_addresses:
             continue
-        diagnostic = block_after(lines, index, rest) or _aside(line)
+        diagnostic = block_after(lines, index, rest) or _aside(line) or _introduction(introduction)
         under = len(line) - len(line.lstrip())
         if cleaned not in strong or (not has_code(strong[cleaned]) and has_code(diagnostic)):
             strong[cleaned] = diagnostic
@@ -197,6 +198,12 @@ def _position(line: str, previous: str) -> tuple[str, str, bool] | None:
     if (match := KEYWORD.search(line.lower())) is not None or (match := CODE_LINE.match(line)) is not None:
         return match.group(1), line, False
     return None
+
+
+def _introduction(line: str) -> str:
+    """The line introducing a list of recipients, as the diagnostic of one about whom nothing else is
+    said ("... could not be delivered because they are not accepting mail from you:")."""
+    return line.strip() if LIST_INTRO.search(line.lower()) else ""
 
 
 def _aside(line: str) -> str:

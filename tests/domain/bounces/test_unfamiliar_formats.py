@@ -218,3 +218,30 @@ def _exchange_ndr(subject: str) -> str:
 @pytest.mark.parametrize("subject", ["Non recapitabile: Fattura 17", "Não é possível entregar: Fatura 17"])
 def test_an_exchange_notice_with_a_localised_subject_is_read(subject: str) -> None:
     assert recipients(_exchange_ndr(subject)) == [("zoe@corp.example", "5.1.1", "userunknown")]
+
+
+def test_a_recipient_listed_with_nothing_after_it_takes_the_lists_introduction_as_its_diagnostic() -> None:
+    raw = (
+        DATE
+        + "From: MAILER-DAEMON@mail-provider.example\nTo: orders@shop.example\nSubject: Mail delivery failed\n\n"
+        + "Your mail to the following recipients could not be delivered because they are not accepting "
+        + "mail from orders@shop.example:\n\tian@mail-provider.example\n"
+    )
+    bounce = parse_bounce(raw.encode())
+    assert bounce is not None
+    [recipient] = bounce.recipients
+    assert recipient.email == "ian@mail-provider.example"
+    assert recipient.diagnostic.startswith("Your mail to the following recipients could not be delivered")
+    assert recipient.reason == "onhold"  # sisimai's answer too: the words settle no reason
+
+
+def test_a_bare_local_part_followed_by_its_reason_in_brackets_is_completed_and_keeps_the_reason() -> None:
+    raw = (
+        DATE
+        + "From: Postmaster <postmaster@novell.example>\nTo: orders@shop.example\nSubject: Undeliverable mail\n\n"
+        + "The message that you sent was undeliverable to the following:\n\tfran (user not found)\n\n"
+        + "Possibly truncated original message follows:\n\nFrom: orders@shop.example\nTo: fran@novell.example\n"
+    )
+    bounce = parse_bounce(raw.encode())
+    assert bounce is not None
+    assert [(r.email, r.diagnostic) for r in bounce.recipients] == [("fran@novell.example", "(user not found)")]
