@@ -1,17 +1,27 @@
-"""Microsoft Exchange 2000/2003: "Your message ... did not reach the following recipient(s):", then
-`rcpt on <date>`, the explanation and `<host #5.1.1>` (X-MS-Embedded-Report, X-MimeOLE)."""
+"""Microsoft Exchange 2000/2003: "Your message ... did not reach the following recipient(s):" or "The
+following recipient(s) could not be reached:", then `rcpt on <date>`, the explanation and
+`<host #5.1.1>` (X-MS-Embedded-Report, X-MimeOLE). Where Exchange names a recipient by display name
+only, the returned original's To, Cc or Bcc field gives the address: when exactly one addressee has
+that name, never by guessing."""
 
 from __future__ import annotations
 
 import re
+from email.utils import getaddresses
 
 from domain.bounces.addresses import ANY_ADDRESS, clean
 from domain.bounces.family import Family, phrase_table, section
 from domain.bounces.findings import Finding, status_of
 from domain.bounces.notice import Notice
 
-MARKER = re.compile(r"did not reach the following recipient\(s\)", re.IGNORECASE)
-RECIPIENT = re.compile(r"^\s*(" + ANY_ADDRESS + r")\s+on\s+\S", re.IGNORECASE)
+MARKER = re.compile(
+    r"did not reach the following recipient\(s\)|the following recipient\(s\) could not be reached", re.IGNORECASE
+)
+INTRO = "your message did not reach some or all of the intended recipients"
+RECIPIENT = re.compile(r"^\s*['\"]?(" + ANY_ADDRESS + r")['\"]?\s+on\s+\S", re.IGNORECASE)
+# A display name (quoted or not) and the date Exchange writes after it ("Sam Taylor on 12/1/2026 8:00 AM").
+NAMED = re.compile(r"^\s{1,40}['\"]?([^'\"@<>\s][^'\"@<>]{0,99}?)['\"]?\s+on\s+(?:\d{1,4}[/.-]|[A-Z][a-z]{2},? )")
+MAX_ADDRESSEES = 200
 HOST_CODE = re.compile(r"<[^<>#]{0,200}#([245]\.\d{1,3}\.\d{1,3})")
 # The explanations Exchange 2000/2003 writes under a recipient (its "MSEXCH:IMS" NDR texts).
 MESSAGES = phrase_table(
@@ -27,22 +37,42 @@ def sniff(notice: Notice) -> bool:
         return True
     if "produced by microsoft exchange" in notice.root.get("x-mimeole").lower():
         return True
-    return "did not reach the following recipient(s)" in notice.intro
+    return "did not reach the following recipient(s)" in notice.intro or INTRO in notice.intro
 
 
 def read(notice: Notice) -> list[Finding]:
-    """`address on date` lines and the indented explanation below each."""
+    """`address on date` (or `display name on date`) lines and the indented explanation below each."""
     found: list[Finding] = []
     address = None
     lines: list[str] = []
+    names: dict[str, str | None] | None = None
     for line in section(notice.lines, MARKER):
         match = RECIPIENT.match(line)
-        if match:
+        named = None if match else NAMED.match(line)
+        if match is not None:
             _flush(found, address, lines)
             address, lines = clean(match.group(1)), []
+        elif named is not None:
+            _flush(found, address, lines)
+            names = _addressees(notice) if names is None else names
+            address, lines = names.get(named.group(1).lower()), []
         elif address and line.strip():
             lines.append(line.strip())
     _flush(found, address, lines)
+    return found
+
+
+def _addressees(notice: Notice) -> dict[str, str | None]:
+    """The returned original's addressees by lower-cased display name (None for a name two share)."""
+    original = notice.original
+    if original is None:
+        return {}
+    values = [v for name in ("to", "cc", "bcc") for v in original.get_all(name)]
+    found: dict[str, str | None] = {}
+    for display, address in getaddresses(values)[:MAX_ADDRESSEES]:
+        key, cleaned = display.strip().lower(), clean(address)
+        if key and cleaned:
+            found[key] = cleaned if found.get(key, cleaned) == cleaned else None
     return found
 
 

@@ -245,3 +245,37 @@ def test_a_bare_local_part_followed_by_its_reason_in_brackets_is_completed_and_k
     bounce = parse_bounce(raw.encode())
     assert bounce is not None
     assert [(r.email, r.diagnostic) for r in bounce.recipients] == [("fran@novell.example", "(user not found)")]
+
+
+def _exchange_2003(listed: str, addressees: str) -> bytes:
+    """Exchange 2000/2003's text report, its original attached."""
+    return (
+        DATE
+        + "From: System Administrator <postmaster@corp.example>\nTo: Orders <orders@shop.example>\n"
+        + 'Subject: Undeliverable: Invoice 17\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary="nd1"\n\n'
+        + "--nd1\nContent-Type: text/plain\n\n"
+        + "Your message did not reach some or all of the intended recipients.\n\n"
+        + "      Subject:\tInvoice 17\n      Sent:\t12/1/2026 7:58 AM\n\n"
+        + "The following recipient(s) could not be reached:\n\n"
+        + f"      {listed} on 12/1/2026 8:00 AM\n"
+        + "            The e-mail account does not exist at the organization this message was sent to.\n"
+        + "            <mx.corp.example #5.1.1>\n\n"
+        + "--nd1\nContent-Type: message/rfc822\n\n"
+        + f"From: Orders <orders@shop.example>\n{addressees}\nSubject: Invoice 17\n\nThe invoice.\n--nd1--\n"
+    ).encode()
+
+
+TO_SAM_AND_UNA = "To: Sam Taylor <sam@corp.example>, Una Berg <una@corp.example>\nCc: Billing <billing@shop.example>"
+
+
+def test_exchange_2003s_recipient_named_by_display_name_is_found_among_the_originals_addressees() -> None:
+    assert recipients(_exchange_2003("Sam Taylor", TO_SAM_AND_UNA)) == [("sam@corp.example", "5.1.1", "userunknown")]
+    assert recipients(_exchange_2003("'una@corp.example'", TO_SAM_AND_UNA)) == [
+        ("una@corp.example", "5.1.1", "userunknown")
+    ]
+
+
+def test_a_display_name_two_addressees_share_names_nobody() -> None:
+    two_sams = "To: Sam Taylor <sam@corp.example>\nCc: Sam Taylor <sam.taylor@home.example>"
+    assert parse_bounce(_exchange_2003("Sam Taylor", two_sams)) is None
+    assert parse_bounce(_exchange_2003("Sam Taylor", "To: Una Berg <una@corp.example>")) is None
