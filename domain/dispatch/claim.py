@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Executable, Integer, Select, String, Uuid, bindparam, case, func, insert
+from sqlalchemy import Insert, Integer, Select, String, Uuid, bindparam, case, func, insert
 from sqlalchemy import select as select_row
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select, update
@@ -268,22 +268,27 @@ def claim(
 
 
 def _write_claim(session: Session, email: OutboundEmail, values: dict[str, Any]) -> None:
-    """Write the claim on the email's row and its ATTEMPT event with statements built once (past
-    the ORM's unit of work); `email`, loaded by the claim's read, is given the same values."""
-    statements = _claim_writes(session.get_bind().dialect.name == "postgresql")
-    conn = session.connection()
-    for statement in statements:
-        conn.execute(statement, values)
+    """Write the claim on the email's row (`email`, loaded by the claim's read) and its ATTEMPT event.
+
+    On PostgreSQL, one statement built once, past the ORM's unit of work (the event's trigger
+    NOTIFYs listeners). Elsewhere (the embedded mode's SQLite) through the ORM: its in-process bus
+    (domain/notify.py) publishes the events a flush writes.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.connection().execute(_claim_write(), values)
     email.attempt_token, email.attempt_started_at = values["b_token"], values["b_now"]
     email.attempt_count, email.wait_reason = values["b_count"], None
     email.uncertain_since, email.uncertain_history_id = values["b_since"], values["b_history"]
-    session.expunge(email)  # written already: nothing is left for a flush to do
+    if session.get_bind().dialect.name == "postgresql":
+        session.expunge(email)  # written already: nothing is left for a flush to do
+        return
+    session.add(email)
+    record_event(session, email, EventKind.ATTEMPT, ACTOR, values["b_data"], at=values["b_now"])
 
 
-@lru_cache(maxsize=2)
-def _claim_writes(at_once: bool) -> tuple[Executable, ...]:
-    """The claim's UPDATE and its event's INSERT: one statement when `at_once` (PostgreSQL's
-    data-modifying WITH), else two."""
+@lru_cache(maxsize=1)
+def _claim_write() -> Insert:
+    """The claim's UPDATE and its event's INSERT in one PostgreSQL statement (a data-modifying WITH)."""
     E, V = OutboundEmail, OutboundEmailEvent
     email_id, now = bindparam("b_email_id", type_=Uuid()), bindparam("b_now", type_=UTCDateTime())
     claimed = (
@@ -297,21 +302,18 @@ def _claim_writes(at_once: bool) -> tuple[Executable, ...]:
             uncertain_since=bindparam("b_since", type_=UTCDateTime()),
             uncertain_history_id=bindparam("b_history"),
         )
+        .returning(col(E.organization_id))
+        .cte("claimed")
     )
-    columns = ["organization_id", "email_id", "kind", "at", "data", "actor"]
-    event = (
-        bindparam("b_kind", type_=String()),
-        now,
-        bindparam("b_data", type_=JSONType),
-        bindparam("b_actor", type_=String()),
-    )
-    if at_once:
-        written = claimed.returning(col(E.organization_id)).cte("claimed")
-        return (insert(V).from_select(columns, select_row(written.c.organization_id, email_id, *event)),)
-    return (
-        claimed,
-        insert(V).from_select(
-            columns, select_row(col(E.organization_id), email_id, *event).where(col(E.id) == email_id)
+    return insert(V).from_select(
+        ["organization_id", "email_id", "kind", "at", "data", "actor"],
+        select_row(
+            claimed.c.organization_id,
+            email_id,
+            bindparam("b_kind", type_=String()),
+            now,
+            bindparam("b_data", type_=JSONType),
+            bindparam("b_actor", type_=String()),
         ),
     )
 
