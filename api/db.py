@@ -10,6 +10,7 @@ from sqlalchemy.pool import NullPool
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.settings import Settings
+from workers.liveness import ping_when_in_doubt
 
 
 def make_async_engine(settings: Settings) -> AsyncEngine:
@@ -26,9 +27,9 @@ def make_async_engine(settings: Settings) -> AsyncEngine:
             cursor.close()
 
         return engine
-    return create_async_engine(
-        url, pool_size=settings.db_pool_size, max_overflow=10, pool_pre_ping=True, hide_parameters=True
-    )
+    engine = create_async_engine(url, pool_size=settings.db_pool_size, max_overflow=10, hide_parameters=True)
+    ping_when_in_doubt(engine.sync_engine)  # rather than pool_pre_ping's round trip at every checkout
+    return engine
 
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -37,6 +37,8 @@ class SendBatch:
     cpu_per_email: float
     idle_share: float
     """Of the CPU measured, the share the processes would have spent idle over the same time."""
+    parts: dict[str, float]
+    """CPU seconds per email by process group (api, worker, postgres), idle time included."""
 
 
 def backends(conninfo: str) -> list[int]:
@@ -76,19 +78,27 @@ async def fire(url: str, token: str, accounts: list[uuid.UUID], count: int, conc
     return ids
 
 
+def groups(api_pid: int, worker_pid: int, conninfo: str) -> dict[str, list[int]]:
+    return {"api": [api_pid], "worker": descendants(worker_pid), "postgres": backends(conninfo)}
+
+
 def mailtrail_batch(world: World, url: str, api_pid: int, worker_pid: int, conninfo: str, n: int) -> SendBatch:
     meter = CpuMeter()
     meter.start(working_pids(api_pid, worker_pid, conninfo))
+    by_group = {name: CpuMeter() for name in ("api", "worker", "postgres")}
+    for name, pids in groups(api_pid, worker_pid, conninfo).items():
+        by_group[name].start(pids)
     started = time.monotonic()
     ids = asyncio.run(fire(url, world.token, world.accounts, n))
     wait_all_sent(ids, timeout=300)
     elapsed = time.monotonic() - started
     busy = meter.stop(working_pids(api_pid, worker_pid, conninfo))
+    parts = {name: by_group[name].stop(pids) / n for name, pids in groups(api_pid, worker_pid, conninfo).items()}
     meter.start(working_pids(api_pid, worker_pid, conninfo))
     time.sleep(min(elapsed, 3.0))
     idle = meter.stop(working_pids(api_pid, worker_pid, conninfo)) * elapsed / min(elapsed, 3.0)
     idle = min(idle, busy * 0.5)  # a noisy idle sample must not swallow the measurement
-    return SendBatch((busy - idle) / n, idle / busy if busy else 0.0)
+    return SendBatch((busy - idle) / n, idle / busy if busy else 0.0, parts)
 
 
 def bare_batch(world: World, n: int) -> float:

@@ -8,6 +8,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import inspect
 from sqlmodel import Session, col, delete, select
 
 from domain import send_window, validation
@@ -16,7 +17,15 @@ from domain.errors import DomainError, ErrorCode, NotFound
 from domain.events import EventKind, record_event
 from domain.ledger import book
 from domain.lifecycle import Action, EmailStatus, advance
-from domain.records import MailAccount, OutboundAttachment, OutboundEmail, utcnow
+from domain.records import (
+    MailAccount,
+    OutboundAttachment,
+    OutboundEmail,
+    OutboundEmailEvent,
+    OutboundRecipient,
+    utcnow,
+)
+from domain.records.at_once import insert_at_once
 from domain.suppression import check_not_suppressed
 
 __all__ = [
@@ -110,12 +119,17 @@ def new_draft(
     now: datetime | None = None,
     allow_suppressed: bool = False,
     ready: Ready | None = None,
+    deferred: bool = False,
 ) -> tuple[OutboundEmail, MailAccount | None]:
     """`create_draft`, also returning the account it was checked against (a caller need not read it again).
 
     `ready` sees the validated row before its INSERT: an email sent at once is written PENDING in
     one statement rather than inserted as a DRAFT and updated. Its CREATED event still says DRAFT,
     the state it is created in before being queued in the same transaction.
+
+    With `deferred`, an email without attachments on PostgreSQL is left unflushed with its
+    recipients and events: the caller adds what it must and calls `write_new_email`, which writes
+    them all in one statement.
     """
     now = now or utcnow()
     changes = {name: getattr(fields, name) for name in PATCHABLE}
@@ -128,9 +142,10 @@ def new_draft(
     if ready is not None:
         ready(email, composed)
     session.add(email)
-    # Written now: no relationship() links the email to its recipients and attachments, and the
-    # unit of work was seen inserting an attachment before its email.
-    session.flush()
+    if not (deferred and writes_at_once(session, composed)):
+        # Written now: no relationship() links the email to its recipients and attachments, and
+        # the unit of work was seen inserting an attachment before its email.
+        session.flush()
     book.add_recipients(session, email, now)
     if composed.attachments:
         add_attachments(session, email, composed.attachments)
@@ -145,6 +160,26 @@ def new_draft(
             at=now,
         )
     return email, composed.account
+
+
+def writes_at_once(session: Session, composed: Composed) -> bool:
+    """Whether a new email's rows can be written in one statement (domain/records/at_once.py)."""
+    return not composed.attachments and session.get_bind().dialect.name == "postgresql"
+
+
+def write_new_email(session: Session, email: OutboundEmail) -> None:
+    """Write a `deferred` new email still pending in `session`, with its recipients and events, in
+    one statement (in the order they were added); nothing when it was flushed already."""
+    if email not in session.new:
+        return
+    related = [
+        row
+        for row in session.new
+        if row is email or (isinstance(row, (OutboundRecipient, OutboundEmailEvent)) and row.email_id == email.id)
+    ]
+    tables = {OutboundEmail: 0, OutboundRecipient: 1, OutboundEmailEvent: 2}
+    related.sort(key=lambda row: (tables[type(row)], inspect(row).insert_order))
+    insert_at_once(session, related)
 
 
 def update_draft(

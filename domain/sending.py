@@ -17,7 +17,17 @@ from sqlmodel import Session, select
 
 from domain import mime, send_window
 from domain.composing import PATCHABLE
-from domain.drafts import Composed, DraftFields, Limits, Ready, compose, get_email, new_draft, store_attachments
+from domain.drafts import (
+    Composed,
+    DraftFields,
+    Limits,
+    Ready,
+    compose,
+    get_email,
+    new_draft,
+    store_attachments,
+    write_new_email,
+)
 from domain.errors import DomainError, ErrorCode
 from domain.events import EventKind, record_event
 from domain.lifecycle import Action, EmailStatus, advance
@@ -106,11 +116,15 @@ def request_send(
             now,
             allow_suppressed=request.allow_suppressed,
             ready=ready,
+            deferred=True,
         )
     if email.status != EmailStatus.PENDING:
+        write_new_email(session, email)
         return email, False  # a scheduled email: the scheduler queues it when its time comes
-    # Its recipients, events and any update of a draft go in one flush at the commit.
+    # Its recipients, events and any update of a draft go in one flush at the commit, or (a new
+    # email) in one statement now.
     record_event(session, email, EventKind.QUEUED, actor, {"status": EmailStatus.PENDING.value}, at=now)
+    write_new_email(session, email)
     return email, True
 
 
@@ -221,7 +235,15 @@ def _reply(
         ready(email, composed)
 
     email, _account = new_draft(
-        session, organization_id, reply, actor, limits, now, allow_suppressed=request.allow_suppressed, ready=threaded
+        session,
+        organization_id,
+        reply,
+        actor,
+        limits,
+        now,
+        allow_suppressed=request.allow_suppressed,
+        ready=threaded,
+        deferred=True,
     )
     return email
 

@@ -12,6 +12,7 @@ from sqlalchemy.pool import NullPool
 from sqlmodel import Session
 
 from domain.settings import Settings, get_settings
+from workers.liveness import ping_when_in_doubt
 
 
 def configure_sqlite(engine_sync: Engine) -> None:
@@ -36,9 +37,9 @@ def make_engine(settings: Settings) -> Engine:
         configure_sqlite(engine)
         return engine
     # hide_parameters: an error or a log line must never carry the user data bound into a statement.
-    return create_engine(
-        url, pool_size=settings.db_pool_size, max_overflow=10, pool_pre_ping=True, hide_parameters=True
-    )
+    engine = create_engine(url, pool_size=settings.db_pool_size, max_overflow=10, hide_parameters=True)
+    ping_when_in_doubt(engine)  # rather than pool_pre_ping's round trip at every checkout
+    return engine
 
 
 @lru_cache(maxsize=4)

@@ -1,13 +1,16 @@
 """The claim: one worker at a time holds an email's send, decided and written in one short transaction.
 
 One statement locks the email's row and reads, with it, its account, whether it has attachments,
-and the account's two budget marks (the daily_cap-th newest send of the last day, the
-per-minute-th newest attempt of the last minute: one index probe each, however many emails the
-account sent). The account's row is not locked, so claims of one account's emails do not queue
-behind each other: two workers claiming at the same instant may each see the last free slot of
-the minute, and Gmail's own 429 (a definite refusal: the email waits, no doubt is left) catches
-that rare overshoot. The suppression probe follows, then the claim is written (the email's row
-and its ATTEMPT event) and committed; the message is built after the commit, outside the lock.
+whether any of its recipients is suppressed (its ledger rows joined to the organization's
+suppressed addresses), and the account's two budget marks (the daily_cap-th newest send of the
+last day, the per-minute-th newest attempt of the last minute: one index probe each, however many
+emails the account sent). The account's row is not locked, so claims of one account's emails do
+not queue behind each other: two workers claiming at the same instant may each see the last free
+slot of the minute, and Gmail's own 429 (a definite refusal: the email waits, no doubt is left)
+catches that rare overshoot. Only when a recipient is suppressed (or the email predates the
+ledger) does a second read list which. Then the claim is written, the email's row and its
+ATTEMPT event (one statement on PostgreSQL), and committed; the message is built after the
+commit, outside the lock.
 """
 
 from __future__ import annotations
@@ -19,10 +22,10 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Integer, Select, Uuid, bindparam, case, func
+from sqlalchemy import Insert, Integer, Select, String, Uuid, bindparam, case, func, insert
 from sqlalchemy import select as select_row
 from sqlalchemy.orm import aliased
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, select, update
 
 from domain import mime, quota, send_window
 from domain.dispatch.message import outgoing, suppressed_message
@@ -31,8 +34,16 @@ from domain.dispatch.terms import ACTOR, Doubt, Outcome, Policy, Result, Session
 from domain.events import EventKind, record_event
 from domain.gateway import AccountRef
 from domain.lifecycle import EmailStatus
-from domain.records import AccountState, MailAccount, OutboundAttachment, OutboundEmail
-from domain.records.types import UTCDateTime
+from domain.records import (
+    AccountState,
+    MailAccount,
+    OutboundAttachment,
+    OutboundEmail,
+    OutboundEmailEvent,
+    OutboundRecipient,
+    SuppressedAddress,
+)
+from domain.records.types import JSONType, UTCDateTime
 from domain.suppression import suppressed_among
 
 
@@ -68,6 +79,10 @@ class _Read:
     email: OutboundEmail
     account: MailAccount
     has_attachments: bool
+    any_suppressed: bool
+    """Whether one of the email's ledger rows is an address the organization suppresses now."""
+    has_recipients: bool
+    """Whether the email has ledger rows (one written before the ledger has none)."""
     day_mark: datetime | None
     minute_mark: datetime | None
 
@@ -76,7 +91,7 @@ class _Read:
 def _claim_read() -> Select[Any]:
     """The claim's one statement, built once (building it costs more CPU than running it)."""
     E, A, Q = OutboundEmail, MailAccount, aliased(OutboundEmail)
-    email_id = bindparam("email_id", type_=Uuid())
+    email_id = bindparam("b_email_id", type_=Uuid())
     # Uncorrelated, so that the offset below is one value for the whole statement (SQLite and
     # PostgreSQL both take a scalar subquery there, but not a reference to the outer row).
     account_id = select(E.account_id).where(col(E.id) == email_id).correlate(None).scalar_subquery()
@@ -102,8 +117,22 @@ def _claim_read() -> Select[Any]:
         .scalar_subquery()
     )
     has_attachments = select(OutboundAttachment.id).where(OutboundAttachment.email_id == E.id).exists()
+    R, S = OutboundRecipient, SuppressedAddress
+    now = bindparam("b_now", type_=UTCDateTime())
+    any_suppressed = (
+        select(R.id)
+        .join(S, col(S.email) == R.address)
+        .where(
+            R.email_id == E.id,
+            S.organization_id == E.organization_id,
+            (col(S.expires_at).is_(None)) | (col(S.expires_at) > now),
+        )
+        .exists()
+    )
+    has_recipients = select(R.id).where(R.email_id == E.id).exists()
     return (
-        select_row(E, A, has_attachments, day_mark, minute_mark)  # sqlmodel's select takes at most four
+        # sqlmodel's select takes at most four
+        select_row(E, A, has_attachments, any_suppressed, has_recipients, day_mark, minute_mark)
         .join(A, col(A.id) == E.account_id)
         .where(col(E.id) == email_id)
         .with_for_update(of=E)
@@ -115,7 +144,8 @@ def _read(session: Session, email_id: uuid.UUID, now: datetime, policy: Policy) 
     row = session.execute(
         _claim_read(),
         {
-            "email_id": email_id,
+            "b_email_id": email_id,
+            "b_now": now,
             "default_cap": policy.daily_cap,
             "day_ago": now - quota.DAY,
             "minute_ago": now - quota.MINUTE,
@@ -160,7 +190,11 @@ def claim(
             )
         # Checked here, just before Gmail, as well as when the send was asked for: an address
         # can be suppressed meanwhile (a bounce of an earlier email), and no path skips this.
-        suppressed = suppressed_among(session, email.organization_id, [*email.to, *email.cc, *email.bcc])
+        recipients = [*email.to, *email.cc, *email.bcc]
+        # The read's join compares the ledger's rows as stored; suppressed_among lower-cases them
+        # (a non-ASCII address is stored as written), so the join answers only for lower-case ones.
+        answered = read.has_recipients and not read.any_suppressed and all(a == a.lower() for a in recipients)
+        suppressed = [] if answered else suppressed_among(session, email.organization_id, recipients, now)
         if suppressed and not email.allow_suppressed:
             return fail_in(session, email, suppressed_message(suppressed), now)
         daily_cap = account.daily_send_cap if account.daily_send_cap is not None else policy.daily_cap
@@ -170,20 +204,28 @@ def claim(
         if wait is not None:
             return _wait_for_budget(session, email, wait, now)
         uncertain_since, uncertain_history_id = email.uncertain_since, email.uncertain_history_id
-        email.attempt_token = uuid.uuid4()
-        email.attempt_started_at = now
-        email.attempt_count += 1
-        email.wait_reason = None
-        # Until this attempt knows better, a crash from here on may hide an accepted send. The
-        # account's sync cursor is at or before this moment in its history: a walk from it
-        # sees whatever this attempt may send.
-        if uncertain_since is None:
-            email.uncertain_since, email.uncertain_history_id = now, account.history_id
-        session.add(email)
-        attempt: dict[str, Any] = {"attempt": email.attempt_count}
+        attempt: dict[str, Any] = {"attempt": email.attempt_count + 1}
         if suppressed:
             attempt["suppressed_recipients_allowed"] = suppressed
-        record_event(session, email, EventKind.ATTEMPT, ACTOR, attempt, at=now)
+        _write_claim(
+            session,
+            email,
+            {
+                "b_email_id": email.id,
+                "b_token": uuid.uuid4(),
+                "b_now": now,
+                "b_count": email.attempt_count + 1,
+                # Until this attempt knows better, a crash from here on may hide an accepted send.
+                # The account's sync cursor is at or before this moment in its history: a walk
+                # from it sees whatever this attempt may send.
+                "b_since": uncertain_since or now,
+                "b_history": account.history_id if uncertain_since is None else uncertain_history_id,
+                "b_data": attempt,
+                "b_kind": EventKind.ATTEMPT.value,
+                "b_actor": ACTOR,
+                "b_no_reason": None,
+            },
+        )
         attachments = (
             session.exec(
                 select(OutboundAttachment)
@@ -197,6 +239,7 @@ def claim(
         message_id = email.local_message_id or mime.make_message_id(email.id.hex, "mailtrail.local")
         dated = email.first_queued_at or now
         token, thread_hint = email.attempt_token, email.thread_hint
+        assert token is not None
         contextual = email.context_type is not None  # only those can carry a send guard
         account_id, address, sealed = str(account.id), account.email, account.credentials_encrypted
     # The claim is committed (the row lock is released); the slow parts run outside it.
@@ -221,6 +264,57 @@ def claim(
         now,
         contextual,
         late,
+    )
+
+
+def _write_claim(session: Session, email: OutboundEmail, values: dict[str, Any]) -> None:
+    """Write the claim on the email's row (`email`, loaded by the claim's read) and its ATTEMPT event.
+
+    On PostgreSQL, one statement built once, past the ORM's unit of work (the event's trigger
+    NOTIFYs listeners). Elsewhere (the embedded mode's SQLite) through the ORM: its in-process bus
+    (domain/notify.py) publishes the events a flush writes.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.connection().execute(_claim_write(), values)
+    email.attempt_token, email.attempt_started_at = values["b_token"], values["b_now"]
+    email.attempt_count, email.wait_reason = values["b_count"], None
+    email.uncertain_since, email.uncertain_history_id = values["b_since"], values["b_history"]
+    if session.get_bind().dialect.name == "postgresql":
+        session.expunge(email)  # written already: nothing is left for a flush to do
+        return
+    session.add(email)
+    record_event(session, email, EventKind.ATTEMPT, ACTOR, values["b_data"], at=values["b_now"])
+
+
+@lru_cache(maxsize=1)
+def _claim_write() -> Insert:
+    """The claim's UPDATE and its event's INSERT in one PostgreSQL statement (a data-modifying WITH)."""
+    E, V = OutboundEmail, OutboundEmailEvent
+    email_id, now = bindparam("b_email_id", type_=Uuid()), bindparam("b_now", type_=UTCDateTime())
+    claimed = (
+        update(E)
+        .where(col(E.id) == email_id)
+        .values(
+            attempt_token=bindparam("b_token", type_=Uuid()),
+            attempt_started_at=now,
+            attempt_count=bindparam("b_count", type_=Integer()),
+            wait_reason=bindparam("b_no_reason", type_=String()),
+            uncertain_since=bindparam("b_since", type_=UTCDateTime()),
+            uncertain_history_id=bindparam("b_history"),
+        )
+        .returning(col(E.organization_id))
+        .cte("claimed")
+    )
+    return insert(V).from_select(
+        ["organization_id", "email_id", "kind", "at", "data", "actor"],
+        select_row(
+            claimed.c.organization_id,
+            email_id,
+            bindparam("b_kind", type_=String()),
+            now,
+            bindparam("b_data", type_=JSONType),
+            bindparam("b_actor", type_=String()),
+        ),
     )
 
 

@@ -13,10 +13,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from sqlmodel import col, delete, select
 
 from domain.dispatch import Dispatcher
 from domain.drafts import DraftFields, Limits
-from domain.records import OutboundEmailEvent
+from domain.ledger.precedence import DeliveryState
+from domain.records import OutboundEmailEvent, OutboundRecipient
 from domain.sending import SendRequest, request_send
 from domain.settings import get_settings
 from domain.suppression import suppress
@@ -217,3 +219,42 @@ def another_organization() -> uuid.UUID:
 
     with session_scope() as session:
         return ensure_organization(session, f"other-{uuid.uuid4().hex[:8]}").id
+
+
+async def test_a_non_ascii_address_suppressed_before_the_worker_runs_is_not_sent(tenant, gmail) -> None:  # type: ignore[no-untyped-def]
+    # A non-ASCII address is stored as written while suppressions are stored lower-cased: the
+    # claim's join cannot compare them, so the worker asks suppressed_among, which lower-cases.
+    email_id = queued_without_a_worker(tenant, ["ok@example.com", "Jörg@bounced.test"])
+    assert email_row(email_id).to == ["ok@example.com", "Jörg@bounced.test"]
+    block(tenant, "jörg@bounced.test")
+    assert runtime.dispatcher().send(email_id).outcome.value == "failed"
+    assert "jörg@bounced.test" in (email_row(email_id).error_message or "")
+    assert sent_copies(gmail, tenant.account_email, str(email_id)) == []
+
+
+def drop_ledger_rows(email_id: uuid.UUID) -> None:
+    """Make the email look as one written before the recipients' ledger existed."""
+    with session_scope() as session:
+        session.exec(delete(OutboundRecipient).where(col(OutboundRecipient.email_id) == email_id))
+
+
+async def test_an_email_without_ledger_rows_is_still_checked_for_suppressions(tenant, gmail) -> None:  # type: ignore[no-untyped-def]
+    email_id = queued_without_a_worker(tenant, ["ok@example.com", "old@bounced.test"])
+    drop_ledger_rows(email_id)
+    block(tenant, "old@bounced.test")
+    assert runtime.dispatcher().send(email_id).outcome.value == "failed"
+    assert "old@bounced.test" in (email_row(email_id).error_message or "")
+    assert sent_copies(gmail, tenant.account_email, str(email_id)) == []
+
+
+async def test_an_email_without_ledger_rows_gets_them_marked_sent_when_sent(tenant, gmail) -> None:  # type: ignore[no-untyped-def]
+    email_id = queued_without_a_worker(tenant, ["ok@example.com", "cc@example.com"])
+    drop_ledger_rows(email_id)
+    assert runtime.dispatcher().send(email_id).outcome.value == "sent"
+    with session_scope() as session:
+        rows = session.exec(select(OutboundRecipient).where(OutboundRecipient.email_id == email_id)).all()
+    assert sorted((r.address, r.delivery_state) for r in rows) == [
+        ("cc@example.com", DeliveryState.SENT),
+        ("ok@example.com", DeliveryState.SENT),
+    ]
+    assert len(sent_copies(gmail, tenant.account_email, str(email_id))) == 1
