@@ -101,6 +101,7 @@ def test_the_providers_in_order() -> None:
         "google", "orange", "spectrum", "godaddy", "cox",
         "kddi", "nttdocomo", "tencentqq",  # part b
         "exchangeonline", "iua", "mimecast",  # first half
+        "apple", "yahooinc",  # sisimai 5
     ]  # fmt: skip
 
 

@@ -1,0 +1,100 @@
+"""Receiving providers sisimai 5 added: Apple iCloud Mail and Yahoo Inc., reply by reply."""
+
+from __future__ import annotations
+
+import pytest
+
+from domain.bounces.receivers import apple, reason_from, yahooinc
+from tests.domain.bounces.reading import recipients
+
+APPLE = [
+    ("554 5.7.1 Your message was rejected due to shop.example's DMARC policy.", "authfailure"),
+    ("554 5.7.1 [HME1] This message was blocked for failing both SPF and DKIM authentication checks.",
+     "authfailure"),
+    ("550 5.7.1 Your email was rejected due to having a domain present in the Spamhaus DBL", "blocked"),
+    ("550 5.7.1 Mail from IP 192.0.2.9 was rejected due to listing in Spamhaus SBL.", "blocked"),
+    ("550 5.7.0 Blocked - see https://support.proofpoint.com/dnsbl-lookup.cgi?ip=192.0.2.9", "blocked"),
+    ("554 mx-in-07.mail.icloud.com ESMTP not accepting connections", "blocked"),
+    ("550 5.1.6 recipient no longer on server: kim@icloud.com", "hasmoved"),
+    ("552 5.2.2 <kim@icloud.com>: user is over quota", "mailboxfull"),
+    ("554 5.7.1 <kim@icloud.com>: Relay access denied", "norelaying"),
+    ("550 5.7.1 host/domain does not accept mail", "notaccept"),
+    ("550 5.7.1 [CS01] Message rejected due to local policy.", "policyviolation"),
+    ("450 4.1.8 <news@shop.example>: Sender address rejected: Domain not found", "rejected"),
+    ("421 4.7.1 Messages to kim@icloud.com deferred due to excessive volume. Try again later", "speeding"),
+    ("550 5.1.1 <kim@icloud.com>: inactive email address", "userunknown"),
+    ("550 5.1.1 <kim@icloud.com>: user does not exist", "userunknown"),
+    ("550 5.1.1 unknown or illegal alias: kim@icloud.com", "userunknown"),
+    ("550 5.7.1 something Apple does not document", ""),
+]  # fmt: skip
+
+YAHOO = [
+    ("550 5.7.9 Blocked: Yahoo requires all senders to authenticate with either SPF or DKIM.", "authfailure"),
+    ("421 4.7.0 [TSS04] Messages from 192.0.2.9 temporarily deferred due to unexpected volume or user complaints",
+     "badreputation"),
+    ("553 5.7.1 [BL21] Connections will not be accepted from 192.0.2.9, because the ip is in Spamhaus's list;",
+     "blocked"),
+    ("553 5.7.1 [BL23] Connections not accepted from IP addresses on Spamhaus XBL", "blocked"),
+    ("550 relaying denied for <kim@yahoo.com>", "norelaying"),
+    ("554 5.7.9 Message not accepted: headers are not RFC compliant", "notcompliantrfc"),
+    ("554 Message not allowed - [PH01] Email not accepted for policy reasons.", "policyviolation"),
+    ("553 5.7.2 [TSS09] All messages from 192.0.2.9 will be permanently deferred; Retrying will NOT succeed.",
+     "rejected"),
+    ("450 User is receiving mail too quickly", "speeding"),
+    ("554 delivery error: dd kim@yahoo.com is no longer valid.", "suspend"),
+    ("554 30 Sorry, your message to kim@aol.com cannot be delivered. This mailbox is disabled (554.30)", "suspend"),
+    ("501 Syntax error in parameters or arguments", "syntaxerror"),
+    ("421 Max message per connection reached, closing transmission channel", "toomanyconn"),
+    ("554 delivery error: dd This user doesn't have a yahoo.com account (kim@yahoo.com)", "userunknown"),
+    ("552 1 Requested mail action aborted, mailbox not found", "userunknown"),
+    ("550 5.7.1 something Yahoo does not document", ""),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("diagnostic", "reason"), APPLE)
+def test_apple_s_documented_replies(diagnostic: str, reason: str) -> None:
+    assert apple.reason(diagnostic.lower(), "") == reason
+    assert reason_from("mx01.mail.icloud.com", "example.com", diagnostic, "5.0.0") == reason
+    assert reason_from("", "me.com", diagnostic, "5.0.0") == reason
+
+
+@pytest.mark.parametrize(("diagnostic", "reason"), YAHOO)
+def test_yahoo_s_documented_replies(diagnostic: str, reason: str) -> None:
+    assert yahooinc.reason(diagnostic.lower(), "") == reason
+    assert reason_from("mta6.am0.yahoodns.net", "example.com", diagnostic, "5.0.0") == reason
+    assert reason_from("", "aol.com", diagnostic, "5.0.0") == reason
+
+
+def test_apple_and_yahoo_serve_only_their_own_hosts_and_domains() -> None:
+    assert reason_from("mx.example.com", "example.com", "550 5.1.1 user does not exist", "5.1.1") == ""
+    assert reason_from("mx.notapple.com", "icloud.com.example", "421 due to excessive volume", "4.7.1") == ""
+    assert reason_from("yahoodns.net.example", "notyahoo.com", "450 user is receiving mail too quickly", "") == ""
+
+
+def test_a_yahoo_reply_that_the_user_receives_too_quickly_is_speeding() -> None:
+    raw = """Date: Tue, 3 Mar 2026 10:00:00 +0000
+From: MAILER-DAEMON@mail.shop.example (Mail Delivery System)
+To: orders@shop.example
+Subject: Undelivered Mail Returned to Sender
+
+This is the mail system at host mail.shop.example.
+
+<kim@yahoo.com>: host mta7.am0.yahoodns.net[192.0.2.70] said: 550 User is receiving
+    mail too quickly (in reply to RCPT TO command)
+"""
+    assert recipients(raw) == [("kim@yahoo.com", "5.0.0", "speeding")]
+
+
+def test_an_icloud_volume_deferral_is_speeding() -> None:
+    raw = """Date: Tue, 3 Mar 2026 10:00:00 +0000
+From: MAILER-DAEMON@mail.shop.example (Mail Delivery System)
+To: orders@shop.example
+Subject: Undelivered Mail Returned to Sender
+
+This is the mail system at host mail.shop.example.
+
+<lee@icloud.com>: host mx02.mail.icloud.com[192.0.2.71] said: 550 5.7.1 Messages to
+    lee@icloud.com deferred due to excessive volume. Try again later (in reply to
+    end of DATA command)
+"""
+    assert recipients(raw) == [("lee@icloud.com", "5.7.1", "speeding")]
