@@ -1,10 +1,10 @@
-"""Receiving providers sisimai 5 added: Apple iCloud Mail and Yahoo Inc., reply by reply."""
+"""Receiving providers as sisimai 5 reads them: Apple iCloud Mail, Yahoo Inc. and Microsoft, reply by reply."""
 
 from __future__ import annotations
 
 import pytest
 
-from domain.bounces.receivers import apple, reason_from, yahooinc
+from domain.bounces.receivers import apple, exchangeonline, reason_from, yahooinc
 from tests.domain.bounces.reading import recipients
 
 APPLE = [
@@ -98,3 +98,40 @@ This is the mail system at host mail.shop.example.
     end of DATA command)
 """
     assert recipients(raw) == [("lee@icloud.com", "5.7.1", "speeding")]
+
+
+# Microsoft's documented replies whose reason sisimai 5 changed or added (code, words, reason).
+MICROSOFT_5 = [
+    ("5.7.323", "tlsa-invalid: The domain failed DANE validation", "authfailure"),
+    ("4.7.324", "dnssec-invalid: Destination domain returned invalid DNSSEC records", "authfailure"),
+    ("5.7.325", "certificate-host-mismatch: Remote certificate must have a common name", "authfailure"),
+    ("5.7.322", "certificate-expired: Destination mail server's certificate is expired", "authfailure"),
+    ("5.7.23", "The message was rejected because of Sender Policy Framework violation", "authfailure"),
+    ("4.7.650", "The mail server [192.0.2.9] has been temporarily rate limited due to IP reputation.",
+     "badreputation"),
+    ("5.7.25", "Access denied, the sending IPv6 address [2001:db8::9] must have a reverse DNS record", "blocked"),
+    ("5.7.511", "Access denied, banned sender[192.0.2.9]", "blocked"),
+    ("4.4.316", "Connection refused [Message=Socket error code 10061]", "networkerror"),
+    ("5.0.350", "Remote server returned error: x-dg-ref header is too long", "policyviolation"),
+    ("5.7.501", "Access denied, spam abuse detected", "rejected"),
+    ("5.7.512", "Access denied, message must be RFC 5322 section 3.6.2 compliant", "rejected"),
+    ("5.4.317", "STARTTLS is required to send mail", "securityerror"),
+    ("4.3.2", "STOREDRV.Deliver; recipient thread limit exceeded", "speeding"),
+    ("5.1.90", "Your message can't be sent because you've reached your daily limit for message recipients",
+     "speeding"),
+    ("5.2.121", "Recipient's per hour message receive limit from specific sender exceeded", "speeding"),
+    ("5.2.122", "Recipient's per hour message receive limit exceeded", "speeding"),
+    ("5.7.508", "Access denied, [192.0.2.9] has exceeded permitted limits within /64 range", "speeding"),
+    ("5.7.705", "Access denied, tenant has exceeded threshold", "speeding"),
+    ("5.7.504", "Recipient address rejected: Access denied", "suspend"),
+    ("5.7.505", "Access denied, banned recipient", "suspend"),
+    ("4.4.318", "Connection was closed abruptly (SuspiciousRemoteServerError)", "systemerror"),
+    ("4.7.500", "Server busy. Please try again later from [192.0.2.9]. (AS761)", "systemerror"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("code", "words", "reason"), MICROSOFT_5)
+def test_microsoft_s_documented_replies_as_sisimai_5_files_them(code: str, words: str, reason: str) -> None:
+    diagnostic = f"550 {code} {words}"
+    assert reason_from("mail-kim.eurprd01.prod.outlook.com", "example.com", diagnostic, "5.0.0") == reason
+    assert exchangeonline.reason(diagnostic.lower(), "5.0.0") == reason
