@@ -158,6 +158,10 @@ BY_COMMAND = [
     ("550 not accepted here", "RCPT", "onhold"),
     ("554 message content rejected", "RCPT", "spamdetected"),
     ("550 sender verify failed", "MAIL", "rejected"),
+    # sisimai 5: "message filtered" is spam content (4.x and we had it as a filter), at any command
+    ("550 message filtered", "DATA", "spamdetected"),
+    ("550 message filtered", "RCPT", "spamdetected"),
+    ("550 message filtered", None, "spamdetected"),
 ]
 
 
