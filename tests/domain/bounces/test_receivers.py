@@ -111,12 +111,16 @@ def test_the_providers_in_order() -> None:
      ("402", "securityerror"), ("403", "rejected"), ("405", "rejected"), ("415", "rejected"), ("416", "userunknown"),
      ("417", "mailboxfull"), ("418", "userunknown"), ("420", "suspend"), ("421", "rejected"), ("426", "suspend"),
      ("505", "systemerror"), ("506", "spamdetected"), ("510", "blocked"), ("514", "mesgtoobig"), ("999", "blocked"),
-     ("108", "undefined")],
+     ("108", "undefined"), ("101", "blocked"), ("517", "policyviolation"), ("630", "policyviolation")],
 )  # fmt: skip
 def test_orange_s_codes(code: str, reason: str) -> None:
     assert orange.reason(f"550 5.5.0 service refused. ofr_{code}", "5.5.0") == reason
     assert orange.reason(f"550 lpn105_{code} refused", "") == reason
     assert reason_from("smtp-in.orange.fr", "example.com", f"OFR_{code}", None) == reason
+
+
+def test_la_poste_s_block_list_code_has_its_own_prefix() -> None:
+    assert orange.reason("550 5.7.1 blocked using a block list lpnaaa_101", "5.7.1") == "blocked"
 
 
 def test_orange_without_a_code_and_other_providers_say_nothing() -> None:
