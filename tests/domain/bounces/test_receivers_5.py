@@ -135,3 +135,22 @@ def test_microsoft_s_documented_replies_as_sisimai_5_files_them(code: str, words
     diagnostic = f"550 {code} {words}"
     assert reason_from("mail-kim.eurprd01.prod.outlook.com", "example.com", diagnostic, "5.0.0") == reason
     assert exchangeonline.reason(diagnostic.lower(), "5.0.0") == reason
+
+
+MIMECAST_5 = [
+    ("550 SPF Sender Invalid - envelope rejected", "authfailure"),
+    ("550 DMARC Sender Invalid - envelope rejected", "authfailure"),
+    ("451 Internal resources are temporarily unavailable", "badreputation"),
+    ("550 Local CT IP Reputation - (reject)", "badreputation"),
+    ("550 Journal messages past the expiration", "expired"),
+    ("451 The incorrect hostname used for inbounds", "networkerror"),
+    ("451 Open relay is not allowed", "norelaying"),
+    ("554 Host network, not allowed", "policyviolation"),
+    ("550 Envelope blocked - User Entry", "rejected"),
+    ("550 Submitter failed to authenticate", "securityerror"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("diagnostic", "reason"), MIMECAST_5)
+def test_mimecast_s_documented_replies_as_sisimai_5_files_them(diagnostic: str, reason: str) -> None:
+    assert reason_from("us-smtp-inbound-1.mimecast.com", "customer.example", diagnostic, "5.0.0") == reason
