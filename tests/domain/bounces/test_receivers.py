@@ -31,11 +31,11 @@ def test_spectrum_s_tables_are_exactly_the_documented_ones() -> None:
 
 
 GODADDY = [
-    ("ib007", "toomanyconn"), ("ib101", "expired"), ("ib103", "blocked"), ("ib104", "blocked"),
-    ("ib105", "blocked"), ("ib106", "blocked"), ("ib108", "blocked"), ("ib110", "blocked"), ("ib111", "blocked"),
+    ("ib007", "toomanyconn"), ("ib101", "speeding"), ("ib103", "badreputation"), ("ib104", "blocked"),
+    ("ib105", "blocked"), ("ib106", "blocked"), ("ib108", "requireptr"), ("ib110", "blocked"), ("ib111", "blocked"),
     ("ib112", "blocked"), ("ib113", "blocked"), ("ib212", "spamdetected"), ("ib401", "securityerror"),
-    ("ib501", "rejected"), ("ib502", "rejected"), ("ib504", "toomanyconn"), ("ib506", "rejected"),
-    ("ib508", "rejected"), ("ib510", "toomanyconn"), ("ib607", "toomanyconn"), ("ib705", "virusdetected"),
+    ("ib501", "notcompliantrfc"), ("ib502", "notcompliantrfc"), ("ib504", "speeding"), ("ib506", "rejected"),
+    ("ib508", "authfailure"), ("ib510", "speeding"), ("ib607", "speeding"), ("ib705", "virusdetected"),
     ("ib999", ""),
 ]  # fmt: skip
 
@@ -50,7 +50,11 @@ def test_godaddy_s_ib_codes(code: str, reason: str) -> None:
     [("553 http://www.spamhaus.org/query/bl?ip=192.0.2.2", "blocked"), ("554 rbl reject.", "blocked"),
      ("delivery timeout", "expired"), ("451 sorry, i wasn't able to establish an smtp connection.", "expired"),
      ("account disabled", "suspend"), ("account storage limit", "mailboxfull"),
-     ("account does not exist", "userunknown"), ("550 recipient not found.", "userunknown"), ("550 no", "")],
+     ("account does not exist", "userunknown"), ("550 recipient not found.", "userunknown"), ("550 no", ""),
+     ("552 message rejected for spam or virus content", "spamdetected"),
+     ("this message is looping: it already has my delivered-to line.", "systemerror"),
+     ("this message has been in the queue too long.", "expired"),
+     ("550 recipient not found ib999", "userunknown")],
 )  # fmt: skip
 def test_godaddy_s_messages(diagnostic: str, reason: str) -> None:
     assert godaddy.reason(diagnostic, "") == reason
