@@ -8,11 +8,11 @@ from domain.bounces.receivers import PROVIDERS, cox, godaddy, google, orange, re
 
 SPECTRUM = [
     (1000, "blocked"), (1010, "rejected"), (1020, "rejected"), (1050, "rejected"), (1080, "rejected"),
-    (1090, "systemerror"), (1100, "blocked"), (1150, "blocked"), (1160, "policyviolation"),
+    (1090, "systemerror"), (1100, "requireptr"), (1150, "requireptr"), (1160, "policyviolation"),
     (1190, "policyviolation"), (1200, "blocked"), (1210, "blocked"), (1220, "blocked"), (1250, "blocked"),
     (1260, "networkerror"), (1300, "toomanyconn"), (1310, "toomanyconn"), (1340, "toomanyconn"),
-    (1350, "toomanyconn"), (1490, "toomanyconn"), (1500, "rejected"), (1520, "rejected"), (1530, "mesgtoobig"),
-    (1540, "toomanyconn"), (1550, "toomanyconn"), (1560, "policyviolation"),
+    (1350, "speeding"), (1490, "speeding"), (1500, "rejected"), (1520, "rejected"), (1530, "mesgtoobig"),
+    (1540, "speeding"), (1550, "speeding"), (1560, "policyviolation"), (1580, "speeding"),
     (1015, ""), (1095, ""), (1155, ""), (1195, ""), (1215, ""), (1255, ""), (1295, ""), (1495, ""), (1510, ""),
     (1570, ""), (999, ""),
 ]  # fmt: skip
@@ -25,8 +25,8 @@ def test_spectrum_s_aup_codes(code: int, reason: str) -> None:
 
 
 def test_spectrum_s_tables_are_exactly_the_documented_ones() -> None:
-    assert len(spectrum.CODES) == 10
-    assert spectrum.RANGES[0] == (1020, 1080, "rejected") and spectrum.RANGES[-1] == (1350, 1490, "toomanyconn")
+    assert len(spectrum.CODES) == 11
+    assert spectrum.RANGES[0] == (1020, 1080, "rejected") and spectrum.RANGES[-1] == (1350, 1490, "speeding")
     assert spectrum.reason("550 no code here", "") == ""
 
 
@@ -61,8 +61,8 @@ def test_godaddy_s_messages(diagnostic: str, reason: str) -> None:
 
 
 COX = [
-    ("cxbl", "blocked"), ("cxthrt", "securityerror"), ("cxmj", "securityerror"), ("cxdns", "blocked"),
-    ("cxsndr", "rejected"), ("cxsmtp", "rejected"), ("cxcnct", "toomanyconn"), ("cxmxrt", "toomanyconn"),
+    ("cxbl", "blocked"), ("cxthrt", "securityerror"), ("cxmj", "securityerror"), ("cxdns", "requireptr"),
+    ("cxsndr", "authfailure"), ("cxsmtp", "rejected"), ("cxcnct", "toomanyconn"), ("cxmxrt", "toomanyconn"),
     ("cdrbl", "blocked"), ("urlbl011", "spamdetected"), ("urlbl101", "spamdetected"), ("urlbl110", "spamdetected"),
     ("urlbl1001", "spamdetected"), ("ipbl0001", "blocked"), ("ipbl1111", "blocked"), ("ipbl00001", "blocked"),
     ("ipbl2", ""), ("ipbl000", ""), ("zz", ""),
@@ -76,9 +76,9 @@ def test_cox_s_aup_codes(code: str, reason: str) -> None:
 
 @pytest.mark.parametrize(
     ("diagnostic", "reason"),
-    [("rejected - no rdns", "blocked"), ("cox too many bad commands from 192.0.2.1", "blocked"),
-     ("dns check failure - try again later", "blocked"), ("too many invalid recipients", "blocked"),
-     ("esmtp server temporarily not available", "notaccept"), ("esmtp no data before greeting", "policyviolation"),
+    [("rejected - no rdns", "requireptr"), ("cox too many bad commands from 192.0.2.1", "blocked"),
+     ("dns check failure - try again later", "requireptr"), ("too many invalid recipients", "blocked"),
+     ("esmtp server temporarily not available", "systemerror"), ("esmtp no data before greeting", "policyviolation"),
      ("attachment extension is forbidden", "policyviolation"), ("sender rejected", "rejected"),
      ("too many sessions from 192.0.2.1", "toomanyconn"), ("requested action aborted: try again later", "toomanyconn"),
      ("message threshold exceeded", "toomanyconn"), ("recipient rejected", "userunknown"), ("550 no", "")],
