@@ -154,3 +154,20 @@ MIMECAST_5 = [
 @pytest.mark.parametrize(("diagnostic", "reason"), MIMECAST_5)
 def test_mimecast_s_documented_replies_as_sisimai_5_files_them(diagnostic: str, reason: str) -> None:
     assert reason_from("us-smtp-inbound-1.mimecast.com", "customer.example", diagnostic, "5.0.0") == reason
+
+
+GOOGLE_5 = [
+    ("530 5.7.0 Must issue a STARTTLS command first.", "5.7.0", "syntaxerror"),
+    ("454 5.5.1 STARTTLS may not be repeated.", "5.5.1", "syntaxerror"),
+    ("503 5.5.1 RCPT first.", "5.5.1", "syntaxerror"),
+    ("421 4.7.29 Gmail requires all large senders to use TLS/SSL during SMTP.", "4.7.29", "securityerror"),
+    ("552 5.3.4 The size of the Subject header value (1200 bytes) exceeds Google's limit of 1000 bytes per "
+     "individual header size.", "5.3.4", "exceedlimit"),
+    ("552 5.3.4 Your message exceeded Google's message size limits.", "5.3.4", "mesgtoobig"),
+    ("552 5.2.3 Your message exceeded Google's message size limits.", "5.2.3", "exceedlimit"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("diagnostic", "status", "reason"), GOOGLE_5)
+def test_google_s_documented_replies_as_sisimai_5_files_them(diagnostic: str, status: str, reason: str) -> None:
+    assert reason_from("gmail-smtp-in.l.google.com", "example.com", diagnostic, status) == reason
