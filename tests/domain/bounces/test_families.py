@@ -16,6 +16,7 @@ from domain.bounces.families import (
 from domain.bounces.findings import Finding
 from domain.bounces.notice import Notice
 from tests.domain.bounces.notices import CASES, EXIM, GMAIL_CURRENT, SES_BOUNCE, SES_COMPLAINT, SES_HEAD
+from tests.domain.bounces.reading import recipients
 
 
 @pytest.mark.parametrize(("family", "raw", "email", "status", "reason"), CASES, ids=[c[0] for c in CASES])
@@ -75,7 +76,10 @@ def test_exim_s_own_messages(diagnostic: str, command: str | None, hint: str | N
 @pytest.mark.parametrize(
     ("diagnostic", "command", "hint", "default"),
     [
-        ("Connected to 192.0.2.1 but sender was rejected.", "MAIL", "rejected", None),
+        # sisimai 5: the refused sender names the command; the reply (or the words) decide the reason
+        ("Connected to 192.0.2.1 but sender was rejected.", "MAIL", None, None),
+        ("Connected to 192.0.2.1 but sender was rejected. Remote host said: 421 busy. I'm not going to try again; "
+         "this message has been in the queue too long.", "MAIL", "expired", None),
         ("Connected to 192.0.2.1 but my name was rejected.", "EHLO", "blocked", None),
         ("192.0.2.1 does not like recipient. Remote host said: 550 no", "RCPT", None, "userunknown"),
         ("192.0.2.1 does not like recipient. I'm not going to try again; this message has been in the queue too long.", "RCPT", "onhold", None),
@@ -188,3 +192,29 @@ def test_exchange_s_component_errors_before_its_codes(diagnostic: str, hint: str
 )  # fmt: skip
 def test_courier_s_own_dns_errors(diagnostic: str, hint: str | None) -> None:
     assert courier.refine(Finding("a@b.example", diagnostic)).hint == hint
+
+
+QMAIL_REFUSED_SENDER = """Date: Tue, 3 Mar 2026 10:00:00 +0000
+From: MAILER-DAEMON@mail.shop.example
+To: orders@shop.example
+Subject: failure notice
+
+Hi. This is the qmail-send program at mail.shop.example.
+I'm afraid I wasn't able to deliver your message to the following addresses.
+This is a permanent error; I've given up. Sorry it didn't work out.
+
+<kim@remote.example>:
+Connected to 192.0.2.7 but sender was rejected.
+Remote host said: {reply}
+"""
+
+
+@pytest.mark.parametrize(
+    ("reply", "status", "reason"),
+    [("553 sorry, your envelope sender is in my badmailfrom list (#5.7.1)", "5.7.1", "rejected"),
+     ("550 5.7.1 Mail from shop.example refused: SPF check: fail", "5.7.1", "authfailure")],
+)  # fmt: skip
+def test_a_sender_qmail_saw_refused_is_classified_by_the_remote_server_s_reply(
+    reply: str, status: str, reason: str
+) -> None:
+    assert recipients(QMAIL_REFUSED_SENDER.format(reply=reply)) == [("kim@remote.example", status, reason)]
