@@ -218,3 +218,54 @@ def test_a_sender_qmail_saw_refused_is_classified_by_the_remote_server_s_reply(
     reply: str, status: str, reason: str
 ) -> None:
     assert recipients(QMAIL_REFUSED_SENDER.format(reply=reply)) == [("kim@remote.example", status, reason)]
+
+
+GROUP_ADDRESS_UNKNOWN = b"""From: Mail Delivery Subsystem <mailer-daemon@googlemail.com>
+To: orders@shop.example
+Subject: Delivery Status Notification (Failure)
+X-Failed-Recipients: old-list@googlegroups.com
+X-Google-Smtp-Source: AbCdEf
+MIME-Version: 1.0
+Content-Type: multipart/report; report-type=delivery-status; boundary="b1"
+
+--b1
+Content-Type: text/plain
+
+** Address not found **
+
+Your message wasn't delivered to old-list@googlegroups.com because the address couldn't be found.
+
+--b1
+Content-Type: message/delivery-status
+
+Reporting-MTA: dns; googlemail.com
+
+Final-Recipient: rfc822; old-list@googlegroups.com
+Action: failed
+Status: 5.1.1
+Diagnostic-Code: smtp; 550-5.1.1 The email account that you tried to reach does not exist.
+
+--b1--
+"""
+GROUP_REFUSED_POST = b"""From: Mail Delivery Subsystem <mailer-daemon@googlemail.com>
+To: orders@shop.example
+Subject: Delivery Status Notification (Failure)
+X-Failed-Recipients: staff@googlegroups.com
+X-Google-Smtp-Source: AbCdEf
+
+Hello orders@shop.example,
+
+Your post to the group staff did not go through. Some reasons a post can fail:
+
+ * The group name may be misspelt.
+ * The group may have been deleted by its owner.
+ * Posting may require joining the group first.
+ * The group may not accept posts at all.
+
+Google Groups
+"""
+
+
+def test_a_google_groups_notice_is_a_refused_post_only_when_it_explains_one() -> None:
+    assert recipients(GROUP_ADDRESS_UNKNOWN) == [("old-list@googlegroups.com", "5.1.1", "userunknown")]
+    assert recipients(GROUP_REFUSED_POST) == [("staff@googlegroups.com", None, "rejected")]
