@@ -113,6 +113,10 @@ def test_gmail_s_dns_messages_and_a_specific_code_overriding_them() -> None:
     assert gmail.refine(Finding("a@b.example", "DNS Error: Could not contact DNS servers")).hint == "expired"
     assert gmail.refine(Finding("a@b.example", "550 5.2.2 full (state 14).")).hint == "mailboxfull"
     assert gmail.refine(Finding("a@b.example", "just words")).hint is None
+    # sisimai 5's G Suite table: a null MX is notaccept; an NXDOMAIN answer networkerror
+    assert gmail.refine(Finding("a@b.example", "DNS Error: Null MX found for example.org")).hint == "notaccept"
+    nxdomain = "DNS Error: DNS type 'mx' lookup of x.example responded with code NXDOMAIN Domain name not found"
+    assert gmail.refine(Finding("a@b.example", nxdomain)).hint == "networkerror"
 
 
 @pytest.mark.parametrize(
