@@ -29,7 +29,7 @@ CODES = (
     (re.compile(r"5\.4\.316$"), "expired"),
     (re.compile(r"5\.6\.11$"), "contenterror"),
     (re.compile(r"5\.7\.(?:1|1[23]|124|13[3-6]|511)$"), "rejected"),
-    (re.compile(r"5\.7\.23$"), "blocked"),
+    (re.compile(r"5\.7\.23$"), "authfailure"),  # SPF validation failed (sisimai 5; 4.x: blocked)
     (re.compile(r"5\.7\.25$"), "networkerror"),
     (re.compile(r"5\.7\.50[1-3]$"), "spamdetected"),
     (re.compile(r"5\.7\.50[45]$"), "filtered"),
