@@ -6,6 +6,7 @@ import pytest
 
 from domain.bounces import parse_bounce, registry
 from domain.bounces.families import (
+    domino,
     ezweb,
     fml,
     imailserver,
@@ -154,3 +155,8 @@ Your message cannot be delivered to the following recipients:
 def test_a_messaging_server_report_of_an_unknown_user_under_a_policy_code_reads_as_sisimai_5_does() -> None:
     # No command named, a 5.7.1 code (no user-unknown code): sisimai 5's filtered rule applies.
     assert recipients(MESSAGING_SERVER_POLICY_CODE) == [("lee@corp.example", "5.7.1", "filtered")]
+
+
+def test_domino_s_spanish_unknown_user_sentence() -> None:
+    # sisimai 5's Domino table: "not in the Domino Directory" in Spanish is an unknown user
+    assert domino.MESSAGES("El usuario lee no se encuentra en el Directorio de Domino") == "userunknown"
