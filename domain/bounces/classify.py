@@ -22,24 +22,24 @@ from domain.bounces.statuses import status_reason
 from domain.bounces.wording import says
 
 MAX_DIAGNOSTIC = 2000
-# When neither the code nor the first pass decides: the wording, in this order.
+# When neither the code nor the first pass decides: the wording, in sisimai 5's order (ClassOrder[1]).
 FALLBACK_WORDING = (
     "mailboxfull",
+    "spamdetected",
+    "policyviolation",
+    "virusdetected",
+    "norelaying",
     "authfailure",
     "badreputation",
-    "speeding",
-    "spamdetected",
-    "virusdetected",
-    "policyviolation",
-    "norelaying",
+    "securityerror",
     "systemerror",
     "networkerror",
+    "speeding",
     "suspend",
+    "expired",
     "contenterror",
     "systemfull",
     "notaccept",
-    "expired",
-    "securityerror",
     "mailererror",
 )
 # RFC 3463 subject classes that name a reason when nothing more specific does.
@@ -117,10 +117,14 @@ def _specific(status: str, diagnostic: str) -> str:
 
 
 def _fallback(fact: Fact, action: str, kind: str) -> str:
-    """sisimai's `anotherone`: the wording, then the code's class, then what little is left."""
+    """sisimai's `anotherone`: the wording, then the code's class, then what little is left.
+
+    sisimai 5 reads the wording only when the code names no reason, a vague one (`RETRY`), or the
+    diagnostic is not an SMTP reply (X-Unix, X-Postfix): an SMTP reply's specific code stands.
+    """
     if fact.hint and fact.hint not in ("onhold", "undefined"):
         return fact.hint
-    if fact.named and fact.named not in RETRY and kind != "smtp":
+    if fact.named and fact.named not in RETRY and kind == "smtp":
         return fact.named
     for reason in FALLBACK_WORDING:
         if fact.says(reason):

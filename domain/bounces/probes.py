@@ -17,7 +17,17 @@ from domain.bounces.wording import gated, says
 CONN = "CONN"
 # Reasons sisimai decides again even when the reporting MTA's own format named them.
 RETRY = frozenset(
-    {"undefined", "onhold", "systemerror", "securityerror", "expired", "networkerror", "hostunknown", "userunknown"}
+    {
+        "undefined",
+        "onhold",
+        "systemerror",
+        "securityerror",
+        "expired",
+        "suspend",
+        "networkerror",
+        "hostunknown",
+        "userunknown",
+    }
 )
 
 

@@ -54,7 +54,7 @@ STATUS_REASONS: dict[str, str] = {
     "5.1.7": "rejected",
     "5.1.8": "rejected",
     "5.1.9": "systemerror",
-    "5.1.10": "userunknown",  # Exchange's RecipientNotFound (RFC 7505's null MX says it as X.1.10 too)
+    "5.1.10": "notaccept",  # RFC 7505: recipient address has null MX (Exchange says RecipientNotFound with it)
     "5.2.0": "filtered",  # other or undefined mailbox status
     "5.2.1": "filtered",  # mailbox disabled, not accepting messages
     "5.2.2": "mailboxfull",

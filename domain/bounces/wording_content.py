@@ -74,6 +74,9 @@ CONTENT: dict[str, tuple[str, ...]] = {
         r"this message scored .{1,80} spam points",
         r"(?:\d\.\d\.\d|\d{3}) spam\s*$",
         r"bulk email",
+        # sisimai 5 files these under spam content as well (4.x: a filter; a rejected sender)
+        r"message filtered",
+        r"spam reporting address",
     ),
     "virusdetected": (
         r"it has a potentially executable attachment",

@@ -140,7 +140,6 @@ MAILBOX: dict[str, tuple[str, ...]] = {
         r"due to extended inactivity new mail is not currently being accepted for this mailbox",
         r"has restricted sms e-mail",
         r"is not accepting any mail",
-        r"message filtered",
         r"message rejected due to user rules",
         r"not found recipient account",
         r"refused due to recipient preferences",

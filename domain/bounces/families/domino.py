@@ -21,6 +21,7 @@ MESSAGES = phrase_table(
             "no such user",
             "user not found in domino directory",
             "non r\u00e9pertori\u00e9 dans l'annuaire domino",
+            "no se encuentra en el directorio de domino",
             "domino \u30c7\u30a3\u30ec\u30af\u30c8\u30ea\u306b\u306f\u898b\u3064\u304b\u308a\u307e\u305b\u3093",
         ),
         "filtered": (

@@ -44,8 +44,11 @@ COMPONENTS = phrase_table(
             "resolver.adr.recipnotfound",
             "resolver.adr.exrecipnotfound",
             "resolver.adr.recipientnotfound",
-            "resolver.adr.invalidinsmtp",
         ),
+        # sisimai 5's Exchange 2007 table (4.x had an invalid SMTP address as an unknown user)
+        "systemerror": ("resolver.adr.invalidinsmtp", "resolver.adr.badprimary", "resolver.adr.ambiguous"),
+        "toomanyconn": ("resolver.adr.reciplimit",),
+        "rejected": ("resolver.rst.notauthorized",),
         "securityerror": ("resolver.rst.authrequired",),
         "mesgtoobig": ("resolver.rst.recipsizelimit", "resolver.rst.sendsizelimit"),
         "expired": ("queue.expired",),

@@ -36,6 +36,10 @@ STATES = {
 }
 MESSAGES = phrase_table(
     {
+        # G Suite's resolver reports (sisimai 5's GSuite table) come before the older DNS wording
+        # they contain: "DNS type 'mx' lookup of x responded with code NXDOMAIN Domain name not found".
+        "networkerror": ("had no relevant answers", "responded with code nxdomain"),
+        "notaccept": ("null mx",),
         "expired": (
             "dns error: could not contact dns servers",
             "delivery to the following recipient has been delayed",
@@ -44,7 +48,6 @@ MESSAGES = phrase_table(
         "hostunknown": ("dns error: domain name not found", "dns error: dns server returned answer with no data"),
         # Gmail's own sentences in its current notices.
         "userunknown": ("because the address couldn't be found", "the address couldn't be found"),
-        "networkerror": ("had no relevant answers", "responded with code nxdomain"),
     }
 )
 

@@ -1,6 +1,9 @@
 """Google Groups: a post to a group that does not exist or does not accept the sender comes back from
 Google's mailer-daemon with the group in X-Failed-Recipients ("you may not have permission to post
-messages to the group"): the sender was refused, so the reason is `rejected`."""
+messages to the group"): the sender was refused, so the reason is `rejected` when the notice says so
+(that sentence, or its four-item list of why a post fails, which sisimai 5 requires); a notice that
+says neither is Gmail's ordinary report about a group address, and Google's own reply (an unknown
+account, a full mailbox) decides."""
 
 from __future__ import annotations
 
@@ -11,6 +14,10 @@ from domain.bounces.findings import Finding
 from domain.bounces.notice import Notice
 
 GROUP = re.compile(r"@googlegroups\.com\b|google groups|groups\.google\.com")
+BULLET = re.compile(r"^ ?\* ?", re.M)
+ORIGINAL = "----- original message -----"
+EXPLANATIONS = 4  # the group may not exist, was removed, needs joining, or is closed to posting
+REFUSED = "not have permission to post messages to the group"
 
 
 def sniff(notice: Notice) -> bool:
@@ -21,10 +28,17 @@ def sniff(notice: Notice) -> bool:
 
 
 def read(notice: Notice) -> list[Finding]:
-    """Each failed group address, refused for this sender."""
-    paragraphs = [p for p in notice.body.split("\n\n") if p.strip()][:4]
+    """Each failed group address: refused for this sender when the notice explains a post's refusal."""
+    body = notice.body
+    cut = body.lower().find(ORIGINAL)
+    report = body if cut < 0 else body[:cut]
+    refused = len(BULLET.findall(report)) == EXPLANATIONS or REFUSED in " ".join(report.lower().split())
+    hint = "rejected" if refused else "onhold"
+    paragraphs = [p for p in body.split("\n\n") if p.strip()][:4]
     diagnostic = " ".join(" ".join(paragraphs).split())[:1000]
-    return [Finding(address, diagnostic, hint="rejected") for address in notice.failed_header]
+    return [Finding(address, diagnostic, hint=hint) for address in notice.failed_header]
 
 
-FAMILY = Family("googlegroups", sniff, read, lambda finding: finding.with_(hint=finding.hint or "rejected"))
+FAMILY = Family(
+    "googlegroups", sniff, read, lambda finding: finding.with_(hint=finding.hint or "rejected"), completes_report=True
+)

@@ -1,11 +1,12 @@
 """Oracle (Sun, iPlanet) Communications Messaging Server: "This report relates to a message you sent
 with the following header fields:", then per recipient "Recipient address:", "Reason:" and
-"Diagnostic code:" lines, with a report. "Reason: Remote SMTP server has rejected address" says the
-remote server refused the recipient (RCPT); "Illegal host/domain name found", an unknown host."""
+"Diagnostic code:" lines, with a report. "Illegal host/domain name found" is an unknown host. "Reason:
+Remote SMTP server has rejected address" names no SMTP command (sisimai 5 takes none from it either):
+the remote reply decides, so an unknown user refused with a 5.7.x code reads as `filtered`, as
+sisimai 5 reads it."""
 
 from __future__ import annotations
 
-from domain.bounces.commands import RCPT
 from domain.bounces.family import Family
 from domain.bounces.findings import Finding
 from domain.bounces.notice import Notice
@@ -24,8 +25,6 @@ def refine(finding: Finding) -> Finding:
     text = finding.diagnostic.lower()
     if "illegal host/domain name found" in text:
         return finding.with_(hint="hostunknown")
-    if "has rejected address" in text:
-        return finding.with_(command=finding.command or RCPT)
     return finding
 
 

@@ -59,11 +59,13 @@ def sniff(notice: Notice) -> bool:
 
 
 def refine(finding: Finding) -> Finding:
-    """The command and reason qmail's own sentences settle."""
+    """The command and reason qmail's own sentences settle.
+
+    A refused sender ("but sender was rejected") names only the command, as in sisimai 5 (4.x took
+    it for `rejected` outright): the remote server's reply decides why.
+    """
     diagnostic = finding.diagnostic
     command = next((c for phrase, c in COMMANDS if phrase in diagnostic), None) or command_in(diagnostic)
-    if command == MAIL:
-        return finding.with_(command=command, hint="rejected")
     if command in (EHLO, "HELO"):
         return finding.with_(command=command, hint="blocked")
     lowered = diagnostic.lower()

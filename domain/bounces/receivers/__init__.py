@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 from domain.bounces.receivers import (
+    apple,
     cox,
     exchangeonline,
     godaddy,
@@ -21,6 +22,7 @@ from domain.bounces.receivers import (
     orange,
     spectrum,
     tencentqq,
+    yahooinc,
 )
 
 PROVIDERS = (
@@ -37,6 +39,9 @@ PROVIDERS = (
     exchangeonline.PROVIDER,
     iua.PROVIDER,
     mimecast.PROVIDER,
+    # sisimai 5's Rhost tables
+    apple.PROVIDER,
+    yahooinc.PROVIDER,
 )
 
 # Every provider's hosts and domains in one pattern each: most recipients are no provider's, and two

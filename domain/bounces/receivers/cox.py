@@ -15,8 +15,8 @@ CODES = {
     "cxbl": "blocked",  # the sending IP is blocked for spam-like behaviour
     "cxthrt": "securityerror",  # sending limited for suspicious account activity
     "cxmj": "securityerror",  # sending blocked for suspicious activity on the primary account
-    "cxdns": "blocked",  # the connecting IP's DNS is wrong
-    "cxsndr": "rejected",  # a problem with the sender's domain
+    "cxdns": "requireptr",  # the connecting IP's reverse DNS lookup fails (sisimai 5; 4.x: blocked)
+    "cxsndr": "authfailure",  # the sender domain's SPF/DKIM checks fail (sisimai 5; 4.x: rejected)
     "cxsmtp": "rejected",  # the sender could not be verified as legitimate
     "cxcnct": "toomanyconn",  # too many concurrent connections from the IP
     "cxmxrt": "toomanyconn",  # the sender exceeded the number of messages allowed
@@ -28,9 +28,9 @@ CODES = {
 }
 IP_LISTED = re.compile(r"ipbl[01]{4,5}$")  # the sending IP is on one or more DNS block lists
 MESSAGES = (
-    ("blocked", ("rejected - no rdns", "cox too many bad commands from", "dns check failure - try again later",
-                 "too many invalid recipients")),
-    ("notaccept", ("esmtp server temporarily not available",)),
+    ("blocked", ("cox too many bad commands from", "too many invalid recipients")),
+    ("requireptr", ("rejected - no rdns", "dns check failure - try again later")),
+    ("systemerror", ("esmtp server temporarily not available",)),
     ("policyviolation", ("esmtp no data before greeting", "attachment extension is forbidden")),
     ("rejected", ("sender rejected",)),
     ("toomanyconn", ("too many sessions from", "requested action aborted: try again later",

@@ -1,7 +1,10 @@
 """GoDaddy (secureserver.net): replies end with an `IBnnn` code naming the error, or say it in words.
 
 Source: GoDaddy Help, "What does my email bounceback mean?" (godaddy.com/help/3568), as sisimai's
-table lists it.
+table lists it. sisimai 5 re-filed several codes: a busy server and hourly or per-session limits
+are speeding (4.x: expired, toomanyconn), a poor Cloudmark reputation badreputation, a failed
+reverse DNS requireptr, a blank or IP-address From: notcompliantrfc and an SPF record that does
+not authorise the sender authfailure (4.x: blocked, rejected).
 """
 
 from __future__ import annotations
@@ -13,41 +16,50 @@ from domain.bounces.receivers.provider import Provider
 CODE = re.compile(r"\s(ib\d{3})\b")
 CODES = {
     "ib007": "toomanyconn",  # too many sessions from this IP
-    "ib101": "expired",  # server temporarily unavailable
-    "ib103": "blocked",  # poor reputation on Cloudmark CSI
+    "ib101": "speeding",  # server temporarily unavailable (higher than normal volume)
+    "ib103": "badreputation",  # poor reputation on Cloudmark CSI
     "ib104": "blocked",  # on the Spamhaus Block List
     "ib105": "blocked",  # on the Exploits Block List
     "ib106": "blocked",  # on the Policy Block List
-    "ib108": "blocked",  # reverse DNS for the IP failed
+    "ib108": "requireptr",  # reverse DNS for the IP failed
     "ib110": "blocked",  # blocked for sending spam
     "ib111": "blocked",  # blocked for the day for sending spam
     "ib112": "blocked",  # blocked for mailing too many invalid recipients
     "ib113": "blocked",  # blocked for the day for mailing too many invalid recipients
     "ib212": "spamdetected",  # content judged to be spam
     "ib401": "securityerror",  # authentication not allowed
-    "ib501": "rejected",  # blank From: address
-    "ib502": "rejected",  # an IP address as the From: address
-    "ib504": "toomanyconn",  # too many messages this hour
+    "ib501": "notcompliantrfc",  # blank From: address
+    "ib502": "notcompliantrfc",  # an IP address as the From: address
+    "ib504": "speeding",  # too many messages this hour
     "ib506": "rejected",  # invalid From: domain
-    "ib508": "rejected",  # invalid SPF record
-    "ib510": "toomanyconn",  # too many messages in one session
-    "ib607": "toomanyconn",  # too many recipients this hour
+    "ib508": "authfailure",  # invalid SPF record
+    "ib510": "speeding",  # too many messages in one session
+    "ib607": "speeding",  # too many recipients this hour
     "ib705": "virusdetected",  # virus-infected message
 }
 MESSAGES = (
-    ("blocked", ("www.spamhaus.org/query/bl?ip=", "554 rbl reject.")),
-    ("expired", ("delivery timeout", "451 sorry, i wasn't able to establish an smtp connection.")),
+    ("blocked", ("www.spamhaus.org/query/bl?ip=", "rbl reject")),
+    (
+        "expired",
+        (
+            "delivery timeout",
+            "has been in the queue too long",
+            "451 sorry, i wasn't able to establish an smtp connection.",
+        ),
+    ),
+    ("spamdetected", ("message rejected for spam or virus content",)),
     ("suspend", ("account disabled",)),
+    ("systemerror", ("message is looping",)),
     ("mailboxfull", ("account storage limit",)),
-    ("userunknown", ("account does not exist", "550 recipient not found.")),
+    ("userunknown", ("account does not exist", "recipient not found")),
 )
 
 
 def reason(diagnostic: str, status: str) -> str:
     """The reason GoDaddy's IB code or its message names, or ''."""
     match = CODE.search(diagnostic)
-    if match is not None:
-        return CODES.get(match.group(1), "")
+    if match is not None and match.group(1) in CODES:
+        return CODES[match.group(1)]
     return next((name for name, phrases in MESSAGES if any(p in diagnostic for p in phrases)), "")
 
 

@@ -36,13 +36,18 @@ REPLIES: dict[str, tuple[str, ...]] = {
         "an unusual rate of unsolicited mail",
         "an unusual rate of mail",
     ),
-    "exceedlimit": ("exceeded google's message size limits", "exceeds google's limit of"),
+    "exceedlimit": (
+        "exceeded google's message size limits",
+        "exceeds google's limit of",
+        "exceeded google's message header size limits",
+        "bytes per individual header size",
+        "exceeds google's header name limit of",
+    ),
     "expired": ("connection expired", "timeout - closing connection"),
     "securityerror": (
-        "must issue a starttls command first",
-        "starttls may not be repeated",
         "tls required for rcpt domain",
         "senders to use tls/ssl for smtp",
+        "senders to use tls/ssl during smtp",
         "too many login attempts",
         "no identity changes permitted",
         "authentication required.",
@@ -106,6 +111,11 @@ REPLIES: dict[str, tuple[str, ...]] = {
         "unrecognized authentication type",
         "xoauth is no longer supported",
         "too many unauthenticated commands",
+        # sisimai 5 files these protocol-order replies here (4.x: securityerror)
+        "must issue a starttls command first",
+        "starttls may not be repeated",
+        "mail first",
+        "rcpt first",
     ),
     "systemerror": (
         "temporary system problem",
@@ -127,7 +137,13 @@ PATTERNS = [(reason, re.compile("|".join(re.escape(p) for p in phrases))) for re
 
 
 def reason(diagnostic: str, status: str) -> str:
-    """The reason Google's documentation gives a reply, or ''."""
+    """The reason Google's documentation gives a reply, or ''.
+
+    Google says "exceeded Google's message size limits" both with 5.2.3 (a limit: exceedlimit) and
+    with 5.3.4 (too big for the system: mesgtoobig); the status tells them apart.
+    """
+    if status == "5.3.4" and "exceeded google's message size limits" in diagnostic:
+        return "mesgtoobig"
     return next((name for name, pattern in PATTERNS if pattern.search(diagnostic)), "")
 
 

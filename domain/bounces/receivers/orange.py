@@ -7,8 +7,9 @@ import re
 
 from domain.bounces.receivers.provider import Provider
 
-CODE = re.compile(r"\b(?:lpn|ofr|ouk)(?:_\d{3}|\d{3}[-_]\d{3})\b")
+CODE = re.compile(r"\b(?:lpn|lpnaaa|ofr|ouk)(?:_\d{3}|\d{3}[-_]\d{3})\b")
 CODES = {
+    "101": "blocked",  # sisimai 5: the sending IP is on a block list (LPNAAA_101)
     "102": "blocked",
     "103": "blocked",
     "104": "toomanyconn",
@@ -28,6 +29,8 @@ CODES = {
     "506": "spamdetected",
     "510": "blocked",
     "514": "mesgtoobig",
+    "517": "policyviolation",  # sisimai 5: DMARC verification failed
+    "630": "policyviolation",  # sisimai 5: client host rejected
     "999": "blocked",
 }
 

@@ -1,5 +1,11 @@
-"""Tencent QQ Mail (qq.com, answered by mxN.qq.com): its replies state the error in fixed English
-phrases (sisimai's TencentQQ table)."""
+"""Tencent QQ Mail (qq.com, answered by hosts under qq.com): its replies state the error in fixed
+English phrases, each documented on a page of service.mail.qq.com/detail/122 (sisimai 5's Tencent
+table; 4.x's TencentQQ one filed SPF/DMARC failures as blocked and a refused connection as a rate).
+
+Deliberate differences from sisimai 5's table: its "mailbox unavailable or access denied" entry is
+misspelt there and never matches; QQ documents it as a sending-frequency limit, so it is `speeding`
+here. Its spam-content entry is filed under a misspelt reason name; here it is `spamdetected`.
+"""
 
 from __future__ import annotations
 
@@ -7,14 +13,18 @@ import re
 
 from domain.bounces.receivers.provider import Provider
 
+# The first entry whose phrase the reply holds wins: "suspected spam ip" before "suspected spam".
 MESSAGES = (
-    ("blocked", ("dmarc check failed", "spf check failed", "suspected spam ip")),
-    ("filtered", ("mail is rejected by recipients",)),
+    ("authfailure", ("dmarc check failed", "spf check failed")),
+    ("blocked", ("suspected spam ip", "suspected bounce attacks", "connection denied")),
     ("mesgtoobig", ("message too large",)),
-    ("spamdetected", ("mail content denied", "spam is embedded in the email", "suspected spam")),
+    ("rejected", ("suspected spam", "mail is rejected by recipients")),
+    ("spamdetected", ("mail content denied", "spam is embedded in the email")),
+    ("speeding", ("mailbox unavailable or access denied",)),
+    ("suspend", ("is a deactivated mailbox",)),
     ("syntaxerror", ("bad address syntax",)),
-    ("toomanyconn", ("connection denied", "connection frequency limited", "domain frequency limited",
-                     "ip frequency limited", "sender frequency limited", "mailbox unavailable or access denied")),
+    ("toomanyconn", ("connection frequency limited", "domain frequency limited", "ip frequency limited",
+                     "sender frequency limited")),
     ("userunknown", ("mailbox not found",)),
 )  # fmt: skip
 
@@ -26,7 +36,7 @@ def reason(diagnostic: str, status: str) -> str:
 
 PROVIDER = Provider(
     "tencentqq",
-    hosts=re.compile(r"(?:^|\.)mx\d+\.qq\.com$"),
+    hosts=re.compile(r"(?:^|\.)qq\.com$"),
     domains=re.compile(r"^(?:vip\.)?qq\.com$"),
     reason=reason,
 )

@@ -55,7 +55,7 @@ BY_STATUS = {
     "5.1.7": "rejected",
     "5.1.8": "rejected",
     "5.1.9": "systemerror",
-    "5.1.10": "userunknown",
+    "5.1.10": "notaccept",
     "5.2.0": "filtered",
     "5.2.1": "filtered",
     "5.2.2": "mailboxfull",
@@ -158,6 +158,10 @@ BY_COMMAND = [
     ("550 not accepted here", "RCPT", "onhold"),
     ("554 message content rejected", "RCPT", "spamdetected"),
     ("550 sender verify failed", "MAIL", "rejected"),
+    # sisimai 5: "message filtered" is spam content (4.x and we had it as a filter), at any command
+    ("550 message filtered", "DATA", "spamdetected"),
+    ("550 message filtered", "RCPT", "spamdetected"),
+    ("550 message filtered", None, "spamdetected"),
 ]
 
 
@@ -207,10 +211,16 @@ def test_the_refused_command_decides_between_reasons(diagnostic: str, command: s
         ("4.4.7", "", "delayed", "", "expired"),
         ("5.2.2", "user unknown", "failed", "x-postfix", "mailboxfull"),
         ("5.1.1", "", "failed", "x-postfix", "userunknown"),
-        ("5.2.0", "mailbox is full", "failed", "x-postfix", "filtered"),
-        ("5.2.0", "virus detected", "failed", "", "virusdetected"),
-        ("5.2.0", "virus detected", "failed", "smtp", "virusdetected"),
-        ("5.2.0", "virus detected", "failed", "x-unix", "filtered"),
+        # sisimai 5: an SMTP reply's specific code stands; other types' wording is read first
+        ("5.2.0", "mailbox is full", "failed", "x-postfix", "mailboxfull"),
+        ("5.2.0", "virus detected", "failed", "", "filtered"),
+        ("5.2.0", "virus detected", "failed", "smtp", "filtered"),
+        ("5.2.0", "virus detected", "failed", "x-unix", "virusdetected"),
+        ("5.3.1", "service currently unavailable", "failed", "smtp", "systemfull"),
+        ("5.3.1", "service currently unavailable", "failed", "x-postfix", "systemerror"),
+        # sisimai 5's order: a security error is read before a delay, a system error or a full disk
+        (None, "authentication required; delivery attempts will continue", "failed", "", "securityerror"),
+        (None, "has been delayed: mail system full", "failed", "", "expired"),
         (None, "something happened", "expired", "", "expired"),
         (None, "something happened", "relayed", "", "onhold"),
     ],
@@ -246,6 +256,9 @@ def test_a_specific_code_in_the_diagnostic_is_classified_by(status: str | None, 
         ("userunknown", "550 mailbox full", "mailboxfull"),
         ("userunknown", "550 who knows", "userunknown"),
         ("expired", "550 who knows", "expired"),
+        # sisimai 5 decides a format's 'suspend' again: a full mailbox is tried first
+        ("suspend", "552 mailbox full", "mailboxfull"),
+        ("suspend", "550 who knows", "suspend"),
         ("onhold", "550 mailbox full", "mailboxfull"),
         ("onhold", "554 virus detected", "virusdetected"),
         ("undefined", "554 virus detected", "virusdetected"),

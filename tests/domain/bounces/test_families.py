@@ -16,6 +16,7 @@ from domain.bounces.families import (
 from domain.bounces.findings import Finding
 from domain.bounces.notice import Notice
 from tests.domain.bounces.notices import CASES, EXIM, GMAIL_CURRENT, SES_BOUNCE, SES_COMPLAINT, SES_HEAD
+from tests.domain.bounces.reading import recipients
 
 
 @pytest.mark.parametrize(("family", "raw", "email", "status", "reason"), CASES, ids=[c[0] for c in CASES])
@@ -75,7 +76,10 @@ def test_exim_s_own_messages(diagnostic: str, command: str | None, hint: str | N
 @pytest.mark.parametrize(
     ("diagnostic", "command", "hint", "default"),
     [
-        ("Connected to 192.0.2.1 but sender was rejected.", "MAIL", "rejected", None),
+        # sisimai 5: the refused sender names the command; the reply (or the words) decide the reason
+        ("Connected to 192.0.2.1 but sender was rejected.", "MAIL", None, None),
+        ("Connected to 192.0.2.1 but sender was rejected. Remote host said: 421 busy. I'm not going to try again; "
+         "this message has been in the queue too long.", "MAIL", "expired", None),
         ("Connected to 192.0.2.1 but my name was rejected.", "EHLO", "blocked", None),
         ("192.0.2.1 does not like recipient. Remote host said: 550 no", "RCPT", None, "userunknown"),
         ("192.0.2.1 does not like recipient. I'm not going to try again; this message has been in the queue too long.", "RCPT", "onhold", None),
@@ -109,6 +113,10 @@ def test_gmail_s_dns_messages_and_a_specific_code_overriding_them() -> None:
     assert gmail.refine(Finding("a@b.example", "DNS Error: Could not contact DNS servers")).hint == "expired"
     assert gmail.refine(Finding("a@b.example", "550 5.2.2 full (state 14).")).hint == "mailboxfull"
     assert gmail.refine(Finding("a@b.example", "just words")).hint is None
+    # sisimai 5's G Suite table: a null MX is notaccept; an NXDOMAIN answer networkerror
+    assert gmail.refine(Finding("a@b.example", "DNS Error: Null MX found for example.org")).hint == "notaccept"
+    nxdomain = "DNS Error: DNS type 'mx' lookup of x.example responded with code NXDOMAIN Domain name not found"
+    assert gmail.refine(Finding("a@b.example", nxdomain)).hint == "networkerror"
 
 
 @pytest.mark.parametrize(
@@ -137,7 +145,7 @@ def test_gmail_s_current_notice_gives_each_recipient_only_its_own_sentence() -> 
      ("4.7.500", "blocked"), ("4.7.850", "blocked"), ("5.0.350", "contenterror"), ("5.1.10", "userunknown"),
      ("5.4.1", "norelaying"), ("5.4.6", "networkerror"), ("5.4.312", "networkerror"), ("5.4.316", "expired"),
      ("5.6.11", "contenterror"), ("5.7.1", "rejected"), ("5.7.12", "rejected"), ("5.7.124", "rejected"),
-     ("5.7.133", "rejected"), ("5.7.511", "rejected"), ("5.7.23", "blocked"), ("5.7.25", "networkerror"),
+     ("5.7.133", "rejected"), ("5.7.511", "rejected"), ("5.7.23", "authfailure"), ("5.7.25", "networkerror"),
      ("5.7.501", "spamdetected"), ("5.7.504", "filtered"), ("5.7.506", "blocked"), ("5.7.508", "toomanyconn"),
      ("5.7.509", "authfailure"), ("5.7.510", "notaccept"), ("5.7.512", "policyviolation"),
      ("5.7.57", "securityerror"), ("5.7.606", "blocked"), ("5.7.649", "blocked"), ("5.7.700", "toomanyconn"),
@@ -168,7 +176,12 @@ def test_exchange_2003_s_explanations(diagnostic: str, hint: str | None) -> None
     [("550 5.1.1 RESOLVER.ADR.RecipNotFound; not found", "userunknown"),
      ("550 5.1.1 RESOLVER.ADR.ExRecipNotFound; not found", "userunknown"),
      ("550 5.1.10 RESOLVER.ADR.RecipientNotFound; Recipient not found", "userunknown"),
-     ("550 5.1.3 RESOLVER.ADR.InvalidInSmtp; invalid address", "userunknown"),
+     # sisimai 5's Exchange 2007 table
+     ("550 5.1.3 RESOLVER.ADR.InvalidInSmtp; invalid address", "systemerror"),
+     ("550 5.2.0 RESOLVER.ADR.BadPrimary; no primary address", "systemerror"),
+     ("550 5.1.4 RESOLVER.ADR.Ambiguous; ambiguous address", "systemerror"),
+     ("550 5.5.3 RESOLVER.ADR.RecipLimit; too many recipients", "toomanyconn"),
+     ("550 5.7.1 RESOLVER.RST.NotAuthorized; not authorized", "rejected"),
      ("550 5.7.1 RESOLVER.RST.AuthRequired; authentication required", "securityerror"),
      ("552 5.3.4 RESOLVER.RST.RecipSizeLimit; message too large for this recipient", "mesgtoobig"),
      ("552 5.3.4 RESOLVER.RST.SendSizeLimit.Org; message too large for this organization", "mesgtoobig"),
@@ -188,3 +201,80 @@ def test_exchange_s_component_errors_before_its_codes(diagnostic: str, hint: str
 )  # fmt: skip
 def test_courier_s_own_dns_errors(diagnostic: str, hint: str | None) -> None:
     assert courier.refine(Finding("a@b.example", diagnostic)).hint == hint
+
+
+QMAIL_REFUSED_SENDER = """Date: Tue, 3 Mar 2026 10:00:00 +0000
+From: MAILER-DAEMON@mail.shop.example
+To: orders@shop.example
+Subject: failure notice
+
+Hi. This is the qmail-send program at mail.shop.example.
+I'm afraid I wasn't able to deliver your message to the following addresses.
+This is a permanent error; I've given up. Sorry it didn't work out.
+
+<kim@remote.example>:
+Connected to 192.0.2.7 but sender was rejected.
+Remote host said: {reply}
+"""
+
+
+@pytest.mark.parametrize(
+    ("reply", "status", "reason"),
+    [("553 sorry, your envelope sender is in my badmailfrom list (#5.7.1)", "5.7.1", "rejected"),
+     ("550 5.7.1 Mail from shop.example refused: SPF check: fail", "5.7.1", "authfailure")],
+)  # fmt: skip
+def test_a_sender_qmail_saw_refused_is_classified_by_the_remote_server_s_reply(
+    reply: str, status: str, reason: str
+) -> None:
+    assert recipients(QMAIL_REFUSED_SENDER.format(reply=reply)) == [("kim@remote.example", status, reason)]
+
+
+GROUP_ADDRESS_UNKNOWN = b"""From: Mail Delivery Subsystem <mailer-daemon@googlemail.com>
+To: orders@shop.example
+Subject: Delivery Status Notification (Failure)
+X-Failed-Recipients: old-list@googlegroups.com
+X-Google-Smtp-Source: AbCdEf
+MIME-Version: 1.0
+Content-Type: multipart/report; report-type=delivery-status; boundary="b1"
+
+--b1
+Content-Type: text/plain
+
+** Address not found **
+
+Your message wasn't delivered to old-list@googlegroups.com because the address couldn't be found.
+
+--b1
+Content-Type: message/delivery-status
+
+Reporting-MTA: dns; googlemail.com
+
+Final-Recipient: rfc822; old-list@googlegroups.com
+Action: failed
+Status: 5.1.1
+Diagnostic-Code: smtp; 550-5.1.1 The email account that you tried to reach does not exist.
+
+--b1--
+"""
+GROUP_REFUSED_POST = b"""From: Mail Delivery Subsystem <mailer-daemon@googlemail.com>
+To: orders@shop.example
+Subject: Delivery Status Notification (Failure)
+X-Failed-Recipients: staff@googlegroups.com
+X-Google-Smtp-Source: AbCdEf
+
+Hello orders@shop.example,
+
+Your post to the group staff did not go through. Some reasons a post can fail:
+
+ * The group name may be misspelt.
+ * The group may have been deleted by its owner.
+ * Posting may require joining the group first.
+ * The group may not accept posts at all.
+
+Google Groups
+"""
+
+
+def test_a_google_groups_notice_is_a_refused_post_only_when_it_explains_one() -> None:
+    assert recipients(GROUP_ADDRESS_UNKNOWN) == [("old-list@googlegroups.com", "5.1.1", "userunknown")]
+    assert recipients(GROUP_REFUSED_POST) == [("staff@googlegroups.com", None, "rejected")]

@@ -6,6 +6,7 @@ import pytest
 
 from domain.bounces import parse_bounce, registry
 from domain.bounces.families import (
+    domino,
     ezweb,
     fml,
     imailserver,
@@ -16,6 +17,7 @@ from domain.bounces.families import (
 from domain.bounces.findings import Finding
 from domain.bounces.notice import Notice
 from tests.domain.bounces.notices import EZWEB, FML, IMAIL, MESSAGELABS, VERIZON_PICTURES
+from tests.domain.bounces.reading import recipients
 
 
 @pytest.mark.parametrize(
@@ -40,7 +42,8 @@ def test_notes_s_section_rules_with_any_spacing(rule: str) -> None:
 
 @pytest.mark.parametrize(
     ("diagnostic", "command", "hint"),
-    [("Reason: Remote SMTP server has rejected address Diagnostic code: smtp; 550 User unknown", "RCPT", None),
+    # sisimai 5 takes no SMTP command from "has rejected address": the reply decides the reason
+    [("Reason: Remote SMTP server has rejected address Diagnostic code: smtp; 550 User unknown", None, None),
      ("Reason: Illegal host/domain name found", None, "hostunknown"),
      ("Reason: delivery timed out", None, None)],
 )  # fmt: skip
@@ -129,3 +132,31 @@ def test_verizon_s_picture_gateway_names_the_recipient_on_a_to_line() -> None:
     assert [(r.email, r.diagnostic, r.reason) for r in bounce.recipients] == [
         ("5550101@vzwpix.com", "Error: No valid recipients for this MM", "userunknown")
     ]
+
+
+MESSAGING_SERVER_POLICY_CODE = """Date: Tue, 3 Mar 2026 10:00:00 +0000
+From: Internet Mail Delivery <postmaster@ms.shop.example>
+To: orders@shop.example
+Subject: Delivery Notification: Delivery has failed
+
+This report relates to a message you sent with the following header fields:
+
+  Message-id: <order-42@shop.example>
+  To: lee@corp.example
+
+Your message cannot be delivered to the following recipients:
+
+  Recipient address: lee@corp.example
+  Reason: Remote SMTP server has rejected address
+  Diagnostic code: smtp;550 5.7.1 Unknown user lee@corp.example
+"""
+
+
+def test_a_messaging_server_report_of_an_unknown_user_under_a_policy_code_reads_as_sisimai_5_does() -> None:
+    # No command named, a 5.7.1 code (no user-unknown code): sisimai 5's filtered rule applies.
+    assert recipients(MESSAGING_SERVER_POLICY_CODE) == [("lee@corp.example", "5.7.1", "filtered")]
+
+
+def test_domino_s_spanish_unknown_user_sentence() -> None:
+    # sisimai 5's Domino table: "not in the Domino Directory" in Spanish is an unknown user
+    assert domino.MESSAGES("El usuario lee no se encuentra en el Directorio de Domino") == "userunknown"

@@ -82,7 +82,7 @@ PROVIDERS_DECIDE: list[tuple[str, str, Answer]] = [
     ("outlook-block-list", n.OUTLOOK_BLOCK_LIST, [("amy@hotmail.com", "5.7.1", "blocked")]),
     ("outlook-banned-ip", n.OUTLOOK_BANNED_IP, [("bo@tenant.example", "5.7.606", "blocked")]),
     ("outlook-no-recipient", n.OUTLOOK_NO_RECIPIENT, [("cy@tenant.example", "5.4.1", "userunknown")]),
-    ("outlook-no-ipv6", n.OUTLOOK_NO_IPV6, [("bo@tenant.example", "5.7.510", "notaccept")]),
+    ("outlook-no-ipv6", n.OUTLOOK_NO_IPV6, [("bo@tenant.example", "5.7.510", "blocked")]),  # sisimai 5: blocked
     ("iua-unused", n.IUA_UNUSED, [("dee@i.ua", "5.0.0", "suspend")]),
     ("mimecast-virus", n.MIMECAST_VIRUS, [("eve@customer.example", "5.0.0", "virusdetected")]),
     ("mimecast-relay", n.MIMECAST_RELAY, [("eve@customer.example", "4.0.0", "norelaying")]),
@@ -102,7 +102,7 @@ def test_a_receiving_provider_s_documented_reply_decides_when_another_mta_report
      ("5.7.1", "unable to relay", "norelaying"), ("5.7.1", "delivery not authorized", "rejected"),
      ("5.4.1", "recipient address rejected: access denied", "userunknown"),
      ("5.4.1", "relay access denied", "norelaying"), ("5.2.2", "mailbox full", "mailboxfull"),
-     ("5.2.2", "submission quota exceeded", "toomanyconn"), ("4.3.1", "insufficient system resources", "systemfull"),
+     ("5.2.2", "submission quota exceeded", "speeding"), ("4.3.1", "insufficient system resources", "systemfull"),
      ("5.1.10", "anything", "userunknown"), ("5.7.606", "anything", "blocked"), ("5.7.509", "dmarc", "authfailure")],
 )  # fmt: skip
 def test_exchange_online_s_documented_replies_and_codes(code: str, reply: str, reason: str) -> None:

@@ -435,14 +435,17 @@ This is the mail system at host mail.shop.example.
 
 
 TENCENT = [
-    ("550 DMARC check failed", "blocked"), ("550 SPF check failed", "blocked"),
-    ("550 Suspected spam ip, please try later", "blocked"), ("550 Mail is rejected by recipients", "filtered"),
+    # sisimai 5's Tencent table (4.x filed SPF/DMARC as blocked, a refused connection as a rate, a
+    # recipient's refusal as filtered and "suspected spam" as spam content).
+    ("550 DMARC check failed", "authfailure"), ("550 SPF check failed", "authfailure"),
+    ("550 Suspected spam ip, please try later", "blocked"), ("550 Suspected bounce attacks", "blocked"),
+    ("421 Connection denied", "blocked"), ("550 Mail is rejected by recipients", "rejected"),
     ("552 Message too large", "mesgtoobig"), ("550 Mail content denied", "spamdetected"),
-    ("550 Spam is embedded in the email", "spamdetected"), ("550 Suspected spam", "spamdetected"),
-    ("501 Bad address syntax", "syntaxerror"), ("421 Connection denied", "toomanyconn"),
+    ("550 Spam is embedded in the email", "spamdetected"), ("550 Suspected spam", "rejected"),
+    ("501 Bad address syntax", "syntaxerror"), ("550 Kim is a deactivated mailbox", "suspend"),
     ("451 Connection frequency limited", "toomanyconn"), ("451 Domain frequency limited", "toomanyconn"),
     ("451 Ip frequency limited", "toomanyconn"), ("451 Sender frequency limited", "toomanyconn"),
-    ("550 Mailbox unavailable or access denied", "toomanyconn"), ("550 Mailbox not found", "userunknown"),
+    ("550 Mailbox unavailable or access denied", "speeding"), ("550 Mailbox not found", "userunknown"),
     ("550 something else", ""),
 ]  # fmt: skip
 
@@ -451,12 +454,14 @@ TENCENT = [
 def test_tencent_qq_s_phrases(diagnostic: str, reason: str) -> None:
     assert tencentqq.reason(diagnostic.lower(), "") == reason
     assert reason_from("mx3.qq.com", "", diagnostic, "5.0.0") == reason
+    assert reason_from("mx.biz.mail.qq.com", "", diagnostic, "5.0.0") == reason  # any host under qq.com
     assert reason_from("", "qq.com", diagnostic, "5.0.0") == reason
 
 
 def test_the_part_b_providers_serve_only_their_own_hosts_and_domains() -> None:
     assert reason_from("mx.example.com", "example.com", "550 : User unknown", "5.1.1") == ""
     assert reason_from("mx.example.com", "notqq.com", "550 Mailbox not found", "5.1.1") == ""
+    assert reason_from("mx.notqq.com", "example.com", "550 Mailbox not found", "5.1.1") == ""
     assert reason_from("mfsmax.docomo.ne.jp.example", "example.com", "550 x", "5.1.1") == ""
 
 

@@ -8,11 +8,11 @@ from domain.bounces.receivers import PROVIDERS, cox, godaddy, google, orange, re
 
 SPECTRUM = [
     (1000, "blocked"), (1010, "rejected"), (1020, "rejected"), (1050, "rejected"), (1080, "rejected"),
-    (1090, "systemerror"), (1100, "blocked"), (1150, "blocked"), (1160, "policyviolation"),
+    (1090, "systemerror"), (1100, "requireptr"), (1150, "requireptr"), (1160, "policyviolation"),
     (1190, "policyviolation"), (1200, "blocked"), (1210, "blocked"), (1220, "blocked"), (1250, "blocked"),
     (1260, "networkerror"), (1300, "toomanyconn"), (1310, "toomanyconn"), (1340, "toomanyconn"),
-    (1350, "toomanyconn"), (1490, "toomanyconn"), (1500, "rejected"), (1520, "rejected"), (1530, "mesgtoobig"),
-    (1540, "toomanyconn"), (1550, "toomanyconn"), (1560, "policyviolation"),
+    (1350, "speeding"), (1490, "speeding"), (1500, "rejected"), (1520, "rejected"), (1530, "mesgtoobig"),
+    (1540, "speeding"), (1550, "speeding"), (1560, "policyviolation"), (1580, "speeding"),
     (1015, ""), (1095, ""), (1155, ""), (1195, ""), (1215, ""), (1255, ""), (1295, ""), (1495, ""), (1510, ""),
     (1570, ""), (999, ""),
 ]  # fmt: skip
@@ -25,17 +25,17 @@ def test_spectrum_s_aup_codes(code: int, reason: str) -> None:
 
 
 def test_spectrum_s_tables_are_exactly_the_documented_ones() -> None:
-    assert len(spectrum.CODES) == 10
-    assert spectrum.RANGES[0] == (1020, 1080, "rejected") and spectrum.RANGES[-1] == (1350, 1490, "toomanyconn")
+    assert len(spectrum.CODES) == 11
+    assert spectrum.RANGES[0] == (1020, 1080, "rejected") and spectrum.RANGES[-1] == (1350, 1490, "speeding")
     assert spectrum.reason("550 no code here", "") == ""
 
 
 GODADDY = [
-    ("ib007", "toomanyconn"), ("ib101", "expired"), ("ib103", "blocked"), ("ib104", "blocked"),
-    ("ib105", "blocked"), ("ib106", "blocked"), ("ib108", "blocked"), ("ib110", "blocked"), ("ib111", "blocked"),
+    ("ib007", "toomanyconn"), ("ib101", "speeding"), ("ib103", "badreputation"), ("ib104", "blocked"),
+    ("ib105", "blocked"), ("ib106", "blocked"), ("ib108", "requireptr"), ("ib110", "blocked"), ("ib111", "blocked"),
     ("ib112", "blocked"), ("ib113", "blocked"), ("ib212", "spamdetected"), ("ib401", "securityerror"),
-    ("ib501", "rejected"), ("ib502", "rejected"), ("ib504", "toomanyconn"), ("ib506", "rejected"),
-    ("ib508", "rejected"), ("ib510", "toomanyconn"), ("ib607", "toomanyconn"), ("ib705", "virusdetected"),
+    ("ib501", "notcompliantrfc"), ("ib502", "notcompliantrfc"), ("ib504", "speeding"), ("ib506", "rejected"),
+    ("ib508", "authfailure"), ("ib510", "speeding"), ("ib607", "speeding"), ("ib705", "virusdetected"),
     ("ib999", ""),
 ]  # fmt: skip
 
@@ -50,15 +50,19 @@ def test_godaddy_s_ib_codes(code: str, reason: str) -> None:
     [("553 http://www.spamhaus.org/query/bl?ip=192.0.2.2", "blocked"), ("554 rbl reject.", "blocked"),
      ("delivery timeout", "expired"), ("451 sorry, i wasn't able to establish an smtp connection.", "expired"),
      ("account disabled", "suspend"), ("account storage limit", "mailboxfull"),
-     ("account does not exist", "userunknown"), ("550 recipient not found.", "userunknown"), ("550 no", "")],
+     ("account does not exist", "userunknown"), ("550 recipient not found.", "userunknown"), ("550 no", ""),
+     ("552 message rejected for spam or virus content", "spamdetected"),
+     ("this message is looping: it already has my delivered-to line.", "systemerror"),
+     ("this message has been in the queue too long.", "expired"),
+     ("550 recipient not found ib999", "userunknown")],
 )  # fmt: skip
 def test_godaddy_s_messages(diagnostic: str, reason: str) -> None:
     assert godaddy.reason(diagnostic, "") == reason
 
 
 COX = [
-    ("cxbl", "blocked"), ("cxthrt", "securityerror"), ("cxmj", "securityerror"), ("cxdns", "blocked"),
-    ("cxsndr", "rejected"), ("cxsmtp", "rejected"), ("cxcnct", "toomanyconn"), ("cxmxrt", "toomanyconn"),
+    ("cxbl", "blocked"), ("cxthrt", "securityerror"), ("cxmj", "securityerror"), ("cxdns", "requireptr"),
+    ("cxsndr", "authfailure"), ("cxsmtp", "rejected"), ("cxcnct", "toomanyconn"), ("cxmxrt", "toomanyconn"),
     ("cdrbl", "blocked"), ("urlbl011", "spamdetected"), ("urlbl101", "spamdetected"), ("urlbl110", "spamdetected"),
     ("urlbl1001", "spamdetected"), ("ipbl0001", "blocked"), ("ipbl1111", "blocked"), ("ipbl00001", "blocked"),
     ("ipbl2", ""), ("ipbl000", ""), ("zz", ""),
@@ -72,9 +76,9 @@ def test_cox_s_aup_codes(code: str, reason: str) -> None:
 
 @pytest.mark.parametrize(
     ("diagnostic", "reason"),
-    [("rejected - no rdns", "blocked"), ("cox too many bad commands from 192.0.2.1", "blocked"),
-     ("dns check failure - try again later", "blocked"), ("too many invalid recipients", "blocked"),
-     ("esmtp server temporarily not available", "notaccept"), ("esmtp no data before greeting", "policyviolation"),
+    [("rejected - no rdns", "requireptr"), ("cox too many bad commands from 192.0.2.1", "blocked"),
+     ("dns check failure - try again later", "requireptr"), ("too many invalid recipients", "blocked"),
+     ("esmtp server temporarily not available", "systemerror"), ("esmtp no data before greeting", "policyviolation"),
      ("attachment extension is forbidden", "policyviolation"), ("sender rejected", "rejected"),
      ("too many sessions from 192.0.2.1", "toomanyconn"), ("requested action aborted: try again later", "toomanyconn"),
      ("message threshold exceeded", "toomanyconn"), ("recipient rejected", "userunknown"), ("550 no", "")],
@@ -101,6 +105,7 @@ def test_the_providers_in_order() -> None:
         "google", "orange", "spectrum", "godaddy", "cox",
         "kddi", "nttdocomo", "tencentqq",  # part b
         "exchangeonline", "iua", "mimecast",  # first half
+        "apple", "yahooinc",  # sisimai 5
     ]  # fmt: skip
 
 
@@ -110,12 +115,16 @@ def test_the_providers_in_order() -> None:
      ("402", "securityerror"), ("403", "rejected"), ("405", "rejected"), ("415", "rejected"), ("416", "userunknown"),
      ("417", "mailboxfull"), ("418", "userunknown"), ("420", "suspend"), ("421", "rejected"), ("426", "suspend"),
      ("505", "systemerror"), ("506", "spamdetected"), ("510", "blocked"), ("514", "mesgtoobig"), ("999", "blocked"),
-     ("108", "undefined")],
+     ("108", "undefined"), ("101", "blocked"), ("517", "policyviolation"), ("630", "policyviolation")],
 )  # fmt: skip
 def test_orange_s_codes(code: str, reason: str) -> None:
     assert orange.reason(f"550 5.5.0 service refused. ofr_{code}", "5.5.0") == reason
     assert orange.reason(f"550 lpn105_{code} refused", "") == reason
     assert reason_from("smtp-in.orange.fr", "example.com", f"OFR_{code}", None) == reason
+
+
+def test_la_poste_s_block_list_code_has_its_own_prefix() -> None:
+    assert orange.reason("550 5.7.1 blocked using a block list lpnaaa_101", "5.7.1") == "blocked"
 
 
 def test_orange_without_a_code_and_other_providers_say_nothing() -> None:

@@ -139,7 +139,6 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
         "due to extended inactivity new mail is not currently being accepted for this mailbox",
         "has restricted sms e-mail",
         "is not accepting any mail",
-        "message filtered",
         "message rejected due to user rules",
         "not found recipient account",
         "refused due to recipient preferences",
@@ -456,6 +455,8 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
         "this message scored a spam points",
         "550 spam",
         "bulk email",
+        "message filtered",
+        "spam reporting address",
     ),
     "virusdetected": (
         "it has a potentially executable attachment",

@@ -1,0 +1,38 @@
+"""Apple iCloud Mail (icloud.com, me.com, mac.com; answered by hosts under mail.icloud.com, apple.com
+or me.com): the replies Apple's postmaster page documents (support.apple.com/en-us/102322), as
+sisimai 5's Apple table files them.
+"""
+
+from __future__ import annotations
+
+import re
+
+from domain.bounces.receivers.provider import Provider
+
+# The first entry whose phrase the reply holds wins.
+MESSAGES = (
+    ("authfailure", ("s dmarc policy", "blocked for failing both spf and dkim")),
+    ("blocked", ("rejected due to having a domain present in the spamhaus", "rejected due to listing in spamhaus",
+                 "blocked - see https://support.proofpoint.com/dnsbl-lookup", "not accepting connections")),
+    ("hasmoved", ("recipient no longer on server",)),
+    ("mailboxfull", ("user is over quota",)),
+    ("norelaying", ("relay access denied",)),
+    ("notaccept", ("host/domain does not accept mail",)),
+    ("policyviolation", ("due to local policy",)),
+    ("rejected", ("sender address rejected",)),
+    ("speeding", ("due to excessive volume",)),
+    ("userunknown", ("inactive email address", "user does not exist", "unknown or illegal alias")),
+)  # fmt: skip
+
+
+def reason(diagnostic: str, status: str) -> str:
+    """The reason Apple's documented reply names, or ''."""
+    return next((name for name, phrases in MESSAGES if any(p in diagnostic for p in phrases)), "")
+
+
+PROVIDER = Provider(
+    "apple",
+    hosts=re.compile(r"\.mail\.icloud\.com$|(?:^|\.)(?:apple|me)\.com$"),
+    domains=re.compile(r"^(?:icloud|me|mac)\.com$"),
+    reason=reason,
+)
