@@ -56,6 +56,9 @@ class Direct:
     """The subscription's `id` and `filter` (and what its token may see)."""
     render: Callable[[Note, Snapshot], Awaitable[str | None]]
     """The `next` payload for an event, or None when it must go the ordinary way."""
+    selects: Hashable | None = None
+    """Subscribers with equal (non-None) `selects` get the same answer from `wants` for an event:
+    the hub asks once for all of them. None: ask for this one alone."""
 
 
 @dataclass(eq=False, slots=True)
@@ -120,6 +123,25 @@ class Subscriber:
             and self.direct is not None
             and self.direct.sink.open
         )
+
+    def deliver_if_idle(self, now: float, cursor: str, update: Any) -> int:
+        """`deliver` when `idle` at `now` (time.monotonic, read once for a whole fan-out): 0 when it is
+        not (the caller offers the note instead), 1 when written the ordinary way, 2 as the shared frame.
+
+        The same tests as `idle` and `deliver`, in one call: a broadcast makes it once per subscriber.
+        """
+        direct = self.direct
+        if (
+            self.busy
+            or self._notes
+            or self.fell_behind
+            or self.closed
+            or now >= self.check_due
+            or direct is None
+            or not direct.sink.open
+        ):
+            return 0
+        return 2 if self.deliver(cursor, update) else 1
 
     def deliver(self, cursor: str, update: Any) -> bool:
         """Write an update rendered for it and for everyone with the same key (an api.fanout.Update);

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import time
 import uuid
-from collections.abc import AsyncGenerator, AsyncIterator, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Hashable
 from datetime import datetime
 from typing import Annotated, Any, TypeAlias
 
@@ -161,8 +161,11 @@ class Subscription:
                 return account_wanted(event, watched, account, restricted)
             return wanted(snapshot, watched, everything, test)
 
+        # Without a filter or a context restriction, `wants` depends on nothing but the organization
+        # and the email watched: subscribers alike in those are asked once per event (api.live).
+        selects = (organization_id, email_id) if filter is None and not restricted else None
         # Resumed subscriptions (`since`) carry a cursor of their own: they keep the ordinary path.
-        direct = None if known is not None else direct_path(info, wants, sessions, organization_id, page_max)
+        direct = None if known is not None else direct_path(info, wants, sessions, organization_id, page_max, selects)
         with hub.subscribe(organization_id, email_id, direct) as subscriber:
             subscriber.cursor = since or ""
             if known is not None:
@@ -215,6 +218,7 @@ def direct_path(
     sessions: async_sessionmaker[AsyncSession],
     organization_id: uuid.UUID,
     page_max: int,
+    selects: Hashable | None = None,
 ) -> Direct | None:
     """How the hub can write this subscription's updates itself (api.fanout), if it can."""
     sink = current_sink.get()
@@ -230,7 +234,7 @@ def direct_path(
         made = delivery(sessions, note.event, note.cursor, snapshot, organization_id, page_max)
         return next_payload(await render(executor, made))
 
-    return Direct(sink, key, wants, render_payload)
+    return Direct(sink, key, wants, render_payload, selects)
 
 
 def wanted(
