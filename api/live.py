@@ -21,7 +21,7 @@ import logging
 import time
 import uuid
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Hashable, Iterable, Iterator
+from collections.abc import AsyncIterator, Hashable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -256,22 +256,25 @@ class Hub:
             log.exception("rendering an update for %d subscribers failed; each renders its own", len(members))
             return None
 
-    @contextlib.contextmanager
-    def subscribe(
+    def register(
         self, organization_id: uuid.UUID, email_id: uuid.UUID | None, direct: Direct | None = None
-    ) -> Iterator[Subscriber]:
+    ) -> Subscriber:
+        """A new subscriber to the organization's events (to one email's, with `email_id`); `unregister` it."""
         subscriber = Subscriber(organization_id, email_id, self.settings.subscription_queue_size, direct)
         index, key = (self._by_org, organization_id) if email_id is None else (self._by_email, email_id)
         index.setdefault(key, set()).add(subscriber)
-        try:
-            yield subscriber
-        finally:
-            subscriber.closed = True
-            group = index.get(key)
-            if group is not None:
-                group.discard(subscriber)
-                if not group:
-                    del index[key]
+        return subscriber
+
+    def unregister(self, subscriber: Subscriber) -> None:
+        """No more events for `subscriber`."""
+        subscriber.close()
+        email_id = subscriber.email_id
+        index, key = (self._by_org, subscriber.organization_id) if email_id is None else (self._by_email, email_id)
+        group = index.get(key)
+        if group is not None:
+            group.discard(subscriber)
+            if not group:
+                del index[key]
 
     @property
     def subscriber_count(self) -> int:

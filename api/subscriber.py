@@ -85,8 +85,11 @@ class Subscriber:
     """When (monotonic) the task must look at the token again: no direct delivery from then on."""
     cursor: str = ""
     """The cursor of the last update sent to it, either way."""
+    revive: Callable[[], None] | None = None
+    """Set while no task serves it (`detach`): called, once, when one must."""
     _notes: deque[Note] | None = None
     _waiter: asyncio.Future[None] | None = None
+    _timer: asyncio.TimerHandle | None = None
 
     def offer(self, note: Note) -> None:
         if self.fell_behind:
@@ -110,6 +113,35 @@ class Subscriber:
         waiter = self._waiter
         if waiter is not None and not waiter.done():
             waiter.set_result(None)
+        revive = self.revive
+        if revive is not None:
+            self._stop_waiting()
+            revive()
+
+    def can_detach(self) -> bool:
+        """Nothing a task must do for it: the hub writes its updates, and none is waiting."""
+        return self.direct is not None and not self._notes and not self.fell_behind and not self.closed
+
+    def detach(self, revive: Callable[[], None]) -> None:
+        """No task serves it from now on: the hub writes its updates while it is idle, and `revive`
+        starts a task when one must act (a note to take, falling behind), at the latest when the
+        token must be looked at again (`check_due`)."""
+        self.busy = False
+        self.revive = revive
+        delay = self.check_due - time.monotonic()
+        if delay != float("inf"):
+            self._timer = asyncio.get_running_loop().call_later(max(0.0, delay), self._wake)
+
+    def close(self) -> None:
+        """Gone from the hub: nothing is delivered or revived from now on."""
+        self.closed = True
+        self._stop_waiting()
+
+    def _stop_waiting(self) -> None:
+        self.revive = None
+        timer, self._timer = self._timer, None
+        if timer is not None:
+            timer.cancel()
 
     @property
     def idle(self) -> bool:
