@@ -27,7 +27,7 @@ import functools
 import json
 import sys
 import types
-from collections.abc import Callable, Coroutine, Generator
+from collections.abc import Awaitable, Callable, Coroutine, Generator
 from contextvars import ContextVar
 from typing import Any
 
@@ -130,16 +130,16 @@ class Sink:
             task.add_done_callback(self._sent)
         return False
 
-    def detach(self, subscriber: Any, hub: Any) -> Detached:
+    def detach(self, subscriber: Any, hub: Any, recheck: Callable[[], Awaitable[float | None]]) -> Detached:
         """Let the operation's task end while `subscriber` (api.subscriber.Subscriber, registered with
         `hub`) stays subscribed: the hub writes its updates, and a task is started again for it, in
         the context of this one, when one must act. Raise what this returns to end the task."""
         context = contextvars.copy_context()
         self.handler.detached[self._id] = (subscriber, hub)
-        subscriber.detach(functools.partial(self._revive, subscriber, context))
+        subscriber.detach(functools.partial(self._revive, subscriber, hub, context), recheck)
         return Detached()
 
-    def _revive(self, subscriber: Any, context: contextvars.Context) -> None:
+    def _revive(self, subscriber: Any, hub: Any, context: contextvars.Context) -> None:
         handler = self.handler
         handler.detached.pop(self._id, None)
         operation = handler.operations.get(self._id)
@@ -148,6 +148,7 @@ class Sink:
         context.run(resumed_subscriber.set, subscriber)
         task = asyncio.get_running_loop().create_task(handler.run_operation(operation), context=context)
         task.add_done_callback(handler._task_done)
+        task.add_done_callback(functools.partial(_let_go, subscriber, hub, operation))
         operation.task = task
 
     def _sent(self, task: asyncio.Future[Any]) -> None:
@@ -185,6 +186,14 @@ def _rest_of(coroutine: Coroutine[Any, Any, Any], waiting_on: Any) -> Generator[
 
 current_sink: ContextVar[Sink | None] = ContextVar("mailtrail_current_sink", default=None)
 """Set for the task that runs one graphql-transport-ws operation: where its updates can be written."""
+
+
+def _let_go(subscriber: Any, hub: Any, operation: Operation[Any, Any], task: asyncio.Future[Any]) -> None:
+    """A revived task has ended: unless it detached again (or another took over), its subscriber goes
+    with it, also when the task was cancelled before it ever ran, so that its `finally` never did."""
+    if operation.task is task and subscriber.revive is None and not subscriber.closed:
+        hub.unregister(subscriber)
+
 
 resumed_subscriber: ContextVar[Any] = ContextVar("mailtrail_resumed_subscriber", default=None)
 """Set for a task started again for a detached operation (`Sink.detach`): the hub's subscriber it

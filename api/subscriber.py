@@ -90,6 +90,8 @@ class Subscriber:
     _notes: deque[Note] | None = None
     _waiter: asyncio.Future[None] | None = None
     _timer: asyncio.TimerHandle | None = None
+    _recheck: Callable[[], Awaitable[float | None]] | None = None
+    _checking: asyncio.Future[None] | None = None
 
     def offer(self, note: Note) -> None:
         if self.fell_behind:
@@ -122,15 +124,43 @@ class Subscriber:
         """Nothing a task must do for it: the hub writes its updates, and none is waiting."""
         return self.direct is not None and not self._notes and not self.fell_behind and not self.closed
 
-    def detach(self, revive: Callable[[], None]) -> None:
+    def detach(self, revive: Callable[[], None], recheck: Callable[[], Awaitable[float | None]]) -> None:
         """No task serves it from now on: the hub writes its updates while it is idle, and `revive`
-        starts a task when one must act (a note to take, falling behind), at the latest when the
-        token must be looked at again (`check_due`)."""
+        starts a task when one must act (a note to take, falling behind, a token no longer good).
+
+        At `check_due`, `recheck` looks at the token (the next `check_due`, or None once it is no
+        good) without a task of Strawberry's: thousands of subscriptions do so every
+        `token_cache_seconds`, and restarting each one's operation for it would stall their updates.
+        """
         self.busy = False
         self.revive = revive
+        self._recheck = recheck
+        self._arm()
+
+    def _arm(self) -> None:
         delay = self.check_due - time.monotonic()
         if delay != float("inf"):
-            self._timer = asyncio.get_running_loop().call_later(max(0.0, delay), self._wake)
+            self._timer = asyncio.get_running_loop().call_later(max(0.0, delay), self._due)
+
+    def _due(self) -> None:
+        self._timer = None
+        if self.revive is not None and self._recheck is not None:
+            self._checking = asyncio.ensure_future(self._look_at_token(self._recheck))
+
+    async def _look_at_token(self, recheck: Callable[[], Awaitable[float | None]]) -> None:
+        try:
+            due = await recheck()
+        except Exception:  # the task's own look at it reports what went wrong
+            due = None
+        finally:
+            self._checking = None
+        if self.revive is None:
+            return  # revived or gone meanwhile: its task looks at the token itself
+        if due is None:
+            self._wake()
+        else:
+            self.check_due = due
+            self._arm()
 
     def close(self) -> None:
         """Gone from the hub: nothing is delivered or revived from now on."""
@@ -139,6 +169,7 @@ class Subscriber:
 
     def _stop_waiting(self) -> None:
         self.revive = None
+        self._recheck = None
         timer, self._timer = self._timer, None
         if timer is not None:
             timer.cancel()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import time
 import uuid
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Hashable
@@ -21,7 +22,7 @@ from api.enums import describe_values
 from api.fanout import current_sink, next_payload, resumed_subscriber
 from api.inputs import OutboundEmailFilter, parse_id
 from api.live import Hub
-from api.live_auth import ensure_token_valid, token_check_due
+from api.live_auth import ensure_token_valid, next_token_check, token_check_due
 from api.loaders import Loaders
 from api.queries import filter_predicate
 from api.recipients import Recipient
@@ -199,7 +200,7 @@ class Subscription:
                     # contexts around them go (some 20 KB a subscription); one is started again when needed.
                     assert subscriber.direct is not None
                     detached = True
-                    raise subscriber.direct.sink.detach(subscriber, hub)
+                    raise subscriber.direct.sink.detach(subscriber, hub, functools.partial(next_token_check, context))
                 try:
                     note = await subscriber.next(until=max(subscriber.check_due, time.monotonic() + 0.01))
                 except FellBehind:

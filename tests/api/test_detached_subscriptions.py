@@ -59,7 +59,7 @@ async def test_a_detached_subscription_looks_at_its_token_again_and_ends_once_it
         socket = await subscribed(url, tenant)
         hub = await hub_of(app, 1)
         subscriber = only_subscriber(hub)
-        await wait_until(lambda: checks.count >= 3)  # connection_init, then a task started again to check it, twice
+        await wait_until(lambda: checks.count >= 3)  # connection_init, then two looks while detached
         await wait_until(lambda: subscriber.revive is not None)  # and, the token good, let go again
         (email_id,) = await asyncio.to_thread(write_drafts, tenant, 1)
         assert (await socket.next_update())["emailId"] == email_id
