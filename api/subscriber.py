@@ -194,17 +194,17 @@ class Subscriber:
         The same tests as `idle` and `deliver`, in one call: a broadcast makes it once per subscriber.
         """
         direct = self.direct
-        if (
-            self.busy
-            or self._notes
-            or self.fell_behind
-            or self.closed
-            or now >= self.check_due
-            or direct is None
-            or not direct.sink.open
-        ):
+        if self.busy or self._notes or self.fell_behind or self.closed or now >= self.check_due or direct is None:
             return 0
-        return 2 if self.deliver(cursor, update) else 1
+        sink = direct.sink
+        if not sink.open:
+            return 0
+        self.cursor = cursor
+        if sink.write(update):
+            return 2
+        if sink.pending > self.limit:  # its socket has stopped taking frames
+            self.fall_behind()
+        return 1
 
     def deliver(self, cursor: str, update: Any) -> bool:
         """Write an update rendered for it and for everyone with the same key (an api.fanout.Update);

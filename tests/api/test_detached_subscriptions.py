@@ -11,7 +11,7 @@ from sqlmodel import col, select
 from domain.records import ApiToken, utcnow
 from domain.tokens import hash_token
 from tests.api.test_direct_updates import hub_of
-from tests.api.test_shared_frames import served, subscribed
+from tests.api.test_shared_frames import served, server_side, subscribed
 from tests.api.test_slow_subscribers import CountingAuthenticator, write_drafts
 from tests.conftest import wait_until
 from tests.factories import make_tenant
@@ -71,4 +71,29 @@ async def test_a_detached_subscription_looks_at_its_token_again_and_ends_once_it
         assert ended["type"] == "next"
         assert [e["extensions"]["code"] for e in ended["payload"]["errors"]] == ["UNAUTHENTICATED"]
         assert (await socket.receive())["type"] == "complete"
+        await wait_until(lambda: hub.subscriber_count == 0)
+
+
+async def test_a_detached_subscription_that_falls_behind_is_told_to_resubscribe_from_its_last_update(settings) -> None:  # type: ignore[no-untyped-def]
+    tenant = make_tenant()
+    async with served(settings.model_copy(update={"subscription_queue_size": 2})) as (url, app, server):
+        socket = await subscribed(url, tenant)
+        hub = await hub_of(app, 1)
+        subscriber = only_subscriber(hub)
+        await wait_until(lambda: subscriber.revive is not None)
+        choked = server_side(server, socket)
+        choked.pause_writing()  # the client stops reading: every update waits in its own send
+        for _ in range(4):
+            await asyncio.to_thread(write_drafts, tenant, 1)
+        await wait_until(lambda: subscriber.fell_behind)
+        choked.resume_writing()
+        updates = []
+        while True:
+            message = await socket.receive()
+            if message["payload"].get("errors"):
+                break
+            updates.append(message["payload"]["data"]["outboundEmailUpdates"])
+        (error,) = message["payload"]["errors"]
+        assert error["extensions"]["code"] == "RESUBSCRIBE"
+        assert updates and error["extensions"]["since"] == updates[-1]["cursor"]
         await wait_until(lambda: hub.subscriber_count == 0)
