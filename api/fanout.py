@@ -16,6 +16,14 @@ Only results with no error and no extension take it: those are the ones whose me
 `{"id", "type": "next", "payload": {"data"}}` whoever renders them. An update with errors goes the
 ordinary way, through every extension (masking, codes, logging), as does anything on the legacy
 graphql-ws protocol or a subscription resumed with `since` (its cursor is its own).
+
+An operation served this way keeps no task while it is idle (`Sink.detach`): once its subscription
+has nothing in hand it raises `Detached`, which ends the task, and with it Strawberry's generators and
+extension contexts (some 12 KB a subscription), but not the operation. The hub keeps its subscriber
+and writes its updates; a task is started again for it, in the first one's context, taking up the
+same subscriber, when one must act: a note it cannot be written directly, falling behind, a token no
+longer good. The token is looked at every `token_cache_seconds` by a small task of the subscriber's,
+not by restarting the operation (thousands of restarts at once held everyone's updates up).
 """
 
 from __future__ import annotations
