@@ -21,7 +21,7 @@ An operation served this way keeps no task while it is idle (`Sink.detach`): onc
 has nothing in hand it raises `Detached`, which ends the task, and with it Strawberry's generators and
 extension contexts (some 12 KB a subscription), but not the operation. The hub keeps its subscriber
 and writes its updates; a task is started again for it, in the first one's context, taking up the
-same subscriber, when one must act: a note it cannot be written directly, falling behind, a token no
+same subscriber, when one must act: a note the hub cannot write directly, falling behind, a token no
 longer good. The token is looked at every `token_cache_seconds` by a small task of the subscriber's,
 not by restarting the operation (thousands of restarts at once held everyone's updates up).
 """
