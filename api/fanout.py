@@ -16,20 +16,31 @@ Only results with no error and no extension take it: those are the ones whose me
 `{"id", "type": "next", "payload": {"data"}}` whoever renders them. An update with errors goes the
 ordinary way, through every extension (masking, codes, logging), as does anything on the legacy
 graphql-ws protocol or a subscription resumed with `since` (its cursor is its own).
+
+An operation served this way keeps no task while it is idle (`Sink.detach`): once its subscription
+has nothing in hand it raises `Detached`, which ends the task, and with it Strawberry's generators and
+extension contexts (some 12 KB a subscription), but not the operation. The hub keeps its subscriber
+and writes its updates; a task is started again for it, in the first one's context, taking up the
+same subscriber, when one must act: a note the hub cannot write directly, falling behind, a token no
+longer good. The token is looked at every `token_cache_seconds` by a small task of the subscriber's,
+not by restarting the operation (thousands of restarts at once held everyone's updates up).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import contextvars
+import functools
 import json
 import sys
 import types
-from collections.abc import Callable, Coroutine, Generator
+from collections.abc import Awaitable, Callable, Coroutine, Generator
 from contextvars import ContextVar
 from typing import Any
 
 from graphql import ExecutionResult
-from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import BaseGraphQLTransportWSHandler
+from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import BaseGraphQLTransportWSHandler, Operation
 from strawberry.subscriptions.protocols.graphql_transport_ws.types import ConnectionInitMessage, SubscribeMessage
 
 from api.wsprotocol import FRAMES, text_frame
@@ -92,6 +103,12 @@ class Sink:
 
     __slots__ = ("_handler", "_id", "_prefix", "_write_frame", "pending")
 
+    @property
+    def handler(self) -> DirectTransportWSHandler:
+        """The connection's handler."""
+        assert isinstance(self._handler, DirectTransportWSHandler)
+        return self._handler
+
     def __init__(self, handler: BaseGraphQLTransportWSHandler[Any, Any], operation_id: str) -> None:
         self._handler = handler
         self._id = operation_id
@@ -120,6 +137,27 @@ class Sink:
             self.pending += 1
             task.add_done_callback(self._sent)
         return False
+
+    def detach(self, subscriber: Any, hub: Any, recheck: Callable[[], Awaitable[float | None]]) -> Detached:
+        """Let the operation's task end while `subscriber` (api.subscriber.Subscriber, registered with
+        `hub`) stays subscribed: the hub writes its updates, and a task is started again for it, in
+        the context of this one, when one must act. Raise what this returns to end the task."""
+        context = contextvars.copy_context()
+        self.handler.detached[self._id] = (subscriber, hub)
+        subscriber.detach(functools.partial(self._revive, subscriber, hub, context), recheck)
+        return Detached()
+
+    def _revive(self, subscriber: Any, hub: Any, context: contextvars.Context) -> None:
+        handler = self.handler
+        handler.detached.pop(self._id, None)
+        operation = handler.operations.get(self._id)
+        if operation is None or operation.completed:  # completed: cleanup_operation unregistered it
+            return
+        context.run(resumed_subscriber.set, subscriber)
+        task = asyncio.get_running_loop().create_task(handler.run_operation(operation), context=context)
+        task.add_done_callback(handler._task_done)
+        task.add_done_callback(functools.partial(_let_go, subscriber, hub, operation))
+        operation.task = task
 
     def _sent(self, task: asyncio.Future[Any]) -> None:
         self.pending -= 1
@@ -158,6 +196,24 @@ current_sink: ContextVar[Sink | None] = ContextVar("mailtrail_current_sink", def
 """Set for the task that runs one graphql-transport-ws operation: where its updates can be written."""
 
 
+def _let_go(subscriber: Any, hub: Any, operation: Operation[Any, Any], task: asyncio.Future[Any]) -> None:
+    """A revived task has ended: unless it detached again (or another took over), its subscriber goes
+    with it, also when the task was cancelled before it ever ran, so that its `finally` never did."""
+    if operation.task is task and subscriber.revive is None and not subscriber.closed:
+        hub.unregister(subscriber)
+
+
+resumed_subscriber: ContextVar[Any] = ContextVar("mailtrail_resumed_subscriber", default=None)
+"""Set for a task started again for a detached operation (`Sink.detach`): the hub's subscriber it
+takes up where the task before it left off (api.subscriber.Subscriber)."""
+
+
+class Detached(BaseException):
+    """Ends an operation's task, not the operation: raised by the subscription once the hub serves it
+    (`Sink.detach`). A BaseException, so that neither Strawberry nor graphql-core turns it into an
+    error for the client; `DirectTransportWSHandler.run_operation` stops it."""
+
+
 class DirectTransportWSHandler(BaseGraphQLTransportWSHandler[Any, Any]):
     """Strawberry's graphql-transport-ws handler, telling each operation's task its `Sink`.
 
@@ -165,6 +221,24 @@ class DirectTransportWSHandler(BaseGraphQLTransportWSHandler[Any, Any]):
     set around it is what the subscription resolver reads. Besides, the document's text is interned:
     one copy however many operations keep it.
     """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.detached: dict[str, tuple[Any, Any]] = {}
+        """Operations no task serves at the moment, by id: (the hub's subscriber, the hub)."""
+
+    async def run_operation(self, operation: Operation[Any, Any]) -> None:
+        with contextlib.suppress(Detached):  # still subscribed: the hub writes its updates (Sink.detach)
+            await super().run_operation(operation)
+
+    async def cleanup_operation(self, operation_id: str) -> None:
+        """Strawberry's (the task cancelled, unregistering in its `finally`), and a detached
+        operation's subscriber unregistered, since no task is there to do it."""
+        detached = self.detached.pop(operation_id, None)
+        await super().cleanup_operation(operation_id)
+        if detached is not None:
+            subscriber, hub = detached
+            hub.unregister(subscriber)
 
     async def handle_connection_init(self, message: ConnectionInitMessage) -> None:
         await super().handle_connection_init(message)

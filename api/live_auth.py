@@ -37,3 +37,13 @@ async def ensure_token_valid(context: Any) -> None:
             else "the token of this connection was revoked"
         )
         raise GraphQLError(message, extensions={"code": code})
+
+
+async def next_token_check(context: Any) -> float | None:
+    """Look at the connection's token now: when to look again (as `token_check_due`), or None once
+    it is no good (`ensure_token_valid` then says why)."""
+    try:
+        await ensure_token_valid(context)
+    except GraphQLError:
+        return None
+    return token_check_due(context)

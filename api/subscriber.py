@@ -56,6 +56,9 @@ class Direct:
     """The subscription's `id` and `filter` (and what its token may see)."""
     render: Callable[[Note, Snapshot], Awaitable[str | None]]
     """The `next` payload for an event, or None when it must go the ordinary way."""
+    selects: Hashable | None = None
+    """Subscribers with equal (non-None) `selects` get the same answer from `wants` for an event:
+    the hub asks once for all of them. None: ask for this one alone."""
 
 
 @dataclass(eq=False, slots=True)
@@ -82,8 +85,13 @@ class Subscriber:
     """When (monotonic) the task must look at the token again: no direct delivery from then on."""
     cursor: str = ""
     """The cursor of the last update sent to it, either way."""
+    revive: Callable[[], None] | None = None
+    """Set while no task serves it (`detach`): called, once, when one must."""
     _notes: deque[Note] | None = None
     _waiter: asyncio.Future[None] | None = None
+    _timer: asyncio.TimerHandle | None = None
+    _recheck: Callable[[], Awaitable[float | None]] | None = None
+    _checking: asyncio.Future[None] | None = None
 
     def offer(self, note: Note) -> None:
         if self.fell_behind:
@@ -107,6 +115,64 @@ class Subscriber:
         waiter = self._waiter
         if waiter is not None and not waiter.done():
             waiter.set_result(None)
+        revive = self.revive
+        if revive is not None:
+            self._stop_waiting()
+            revive()
+
+    def can_detach(self) -> bool:
+        """Nothing a task must do for it: the hub writes its updates, and none is waiting."""
+        return self.direct is not None and not self._notes and not self.fell_behind and not self.closed
+
+    def detach(self, revive: Callable[[], None], recheck: Callable[[], Awaitable[float | None]]) -> None:
+        """No task serves it from now on: the hub writes its updates while it is idle, and `revive`
+        starts a task when one must act (a note to take, falling behind, a token no longer good).
+
+        At `check_due`, `recheck` looks at the token (the next `check_due`, or None once it is no
+        good) without a task of Strawberry's: thousands of subscriptions do so every
+        `token_cache_seconds`, and restarting each one's operation for it would stall their updates.
+        """
+        self.busy = False
+        self.revive = revive
+        self._recheck = recheck
+        self._arm()
+
+    def _arm(self) -> None:
+        delay = self.check_due - time.monotonic()
+        if delay != float("inf"):
+            self._timer = asyncio.get_running_loop().call_later(max(0.0, delay), self._due)
+
+    def _due(self) -> None:
+        self._timer = None
+        if self.revive is not None and self._recheck is not None:
+            self._checking = asyncio.ensure_future(self._look_at_token(self._recheck))
+
+    async def _look_at_token(self, recheck: Callable[[], Awaitable[float | None]]) -> None:
+        try:
+            due = await recheck()
+        except Exception:  # the task's own look at it reports what went wrong
+            due = None
+        finally:
+            self._checking = None
+        if self.revive is None:
+            return  # revived or gone meanwhile: its task looks at the token itself
+        if due is None:
+            self._wake()
+        else:
+            self.check_due = due
+            self._arm()
+
+    def close(self) -> None:
+        """Gone from the hub: nothing is delivered or revived from now on."""
+        self.closed = True
+        self._stop_waiting()
+
+    def _stop_waiting(self) -> None:
+        self.revive = None
+        self._recheck = None
+        timer, self._timer = self._timer, None
+        if timer is not None:
+            timer.cancel()
 
     @property
     def idle(self) -> bool:
@@ -120,6 +186,25 @@ class Subscriber:
             and self.direct is not None
             and self.direct.sink.open
         )
+
+    def deliver_if_idle(self, now: float, cursor: str, update: Any) -> int:
+        """`deliver` when `idle` at `now` (time.monotonic, read once for a whole fan-out): 0 when it is
+        not (the caller offers the note instead), 1 when written the ordinary way, 2 as the shared frame.
+
+        The same tests as `idle` and `deliver`, in one call: a broadcast makes it once per subscriber.
+        """
+        direct = self.direct
+        if self.busy or self._notes or self.fell_behind or self.closed or now >= self.check_due or direct is None:
+            return 0
+        sink = direct.sink
+        if not sink.open:
+            return 0
+        self.cursor = cursor
+        if sink.write(update):
+            return 2
+        if sink.pending > self.limit:  # its socket has stopped taking frames
+            self.fall_behind()
+        return 1
 
     def deliver(self, cursor: str, update: Any) -> bool:
         """Write an update rendered for it and for everyone with the same key (an api.fanout.Update);

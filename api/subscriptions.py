@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import time
 import uuid
-from collections.abc import AsyncGenerator, AsyncIterator, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Hashable
 from datetime import datetime
 from typing import Annotated, Any, TypeAlias
 
@@ -18,16 +19,16 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from api.context import LiveContext
 from api.entity import EmailContext, email_context
 from api.enums import describe_values
-from api.fanout import current_sink, next_payload
+from api.fanout import current_sink, next_payload, resumed_subscriber
 from api.inputs import OutboundEmailFilter, parse_id
 from api.live import Hub
-from api.live_auth import ensure_token_valid, token_check_due
+from api.live_auth import ensure_token_valid, next_token_check, token_check_due
 from api.loaders import Loaders
 from api.queries import filter_predicate
 from api.recipients import Recipient
 from api.restrict import contexts_of
 from api.sharing import Delivery, SharingExecutor, render
-from api.subscriber import Direct, FellBehind, Note, Snapshot
+from api.subscriber import Direct, FellBehind, Note, Snapshot, Subscriber
 from api.types import MailAccount, OutboundEmail
 from domain import records
 from domain.errors import DomainError
@@ -161,27 +162,45 @@ class Subscription:
                 return account_wanted(event, watched, account, restricted)
             return wanted(snapshot, watched, everything, test)
 
-        # Resumed subscriptions (`since`) carry a cursor of their own: they keep the ordinary path.
-        direct = None if known is not None else direct_path(info, wants, sessions, organization_id, page_max)
-        with hub.subscribe(organization_id, email_id, direct) as subscriber:
-            subscriber.cursor = since or ""
-            if known is not None:
-                async for row, snapshot in hub.replay(organization_id, email_id, known):
-                    known.add(row.seq or 0)
-                    event = Committed(row.seq or 0, row.organization_id, row.email_id, row.kind, row.at)
-                    if (
-                        account_wanted(event, watched, account, restricted)
-                        if row.kind in ACCOUNT_KINDS
-                        else wanted(snapshot, watched, everything, test)
-                    ):
-                        subscriber.cursor = known.encode()
-                        yield delivery(sessions, event, subscriber.cursor, snapshot, organization_id, page_max)
-            subscriber.check_due = token_check_due(context)
+        # Without a filter or a context restriction, `wants` depends on nothing but the organization
+        # and the email watched: subscribers alike in those are asked once per event (api.live).
+        selects = (organization_id, email_id) if filter is None and not restricted else None
+        resumed: Subscriber | None = resumed_subscriber.get()  # a detached operation's new task
+        if resumed is not None:
+            subscriber = resumed
+        else:
+            # Resumed subscriptions (`since`) carry a cursor of their own: they keep the ordinary path.
+            direct = (
+                None if known is not None else direct_path(info, wants, sessions, organization_id, page_max, selects)
+            )
+            subscriber = hub.register(organization_id, email_id, direct)
+        detached = False
+        try:
+            if resumed is None:
+                subscriber.cursor = since or ""
+                if known is not None:
+                    async for row, snapshot in hub.replay(organization_id, email_id, known):
+                        known.add(row.seq or 0)
+                        event = Committed(row.seq or 0, row.organization_id, row.email_id, row.kind, row.at)
+                        if (
+                            account_wanted(event, watched, account, restricted)
+                            if row.kind in ACCOUNT_KINDS
+                            else wanted(snapshot, watched, everything, test)
+                        ):
+                            subscriber.cursor = known.encode()
+                            yield delivery(sessions, event, subscriber.cursor, snapshot, organization_id, page_max)
+                subscriber.check_due = token_check_due(context)
             while True:
                 if time.monotonic() >= subscriber.check_due:
                     subscriber.busy = True  # no direct delivery while the token is being looked at
                     await ensure_token_valid(context)  # revoked or expired: a typed error ends it
                     subscriber.check_due = token_check_due(context)
+                if subscriber.can_detach():
+                    # The hub writes its updates from here: this task, its generators and Strawberry's
+                    # contexts around them go (some 20 KB a subscription); one is started again when needed.
+                    assert subscriber.direct is not None
+                    detached = True
+                    raise subscriber.direct.sink.detach(subscriber, hub, functools.partial(next_token_check, context))
                 try:
                     note = await subscriber.next(until=max(subscriber.check_due, time.monotonic() + 0.01))
                 except FellBehind:
@@ -207,6 +226,9 @@ class Subscription:
                     continue
                 subscriber.cursor = cursor
                 yield delivery(sessions, note.event, cursor, snapshot, organization_id, page_max)
+        finally:
+            if not detached:
+                hub.unregister(subscriber)
 
 
 def direct_path(
@@ -215,6 +237,7 @@ def direct_path(
     sessions: async_sessionmaker[AsyncSession],
     organization_id: uuid.UUID,
     page_max: int,
+    selects: Hashable | None = None,
 ) -> Direct | None:
     """How the hub can write this subscription's updates itself (api.fanout), if it can."""
     sink = current_sink.get()
@@ -230,7 +253,7 @@ def direct_path(
         made = delivery(sessions, note.event, note.cursor, snapshot, organization_id, page_max)
         return next_payload(await render(executor, made))
 
-    return Direct(sink, key, wants, render_payload)
+    return Direct(sink, key, wants, render_payload, selects)
 
 
 def wanted(

@@ -32,6 +32,7 @@ from websockets.protocol import State
 
 from domain.settings import Settings
 
+OPEN = State.OPEN
 FRAMES = "mailtrail.websocket.frames"
 """The ASGI scope extension through which the app writes pre-encoded frames (module docstring)."""
 
@@ -93,30 +94,30 @@ class Gate:
     Waiters share one future, made only while the gate is shut, so they wake in the order they came.
     """
 
-    __slots__ = ("_open", "_opened")
+    __slots__ = ("_opened", "open")
 
     def __init__(self) -> None:
-        self._open = True
+        self.open = True
         self._opened: asyncio.Future[None] | None = None
 
     def is_set(self) -> bool:
         """Open: the transport takes data."""
-        return self._open
+        return self.open
 
     def set(self) -> None:
         """Open it (the transport's buffer drained, or the connection is gone) and wake the waiters."""
-        self._open = True
+        self.open = True
         opened, self._opened = self._opened, None
         if opened is not None and not opened.done():
             opened.set_result(None)
 
     def clear(self) -> None:
         """Shut it (the transport's buffer is over its high-water mark)."""
-        self._open = False
+        self.open = False
 
     async def wait(self) -> None:
         """Return at once when open, else when opened."""
-        if self._open:
+        if self.open:
             return
         if self._opened is None:
             self._opened = asyncio.get_running_loop().create_future()
@@ -129,7 +130,7 @@ class MailtrailWebSocketProtocol(WebSocketsSansIOProtocol):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.queue = Inbox()  # type: ignore[assignment]
-        self.writable = Gate()  # type: ignore[assignment]
+        self.writable = self.gate = Gate()  # type: ignore[assignment]
 
     def handle_connect(self, event: Request) -> None:
         super().handle_connect(event)
@@ -150,12 +151,14 @@ class MailtrailWebSocketProtocol(WebSocketsSansIOProtocol):
     def write_frame(self, frame: bytes) -> bool:
         """Write `frame` (a whole server frame) now if nothing can come before it; False: send it the
         ordinary way (module docstring)."""
+        # Once per subscriber of a broadcast: plain attributes (the gate's flag, the parser's state)
+        # rather than their property and method, which cost as much again as the tests themselves.
         conn = self.conn
         if (
             self.close_sent
             or self.disconnected
-            or not self.writable.is_set()
-            or conn.state is not State.OPEN
+            or not self.gate.open
+            or conn._state is not OPEN
             or conn.extensions
             or conn.expect_continuation_frame
             or self.transport.is_closing()
