@@ -9,10 +9,11 @@ from collections import defaultdict, namedtuple
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
-from sqlalchemy import Select, func
+from sqlalchemy import ColumnElement, Select, Text, Uuid, any_, bindparam, cast, func
 from sqlalchemy import select as sa_select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlmodel import SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from strawberry.dataloader import DataLoader
@@ -44,6 +45,24 @@ def row_type(record: type[SQLModel]) -> type[tuple[Any, ...]]:
 T = TypeVar("T", bound=SQLModel)
 
 
+class EventRow(NamedTuple):
+    """An audit event as a page lists it: its `data` still JSON text, decoded only if asked for."""
+
+    seq: int
+    email_id: uuid.UUID
+    kind: str
+    at: datetime
+    actor: str
+    data_json: str
+
+
+def event_rows() -> Select[Any]:
+    """The columns of an `EventRow`; JSONB read as text skips a JSON decode per event nobody may ask about."""
+    E = OutboundEmailEvent
+    columns: list[Any] = [col(E.seq), col(E.email_id), col(E.kind), col(E.at), col(E.actor), cast(col(E.data), Text)]
+    return sa_select(*columns).order_by(col(E.seq))
+
+
 @dataclass
 class Loaders:
     """Every loader of one request; rows are always filtered to the caller's organization."""
@@ -53,7 +72,7 @@ class Loaders:
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     account_by_id: DataLoader[uuid.UUID, MailAccount] = field(init=False)
     attachments_by_email_id: DataLoader[uuid.UUID, list[OutboundAttachment]] = field(init=False)
-    events_by_email_id: DataLoader[uuid.UUID, list[OutboundEmailEvent]] = field(init=False)
+    events_by_email_id: DataLoader[uuid.UUID, list[EventRow]] = field(init=False)
     email_message_by_id: DataLoader[uuid.UUID, EmailMessage | None] = field(init=False)
     related_messages_by_email_id: DataLoader[uuid.UUID, list[EmailMessage]] = field(init=False)
     content_by_email_id: DataLoader[uuid.UUID, OutboundEmailContent | None] = field(init=False)
@@ -61,6 +80,8 @@ class Loaders:
     sent_last_day_by_account_id: DataLoader[uuid.UUID, tuple[int, datetime | None]] = field(init=False)
 
     def __post_init__(self) -> None:
+        bind = self.session.bind
+        self.postgres = bind is not None and bind.dialect.name == "postgresql"
         self.account_by_id = DataLoader(self._accounts)
         self.attachments_by_email_id = DataLoader(self._attachments)
         self.events_by_email_id = DataLoader(self._events)
@@ -69,6 +90,17 @@ class Loaders:
         self.content_by_email_id = DataLoader(self._contents)
         self.recipients_by_email_id = DataLoader(self._recipients)
         self.sent_last_day_by_account_id = DataLoader(self._sent_last_day)
+
+    def among(self, column: Any, ids: Sequence[uuid.UUID]) -> ColumnElement[bool]:
+        """`column IN ids`; on PostgreSQL `column = ANY(:ids)`, one array parameter.
+
+        A batch of a hundred keys as `IN (...)` is a hundred parameters and a statement text that
+        changes with the batch size: psycopg re-parses such a query every time (it caches only
+        those with at most 50 parameters) and never prepares it. One array keeps the text fixed.
+        """
+        if self.postgres:
+            return column == any_(bindparam(None, list(ids), type_=ARRAY(Uuid())))  # type: ignore[no-any-return]
+        return column.in_(ids)  # type: ignore[no-any-return]
 
     async def fetch(self, statement: Any) -> list[Any]:
         """Run one statement. Sibling resolvers run concurrently, and one AsyncSession must not."""
@@ -94,7 +126,9 @@ class Loaders:
 
     async def _accounts(self, ids: Sequence[uuid.UUID]) -> list[MailAccount]:
         rows = await self.fetch(
-            select(MailAccount).where(col(MailAccount.id).in_(ids), MailAccount.organization_id == self.organization_id)
+            select(MailAccount).where(
+                self.among(col(MailAccount.id), ids), MailAccount.organization_id == self.organization_id
+            )
         )
         by_id = {row.id: row for row in rows}
         return [by_id[i] for i in ids]
@@ -109,7 +143,7 @@ class Loaders:
                 col(OutboundAttachment.size),
                 col(OutboundAttachment.position),
             )
-            .where(col(OutboundAttachment.email_id).in_(ids))
+            .where(self.among(col(OutboundAttachment.email_id), ids))
             .order_by(col(OutboundAttachment.position))
         )
         grouped: dict[uuid.UUID, list[OutboundAttachment]] = defaultdict(list)
@@ -126,17 +160,17 @@ class Loaders:
             )
         return [grouped.get(i, []) for i in ids]
 
-    async def _events(self, ids: Sequence[uuid.UUID]) -> list[list[OutboundEmailEvent]]:
-        rows = await self.fetch_rows(
-            OutboundEmailEvent,
-            table_rows(OutboundEmailEvent)
-            .where(
-                col(OutboundEmailEvent.email_id).in_(ids),
-                col(OutboundEmailEvent.organization_id) == self.organization_id,
-            )
-            .order_by(col(OutboundEmailEvent.seq)),
+    async def _events(self, ids: Sequence[uuid.UUID]) -> list[list[EventRow]]:
+        statement = event_rows().where(
+            self.among(col(OutboundEmailEvent.email_id), ids),
+            col(OutboundEmailEvent.organization_id) == self.organization_id,
         )
-        grouped: dict[uuid.UUID, list[OutboundEmailEvent]] = defaultdict(list)
+        make = EventRow._make
+        async with self.lock:
+            connection = await self.session.connection()
+            result = await connection.execute(statement)
+            rows = [make(row) for row in result]
+        grouped: dict[uuid.UUID, list[EventRow]] = defaultdict(list)
         for row in rows:
             grouped[row.email_id].append(row)
         return [grouped.get(i, []) for i in ids]
@@ -144,7 +178,7 @@ class Loaders:
     async def _email_messages(self, ids: Sequence[uuid.UUID]) -> list[EmailMessage | None]:
         rows = await self.fetch(
             select(EmailMessage).where(
-                col(EmailMessage.id).in_(ids), EmailMessage.organization_id == self.organization_id
+                self.among(col(EmailMessage.id), ids), EmailMessage.organization_id == self.organization_id
             )
         )
         by_id = {row.id: row for row in rows}
@@ -154,7 +188,7 @@ class Loaders:
         rows = await self.fetch(
             select(EmailMessage)
             .where(
-                col(EmailMessage.outbound_email_id).in_(ids),
+                self.among(col(EmailMessage.outbound_email_id), ids),
                 EmailMessage.organization_id == self.organization_id,
             )
             .order_by(col(EmailMessage.created_at))
@@ -168,7 +202,7 @@ class Loaders:
     async def _contents(self, ids: Sequence[uuid.UUID]) -> list[OutboundEmailContent | None]:
         rows = await self.fetch(
             select(OutboundEmailContent).where(
-                col(OutboundEmailContent.email_id).in_(ids),
+                self.among(col(OutboundEmailContent.email_id), ids),
                 OutboundEmailContent.organization_id == self.organization_id,
             )
         )
@@ -180,7 +214,7 @@ class Loaders:
             OutboundRecipient,
             table_rows(OutboundRecipient)
             .where(
-                col(OutboundRecipient.email_id).in_(ids),
+                self.among(col(OutboundRecipient.email_id), ids),
                 col(OutboundRecipient.organization_id) == self.organization_id,
             )
             .order_by(col(OutboundRecipient.email_id), col(OutboundRecipient.position)),
@@ -196,7 +230,7 @@ class Loaders:
         rows = await self.fetch(
             sa_select(col(E.account_id), func.count(), func.min(E.sent_at))
             .where(
-                col(E.account_id).in_(ids),
+                self.among(col(E.account_id), ids),
                 col(E.organization_id) == self.organization_id,
                 col(E.sent_at) > utcnow() - DAY,
             )

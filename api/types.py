@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import datetime
@@ -16,7 +17,7 @@ from api.bounce_types import BounceDetails, BouncedRecipient, known
 from api.content_types import RenderedFrom
 from api.context import Context
 from api.counting import Count
-from api.loaders import Loaders
+from api.loaders import EventRow, Loaders
 from api.recipients import Recipient
 from domain import records
 from domain.ledger.signals import strongest_failures
@@ -88,7 +89,8 @@ class OutboundEmailEvent:
     )
     at: datetime = strawberry.field(description="When it happened (UTC).")
     data: JSON = strawberry.field(
-        description='The step\'s details as a JSON object (its keys depend on kind, e.g. `{"status": "PENDING"}`).'
+        resolver=lambda root: root.decoded_data(),
+        description='The step\'s details as a JSON object (its keys depend on kind, e.g. `{"status": "PENDING"}`).',
     )
     actor: str = strawberry.field(
         description="Who did it: `api:token:<id>`, `api:client:<id>`, or a Mailtrail process (worker, sync, scheduler)."
@@ -97,16 +99,27 @@ class OutboundEmailEvent:
         description="The event's position (a decimal integer), increasing across the organization."
     )
     email_id: strawberry.ID = strawberry.field(description="The email the step belongs to.")
+    details: strawberry.Private[Any] = None
+    """The step's details: a decoded object, or the JSON text of an `EventRow` (decoded when asked for)."""
+    details_json: strawberry.Private[bool] = False
+
+    def decoded_data(self) -> JSON:
+        """`data`: an `EventRow`'s JSON text is decoded here, when a selection asks for it."""
+        if self.details_json:
+            return cast(JSON, json.loads(self.details))
+        return cast(JSON, self.details)
 
     @classmethod
-    def from_row(cls, row: records.OutboundEmailEvent) -> OutboundEmailEvent:
+    def from_row(cls, row: records.OutboundEmailEvent | EventRow) -> OutboundEmailEvent:
+        listed = isinstance(row, EventRow)
         return cls(
             kind=row.kind,
             at=row.at,
-            data=cast(JSON, row.data),
             actor=row.actor,
             cursor=str(row.seq),
             email_id=strawberry.ID(str(row.email_id)),
+            details=row.data_json if listed else row.data,  # type: ignore[union-attr]
+            details_json=listed,
         )
 
 

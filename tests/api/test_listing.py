@@ -146,3 +146,35 @@ async def test_a_page_size_beyond_the_cap_is_refused_not_silently_cut(client, te
     assert body["errors"][0]["extensions"] == {"code": "INVALID_INPUT", "field": "first"}, body
     body = await gql(client, PAGE, {"first": 100}, tenant.token)
     assert len(body["data"]["outboundEmails"]["edges"]) == 3
+
+
+async def test_a_page_reads_its_events_with_one_statement_text_whatever_the_page_size(client, app, tenant, db) -> None:
+    await make_drafts(client, tenant, 3)
+    with psycopg.connect(db) as conn:
+        conn.execute(
+            """INSERT INTO outbound_email_event (organization_id, email_id, kind, at, data, actor)
+               SELECT organization_id, id, 'noted', now(), '{"n": [1, "two"], "ok": true}', 'test'
+               FROM outbound_email WHERE organization_id = %s""",
+            (tenant.organization_id,),
+        )
+    query = "query($first: Int) { outboundEmails(first: $first) { edges { node { events { kind data } } } } }"
+    texts: list[str] = []
+    engine = app.state.services.engine.sync_engine
+
+    def keep(_conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
+        if "outbound_email_event" in statement:
+            texts.append(statement)
+
+    event.listen(engine, "before_cursor_execute", keep)
+    try:
+        small = await gql(client, query, {"first": 1}, tenant.token)
+        large = await gql(client, query, {"first": 3}, tenant.token)
+    finally:
+        event.remove(engine, "before_cursor_execute", keep)
+    assert len(texts) == 2 and texts[0] == texts[1], texts  # psycopg caches and prepares a fixed text
+    for body in (small, large):
+        for edge in body["data"]["outboundEmails"]["edges"]:
+            assert [(e["kind"], e["data"]) for e in edge["node"]["events"]][-1] == (
+                "noted",
+                {"n": [1, "two"], "ok": True},
+            )
