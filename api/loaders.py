@@ -14,6 +14,7 @@ from typing import Any, NamedTuple, TypeVar
 from sqlalchemy import ColumnElement, Select, Text, Uuid, any_, bindparam, cast, func
 from sqlalchemy import select as sa_select
 from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from strawberry.dataloader import DataLoader
@@ -70,6 +71,8 @@ class Loaders:
     session: AsyncSession
     organization_id: uuid.UUID
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    reads_only: bool = False
+    """Set for a query operation (api.schema.QueriesWithoutTransaction): its reads run in autocommit."""
     account_by_id: DataLoader[uuid.UUID, MailAccount] = field(init=False)
     attachments_by_email_id: DataLoader[uuid.UUID, list[OutboundAttachment]] = field(init=False)
     events_by_email_id: DataLoader[uuid.UUID, list[EventRow]] = field(init=False)
@@ -102,9 +105,24 @@ class Loaders:
             return column == any_(bindparam(None, list(ids), type_=ARRAY(Uuid())))  # type: ignore[no-any-return]
         return column.in_(ids)  # type: ignore[no-any-return]
 
+    async def connection(self) -> AsyncConnection:
+        """The session's connection; for a query on PostgreSQL, one in autocommit mode.
+
+        A query's statements (the page, its count, one per loader batch) each read their own
+        snapshot whether or not they share a transaction: READ COMMITTED, PostgreSQL's default and
+        the engine's, takes a snapshot per statement. So BEGIN ... ROLLBACK around them bought no
+        consistency, only two round trips per request. Queries write nothing (mutations commit
+        through api.runner). Under REPEATABLE READ this would have to go.
+        """
+        session = self.session
+        if self.reads_only and self.postgres and not session.in_transaction():
+            return await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+        return await session.connection()
+
     async def fetch(self, statement: Any) -> list[Any]:
         """Run one statement. Sibling resolvers run concurrently, and one AsyncSession must not."""
         async with self.lock:
+            await self.connection()
             return list(await self.session.exec(statement))
 
     async def fetch_rows(self, record: type[T], statement: Select[Any]) -> list[T]:
@@ -120,7 +138,7 @@ class Loaders:
         async with self.lock:
             # The session's own connection and transaction, without the ORM's execution path
             # (its compile state and row loading cost as much as the statement itself here).
-            connection = await self.session.connection()
+            connection = await self.connection()
             result = await connection.execute(statement)
             return [make(row) for row in result]
 
@@ -167,7 +185,7 @@ class Loaders:
         )
         make = EventRow._make
         async with self.lock:
-            connection = await self.session.connection()
+            connection = await self.connection()
             result = await connection.execute(statement)
             rows = [make(row) for row in result]
         grouped: dict[uuid.UUID, list[EventRow]] = defaultdict(list)

@@ -178,3 +178,27 @@ async def test_a_page_reads_its_events_with_one_statement_text_whatever_the_page
                 "noted",
                 {"n": [1, "two"], "ok": True},
             )
+
+
+async def test_a_query_reads_in_autocommit_and_a_mutation_keeps_its_transaction(client, app, tenant) -> None:
+    seen: list[tuple[str, bool]] = []
+    engine = app.state.services.engine.sync_engine
+
+    def keep(conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
+        seen.append((statement.split()[0], conn.connection.dbapi_connection.autocommit))
+
+    event.listen(engine, "before_cursor_execute", keep)
+    try:
+        await make_drafts(client, tenant, 1)
+        writes = list(seen)
+        seen.clear()
+        body = await gql(client, PAGE, {"first": 10}, tenant.token)
+        reads = list(seen)
+        seen.clear()
+        await make_drafts(client, tenant, 1)  # on a connection the query gave back to the pool
+        writes += seen
+    finally:
+        event.remove(engine, "before_cursor_execute", keep)
+    assert body["data"]["outboundEmails"]["totalCount"] == 1
+    assert reads and all(autocommit for _, autocommit in reads), reads  # no BEGIN ... ROLLBACK round trips
+    assert any(verb == "INSERT" for verb, _ in writes) and not any(autocommit for _, autocommit in writes), writes
