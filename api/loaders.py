@@ -32,15 +32,17 @@ from domain.records import (
 )
 
 
-def table_rows(record: type[SQLModel]) -> Select[Any]:
-    """Select every column of `record`'s table, to be read with `Loaders.fetch_rows`."""
-    return sa_select(*record.__table__.columns)  # type: ignore[attr-defined]
+def table_rows(record: type[SQLModel], columns: tuple[str, ...] | None = None) -> Select[Any]:
+    """Select every column of `record`'s table (or those named), to be read with `Loaders.fetch_rows`."""
+    table = record.__table__  # type: ignore[attr-defined]
+    return sa_select(*(table.columns if columns is None else [table.columns[c] for c in columns]))
 
 
 @functools.cache
-def row_type(record: type[SQLModel]) -> type[tuple[Any, ...]]:
-    """A named tuple with the columns of `record`'s table, in `table_rows` order."""
-    return namedtuple(f"{record.__name__}Row", [c.key for c in record.__table__.columns])  # type: ignore[attr-defined]
+def row_type(record: type[SQLModel], columns: tuple[str, ...] | None = None) -> type[tuple[Any, ...]]:
+    """A named tuple with the columns of `record`'s table (or those named), in `table_rows` order."""
+    names = [c.key for c in record.__table__.columns] if columns is None else list(columns)  # type: ignore[attr-defined]
+    return namedtuple(f"{record.__name__}Row", names)
 
 
 T = TypeVar("T", bound=SQLModel)
@@ -125,7 +127,9 @@ class Loaders:
             await self.connection()
             return list(await self.session.exec(statement))
 
-    async def fetch_rows(self, record: type[T], statement: Select[Any]) -> list[T]:
+    async def fetch_rows(
+        self, record: type[T], statement: Select[Any], columns: tuple[str, ...] | None = None
+    ) -> list[T]:
         """Rows of a `table_rows(record)` statement that read like the record, without an ORM instance each.
 
         A named tuple has the record's attribute names and values (the column types convert them
@@ -134,7 +138,7 @@ class Loaders:
         private attributes) cost a quarter of a 100-email page, and SQLAlchemy's own Row reads
         its attributes by name several times slower than a tuple. Never for rows to change.
         """
-        make = row_type(record)._make  # type: ignore[attr-defined]
+        make = row_type(record, columns)._make  # type: ignore[attr-defined]
         async with self.lock:
             # The session's own connection and transaction, without the ORM's execution path
             # (its compile state and row loading cost as much as the statement itself here).
