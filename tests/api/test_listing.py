@@ -202,3 +202,16 @@ async def test_a_query_reads_in_autocommit_and_a_mutation_keeps_its_transaction(
     assert body["data"]["outboundEmails"]["totalCount"] == 1
     assert reads and all(autocommit for _, autocommit in reads), reads  # no BEGIN ... ROLLBACK round trips
     assert any(verb == "INSERT" for verb, _ in writes) and not any(autocommit for _, autocommit in writes), writes
+
+
+async def test_an_answer_holding_an_integer_beyond_64_bits_is_still_written(client, tenant, db) -> None:
+    (email_id,) = await make_drafts(client, tenant, 1)
+    with psycopg.connect(db) as conn:
+        conn.execute(
+            """INSERT INTO outbound_email_event (organization_id, email_id, kind, at, data, actor)
+               VALUES (%s, %s, 'noted', now(), %s, 'test')""",
+            (tenant.organization_id, email_id, '{"big": 1180591620717411303424, "name": "Zoë"}'),
+        )
+    query = "query($id: ID!) { outboundEmail(id: $id) { events { kind data } } }"
+    body = await gql(client, query, {"id": email_id}, tenant.token)
+    assert body["data"]["outboundEmail"]["events"][-1]["data"] == {"big": 2**70, "name": "Zoë"}
