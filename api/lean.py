@@ -33,7 +33,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from operator import attrgetter
-from typing import Any
+from typing import Any, TypeVar
 
 from graphql import (
     ExecutionResult,
@@ -221,8 +221,23 @@ def direct_call(field: GraphQLField, info_class: type[Any] | None) -> Direct | N
     return lambda _source, info: func(**{info_name: Info(_raw_info=info, _field=definition)})
 
 
-SAFE = frozenset({str, int, float, bool, type(None), datetime, uuid.UUID, list})
-"""Types of plain values that are never awaitable: no check needed."""
+SAFE = {str, int, float, bool, type(None), datetime, uuid.UUID, list}
+"""Types whose values are never awaitable: no check needed (`never_awaitable` adds to them)."""
+
+C = TypeVar("C", bound=type)
+
+
+def never_awaitable(cls: C) -> C:
+    """Declare that no instance of `cls` is awaitable, sparing the check per value.
+
+    For a type with a `__getattr__` (rows converted lazily), graphql-core's check,
+    `hasattr(value, "__await__")`, calls it and raises an AttributeError per value: a page
+    checks two hundred of them. The declaration must hold: `cls` defines no `__await__` and its
+    `__getattr__` never answers one.
+    """
+    assert not hasattr(cls, "__await__"), cls
+    SAFE.add(cls)
+    return cls
 
 
 class LeanQuery:

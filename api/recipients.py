@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 import strawberry
 
 from api.context import Context
+from api.lean import never_awaitable
 from api.loaders import Loaders
 from domain import records
 from domain.ledger.precedence import DeliveryState
@@ -81,6 +82,7 @@ def _enum(kind: type[T], value: str | None) -> T | None:
         return None
 
 
+@never_awaitable
 @strawberry.type(description="One recipient of an email (one row per address and role) with its own delivery truth.")
 class Recipient:
     address: str = strawberry.field(description="The address, lower case.")

@@ -17,6 +17,7 @@ from api.bounce_types import BounceDetails, BouncedRecipient, known
 from api.content_types import RenderedFrom
 from api.context import Context
 from api.counting import Count
+from api.lean import never_awaitable
 from api.loaders import EventRow, Loaders
 from api.recipients import Recipient
 from domain import records
@@ -79,6 +80,7 @@ class Attachment:
     size: int = strawberry.field(description="Its decoded size in bytes.")
 
 
+@never_awaitable
 @strawberry.type(description="One step of an email's audit trail.")
 class OutboundEmailEvent:
     kind: str = strawberry.field(
@@ -188,6 +190,7 @@ class EmailMessage:
         )
 
 
+@never_awaitable
 @strawberry.type(description="An email Mailtrail was asked to send, with everything that happened to it.")
 class OutboundEmail:
     id: strawberry.ID = strawberry.field(description="The email's id.")
@@ -364,6 +367,7 @@ FROM_ROW: dict[str, Callable[[records.OutboundEmail], Any]] = {
 """How each field of OutboundEmail is made from its row (`OutboundEmail.from_row`)."""
 
 
+@never_awaitable
 @strawberry.type(description="One email in a page of emails.")
 class OutboundEmailEdge:
     cursor: str = strawberry.field(description="Pass as `after` to get the emails after this one.")
