@@ -192,10 +192,10 @@ class Loaders:
             connection = await self.connection()
             result = await connection.execute(statement)
             rows = [make(row) for row in result]
-        grouped: dict[uuid.UUID, list[EventRow]] = defaultdict(list)
+        grouped: dict[int, list[EventRow]] = defaultdict(list)
         for row in rows:
-            grouped[row.email_id].append(row)
-        return [grouped.get(i, []) for i in ids]
+            grouped[row.email_id.int].append(row)  # an int key: UUID's own hash and == are Python code
+        return [grouped.get(i.int, []) for i in ids]
 
     async def _email_messages(self, ids: Sequence[uuid.UUID]) -> list[EmailMessage | None]:
         rows = await self.fetch(
@@ -241,10 +241,10 @@ class Loaders:
             )
             .order_by(col(OutboundRecipient.email_id), col(OutboundRecipient.position)),
         )
-        grouped: dict[uuid.UUID, list[OutboundRecipient]] = defaultdict(list)
+        grouped: dict[int, list[OutboundRecipient]] = defaultdict(list)
         for row in rows:
-            grouped[row.email_id].append(row)
-        return [grouped.get(i, []) for i in ids]
+            grouped[row.email_id.int].append(row)  # an int key: UUID's own hash and == are Python code
+        return [grouped.get(i.int, []) for i in ids]
 
     async def _sent_last_day(self, ids: Sequence[uuid.UUID]) -> list[tuple[int, datetime | None]]:
         """How many emails each account sent in the rolling day, and the oldest of those sends."""
