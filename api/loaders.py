@@ -60,10 +60,38 @@ class EventRow(NamedTuple):
 
 
 def event_rows() -> Select[Any]:
-    """The columns of an `EventRow`; JSONB read as text skips a JSON decode per event nobody may ask about."""
+    """The columns of an `EventRow`, in order; JSONB read as text skips a JSON decode per event nobody may ask about."""
     E = OutboundEmailEvent
     columns: list[Any] = [col(E.seq), col(E.email_id), col(E.kind), col(E.at), col(E.actor), cast(col(E.data), Text)]
     return sa_select(*columns).order_by(col(E.seq))
+
+
+def batch_member(column: Any, postgres: bool) -> ColumnElement[bool]:
+    """`column` among the `:ids` parameter: `= ANY(:ids)` on PostgreSQL (see `Loaders.among`), else `IN`."""
+    if postgres:
+        return column == any_(bindparam("ids", type_=ARRAY(Uuid())))  # type: ignore[no-any-return]
+    return column.in_(bindparam("ids", expanding=True))  # type: ignore[no-any-return]
+
+
+@functools.cache
+def events_of_emails(postgres: bool) -> Select[Any]:
+    """The events of the `:ids` emails of `:organization_id`, built once: a statement built per
+    batch costs its construction and cache-key walk (about a third of a page's batch)."""
+    E = OutboundEmailEvent
+    return event_rows().where(
+        batch_member(col(E.email_id), postgres), col(E.organization_id) == bindparam("organization_id")
+    )
+
+
+@functools.cache
+def recipients_of_emails(postgres: bool) -> Select[Any]:
+    """The recipients of the `:ids` emails of `:organization_id`, in order; built once (`events_of_emails`)."""
+    R = OutboundRecipient
+    return (
+        table_rows(R)
+        .where(batch_member(col(R.email_id), postgres), col(R.organization_id) == bindparam("organization_id"))
+        .order_by(col(R.email_id), col(R.position))
+    )
 
 
 @dataclass
@@ -128,7 +156,11 @@ class Loaders:
             return list(await self.session.exec(statement))
 
     async def fetch_rows(
-        self, record: type[T], statement: Select[Any], columns: tuple[str, ...] | None = None
+        self,
+        record: type[T],
+        statement: Select[Any],
+        columns: tuple[str, ...] | None = None,
+        parameters: dict[str, Any] | None = None,
     ) -> list[T]:
         """Rows of a `table_rows(record)` statement that read like the record, without an ORM instance each.
 
@@ -143,7 +175,7 @@ class Loaders:
             # The session's own connection and transaction, without the ORM's execution path
             # (its compile state and row loading cost as much as the statement itself here).
             connection = await self.connection()
-            result = await connection.execute(statement)
+            result = await connection.execute(statement, parameters)
             return [make(row) for row in result]
 
     async def _accounts(self, ids: Sequence[uuid.UUID]) -> list[MailAccount]:
@@ -183,14 +215,12 @@ class Loaders:
         return [grouped.get(i, []) for i in ids]
 
     async def _events(self, ids: Sequence[uuid.UUID]) -> list[list[EventRow]]:
-        statement = event_rows().where(
-            self.among(col(OutboundEmailEvent.email_id), ids),
-            col(OutboundEmailEvent.organization_id) == self.organization_id,
-        )
+        statement = events_of_emails(self.postgres)
+        parameters = {"ids": list(ids), "organization_id": self.organization_id}
         make = EventRow._make
         async with self.lock:
             connection = await self.connection()
-            result = await connection.execute(statement)
+            result = await connection.execute(statement, parameters)
             rows = [make(row) for row in result]
         grouped: dict[int, list[EventRow]] = defaultdict(list)
         for row in rows:
@@ -232,15 +262,8 @@ class Loaders:
         return [by_id.get(i) for i in ids]
 
     async def _recipients(self, ids: Sequence[uuid.UUID]) -> list[list[OutboundRecipient]]:
-        rows = await self.fetch_rows(
-            OutboundRecipient,
-            table_rows(OutboundRecipient)
-            .where(
-                self.among(col(OutboundRecipient.email_id), ids),
-                col(OutboundRecipient.organization_id) == self.organization_id,
-            )
-            .order_by(col(OutboundRecipient.email_id), col(OutboundRecipient.position)),
-        )
+        parameters = {"ids": list(ids), "organization_id": self.organization_id}
+        rows = await self.fetch_rows(OutboundRecipient, recipients_of_emails(self.postgres), None, parameters)
         grouped: dict[int, list[OutboundRecipient]] = defaultdict(list)
         for row in rows:
             grouped[row.email_id.int].append(row)  # an int key: UUID's own hash and == are Python code
