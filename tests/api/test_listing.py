@@ -215,3 +215,11 @@ async def test_an_answer_holding_an_integer_beyond_64_bits_is_still_written(clie
     query = "query($id: ID!) { outboundEmail(id: $id) { events { kind data } } }"
     body = await gql(client, query, {"id": email_id}, tenant.token)
     assert body["data"]["outboundEmail"]["events"][-1]["data"] == {"big": 2**70, "name": "Zoë"}
+
+
+async def test_the_api_reads_timestamps_in_utc_without_converting_them(app) -> None:
+    from sqlalchemy import text
+
+    async with app.state.services.engine.connect() as conn:
+        zone, now = (await conn.execute(text("SELECT current_setting('TimeZone'), now()"))).one()
+    assert zone == "UTC" and now.tzinfo is UTC  # psycopg's own UTC: UTCDateTime passes it on as it is
