@@ -10,8 +10,10 @@ so fragments, aliases, `@skip`/`@include` and field merging are graphql-core's; 
 coercion; its resolve info; each type's `coerce_output_value`) but drives them in one tight loop:
 a plain Strawberry field (no resolver, no extension) is read with its own resolver and no info;
 every other field gets a real info and its arguments, exactly as graphql-core would build them.
-Awaitables are collected level by level and gathered together, so DataLoaders batch exactly as
-they do under graphql-core (one statement per loader per level).
+Awaitables are collected level by level and settled together (`settle`: the coroutines stepped
+by the executing task itself, not a Task each), so DataLoaders batch exactly as they do under
+graphql-core (one statement per loader per level). Types whose instances are never awaitable say
+so (`never_awaitable`), sparing graphql-core's `hasattr(value, "__await__")` per value.
 
 The lean loop never produces an error itself. Anything that would make graphql-core report one
 (a resolver raising, null for a non-null field, a value a scalar refuses, a non-list for a list)

@@ -345,3 +345,21 @@ async def test_a_page_makes_no_task_per_email(client, rich_tenant) -> None:
         loop.set_task_factory(previous)
     assert len(body["data"]["outboundEmails"]["edges"]) == 12
     assert len(created) < 12, created  # a DataLoader batch each, not a task per email and field
+
+
+async def test_a_page_never_asks_its_lazy_rows_for_await(client, rich_tenant, monkeypatch) -> None:
+    from api.recipients import Recipient
+    from api.types import OutboundEmail
+
+    asked: list[str] = []
+    for kind in (OutboundEmail, Recipient):
+        original = kind.__getattr__  # type: ignore[attr-defined]
+
+        def spy(self: Any, name: str, original: Any = original) -> Any:
+            asked.append(name)
+            return original(self, name)
+
+        monkeypatch.setattr(kind, "__getattr__", spy)
+    body = await gql(client, PAGE, {}, rich_tenant.token)
+    assert len(body["data"]["outboundEmails"]["edges"]) == 12
+    assert asked and "__await__" not in asked, asked  # lean.never_awaitable: no AttributeError per value
