@@ -155,6 +155,12 @@ class Loaders:
             await self.connection()
             return list(await self.session.exec(statement))
 
+    async def fetch_scalars(self, statement: Any) -> list[Any]:
+        """The first column of each row of a Core statement, without the ORM's execution path (`fetch`)."""
+        async with self.lock:
+            connection = await self.connection()
+            return list((await connection.execute(statement)).scalars())
+
     async def fetch_rows(
         self,
         record: type[T],

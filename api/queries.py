@@ -170,7 +170,7 @@ class Query:
                 has_previous_page=after is not None,
                 start_cursor=edges[0].cursor if edges else None,
             ),
-            count=capped_count(context.fetch, base, context.settings.total_count_cap),
+            count=capped_count(context.loaders.fetch_scalars, base, context.settings.total_count_cap),
         )
 
     @strawberry.field(description="The Gmail accounts your organization connected.")
