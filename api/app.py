@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
 from cross_web import HTTPException
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -114,6 +115,25 @@ class MailtrailGraphQL(GraphQL[Context | LiveContext, None]):
             return decode_body(data)
         except BodyRejected as rejected:
             raise HTTPException(rejected.status, rejected.message) from None
+
+    def create_response(self, response_data: Any, sub_response: Response) -> Response:
+        """Strawberry's HTTP response, its JSON written by orjson (WebSocket frames keep `encode_json`).
+
+        json.dumps of a 100-email page was a twentieth of the page's CPU; orjson writes the same
+        JSON (UTF-8 rather than \\u escapes) in a tenth of the time. What it refuses (an integer
+        beyond 64 bits inside a JSON scalar) is written by json.dumps as before.
+        """
+        try:
+            body: str | bytes = orjson.dumps(response_data)
+        except TypeError:
+            body = self.encode_json(response_data)
+        response = Response(body, status_code=200, media_type="application/json")
+        response.headers.raw.extend(sub_response.headers.raw)
+        if sub_response.background:
+            response.background = sub_response.background
+        if sub_response.status_code:
+            response.status_code = sub_response.status_code
+        return response
 
     def parse_query_params(self, params: Any) -> dict[str, Any]:
         parsed = super().parse_query_params(params)

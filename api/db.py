@@ -27,7 +27,16 @@ def make_async_engine(settings: Settings) -> AsyncEngine:
             cursor.close()
 
         return engine
-    engine = create_async_engine(url, pool_size=settings.db_pool_size, max_overflow=10, hide_parameters=True)
+    # Sessions in UTC: psycopg then reads timestamptz as datetimes in datetime.UTC itself, which
+    # UTCDateTime hands on as they are (in the server's own zone, even Etc/UTC, each needs an
+    # astimezone: a page converts hundreds). No statement of ours depends on the session's zone.
+    engine = create_async_engine(
+        url,
+        pool_size=settings.db_pool_size,
+        max_overflow=10,
+        hide_parameters=True,
+        connect_args={"options": "-c TimeZone=UTC"},
+    )
     ping_when_in_doubt(engine.sync_engine)  # rather than pool_pre_ping's round trip at every checkout
     return engine
 

@@ -10,8 +10,10 @@ so fragments, aliases, `@skip`/`@include` and field merging are graphql-core's; 
 coercion; its resolve info; each type's `coerce_output_value`) but drives them in one tight loop:
 a plain Strawberry field (no resolver, no extension) is read with its own resolver and no info;
 every other field gets a real info and its arguments, exactly as graphql-core would build them.
-Awaitables are collected level by level and gathered together, so DataLoaders batch exactly as
-they do under graphql-core (one statement per loader per level).
+Awaitables are collected level by level and settled together (`settle`: the coroutines stepped
+by the executing task itself, not a Task each), so DataLoaders batch exactly as they do under
+graphql-core (one statement per loader per level). Types whose instances are never awaitable say
+so (`never_awaitable`), sparing graphql-core's `hasattr(value, "__await__")` per value.
 
 The lean loop never produces an error itself. Anything that would make graphql-core report one
 (a resolver raising, null for a non-null field, a value a scalar refuses, a non-list for a list)
@@ -33,7 +35,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from operator import attrgetter
-from typing import Any
+from typing import Any, TypeVar
 
 from graphql import (
     ExecutionResult,
@@ -221,8 +223,23 @@ def direct_call(field: GraphQLField, info_class: type[Any] | None) -> Direct | N
     return lambda _source, info: func(**{info_name: Info(_raw_info=info, _field=definition)})
 
 
-SAFE = frozenset({str, int, float, bool, type(None), datetime, uuid.UUID, list})
-"""Types of plain values that are never awaitable: no check needed."""
+SAFE = {str, int, float, bool, type(None), datetime, uuid.UUID, list}
+"""Types whose values are never awaitable: no check needed (`never_awaitable` adds to them)."""
+
+C = TypeVar("C", bound=type)
+
+
+def never_awaitable(cls: C) -> C:
+    """Declare that no instance of `cls` is awaitable, sparing the check per value.
+
+    For a type with a `__getattr__` (rows converted lazily), graphql-core's check,
+    `hasattr(value, "__await__")`, calls it and raises an AttributeError per value: a page
+    checks two hundred of them. The declaration must hold: `cls` defines no `__await__` and its
+    `__getattr__` never answers one.
+    """
+    assert not hasattr(cls, "__await__"), cls
+    SAFE.add(cls)
+    return cls
 
 
 class LeanQuery:
@@ -258,7 +275,7 @@ class LeanQuery:
             self.fields(root_type, executor.root_value, None, grouped, data)
             while self.pending:
                 level, self.pending = self.pending, []
-                values = await asyncio.gather(*(awaitable for awaitable, _ in level), return_exceptions=True)
+                values = await settle([awaitable for awaitable, _ in level])
                 for (_, fill), value in zip(level, values, strict=True):
                     if isinstance(value, BaseException):
                         raise Fallback from value
@@ -424,6 +441,81 @@ class LeanQuery:
             raise Fallback
 
         return other
+
+
+async def settle(awaitables: list[Awaitable[Any]]) -> list[Any]:
+    """Each awaitable's value (or exception), like `asyncio.gather(..., return_exceptions=True)`
+    but without a Task per coroutine.
+
+    A page's level holds a coroutine per email and field (`events`, `recipients`: two hundred),
+    each waiting on a DataLoader future. gather wraps each in a Task: a creation, two loop
+    callbacks and a wake-up each, a tenth of the page's CPU. Here the coroutines are stepped in
+    turn until each waits on a future of this loop; this task then sleeps until any of those
+    futures is done (a batch resolves all of its own at once), resumes the coroutines whose
+    futures are done, and so on until all have returned. Every coroutine makes its loads before
+    anything is awaited, so DataLoaders batch exactly as under gather; one coroutine waiting on
+    another (a lock) is resumed as soon as its future is done, as a Task would be. Anything but a
+    coroutine goes to gather as before; a coroutine that yields something other than a future of
+    this loop is closed and reported as an error (the operation is then run by graphql-core).
+    """
+    results: list[Any] = [None] * len(awaitables)
+    running: list[tuple[int, Any]] = []
+    others: list[tuple[int, Awaitable[Any]]] = []
+    for index, awaitable in enumerate(awaitables):
+        if asyncio.iscoroutine(awaitable):
+            running.append((index, awaitable))
+        else:
+            others.append((index, awaitable))
+    gathered = asyncio.gather(*(awaitable for _, awaitable in others), return_exceptions=True) if others else None
+    loop = asyncio.get_running_loop()
+    waiting: list[tuple[int, Any, asyncio.Future[Any]]] = []
+    wake: list[asyncio.Future[None]] = []
+
+    def ready(_future: asyncio.Future[Any]) -> None:
+        if wake and not wake[-1].done():
+            wake[-1].set_result(None)
+
+    try:
+        while running or waiting:
+            for index, coroutine in running:
+                try:
+                    future = coroutine.send(None)
+                except StopIteration as stop:
+                    results[index] = stop.value
+                    continue
+                except (KeyboardInterrupt, SystemExit):
+                    raise
+                except BaseException as error:  # reported like gather's return_exceptions
+                    results[index] = error
+                    continue
+                if future is None:  # a bare yield (`asyncio.sleep(0)`): resumed after one turn of the loop
+                    future = loop.create_future()
+                    loop.call_soon(future.set_result, None)
+                elif not (asyncio.isfuture(future) and future.get_loop() is loop):
+                    coroutine.close()
+                    results[index] = Fallback(f"awaited {type(future).__name__}, not a future of this loop")
+                    continue
+                future._asyncio_future_blocking = False
+                if not future.done():
+                    future.add_done_callback(ready)
+                waiting.append((index, coroutine, future))
+            if waiting and not any(future.done() for _, _, future in waiting):
+                wake.append(loop.create_future())
+                await wake[-1]
+            running = [(index, coroutine) for index, coroutine, future in waiting if future.done()]
+            waiting = [entry for entry in waiting if not entry[2].done()]
+    except BaseException:
+        for _, coroutine, _future in waiting:
+            coroutine.close()
+        for _, coroutine in running:
+            coroutine.close()
+        if gathered is not None:
+            gathered.cancel()
+        raise
+    if gathered is not None:
+        for (index, _), value in zip(others, await gathered, strict=True):
+            results[index] = value
+    return results
 
 
 def _same(value: Any, _path: Path) -> Any:

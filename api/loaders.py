@@ -9,10 +9,12 @@ from collections import defaultdict, namedtuple
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
-from sqlalchemy import Select, func
+from sqlalchemy import ColumnElement, Select, Text, Uuid, any_, bindparam, cast, func
 from sqlalchemy import select as sa_select
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from strawberry.dataloader import DataLoader
@@ -30,18 +32,66 @@ from domain.records import (
 )
 
 
-def table_rows(record: type[SQLModel]) -> Select[Any]:
-    """Select every column of `record`'s table, to be read with `Loaders.fetch_rows`."""
-    return sa_select(*record.__table__.columns)  # type: ignore[attr-defined]
+def table_rows(record: type[SQLModel], columns: tuple[str, ...] | None = None) -> Select[Any]:
+    """Select every column of `record`'s table (or those named), to be read with `Loaders.fetch_rows`."""
+    table = record.__table__  # type: ignore[attr-defined]
+    return sa_select(*(table.columns if columns is None else [table.columns[c] for c in columns]))
 
 
 @functools.cache
-def row_type(record: type[SQLModel]) -> type[tuple[Any, ...]]:
-    """A named tuple with the columns of `record`'s table, in `table_rows` order."""
-    return namedtuple(f"{record.__name__}Row", [c.key for c in record.__table__.columns])  # type: ignore[attr-defined]
+def row_type(record: type[SQLModel], columns: tuple[str, ...] | None = None) -> type[tuple[Any, ...]]:
+    """A named tuple with the columns of `record`'s table (or those named), in `table_rows` order."""
+    names = [c.key for c in record.__table__.columns] if columns is None else list(columns)  # type: ignore[attr-defined]
+    return namedtuple(f"{record.__name__}Row", names)
 
 
 T = TypeVar("T", bound=SQLModel)
+
+
+class EventRow(NamedTuple):
+    """An audit event as a page lists it: its `data` still JSON text, decoded only if asked for."""
+
+    seq: int
+    email_id: uuid.UUID
+    kind: str
+    at: datetime
+    actor: str
+    data_json: str
+
+
+def event_rows() -> Select[Any]:
+    """The columns of an `EventRow`, in order; JSONB read as text skips a JSON decode per event nobody may ask about."""
+    E = OutboundEmailEvent
+    columns: list[Any] = [col(E.seq), col(E.email_id), col(E.kind), col(E.at), col(E.actor), cast(col(E.data), Text)]
+    return sa_select(*columns).order_by(col(E.seq))
+
+
+def batch_member(column: Any, postgres: bool) -> ColumnElement[bool]:
+    """`column` among the `:ids` parameter: `= ANY(:ids)` on PostgreSQL (see `Loaders.among`), else `IN`."""
+    if postgres:
+        return column == any_(bindparam("ids", type_=ARRAY(Uuid())))  # type: ignore[no-any-return]
+    return column.in_(bindparam("ids", expanding=True))  # type: ignore[no-any-return]
+
+
+@functools.cache
+def events_of_emails(postgres: bool) -> Select[Any]:
+    """The events of the `:ids` emails of `:organization_id`, built once: a statement built per
+    batch costs its construction and cache-key walk (about a third of a page's batch)."""
+    E = OutboundEmailEvent
+    return event_rows().where(
+        batch_member(col(E.email_id), postgres), col(E.organization_id) == bindparam("organization_id")
+    )
+
+
+@functools.cache
+def recipients_of_emails(postgres: bool) -> Select[Any]:
+    """The recipients of the `:ids` emails of `:organization_id`, in order; built once (`events_of_emails`)."""
+    R = OutboundRecipient
+    return (
+        table_rows(R)
+        .where(batch_member(col(R.email_id), postgres), col(R.organization_id) == bindparam("organization_id"))
+        .order_by(col(R.email_id), col(R.position))
+    )
 
 
 @dataclass
@@ -51,9 +101,11 @@ class Loaders:
     session: AsyncSession
     organization_id: uuid.UUID
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    reads_only: bool = False
+    """Set for a query operation (api.schema.QueriesWithoutTransaction): its reads run in autocommit."""
     account_by_id: DataLoader[uuid.UUID, MailAccount] = field(init=False)
     attachments_by_email_id: DataLoader[uuid.UUID, list[OutboundAttachment]] = field(init=False)
-    events_by_email_id: DataLoader[uuid.UUID, list[OutboundEmailEvent]] = field(init=False)
+    events_by_email_id: DataLoader[uuid.UUID, list[EventRow]] = field(init=False)
     email_message_by_id: DataLoader[uuid.UUID, EmailMessage | None] = field(init=False)
     related_messages_by_email_id: DataLoader[uuid.UUID, list[EmailMessage]] = field(init=False)
     content_by_email_id: DataLoader[uuid.UUID, OutboundEmailContent | None] = field(init=False)
@@ -61,6 +113,8 @@ class Loaders:
     sent_last_day_by_account_id: DataLoader[uuid.UUID, tuple[int, datetime | None]] = field(init=False)
 
     def __post_init__(self) -> None:
+        bind = self.session.bind
+        self.postgres = bind is not None and bind.dialect.name == "postgresql"
         self.account_by_id = DataLoader(self._accounts)
         self.attachments_by_email_id = DataLoader(self._attachments)
         self.events_by_email_id = DataLoader(self._events)
@@ -70,12 +124,50 @@ class Loaders:
         self.recipients_by_email_id = DataLoader(self._recipients)
         self.sent_last_day_by_account_id = DataLoader(self._sent_last_day)
 
+    def among(self, column: Any, ids: Sequence[uuid.UUID]) -> ColumnElement[bool]:
+        """`column IN ids`; on PostgreSQL `column = ANY(:ids)`, one array parameter.
+
+        A batch of a hundred keys as `IN (...)` is a hundred parameters and a statement text that
+        changes with the batch size: psycopg re-parses such a query every time (it caches only
+        those with at most 50 parameters) and never prepares it. One array keeps the text fixed.
+        """
+        if self.postgres:
+            return column == any_(bindparam(None, list(ids), type_=ARRAY(Uuid())))  # type: ignore[no-any-return]
+        return column.in_(ids)  # type: ignore[no-any-return]
+
+    async def connection(self) -> AsyncConnection:
+        """The session's connection; for a query on PostgreSQL, one in autocommit mode.
+
+        A query's statements (the page, its count, one per loader batch) each read their own
+        snapshot whether or not they share a transaction: READ COMMITTED, PostgreSQL's default and
+        the engine's, takes a snapshot per statement. So BEGIN ... ROLLBACK around them bought no
+        consistency, only two round trips per request. Queries write nothing (mutations commit
+        through api.runner). Under REPEATABLE READ this would have to go.
+        """
+        session = self.session
+        if self.reads_only and self.postgres and not session.in_transaction():
+            return await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+        return await session.connection()
+
     async def fetch(self, statement: Any) -> list[Any]:
         """Run one statement. Sibling resolvers run concurrently, and one AsyncSession must not."""
         async with self.lock:
+            await self.connection()
             return list(await self.session.exec(statement))
 
-    async def fetch_rows(self, record: type[T], statement: Select[Any]) -> list[T]:
+    async def fetch_scalars(self, statement: Any) -> list[Any]:
+        """The first column of each row of a Core statement, without the ORM's execution path (`fetch`)."""
+        async with self.lock:
+            connection = await self.connection()
+            return list((await connection.execute(statement)).scalars())
+
+    async def fetch_rows(
+        self,
+        record: type[T],
+        statement: Select[Any],
+        columns: tuple[str, ...] | None = None,
+        parameters: dict[str, Any] | None = None,
+    ) -> list[T]:
         """Rows of a `table_rows(record)` statement that read like the record, without an ORM instance each.
 
         A named tuple has the record's attribute names and values (the column types convert them
@@ -84,17 +176,19 @@ class Loaders:
         private attributes) cost a quarter of a 100-email page, and SQLAlchemy's own Row reads
         its attributes by name several times slower than a tuple. Never for rows to change.
         """
-        make = row_type(record)._make  # type: ignore[attr-defined]
+        make = row_type(record, columns)._make  # type: ignore[attr-defined]
         async with self.lock:
             # The session's own connection and transaction, without the ORM's execution path
             # (its compile state and row loading cost as much as the statement itself here).
-            connection = await self.session.connection()
-            result = await connection.execute(statement)
+            connection = await self.connection()
+            result = await connection.execute(statement, parameters)
             return [make(row) for row in result]
 
     async def _accounts(self, ids: Sequence[uuid.UUID]) -> list[MailAccount]:
         rows = await self.fetch(
-            select(MailAccount).where(col(MailAccount.id).in_(ids), MailAccount.organization_id == self.organization_id)
+            select(MailAccount).where(
+                self.among(col(MailAccount.id), ids), MailAccount.organization_id == self.organization_id
+            )
         )
         by_id = {row.id: row for row in rows}
         return [by_id[i] for i in ids]
@@ -109,7 +203,7 @@ class Loaders:
                 col(OutboundAttachment.size),
                 col(OutboundAttachment.position),
             )
-            .where(col(OutboundAttachment.email_id).in_(ids))
+            .where(self.among(col(OutboundAttachment.email_id), ids))
             .order_by(col(OutboundAttachment.position))
         )
         grouped: dict[uuid.UUID, list[OutboundAttachment]] = defaultdict(list)
@@ -126,25 +220,23 @@ class Loaders:
             )
         return [grouped.get(i, []) for i in ids]
 
-    async def _events(self, ids: Sequence[uuid.UUID]) -> list[list[OutboundEmailEvent]]:
-        rows = await self.fetch_rows(
-            OutboundEmailEvent,
-            table_rows(OutboundEmailEvent)
-            .where(
-                col(OutboundEmailEvent.email_id).in_(ids),
-                col(OutboundEmailEvent.organization_id) == self.organization_id,
-            )
-            .order_by(col(OutboundEmailEvent.seq)),
-        )
-        grouped: dict[uuid.UUID, list[OutboundEmailEvent]] = defaultdict(list)
+    async def _events(self, ids: Sequence[uuid.UUID]) -> list[list[EventRow]]:
+        statement = events_of_emails(self.postgres)
+        parameters = {"ids": list(ids), "organization_id": self.organization_id}
+        make = EventRow._make
+        async with self.lock:
+            connection = await self.connection()
+            result = await connection.execute(statement, parameters)
+            rows = [make(row) for row in result]
+        grouped: dict[int, list[EventRow]] = defaultdict(list)
         for row in rows:
-            grouped[row.email_id].append(row)
-        return [grouped.get(i, []) for i in ids]
+            grouped[row.email_id.int].append(row)  # an int key: UUID's own hash and == are Python code
+        return [grouped.get(i.int, []) for i in ids]
 
     async def _email_messages(self, ids: Sequence[uuid.UUID]) -> list[EmailMessage | None]:
         rows = await self.fetch(
             select(EmailMessage).where(
-                col(EmailMessage.id).in_(ids), EmailMessage.organization_id == self.organization_id
+                self.among(col(EmailMessage.id), ids), EmailMessage.organization_id == self.organization_id
             )
         )
         by_id = {row.id: row for row in rows}
@@ -154,7 +246,7 @@ class Loaders:
         rows = await self.fetch(
             select(EmailMessage)
             .where(
-                col(EmailMessage.outbound_email_id).in_(ids),
+                self.among(col(EmailMessage.outbound_email_id), ids),
                 EmailMessage.organization_id == self.organization_id,
             )
             .order_by(col(EmailMessage.created_at))
@@ -168,7 +260,7 @@ class Loaders:
     async def _contents(self, ids: Sequence[uuid.UUID]) -> list[OutboundEmailContent | None]:
         rows = await self.fetch(
             select(OutboundEmailContent).where(
-                col(OutboundEmailContent.email_id).in_(ids),
+                self.among(col(OutboundEmailContent.email_id), ids),
                 OutboundEmailContent.organization_id == self.organization_id,
             )
         )
@@ -176,19 +268,12 @@ class Loaders:
         return [by_id.get(i) for i in ids]
 
     async def _recipients(self, ids: Sequence[uuid.UUID]) -> list[list[OutboundRecipient]]:
-        rows = await self.fetch_rows(
-            OutboundRecipient,
-            table_rows(OutboundRecipient)
-            .where(
-                col(OutboundRecipient.email_id).in_(ids),
-                col(OutboundRecipient.organization_id) == self.organization_id,
-            )
-            .order_by(col(OutboundRecipient.email_id), col(OutboundRecipient.position)),
-        )
-        grouped: dict[uuid.UUID, list[OutboundRecipient]] = defaultdict(list)
+        parameters = {"ids": list(ids), "organization_id": self.organization_id}
+        rows = await self.fetch_rows(OutboundRecipient, recipients_of_emails(self.postgres), None, parameters)
+        grouped: dict[int, list[OutboundRecipient]] = defaultdict(list)
         for row in rows:
-            grouped[row.email_id].append(row)
-        return [grouped.get(i, []) for i in ids]
+            grouped[row.email_id.int].append(row)  # an int key: UUID's own hash and == are Python code
+        return [grouped.get(i.int, []) for i in ids]
 
     async def _sent_last_day(self, ids: Sequence[uuid.UUID]) -> list[tuple[int, datetime | None]]:
         """How many emails each account sent in the rolling day, and the oldest of those sends."""
@@ -196,7 +281,7 @@ class Loaders:
         rows = await self.fetch(
             sa_select(col(E.account_id), func.count(), func.min(E.sent_at))
             .where(
-                col(E.account_id).in_(ids),
+                self.among(col(E.account_id), ids),
                 col(E.organization_id) == self.organization_id,
                 col(E.sent_at) > utcnow() - DAY,
             )

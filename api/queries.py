@@ -18,6 +18,7 @@ from api.counting import capped_count
 from api.errors import query_error
 from api.inputs import OutboundEmailFilter, aware, page_size, parse_id
 from api.loaders import table_rows
+from api.page_columns import page_columns
 from api.restrict import Contexts, contexts_of, emails_within
 from api.types import (
     Info,
@@ -147,7 +148,9 @@ class Query:
             raise query_error(error) from None
         scoped = base.whereclause
         assert scoped is not None  # apply_filter always scopes to the organization
-        page = table_rows(E).where(scoped)  # rows, not ORM instances: api.loaders.table_rows
+        raw = info._raw_info
+        columns = page_columns(raw.field_nodes, raw.fragments)
+        page = table_rows(E, columns).where(scoped)  # rows, not ORM instances: api.loaders.table_rows
         if after:
             try:
                 created, ident = decode_cursor(after)
@@ -155,7 +158,7 @@ class Query:
                 raise query_error(error) from None
             page = page.where(tuple_(col(E.created_at), col(E.id)) < tuple_(created, ident))
         page = page.order_by(col(E.created_at).desc(), col(E.id).desc()).limit(limit + 1)
-        rows = await context.loaders.fetch_rows(E, page)
+        rows = await context.loaders.fetch_rows(E, page, columns)
         has_next = len(rows) > limit
         rows = rows[:limit]
         edges = [OutboundEmailEdge(cursor=encode_cursor(r), node=OutboundEmail.from_row(r)) for r in rows]
@@ -167,7 +170,7 @@ class Query:
                 has_previous_page=after is not None,
                 start_cursor=edges[0].cursor if edges else None,
             ),
-            count=capped_count(context.fetch, base, context.settings.total_count_cap),
+            count=capped_count(context.loaders.fetch_scalars, base, context.settings.total_count_cap),
         )
 
     @strawberry.field(description="The Gmail accounts your organization connected.")

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 import strawberry
 
 from api.context import Context
+from api.lean import never_awaitable
 from api.loaders import Loaders
 from domain import records
 from domain.ledger.precedence import DeliveryState
@@ -81,6 +82,7 @@ def _enum(kind: type[T], value: str | None) -> T | None:
         return None
 
 
+@never_awaitable
 @strawberry.type(description="One recipient of an email (one row per address and role) with its own delivery truth.")
 class Recipient:
     address: str = strawberry.field(description="The address, lower case.")
@@ -107,23 +109,30 @@ class Recipient:
 
     @classmethod
     def from_row(cls, row: records.OutboundRecipient, loaders: Loaders | None = None) -> Recipient:
+        """The recipient of `row`. A named tuple row (api.loaders.fetch_rows) never changes, so each
+        field is converted when first read (a page reads 4 of 13); an ORM row may be expired after
+        its session, so every field is converted now."""
+        if isinstance(row, tuple):
+            recipient = cls.__new__(cls)
+            recipient.__dict__.update(row=row, message_id=row.message_id, bound_loaders=loaders)
+            return recipient
         return cls(
-            address=row.address,
-            role=RecipientRole(row.role.value),
-            delivery_state=RecipientDeliveryState(row.delivery_state.value) if row.delivery_state else None,
-            status_code=row.status_code,
-            action=row.action,
-            diagnostic=row.diagnostic,
-            reason=row.reason,
-            permanence=_enum(BouncePermanence, row.permanence),
-            scope=_enum(BounceScope, row.scope),
-            detected_at=row.detected_at,
-            reported_at=row.reported_at,
-            correlation=Correlation(row.correlation.value) if row.correlation else None,
-            email_id=strawberry.ID(str(row.email_id)),
+            **{name: convert(row) for name, convert in RECIPIENT_FROM_ROW.items()},
             message_id=row.message_id,
             bound_loaders=loaders,
         )
+
+    if not TYPE_CHECKING:  # mypy keeps checking attribute names
+
+        def __getattr__(self, name: str) -> Any:
+            """A field of a lazily built recipient (`from_row`), converted from its row once."""
+            convert = RECIPIENT_FROM_ROW.get(name)
+            row = self.__dict__.get("row")
+            if convert is None or row is None:
+                raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+            value = convert(row)
+            setattr(self, name, value)
+            return value
 
     @classmethod
     def from_event(cls, data: dict[str, Any], email_id: uuid.UUID, loaders: Loaders | None = None) -> Recipient:
@@ -169,3 +178,21 @@ class Recipient:
     @strawberry.field(description="The reply behind a REPLIED or AUTO_REPLIED state.")
     async def reply_message(self, info: Info) -> EmailMessageRef | None:
         return await self._message(info, (DeliveryState.REPLIED, DeliveryState.AUTO_REPLIED))
+
+
+RECIPIENT_FROM_ROW: dict[str, Any] = {
+    "address": lambda row: row.address,
+    "role": lambda row: RecipientRole(row.role.value),
+    "delivery_state": lambda row: RecipientDeliveryState(row.delivery_state.value) if row.delivery_state else None,
+    "status_code": lambda row: row.status_code,
+    "action": lambda row: row.action,
+    "diagnostic": lambda row: row.diagnostic,
+    "reason": lambda row: row.reason,
+    "permanence": lambda row: _enum(BouncePermanence, row.permanence),
+    "scope": lambda row: _enum(BounceScope, row.scope),
+    "detected_at": lambda row: row.detected_at,
+    "reported_at": lambda row: row.reported_at,
+    "correlation": lambda row: Correlation(row.correlation.value) if row.correlation else None,
+    "email_id": lambda row: strawberry.ID(str(row.email_id)),
+}
+"""How each field of Recipient is made from its row (`Recipient.from_row`)."""

@@ -28,7 +28,7 @@ from api.boundary import SCALAR_OVERRIDES, ErrorCodes, SafeStringLiterals, SafeV
 from api.client_tokens import ClientTokenMutations
 from api.content import ContentQuery
 from api.content_mutations import ContentMutations
-from api.context import LiveContext
+from api.context import Context, LiveContext
 from api.control import ControlMutations
 from api.drafts import DraftMutations
 from api.entity import EntityQuery
@@ -76,6 +76,16 @@ class SubscriptionsOnlyOverWebSockets(SchemaExtension):
                 "only subscriptions run over WebSockets; send queries and mutations to POST /graphql",
                 extensions={"code": "USE_HTTP"},
             )
+        yield
+
+
+class QueriesWithoutTransaction(SchemaExtension):
+    """A query's reads run in autocommit: no BEGIN and ROLLBACK round trips (api.loaders.Loaders.connection)."""
+
+    def on_execute(self) -> Iterator[None]:
+        context = self.execution_context.context
+        if isinstance(context, Context) and self.execution_context.operation_type == OperationType.QUERY:
+            context.loaders.reads_only = True
         yield
 
 
@@ -139,6 +149,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
             ErrorCodes,
             SubscriptionsOnlyOverWebSockets,
             RequireScopes,
+            QueriesWithoutTransaction,
             SafeVariables,
             lambda: AddValidationRules(limit_rules),
             lambda: MaxTokensLimiter(max_token_count=settings.max_query_tokens),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import datetime
@@ -16,7 +17,8 @@ from api.bounce_types import BounceDetails, BouncedRecipient, known
 from api.content_types import RenderedFrom
 from api.context import Context
 from api.counting import Count
-from api.loaders import Loaders
+from api.lean import never_awaitable
+from api.loaders import EventRow, Loaders
 from api.recipients import Recipient
 from domain import records
 from domain.ledger.signals import strongest_failures
@@ -78,6 +80,7 @@ class Attachment:
     size: int = strawberry.field(description="Its decoded size in bytes.")
 
 
+@never_awaitable
 @strawberry.type(description="One step of an email's audit trail.")
 class OutboundEmailEvent:
     kind: str = strawberry.field(
@@ -88,7 +91,8 @@ class OutboundEmailEvent:
     )
     at: datetime = strawberry.field(description="When it happened (UTC).")
     data: JSON = strawberry.field(
-        description='The step\'s details as a JSON object (its keys depend on kind, e.g. `{"status": "PENDING"}`).'
+        resolver=lambda root: root.decoded_data(),
+        description='The step\'s details as a JSON object (its keys depend on kind, e.g. `{"status": "PENDING"}`).',
     )
     actor: str = strawberry.field(
         description="Who did it: `api:token:<id>`, `api:client:<id>`, or a Mailtrail process (worker, sync, scheduler)."
@@ -97,17 +101,40 @@ class OutboundEmailEvent:
         description="The event's position (a decimal integer), increasing across the organization."
     )
     email_id: strawberry.ID = strawberry.field(description="The email the step belongs to.")
+    details: strawberry.Private[Any] = None
+    """The step's details: a decoded object, or the JSON text of an `EventRow` (decoded when asked for)."""
+    details_json: strawberry.Private[bool] = False
+
+    def decoded_data(self) -> JSON:
+        """`data`: an `EventRow`'s JSON text is decoded here, when a selection asks for it."""
+        if self.details_json:
+            return cast(JSON, json.loads(self.details))
+        return cast(JSON, self.details)
 
     @classmethod
-    def from_row(cls, row: records.OutboundEmailEvent) -> OutboundEmailEvent:
-        return cls(
+    def from_row(cls, row: records.OutboundEmailEvent | EventRow) -> OutboundEmailEvent:
+        """The step of `row`, built without the dataclass's __init__ (a page builds three hundred);
+        `emailId`, seldom asked for on a page, is made from the row when first read."""
+        listed = isinstance(row, EventRow)
+        event = cls.__new__(cls)
+        event.__dict__.update(
             kind=row.kind,
             at=row.at,
-            data=cast(JSON, row.data),
             actor=row.actor,
             cursor=str(row.seq),
-            email_id=strawberry.ID(str(row.email_id)),
+            details=row.data_json if listed else row.data,  # type: ignore[union-attr]
+            details_json=listed,
+            email_uuid=row.email_id,
         )
+        return event
+
+    if not TYPE_CHECKING:  # mypy keeps checking attribute names
+
+        def __getattr__(self, name: str) -> Any:
+            if name != "email_id" or "email_uuid" not in self.__dict__:
+                raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+            self.email_id = strawberry.ID(str(self.email_uuid))
+            return self.email_id
 
 
 @strawberry.type(description="A message synced from the Gmail mailbox.")
@@ -163,6 +190,7 @@ class EmailMessage:
         )
 
 
+@never_awaitable
 @strawberry.type(description="An email Mailtrail was asked to send, with everything that happened to it.")
 class OutboundEmail:
     id: strawberry.ID = strawberry.field(description="The email's id.")
@@ -339,6 +367,7 @@ FROM_ROW: dict[str, Callable[[records.OutboundEmail], Any]] = {
 """How each field of OutboundEmail is made from its row (`OutboundEmail.from_row`)."""
 
 
+@never_awaitable
 @strawberry.type(description="One email in a page of emails.")
 class OutboundEmailEdge:
     cursor: str = strawberry.field(description="Pass as `after` to get the emails after this one.")

@@ -32,7 +32,7 @@ async def served(settings: Any) -> AsyncIterator[tuple[str, Any, list[str]]]:
     renders: list[str] = []
 
     def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        if "outbound_email_event.email_id IN" in statement:  # the `events` loader: once per rendering
+        if "outbound_email_event.email_id = ANY" in statement:  # the `events` loader: once per rendering
             renders.append(statement)
 
     engine = app.state.services.engine.sync_engine

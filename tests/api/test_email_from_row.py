@@ -41,3 +41,31 @@ def test_an_email_read_from_a_named_tuple_row_equals_the_one_read_from_the_orm_r
         assert getattr(lazy, name) == getattr(eager, name), name
     assert lazy.status.name == "SENT"
     assert lazy.delivery_status is not None and lazy.delivery_status.value == "bounce_detected"
+
+
+def test_a_recipient_read_from_a_named_tuple_row_equals_the_one_read_from_the_orm_row() -> None:
+    from api.recipients import RECIPIENT_FROM_ROW, Recipient
+    from domain.ledger.precedence import Correlation, DeliveryState, RecipientRole
+
+    definition = Recipient.__strawberry_definition__  # type: ignore[attr-defined]
+    names = {f.python_name for f in definition.fields if f.base_resolver is None} - {"message_id", "bound_loaders"}
+    assert set(RECIPIENT_FROM_ROW) == names
+    orm = records.OutboundRecipient(
+        organization_id=uuid.uuid4(),
+        email_id=uuid.uuid4(),
+        address="b@example.com",
+        role=RecipientRole.CC,
+        delivery_state=DeliveryState.BOUNCED,
+        status_code="5.1.1",
+        permanence="hard",
+        scope="address",
+        detected_at=datetime(2026, 1, 2, tzinfo=UTC),
+        correlation=Correlation.IN_REPLY_TO,
+        message_id=uuid.uuid4(),
+    )
+    Row = row_type(records.OutboundRecipient)
+    row = Row(*(getattr(orm, name) for name in Row._fields))
+    eager, lazy = Recipient.from_row(orm), Recipient.from_row(row)  # type: ignore[arg-type]
+    assert lazy.address == "b@example.com" and "address" in vars(lazy) and "diagnostic" not in vars(lazy)
+    assert lazy == eager and lazy.message_id == orm.message_id
+    assert lazy.role.name == "CC" and lazy.delivery_state is not None and lazy.delivery_state.name == "BOUNCED"

@@ -277,3 +277,89 @@ def test_resolvers_without_arguments_are_called_directly_and_the_others_through_
         pass
 
     assert lean.direct_call(email.fields["events"], OwnInfo) is None  # a custom Info: Strawberry builds it
+
+
+async def test_settle_answers_what_gather_answers_without_a_task_per_coroutine() -> None:
+    def awaitables() -> list[Any]:
+        loop = asyncio.get_running_loop()
+        lock = asyncio.Lock()
+        later: asyncio.Future[str] = loop.create_future()
+        loop.call_later(0.01, later.set_result, "later")
+
+        async def value(v: Any) -> Any:
+            return v
+
+        async def fails() -> None:
+            raise ValueError("no")
+
+        async def waits() -> str:
+            return await later + "!"
+
+        async def yields() -> str:
+            await asyncio.sleep(0)
+            await asyncio.sleep(0)
+            return "yielded"
+
+        async def holds() -> str:
+            async with lock:
+                await asyncio.sleep(0.01)  # the next one waits on this coroutine, not on a future alone
+                return "held"
+
+        async def queues() -> str:
+            async with lock:
+                return "queued"
+
+        done: asyncio.Future[int] = loop.create_future()
+        done.set_result(7)
+        return [value(1), fails(), waits(), yields(), holds(), queues(), done, value(None)]
+
+    def plain(results: list[Any]) -> list[Any]:
+        return [repr(r) if isinstance(r, BaseException) else r for r in results]
+
+    expected = plain(await asyncio.gather(*awaitables(), return_exceptions=True))
+    created: list[Any] = []
+    loop = asyncio.get_running_loop()
+    previous = loop.get_task_factory()
+    loop.set_task_factory(lambda loop, coro, **kw: created.append(coro) or asyncio.Task(coro, loop=loop, **kw))
+    try:
+        assert plain(await lean.settle(awaitables())) == expected
+    finally:
+        loop.set_task_factory(previous)
+    assert expected == [1, "ValueError('no')", "later!", "yielded", "held", "queued", 7, None]
+    assert created == []  # the future went to gather (no task for it); the coroutines to no task at all
+
+
+async def test_a_page_makes_no_task_per_email(client, rich_tenant) -> None:
+    created: list[str] = []
+    loop = asyncio.get_running_loop()
+    previous = loop.get_task_factory()
+
+    def count(loop: Any, coro: Any, **kw: Any) -> asyncio.Task[Any]:
+        created.append(getattr(coro, "__qualname__", repr(coro)))
+        return asyncio.Task(coro, loop=loop, **kw)
+
+    loop.set_task_factory(count)
+    try:
+        body = await gql(client, PAGE, {}, rich_tenant.token)
+    finally:
+        loop.set_task_factory(previous)
+    assert len(body["data"]["outboundEmails"]["edges"]) == 12
+    assert len(created) < 12, created  # a DataLoader batch each, not a task per email and field
+
+
+async def test_a_page_never_asks_its_lazy_rows_for_await(client, rich_tenant, monkeypatch) -> None:
+    from api.recipients import Recipient
+    from api.types import OutboundEmail
+
+    asked: list[str] = []
+    for kind in (OutboundEmail, Recipient):
+        original = kind.__getattr__  # type: ignore[attr-defined]
+
+        def spy(self: Any, name: str, original: Any = original) -> Any:
+            asked.append(name)
+            return original(self, name)
+
+        monkeypatch.setattr(kind, "__getattr__", spy)
+    body = await gql(client, PAGE, {}, rich_tenant.token)
+    assert len(body["data"]["outboundEmails"]["edges"]) == 12
+    assert asked and "__await__" not in asked, asked  # lean.never_awaitable: no AttributeError per value

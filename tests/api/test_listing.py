@@ -146,3 +146,80 @@ async def test_a_page_size_beyond_the_cap_is_refused_not_silently_cut(client, te
     assert body["errors"][0]["extensions"] == {"code": "INVALID_INPUT", "field": "first"}, body
     body = await gql(client, PAGE, {"first": 100}, tenant.token)
     assert len(body["data"]["outboundEmails"]["edges"]) == 3
+
+
+async def test_a_page_reads_its_events_with_one_statement_text_whatever_the_page_size(client, app, tenant, db) -> None:
+    await make_drafts(client, tenant, 3)
+    with psycopg.connect(db) as conn:
+        conn.execute(
+            """INSERT INTO outbound_email_event (organization_id, email_id, kind, at, data, actor)
+               SELECT organization_id, id, 'noted', now(), '{"n": [1, "two"], "ok": true}', 'test'
+               FROM outbound_email WHERE organization_id = %s""",
+            (tenant.organization_id,),
+        )
+    query = "query($first: Int) { outboundEmails(first: $first) { edges { node { events { kind data } } } } }"
+    texts: list[str] = []
+    engine = app.state.services.engine.sync_engine
+
+    def keep(_conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
+        if "outbound_email_event" in statement:
+            texts.append(statement)
+
+    event.listen(engine, "before_cursor_execute", keep)
+    try:
+        small = await gql(client, query, {"first": 1}, tenant.token)
+        large = await gql(client, query, {"first": 3}, tenant.token)
+    finally:
+        event.remove(engine, "before_cursor_execute", keep)
+    assert len(texts) == 2 and texts[0] == texts[1], texts  # psycopg caches and prepares a fixed text
+    for body in (small, large):
+        for edge in body["data"]["outboundEmails"]["edges"]:
+            assert [(e["kind"], e["data"]) for e in edge["node"]["events"]][-1] == (
+                "noted",
+                {"n": [1, "two"], "ok": True},
+            )
+
+
+async def test_a_query_reads_in_autocommit_and_a_mutation_keeps_its_transaction(client, app, tenant) -> None:
+    seen: list[tuple[str, bool]] = []
+    engine = app.state.services.engine.sync_engine
+
+    def keep(conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
+        seen.append((statement.split()[0], conn.connection.dbapi_connection.autocommit))
+
+    event.listen(engine, "before_cursor_execute", keep)
+    try:
+        await make_drafts(client, tenant, 1)
+        writes = list(seen)
+        seen.clear()
+        body = await gql(client, PAGE, {"first": 10}, tenant.token)
+        reads = list(seen)
+        seen.clear()
+        await make_drafts(client, tenant, 1)  # on a connection the query gave back to the pool
+        writes += seen
+    finally:
+        event.remove(engine, "before_cursor_execute", keep)
+    assert body["data"]["outboundEmails"]["totalCount"] == 1
+    assert reads and all(autocommit for _, autocommit in reads), reads  # no BEGIN ... ROLLBACK round trips
+    assert any(verb == "INSERT" for verb, _ in writes) and not any(autocommit for _, autocommit in writes), writes
+
+
+async def test_an_answer_holding_an_integer_beyond_64_bits_is_still_written(client, tenant, db) -> None:
+    (email_id,) = await make_drafts(client, tenant, 1)
+    with psycopg.connect(db) as conn:
+        conn.execute(
+            """INSERT INTO outbound_email_event (organization_id, email_id, kind, at, data, actor)
+               VALUES (%s, %s, 'noted', now(), %s, 'test')""",
+            (tenant.organization_id, email_id, '{"big": 1180591620717411303424, "name": "Zoë"}'),
+        )
+    query = "query($id: ID!) { outboundEmail(id: $id) { events { kind data } } }"
+    body = await gql(client, query, {"id": email_id}, tenant.token)
+    assert body["data"]["outboundEmail"]["events"][-1]["data"] == {"big": 2**70, "name": "Zoë"}
+
+
+async def test_the_api_reads_timestamps_in_utc_without_converting_them(app) -> None:
+    from sqlalchemy import text
+
+    async with app.state.services.engine.connect() as conn:
+        zone, now = (await conn.execute(text("SELECT current_setting('TimeZone'), now()"))).one()
+    assert zone == "UTC" and now.tzinfo is UTC  # psycopg's own UTC: UTCDateTime passes it on as it is

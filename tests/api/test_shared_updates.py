@@ -143,7 +143,7 @@ async def test_a_shared_update_equals_the_one_rendered_alone_and_is_rendered_onc
     renders: list[str] = []
 
     def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        if "outbound_email_event.email_id IN" in statement:  # the `events` loader: once per rendering
+        if "outbound_email_event.email_id = ANY" in statement:  # the `events` loader: once per rendering
             renders.append(statement)
 
     event.listen(services.engine.sync_engine, "before_cursor_execute", count)
