@@ -20,29 +20,26 @@ import json
 import logging
 import time
 import uuid
-from collections import OrderedDict
 from collections.abc import AsyncIterator, Hashable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import and_, func, not_, or_
+from sqlalchemy import func
 from sqlalchemy.ext.asyncio import async_sessionmaker
-from sqlmodel import col, select
+from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.fanout import Update
+from api.snapshots import Snapshots
 from api.subscriber import Direct, Note, Snapshot, Subscriber
 from domain.events import ACCOUNT_KINDS
 from domain.notify import CHANNEL, Committed, bus
-from domain.records import MailAccount, OutboundEmail, OutboundEmailEvent
+from domain.records import OutboundEmailEvent
 from domain.seqset import SeqSet
 from domain.settings import Settings
 
 log = logging.getLogger("mailtrail.live")
 
-REPLAY_CHUNK = 500
-SNAPSHOT_CACHE = 4096
-READ_BATCH = 500
 ORG, EMAIL = "org", "email"
 """The kinds of fan-out chain (`Hub._fanning`)."""
 
@@ -62,16 +59,17 @@ class Hub:
     """Subscribers to every email of an organization (with or without a filter)."""
     _by_email: dict[uuid.UUID, set[Subscriber]] = field(default_factory=dict)
     """Subscribers to one email: found by id, so an event costs nothing per other subscriber."""
-    _snapshots: OrderedDict[int, asyncio.Future[Snapshot]] = field(default_factory=OrderedDict)
     _fanning: dict[Hashable, asyncio.Task[None]] = field(default_factory=dict)
     """The last direct fan-out of each chain, (ORG, organization id) for the subscribers to a whole
     organization and (EMAIL, email id) for those to one email: the next one writes after it."""
-    _to_read: list[tuple[Committed, asyncio.Future[Snapshot]]] = field(default_factory=list)
-    """Events waiting for their email to be read (`snapshot`), oldest first."""
-    _reading: asyncio.Task[None] | None = None
     _task: asyncio.Task[None] | None = None
     _unsubscribe_bus: Any = None
     _ready: asyncio.Event = field(default_factory=asyncio.Event)
+    snapshots: Snapshots = field(init=False)
+    """The emails the events are about, read once per event, and the events a client missed."""
+
+    def __post_init__(self) -> None:
+        self.snapshots = Snapshots(self.sessions)
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -94,8 +92,7 @@ class Hub:
             self._unsubscribe_bus()
         for fanning in list(self._fanning.values()):
             fanning.cancel()
-        if self._reading is not None:
-            self._reading.cancel()
+        self.snapshots.stop()
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
@@ -130,7 +127,7 @@ class Hub:
                 delay = min(delay * 2, 5.0)
 
     async def _catch_up(self) -> None:
-        async for row in self._missing(None, None, self.seen):
+        async for row in self.snapshots.missing(None, None, self.seen):
             self._publish_many([Committed(row.seq or 0, row.organization_id, row.email_id, row.kind, row.at)])
 
     # -- fan-out ---------------------------------------------------------------------------
@@ -280,100 +277,14 @@ class Hub:
     def subscriber_count(self) -> int:
         return sum(len(group) for index in (self._by_org, self._by_email) for group in index.values())
 
-    # -- reading ---------------------------------------------------------------------------
+    # -- reading (api.snapshots) -------------------------------------------------------------
 
     async def snapshot(self, event: Committed) -> Snapshot:
-        """The email after `event`, read once however many subscribers receive it.
+        """The email after `event`, read once however many subscribers receive it."""
+        return await self.snapshots.get(event)
 
-        Reads are made by the hub's own task, every event waiting at that moment in one query per
-        organization: under load, a query per event queued for the pool until reads timed out, and
-        a reader cancelled mid-read would have left the others waiting on its future for ever.
-        """
-        future = self._snapshots.get(event.seq)
-        if future is not None and future.done() and future.exception() is None:
-            return future.result()  # the common case of a broadcast: no shield, no new future
-        if future is None:
-            future = asyncio.get_running_loop().create_future()
-            self._snapshots[event.seq] = future
-            while len(self._snapshots) > SNAPSHOT_CACHE:
-                self._snapshots.popitem(last=False)
-            self._to_read.append((event, future))
-            if self._reading is None or self._reading.done():
-                self._reading = asyncio.create_task(self._read_waiting(), name="mailtrail-snapshots")
-        return await asyncio.shield(future)
-
-    async def _read_waiting(self) -> None:
-        """Read the emails of the events waiting for a snapshot, in batches, until none is left."""
-        while self._to_read:
-            batch, self._to_read = self._to_read[:READ_BATCH], self._to_read[READ_BATCH:]
-            by_org: dict[uuid.UUID, list[tuple[Committed, asyncio.Future[Snapshot]]]] = {}
-            for event, future in batch:
-                by_org.setdefault(event.organization_id, []).append((event, future))
-            for organization_id, waiting in by_org.items():
-                try:
-                    loaded = await self.load(list({event.email_id for event, _ in waiting}), organization_id)
-                except Exception as error:
-                    for event, future in waiting:
-                        self._snapshots.pop(event.seq, None)
-                        if not future.done():
-                            future.set_exception(error)
-                            future.exception()  # retrieved: its awaiters raise it; none left is no leak
-                    continue
-                for event, future in waiting:
-                    found = loaded.get(event.email_id)
-                    if not future.done():  # each event its own Snapshot: rendered updates are kept per snapshot
-                        future.set_result(Snapshot(found.email, found.account) if found else Snapshot(None, None))
-
-    async def load(self, email_ids: list[uuid.UUID], organization_id: uuid.UUID) -> dict[uuid.UUID, Snapshot]:
-        async with self.sessions() as session:
-            rows = await session.exec(
-                select(OutboundEmail, MailAccount)
-                .join(MailAccount, col(MailAccount.id) == col(OutboundEmail.account_id))
-                .where(col(OutboundEmail.id).in_(email_ids), OutboundEmail.organization_id == organization_id)
-            )
-            return {email.id: Snapshot(email, account) for email, account in rows}
-
-    async def _missing(
-        self, organization_id: uuid.UUID | None, email_id: uuid.UUID | None, known: SeqSet
-    ) -> AsyncIterator[OutboundEmailEvent]:
-        """Events not in `known`, oldest first, read in chunks."""
-        seq = col(OutboundEmailEvent.seq)
-        after = known.floor
-        holes = [(low, high) for low, high in known if high > after]
-        while True:
-            query = select(OutboundEmailEvent).where(seq > after)
-            if organization_id is not None:
-                query = query.where(OutboundEmailEvent.organization_id == organization_id)
-            if email_id is not None:
-                query = query.where(OutboundEmailEvent.email_id == email_id)
-            if holes:
-                query = query.where(not_(or_(*(and_(seq >= low, seq <= high) for low, high in holes))))
-            async with self.sessions() as session:
-                rows = list(await session.exec(query.order_by(seq).limit(REPLAY_CHUNK)))
-            for row in rows:
-                yield row
-            if len(rows) < REPLAY_CHUNK:
-                return
-            after = rows[-1].seq or after
-
-    async def replay(
+    def replay(
         self, organization_id: uuid.UUID, email_id: uuid.UUID | None, known: SeqSet
     ) -> AsyncIterator[tuple[OutboundEmailEvent, Snapshot]]:
         """The organization's events a client holding cursor `known` has not seen, with their emails."""
-        chunk: list[OutboundEmailEvent] = []
-        async for row in self._missing(organization_id, email_id, known):
-            chunk.append(row)
-            if len(chunk) == REPLAY_CHUNK:
-                for item in await self._with_snapshots(chunk, organization_id):
-                    yield item
-                chunk = []
-        for item in await self._with_snapshots(chunk, organization_id):
-            yield item
-
-    async def _with_snapshots(
-        self, rows: list[OutboundEmailEvent], organization_id: uuid.UUID
-    ) -> list[tuple[OutboundEmailEvent, Snapshot]]:
-        if not rows:
-            return []
-        loaded = await self.load(list({r.email_id for r in rows}), organization_id)
-        return [(r, loaded.get(r.email_id, Snapshot(None, None))) for r in rows]
+        return self.snapshots.replay(organization_id, email_id, known)
