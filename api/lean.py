@@ -23,36 +23,23 @@ resolver twice is safe; DataLoader caches of the request are reused. Operations 
 exactly (mutations, subscriptions, introspection, abstract types, types with `is_type_of`, any
 directive other than `@skip`/`@include`, field middleware) go to graphql-core straight away.
 tests/api/test_lean.py checks the two paths agree on generated selections.
+
+Its parts: `api.lean_shape` (which operations it runs), `api.lean_fields` (how one field is read),
+`api.settle` (a level's awaitables settled on the executing task).
 """
 
 from __future__ import annotations
 
 import asyncio
-import inspect
-import uuid
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from datetime import datetime
-from operator import attrgetter
-from typing import Any, TypeVar
+from typing import Any
 
 from graphql import (
     ExecutionResult,
-    FieldNode,
-    FragmentDefinitionNode,
-    FragmentSpreadNode,
     GraphQLField,
     GraphQLObjectType,
     GraphQLOutputType,
-    GraphQLResolveInfo,
-    GraphQLSchema,
-    InlineFragmentNode,
-    OperationDefinitionNode,
-    OperationType,
-    SelectionSetNode,
     get_named_type,
-    is_abstract_type,
     is_leaf_type,
     is_list_type,
     is_non_null_type,
@@ -63,183 +50,11 @@ from graphql.execution.executor import Executor, to_nodes
 from graphql.execution.values import get_argument_values
 from graphql.pyutils import Path, Undefined, is_iterable
 from graphql.type.introspection import TypeNameMetaFieldDef as TYPENAME
-from strawberry.types.info import Info
 
-PLAIN_DIRECTIVES = frozenset({"skip", "include"})
+from api.lean_fields import SAFE, Complete, Step, direct_call, plain_read
+from api.settle import Fallback, settle
 
-
-class Fallback(Exception):
-    """graphql-core must run this operation: it has an error to report, or a shape only it handles."""
-
-
-def is_plain(resolve: Any) -> bool:
-    """Strawberry's resolver for a field without resolver or extensions: it reads the attribute, ignoring info."""
-    return getattr(resolve, "_is_default", False) and getattr(resolve, "__name__", "") == "_get_basic_result"
-
-
-def _directives_plain(node: Any) -> bool:
-    return all(d.name.value in PLAIN_DIRECTIVES for d in node.directives or ())
-
-
-def lean_shape(schema: GraphQLSchema, operation: OperationDefinitionNode, fragments: dict[str, Any]) -> bool:
-    """Whether every selection of the operation (skipped ones too) is one the lean loop runs exactly."""
-    if operation.operation != OperationType.QUERY or operation.directives or schema.query_type is None:
-        return False
-    seen: set[str] = set()
-
-    def walk(selections: SelectionSetNode, parent: GraphQLObjectType) -> bool:
-        for node in selections.selections:
-            if not _directives_plain(node):
-                return False
-            if isinstance(node, FieldNode):
-                name = node.name.value
-                if name == "__typename":
-                    continue
-                field = parent.fields.get(name)
-                if field is None:
-                    return False
-                named = get_named_type(field.type)
-                if is_abstract_type(named) or (is_object_type(named) and named.is_type_of is not None):
-                    return False
-                if node.selection_set is not None and not (is_object_type(named) and walk(node.selection_set, named)):
-                    return False
-            elif isinstance(node, InlineFragmentNode):
-                if node.type_condition is not None and node.type_condition.name.value != parent.name:
-                    return False
-                if not walk(node.selection_set, parent):
-                    return False
-            elif isinstance(node, FragmentSpreadNode):
-                fragment = fragments.get(node.name.value)
-                if not isinstance(fragment, FragmentDefinitionNode):
-                    return False
-                if fragment.type_condition.name.value != parent.name:
-                    return False
-                if node.name.value not in seen:
-                    seen.add(node.name.value)
-                    if not walk(fragment.selection_set, parent):
-                        return False
-        return True
-
-    return walk(operation.selection_set, schema.query_type)
-
-
-class ShapeCache:
-    """`lean_shape` per (document text, operation name), bounded like the parser cache."""
-
-    def __init__(self, size: int = 512) -> None:
-        self.size = size
-        self.entries: OrderedDict[tuple[str, str | None], bool] = OrderedDict()
-
-    def allows(self, executor: Executor[Any]) -> bool:
-        operation = executor.operation
-        middleware = executor.middleware_manager
-        if (middleware is not None and middleware.middlewares) or executor.abort_signal is not None:
-            return False
-        fragments = executor.fragment_definitions
-        if operation.loc is None:
-            return lean_shape(executor.schema, operation, fragments)
-        key = (operation.loc.source.body, operation.name.value if operation.name else None)
-        allowed = self.entries.get(key)
-        if allowed is None:
-            allowed = lean_shape(executor.schema, operation, fragments)
-            self.entries[key] = allowed
-            if len(self.entries) > self.size:
-                self.entries.popitem(last=False)
-        return allowed
-
-
-SHAPES = ShapeCache()
 Pending = list[tuple[Awaitable[Any], Callable[[Any], None]]]
-
-
-Complete = Callable[[Any, Path], Any]
-"""Turns a resolved value into its part of the answer (the value, its path)."""
-
-
-@dataclass(frozen=True, slots=True)
-class Step:
-    """One field of a selection, prepared once per request and selection (not per object)."""
-
-    key: str
-    field: GraphQLField
-    details: FieldDetailsList
-    read: Callable[[Any], Any] | None
-    """A plain field's attribute read; None for a field that needs its resolver, info and arguments."""
-    call: Direct | None
-    """A resolver without arguments, extensions or handlers, called as Strawberry would; None: `field.resolve`."""
-    complete: Complete
-    leaf: bool
-    """Whether the field's value is a scalar or enum (or a list of them): no path needed below it."""
-
-
-def plain_read(field: GraphQLField) -> Callable[[Any], Any] | None:
-    """What Strawberry's resolver of a plain field does (`default_resolver(source, python_name)`), or None."""
-    definition = (field.extensions or {}).get("strawberry-definition")
-    if field.resolve is None or not is_plain(field.resolve) or definition is None or definition.base_resolver:
-        return None
-    name: str = definition.python_name
-    if definition.default_resolver is getattr:
-        return attrgetter(name)
-    default = definition.default_resolver
-    return lambda source: default(source, name)
-
-
-Direct = Callable[[Any, GraphQLResolveInfo[Any]], Any]
-"""Calls a field's own resolver with its source and graphql-core's info."""
-
-
-def _wrapper_free_of_handlers(resolve: Any) -> bool:
-    """Whether `resolve` is Strawberry's resolver wrapper with no exception handler for its field."""
-    if getattr(resolve, "__name__", "") not in ("_resolver", "_async_resolver"):
-        return False
-    captured = inspect.getclosurevars(resolve).nonlocals
-    return "field_exception_handlers" in captured and not captured["field_exception_handlers"]
-
-
-def direct_call(field: GraphQLField, info_class: type[Any] | None) -> Direct | None:
-    """What Strawberry's wrapper does for a resolver without arguments, extensions or handlers, or None.
-
-    The wrapper builds an `Info`, converts no arguments, finds no extension and calls the resolver
-    with the source as `self` (or `root`/`parent`) and the Info as `info`; for an async resolver it
-    also awaits the resolver's coroutine inside a coroutine of its own. The direct call returns the
-    resolver's coroutine itself, which the lean loop awaits: the same value, one coroutine fewer.
-    """
-    definition = (field.extensions or {}).get("strawberry-definition")
-    if info_class is not Info or definition is None or field.args or not _wrapper_free_of_handlers(field.resolve):
-        return None
-    resolver = definition.base_resolver
-    if resolver is None or definition.extensions or definition.arguments or not callable(resolver.wrapped_func):
-        return None
-    func = resolver.wrapped_func
-    takes_self = resolver.self_parameter is not None
-    source_names = tuple(p.name for p in (resolver.parent_parameter, resolver.root_parameter) if p is not None)
-    info_name = resolver.info_parameter.name if resolver.info_parameter is not None else None
-    if source_names:
-        return None  # rare here; Strawberry's wrapper handles them
-    if info_name is None:
-        return (lambda source, _info: func(source)) if takes_self else (lambda _source, _info: func())
-    if takes_self:
-        return lambda source, info: func(source, **{info_name: Info(_raw_info=info, _field=definition)})
-    return lambda _source, info: func(**{info_name: Info(_raw_info=info, _field=definition)})
-
-
-SAFE = {str, int, float, bool, type(None), datetime, uuid.UUID, list}
-"""Types whose values are never awaitable: no check needed (`never_awaitable` adds to them)."""
-
-C = TypeVar("C", bound=type)
-
-
-def never_awaitable(cls: C) -> C:
-    """Declare that no instance of `cls` is awaitable, sparing the check per value.
-
-    For a type with a `__getattr__` (rows converted lazily), graphql-core's check,
-    `hasattr(value, "__await__")`, calls it and raises an AttributeError per value: a page
-    checks two hundred of them. The declaration must hold: `cls` defines no `__await__` and its
-    `__getattr__` never answers one.
-    """
-    assert not hasattr(cls, "__await__"), cls
-    SAFE.add(cls)
-    return cls
 
 
 class LeanQuery:
@@ -441,81 +256,6 @@ class LeanQuery:
             raise Fallback
 
         return other
-
-
-async def settle(awaitables: list[Awaitable[Any]]) -> list[Any]:
-    """Each awaitable's value (or exception), like `asyncio.gather(..., return_exceptions=True)`
-    but without a Task per coroutine.
-
-    A page's level holds a coroutine per email and field (`events`, `recipients`: two hundred),
-    each waiting on a DataLoader future. gather wraps each in a Task: a creation, two loop
-    callbacks and a wake-up each, a tenth of the page's CPU. Here the coroutines are stepped in
-    turn until each waits on a future of this loop; this task then sleeps until any of those
-    futures is done (a batch resolves all of its own at once), resumes the coroutines whose
-    futures are done, and so on until all have returned. Every coroutine makes its loads before
-    anything is awaited, so DataLoaders batch exactly as under gather; one coroutine waiting on
-    another (a lock) is resumed as soon as its future is done, as a Task would be. Anything but a
-    coroutine goes to gather as before; a coroutine that yields something other than a future of
-    this loop is closed and reported as an error (the operation is then run by graphql-core).
-    """
-    results: list[Any] = [None] * len(awaitables)
-    running: list[tuple[int, Any]] = []
-    others: list[tuple[int, Awaitable[Any]]] = []
-    for index, awaitable in enumerate(awaitables):
-        if asyncio.iscoroutine(awaitable):
-            running.append((index, awaitable))
-        else:
-            others.append((index, awaitable))
-    gathered = asyncio.gather(*(awaitable for _, awaitable in others), return_exceptions=True) if others else None
-    loop = asyncio.get_running_loop()
-    waiting: list[tuple[int, Any, asyncio.Future[Any]]] = []
-    wake: list[asyncio.Future[None]] = []
-
-    def ready(_future: asyncio.Future[Any]) -> None:
-        if wake and not wake[-1].done():
-            wake[-1].set_result(None)
-
-    try:
-        while running or waiting:
-            for index, coroutine in running:
-                try:
-                    future = coroutine.send(None)
-                except StopIteration as stop:
-                    results[index] = stop.value
-                    continue
-                except (KeyboardInterrupt, SystemExit):
-                    raise
-                except BaseException as error:  # reported like gather's return_exceptions
-                    results[index] = error
-                    continue
-                if future is None:  # a bare yield (`asyncio.sleep(0)`): resumed after one turn of the loop
-                    future = loop.create_future()
-                    loop.call_soon(future.set_result, None)
-                elif not (asyncio.isfuture(future) and future.get_loop() is loop):
-                    coroutine.close()
-                    results[index] = Fallback(f"awaited {type(future).__name__}, not a future of this loop")
-                    continue
-                future._asyncio_future_blocking = False
-                if not future.done():
-                    future.add_done_callback(ready)
-                waiting.append((index, coroutine, future))
-            if waiting and not any(future.done() for _, _, future in waiting):
-                wake.append(loop.create_future())
-                await wake[-1]
-            running = [(index, coroutine) for index, coroutine, future in waiting if future.done()]
-            waiting = [entry for entry in waiting if not entry[2].done()]
-    except BaseException:
-        for _, coroutine, _future in waiting:
-            coroutine.close()
-        for _, coroutine in running:
-            coroutine.close()
-        if gathered is not None:
-            gathered.cancel()
-        raise
-    if gathered is not None:
-        for (index, _), value in zip(others, await gathered, strict=True):
-            results[index] = value
-    return results
 
 
 def _same(value: Any, _path: Path) -> Any:

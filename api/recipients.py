@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 import strawberry
 
 from api.context import Context
-from api.lean import never_awaitable
+from api.lean_fields import never_awaitable
 from api.loaders import Loaders
 from domain import records
 from domain.ledger.precedence import DeliveryState

@@ -51,7 +51,8 @@ from graphql.language.visitor import SKIP
 from graphql.pyutils import Path
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext, _OperationContextAwareGraphQLResolveInfo
 
-from api.lean import SHAPES, LeanQuery
+from api.lean import LeanQuery
+from api.lean_shape import SHAPES
 
 Shelf = dict[Hashable, tuple[OperationDefinitionNode, "asyncio.Future[ExecutionResult | None]"]]
 

@@ -17,7 +17,7 @@ from api.bounce_types import BounceDetails, BouncedRecipient, known
 from api.content_types import RenderedFrom
 from api.context import Context
 from api.counting import Count
-from api.lean import never_awaitable
+from api.lean_fields import never_awaitable
 from api.loaders import EventRow, Loaders
 from api.recipients import Recipient
 from domain import records

@@ -21,7 +21,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from api import lean
+from api import lean, lean_fields
+from api.settle import settle
 from api.sharing import SharingExecutor
 from bench.ratio_page import PAGE
 from bench.seed import EMAILS, EVENTS, RECIPIENTS
@@ -269,14 +270,14 @@ def test_resolvers_without_arguments_are_called_directly_and_the_others_through_
     email = core.type_map["OutboundEmail"]
     assert isinstance(email, graphql.GraphQLObjectType) and core.query_type is not None
     for name in ("events", "recipients", "bounceDetails", "account"):
-        assert lean.direct_call(email.fields[name], Info) is not None, name
-    assert lean.direct_call(core.query_type.fields["outboundEmails"], Info) is None  # it has arguments
-    assert lean.direct_call(email.fields["subject"], Info) is None  # plain: read, not called
+        assert lean_fields.direct_call(email.fields[name], Info) is not None, name
+    assert lean_fields.direct_call(core.query_type.fields["outboundEmails"], Info) is None  # it has arguments
+    assert lean_fields.direct_call(email.fields["subject"], Info) is None  # plain: read, not called
 
     class OwnInfo(Info):
         pass
 
-    assert lean.direct_call(email.fields["events"], OwnInfo) is None  # a custom Info: Strawberry builds it
+    assert lean_fields.direct_call(email.fields["events"], OwnInfo) is None  # a custom Info: Strawberry builds it
 
 
 async def test_settle_answers_what_gather_answers_without_a_task_per_coroutine() -> None:
@@ -322,7 +323,7 @@ async def test_settle_answers_what_gather_answers_without_a_task_per_coroutine()
     previous = loop.get_task_factory()
     loop.set_task_factory(lambda loop, coro, **kw: created.append(coro) or asyncio.Task(coro, loop=loop, **kw))
     try:
-        assert plain(await lean.settle(awaitables())) == expected
+        assert plain(await settle(awaitables())) == expected
     finally:
         loop.set_task_factory(previous)
     assert expected == [1, "ValueError('no')", "later!", "yielded", "held", "queued", 7, None]
@@ -362,4 +363,4 @@ async def test_a_page_never_asks_its_lazy_rows_for_await(client, rich_tenant, mo
         monkeypatch.setattr(kind, "__getattr__", spy)
     body = await gql(client, PAGE, {}, rich_tenant.token)
     assert len(body["data"]["outboundEmails"]["edges"]) == 12
-    assert asked and "__await__" not in asked, asked  # lean.never_awaitable: no AttributeError per value
+    assert asked and "__await__" not in asked, asked  # lean_fields.never_awaitable: no AttributeError per value
