@@ -11,9 +11,12 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from sqlalchemy import ColumnElement, Insert, String, bindparam, insert
+from sqlalchemy import select as select_row
 from sqlmodel import Session
 
 from domain.records import MailAccount, OutboundEmail, OutboundEmailEvent, utcnow
+from domain.records.types import JSONType
 
 
 class EventKind(StrEnum):
@@ -66,6 +69,28 @@ def record_event(
     )
     session.add(event)
     return event
+
+
+def event_after(organization_id: ColumnElement[Any], email_id: Any, at: Any) -> Insert:
+    """`record_event` as part of one PostgreSQL statement: the event of the row a data-modifying WITH
+    clause wrote (`organization_id` read from its RETURNING, so no row written, no event); its kind,
+    data and actor are bound by `event_values`."""
+    return insert(OutboundEmailEvent).from_select(
+        ["organization_id", "email_id", "kind", "at", "data", "actor"],
+        select_row(
+            organization_id,
+            email_id,
+            bindparam("b_kind", type_=String()),
+            at,
+            bindparam("b_data", type_=JSONType),
+            bindparam("b_actor", type_=String()),
+        ),
+    )
+
+
+def event_values(kind: EventKind, actor: str, data: dict[str, Any]) -> dict[str, Any]:
+    """The values `event_after`'s statement binds."""
+    return {"b_kind": kind.value, "b_data": data, "b_actor": actor}
 
 
 def record_account_event(

@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Insert, Integer, Select, String, Uuid, bindparam, case, func, insert
+from sqlalchemy import Insert, Integer, Select, String, Uuid, bindparam, case, func
 from sqlalchemy import select as select_row
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select, update
@@ -31,7 +31,7 @@ from domain import mime, quota, send_window
 from domain.dispatch.message import outgoing, suppressed_message
 from domain.dispatch.settle import fail_in, wait_for_reauth
 from domain.dispatch.terms import ACTOR, Doubt, Outcome, Policy, Result, Sessions
-from domain.events import EventKind, record_event
+from domain.events import EventKind, event_after, event_values, record_event
 from domain.gateway import AccountRef
 from domain.lifecycle import EmailStatus
 from domain.records import (
@@ -39,11 +39,10 @@ from domain.records import (
     MailAccount,
     OutboundAttachment,
     OutboundEmail,
-    OutboundEmailEvent,
     OutboundRecipient,
     SuppressedAddress,
 )
-from domain.records.types import JSONType, UTCDateTime
+from domain.records.types import UTCDateTime
 from domain.suppression import suppressed_among
 
 
@@ -220,10 +219,8 @@ def claim(
                 # from it sees whatever this attempt may send.
                 "b_since": uncertain_since or now,
                 "b_history": account.history_id if uncertain_since is None else uncertain_history_id,
-                "b_data": attempt,
-                "b_kind": EventKind.ATTEMPT.value,
-                "b_actor": ACTOR,
                 "b_no_reason": None,
+                **event_values(EventKind.ATTEMPT, ACTOR, attempt),
             },
         )
         attachments = (
@@ -289,7 +286,7 @@ def _write_claim(session: Session, email: OutboundEmail, values: dict[str, Any])
 @lru_cache(maxsize=1)
 def _claim_write() -> Insert:
     """The claim's UPDATE and its event's INSERT in one PostgreSQL statement (a data-modifying WITH)."""
-    E, V = OutboundEmail, OutboundEmailEvent
+    E = OutboundEmail
     email_id, now = bindparam("b_email_id", type_=Uuid()), bindparam("b_now", type_=UTCDateTime())
     claimed = (
         update(E)
@@ -305,17 +302,7 @@ def _claim_write() -> Insert:
         .returning(col(E.organization_id))
         .cte("claimed")
     )
-    return insert(V).from_select(
-        ["organization_id", "email_id", "kind", "at", "data", "actor"],
-        select_row(
-            claimed.c.organization_id,
-            email_id,
-            bindparam("b_kind", type_=String()),
-            now,
-            bindparam("b_data", type_=JSONType),
-            bindparam("b_actor", type_=String()),
-        ),
-    )
+    return event_after(claimed.c.organization_id, email_id, now)
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
 
-from sqlalchemy import Select, String, Update, Uuid, bindparam, exists, func, insert
+from sqlalchemy import Select, String, Update, Uuid, bindparam, exists, func
 from sqlalchemy import select as select_row
 from sqlmodel import Session, col, update
 
@@ -26,13 +26,13 @@ from domain import account_health, quota, send_window
 from domain.dispatch.claim import Claim
 from domain.dispatch.settle import fail_in, locked, release, wait_for_reauth
 from domain.dispatch.terms import ACTOR, Doubt, Outcome, Policy, Result, Sessions
-from domain.events import EventKind, record_event
+from domain.events import EventKind, event_after, event_values, record_event
 from domain.gateway import AuthRevoked, RateLimited, SentMessage, TransientError
 from domain.ledger import book
 from domain.ledger.precedence import DeliveryState
 from domain.lifecycle import Action, EmailStatus, advance
 from domain.records import MailAccount, OutboundEmail, OutboundEmailEvent, OutboundRecipient, utcnow
-from domain.records.types import JSONType, UTCDateTime
+from domain.records.types import UTCDateTime
 
 SENT = advance(EmailStatus.PENDING, Action.MARK_SENT) or EmailStatus.SENT
 
@@ -73,7 +73,7 @@ def _record_sent_at_once() -> Select[uuid.UUID, bool]:
     It returns the email's organization (no row: it was not PENDING, nothing was written) and
     whether the email has recipient rows (an email written before the ledger has none).
     """
-    R, V = OutboundRecipient, OutboundEmailEvent
+    R = OutboundRecipient
     email_id, now = bindparam("b_email_id", type_=Uuid()), bindparam("b_now", type_=UTCDateTime())
     sent = _record_sent().cte("sent")
     recipients = (
@@ -82,17 +82,7 @@ def _record_sent_at_once() -> Select[uuid.UUID, bool]:
         .values(delivery_state=DeliveryState.SENT, updated_at=now)
         .cte("recipients")
     )
-    event = insert(V).from_select(
-        ["organization_id", "email_id", "kind", "at", "data", "actor"],
-        select_row(
-            sent.c.organization_id,
-            email_id,
-            bindparam("b_kind", type_=String()),
-            now,
-            bindparam("b_data", type_=JSONType),
-            bindparam("b_actor", type_=String()),
-        ),
-    )
+    event = event_after(sent.c.organization_id, email_id, now)
     has_rows = exists(select_row(col(R.id)).where(col(R.email_id) == email_id)).label("has_rows")
     return select_row(sent.c.organization_id, has_rows).add_cte(recipients, event.cte("event"))
 
@@ -131,7 +121,7 @@ class Outcomes:
                 # Nothing of this email is in the session: no ORM bookkeeping is bypassed.
                 conn = session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
                 row = conn.execute(
-                    _record_sent_at_once(), {**values, "b_data": data, "b_kind": EventKind.SENT.value, "b_actor": ACTOR}
+                    _record_sent_at_once(), {**values, **event_values(EventKind.SENT, ACTOR, data)}
                 ).first()
                 if row is None:
                     return Result(Outcome.SKIPPED, detail="already recorded")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from domain.bounces.receivers.provider import Provider
+from domain.bounces.receivers.provider import Provider, phrase_reason
 
 CODE = re.compile(r"aup#([0-9a-z]+)")
 CODES = {
@@ -39,6 +39,9 @@ MESSAGES = (
 )  # fmt: skip
 
 
+_by_message = phrase_reason(MESSAGES)
+
+
 def reason(diagnostic: str, status: str) -> str:
     """The reason Cox's AUP code or its message names, or ''."""
     match = CODE.search(diagnostic)
@@ -48,7 +51,7 @@ def reason(diagnostic: str, status: str) -> str:
             return CODES[code]
         if IP_LISTED.match(code):
             return "blocked"
-    return next((name for name, phrases in MESSAGES if any(p in diagnostic for p in phrases)), "")
+    return _by_message(diagnostic, status)
 
 
 PROVIDER = Provider(

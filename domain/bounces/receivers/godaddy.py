@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from domain.bounces.receivers.provider import Provider
+from domain.bounces.receivers.provider import Provider, phrase_reason
 
 CODE = re.compile(r"\s(ib\d{3})\b")
 CODES = {
@@ -55,12 +55,15 @@ MESSAGES = (
 )
 
 
+_by_message = phrase_reason(MESSAGES)
+
+
 def reason(diagnostic: str, status: str) -> str:
     """The reason GoDaddy's IB code or its message names, or ''."""
     match = CODE.search(diagnostic)
     if match is not None and match.group(1) in CODES:
         return CODES[match.group(1)]
-    return next((name for name, phrases in MESSAGES if any(p in diagnostic for p in phrases)), "")
+    return _by_message(diagnostic, status)
 
 
 PROVIDER = Provider(

@@ -6,6 +6,9 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+Phrases = tuple[tuple[str, tuple[str, ...]], ...]
+"""(reason, the lower-case phrases of a provider's documented replies that name it), in order."""
+
 
 @dataclass(frozen=True)
 class Provider:
@@ -19,3 +22,13 @@ class Provider:
     def serves(self, remote: str, domain: str) -> bool:
         """Is the remote MTA or the recipient's domain this provider's?"""
         return bool((remote and self.hosts.search(remote)) or (domain and self.domains.search(domain)))
+
+
+def phrase_reason(messages: Phrases) -> Callable[[str, str], str]:
+    """A `Provider.reason` reading a table of phrases: the first reason one of whose phrases the
+    lower-cased diagnostic contains, or ''."""
+
+    def reason(diagnostic: str, status: str) -> str:
+        return next((name for name, phrases in messages if any(p in diagnostic for p in phrases)), "")
+
+    return reason

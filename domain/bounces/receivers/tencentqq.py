@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from domain.bounces.receivers.provider import Provider
+from domain.bounces.receivers.provider import Provider, phrase_reason
 
 # The first entry whose phrase the reply holds wins: "suspected spam ip" before "suspected spam".
 MESSAGES = (
@@ -29,9 +29,8 @@ MESSAGES = (
 )  # fmt: skip
 
 
-def reason(diagnostic: str, status: str) -> str:
-    """The reason QQ's phrase names, or ''."""
-    return next((name for name, phrases in MESSAGES if any(p in diagnostic for p in phrases)), "")
+reason = phrase_reason(MESSAGES)
+"""The reason QQ's phrase names, or ''."""
 
 
 PROVIDER = Provider(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from domain.bounces.receivers.provider import Provider
+from domain.bounces.receivers.provider import Provider, phrase_reason
 
 # The first entry whose phrase the reply holds wins.
 MESSAGES = (
@@ -27,9 +27,8 @@ MESSAGES = (
 )  # fmt: skip
 
 
-def reason(diagnostic: str, status: str) -> str:
-    """The reason Yahoo's documented reply names, or ''."""
-    return next((name for name, phrases in MESSAGES if any(p in diagnostic for p in phrases)), "")
+reason = phrase_reason(MESSAGES)
+"""The reason Yahoo's documented reply names, or ''."""
 
 
 PROVIDER = Provider(
