@@ -1,22 +1,40 @@
-"""A minimal graphql-transport-ws subscriber on a bare asyncio protocol, for thousands of sockets.
+"""A minimal graphql-transport-ws subscriber on a bare non-blocking socket, for thousands of sockets.
 
 A full WebSocket client costs the benchmark process more per message than the server spends on
 it, so with thousands of subscribers on two cores it would measure itself. This one does only
-what the protocol needs (RFC 6455 handshake, masked client frames, pong), stamps each frame with
-its arrival time before anything else, and keeps a few hundred bytes per connection.
+what the protocol needs (RFC 6455 handshake, masked client frames, pong) and keeps a few hundred
+bytes per connection.
+
+Arrival times are the kernel's: each socket asks for SO_TIMESTAMPNS (socket(7)), so every read
+carries the moment its bytes reached the socket's receive queue. A frame's arrival is then what a
+subscriber on its own machine would see, not the moment this one process, reading a thousand
+sockets in turn, came round to it: with a stamp taken in Python, the last of 1,000 subscribers
+was stamped after the benchmark had parsed the 999 frames before it, the client's own CPU counted
+as the server's delivery time. Where the option is missing, the stamp is taken on reading.
 """
 
 from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import json
 import os
+import socket
+import struct
+import sys
 import time
 from collections.abc import Callable
 from typing import Any
 
 Arrival = Callable[[dict[str, Any], float], None]
+
+TIMESTAMPNS = getattr(socket, "SO_TIMESTAMPNS", 35 if sys.platform == "linux" else None)
+"""SO_TIMESTAMPNS (35 in Linux's asm-generic/socket.h; Python's socket module does not name it); the
+control message it adds has the same type number (SCM_TIMESTAMPNS)."""
+STAMP = struct.Struct("@qq")  # struct timespec: seconds, nanoseconds
+ANCILLARY = socket.CMSG_SPACE(STAMP.size)
+READ = 256 * 1024
 
 
 def frame(opcode: int, payload: bytes) -> bytes:
@@ -34,10 +52,24 @@ def frame(opcode: int, payload: bytes) -> bytes:
     return header + mask + masked
 
 
-class Subscriber(asyncio.Protocol):
+def kernel_stamp(ancillary: list[tuple[int, int, bytes]]) -> float | None:
+    """The receive time the kernel attached to a read, in seconds since the epoch, if it did."""
+    for level, kind, data in ancillary:
+        if level == socket.SOL_SOCKET and kind == TIMESTAMPNS and len(data) >= STAMP.size:
+            seconds: int
+            nanoseconds: int
+            seconds, nanoseconds = STAMP.unpack_from(data)
+            return seconds + nanoseconds / 1e9
+    return None
+
+
+class Subscriber:
     """One WebSocket running one subscription; `on_next(payload, arrived_at)` per update."""
 
-    def __init__(self, host: str, token: str, query: str, variables: dict[str, Any], on_next: Arrival) -> None:
+    def __init__(
+        self, sock: socket.socket, host: str, token: str, query: str, variables: dict[str, Any], on_next: Arrival
+    ) -> None:
+        self.sock = sock
         self.host = host
         self.token = token
         self.query = query
@@ -45,29 +77,47 @@ class Subscriber(asyncio.Protocol):
         self.on_next = on_next
         self.buffer = bytearray()
         self.upgraded = False
-        self.subscribed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self.closed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self.transport: asyncio.Transport | None = None
+        loop = asyncio.get_running_loop()
+        self.loop = loop
+        self.subscribed: asyncio.Future[None] = loop.create_future()
         self.errors: list[Any] = []
+        self.open = True
 
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self.transport = transport
+    def start(self) -> None:
+        """Send the upgrade request and start reading."""
         key = base64.b64encode(os.urandom(16)).decode()
-        transport.write(
+        self.write(
             (
                 f"GET /graphql HTTP/1.1\r\nHost: {self.host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
                 f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n"
                 "Sec-WebSocket-Protocol: graphql-transport-ws\r\n\r\n"
             ).encode()
         )
+        self.loop.add_reader(self.sock.fileno(), self.readable)
+
+    def write(self, data: bytes) -> None:
+        """Client messages are a few hundred bytes: a loopback socket takes them whole."""
+        if self.open:
+            self.sock.sendall(data)
 
     def send(self, message: dict[str, Any]) -> None:
-        assert self.transport is not None
-        self.transport.write(frame(0x1, json.dumps(message).encode()))
+        self.write(frame(0x1, json.dumps(message).encode()))
 
-    def data_received(self, data: bytes) -> None:
-        now = time.time()
+    def readable(self) -> None:
+        while self.open:
+            try:
+                data, ancillary, _flags, _address = self.sock.recvmsg(READ, ANCILLARY)
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError as error:
+                self.lost(error)
+                return
+            if not data:
+                self.lost(None)
+                return
+            self.data_received(data, kernel_stamp(ancillary) or time.time())
+
+    def data_received(self, data: bytes, now: float) -> None:
         self.buffer += data
         if not self.upgraded:
             end = self.buffer.find(b"\r\n\r\n")
@@ -92,8 +142,7 @@ class Subscriber(asyncio.Protocol):
             if opcode == 0x1:
                 self._text(json.loads(payload), now)
             elif opcode == 0x9:  # ping: uvicorn closes a socket that does not answer
-                assert self.transport is not None
-                self.transport.write(frame(0xA, payload))
+                self.write(frame(0xA, payload))
             elif opcode == 0x8:
                 self._fail(ConnectionError(f"closed by the server: {payload[2:].decode(errors='replace')}"))
 
@@ -116,16 +165,22 @@ class Subscriber(asyncio.Protocol):
             self.subscribed.set_exception(error)
         self.errors.append(str(error))
 
-    def connection_lost(self, exc: Exception | None) -> None:
+    def lost(self, error: Exception | None) -> None:
         if not self.subscribed.done():
-            self.subscribed.set_exception(exc or ConnectionError("connection lost"))
-        if not self.closed.done():
-            self.closed.set_result(None)
+            self.subscribed.set_exception(error or ConnectionError("connection lost"))
+        self.shut()
+
+    def shut(self) -> None:
+        if self.open:
+            self.open = False
+            self.loop.remove_reader(self.sock.fileno())
+            self.sock.close()
 
     def close(self) -> None:
-        if self.transport is not None and not self.transport.is_closing():
-            self.transport.write(frame(0x8, (1000).to_bytes(2, "big")))
-            self.transport.close()
+        if self.open:
+            with contextlib.suppress(OSError):
+                self.sock.sendall(frame(0x8, (1000).to_bytes(2, "big")))
+            self.shut()
 
 
 async def open_many(
@@ -137,11 +192,15 @@ async def open_many(
 
     async def one(each: dict[str, Any]) -> Subscriber:
         async with gate:
-            host = f"127.0.0.1:{port}"
-            _, protocol = await loop.create_connection(
-                lambda: Subscriber(host, token, query, each, on_next), "127.0.0.1", port
-            )
-            await asyncio.wait_for(protocol.subscribed, 30)
-            return protocol
+            sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            sock.setblocking(False)
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            if TIMESTAMPNS is not None:
+                sock.setsockopt(socket.SOL_SOCKET, TIMESTAMPNS, 1)
+            await loop.sock_connect(sock, ("127.0.0.1", port))
+            subscriber = Subscriber(sock, f"127.0.0.1:{port}", token, query, each, on_next)
+            subscriber.start()
+            await asyncio.wait_for(subscriber.subscribed, 30)
+            return subscriber
 
     return list(await asyncio.gather(*(one(v) for v in variables)))
