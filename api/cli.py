@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
+import socket
 import sys
 import uuid
 from collections.abc import Sequence
@@ -121,7 +123,25 @@ SHUTDOWN_GRACE_SECONDS = 10
 resubscribe with their cursor), let requests in flight finish for up to this long."""
 
 
-def serve(host: str | None, port: int | None) -> None:
+def serve(host: str | None, port: int | None, processes: int | None = None) -> int:
+    """Run the API: in this process, or as `processes` processes sharing the port (api.processes)."""
+    from api.processes import process_count_problem, supervise
+
+    settings = get_settings()
+    host, port = host or settings.host, port or settings.port
+    count = processes or settings.api_processes
+    problem = process_count_problem(settings.model_copy(update={"port": port}), count)
+    if problem is not None:
+        print(problem, file=sys.stderr)
+        return 2
+    if count > 1:
+        return supervise(count, host, port)
+    serve_on(host, port)
+    return 0
+
+
+def serve_on(host: str, port: int, sock: socket.socket | None = None) -> None:
+    """One API process on `host:port`, or on `sock` when it is one of several (api.processes)."""
     import uvicorn
 
     from api.observability import wrap
@@ -138,10 +158,10 @@ def serve(host: str | None, port: int | None) -> None:
         app = create_app(settings)
     served = wrap(app, settings)
     tune_gc()
-    uvicorn.run(
+    config = uvicorn.Config(
         served,
-        host=host or settings.host,
-        port=port or settings.port,
+        host=host,
+        port=port,
         access_log=False,
         log_level=settings.log_level.lower(),
         log_config=None,  # our handlers (text or JSON) format uvicorn's lines too
@@ -149,6 +169,11 @@ def serve(host: str | None, port: int | None) -> None:
         **websocket_options(settings),
         timeout_graceful_shutdown=SHUTDOWN_GRACE_SECONDS,
     )
+    server = uvicorn.Server(config)
+    with contextlib.suppress(KeyboardInterrupt):
+        server.run(sockets=[sock] if sock is not None else None)
+    if not server.started:
+        raise SystemExit(3)  # uvicorn.run's exit status when it could not start (the port taken, say)
 
 
 def generate_key() -> str:
@@ -188,6 +213,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     serve_cmd = commands.add_parser("serve", help="run the API server (embedded parts if MAILTRAIL_EMBEDDED=1)")
     serve_cmd.add_argument("--host")
     serve_cmd.add_argument("--port", type=int)
+    serve_cmd.add_argument(
+        "--processes", type=int, help="API processes sharing the port (default MAILTRAIL_API_PROCESSES, 1)"
+    )
     commands.add_parser("migrate", help="apply database migrations")
     tokens = commands.add_parser("tokens", help="manage API tokens").add_subparsers(dest="action", required=True)
     create = tokens.add_parser("create", help="create a token (and the organization if needed)")
@@ -255,7 +283,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
             return 2
     elif args.command == "serve":
-        serve(args.host, args.port)
+        return serve(args.host, args.port, args.processes)
     elif args.command == "worker":
         from workers.cli import run_worker
 

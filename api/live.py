@@ -37,6 +37,7 @@ from domain.notify import CHANNEL, Committed, bus
 from domain.records import OutboundEmailEvent
 from domain.seqset import SeqSet
 from domain.settings import Settings
+from workers.metrics import OPEN_SUBSCRIPTIONS
 
 log = logging.getLogger("mailtrail.live")
 
@@ -260,6 +261,7 @@ class Hub:
         subscriber = Subscriber(organization_id, email_id, self.settings.subscription_queue_size, direct)
         index, key = (self._by_org, organization_id) if email_id is None else (self._by_email, email_id)
         index.setdefault(key, set()).add(subscriber)
+        OPEN_SUBSCRIPTIONS.inc()  # kept as they come and go: with several API processes, each one's count is summed
         return subscriber
 
     def unregister(self, subscriber: Subscriber) -> None:
@@ -268,8 +270,9 @@ class Hub:
         email_id = subscriber.email_id
         index, key = (self._by_org, subscriber.organization_id) if email_id is None else (self._by_email, email_id)
         group = index.get(key)
-        if group is not None:
-            group.discard(subscriber)
+        if group is not None and subscriber in group:
+            group.remove(subscriber)
+            OPEN_SUBSCRIPTIONS.dec()
             if not group:
                 del index[key]
 

@@ -3,8 +3,10 @@
 `/healthz` (in api/app.py) says the process is alive; `/readyz` says it can do its work, so a
 load balancer stops sending it requests while PostgreSQL or the broker is unreachable.
 `/metrics` refreshes the gauges that describe state (queue lag, sync lag per account, webhook
-backlog, open subscriptions) from the database on each scrape, then exposes every family; when
-PROMETHEUS_MULTIPROC_DIR is set it adds up the samples of every process writing there.
+backlog) from the database on each scrape, then exposes every family; when
+PROMETHEUS_MULTIPROC_DIR is set it adds up the samples of every process writing there. Open
+subscriptions are counted by the hub as they come and go (api.live), so that with several API
+processes (api.processes) the sum covers every process, not only the one scraped.
 """
 
 from __future__ import annotations
@@ -58,7 +60,7 @@ async def readyz(request: Request) -> Response:
 
 
 async def refresh_state(services: Any, now: datetime | None = None) -> None:
-    """Set the state gauges from the database (one aggregate query each) and this process's hub."""
+    """Set the state gauges from the database (one aggregate query each)."""
     now = now or utcnow()
     E = OutboundEmail
     waiting_since = func.coalesce(col(E.next_attempt_at), col(E.first_queued_at), col(E.updated_at))
@@ -88,8 +90,6 @@ async def refresh_state(services: Any, now: datetime | None = None) -> None:
     for account_id, synced, created in accounts:
         metrics.SYNC_LAG.labels(str(account_id)).set(max(0.0, (now - (synced or created)).total_seconds()))
     metrics.WEBHOOK_BACKLOG.set(backlog)
-    hub = services.extras.get("hub")
-    metrics.OPEN_SUBSCRIPTIONS.set(hub.subscriber_count if hub is not None else 0)
 
 
 async def metrics_endpoint(request: Request) -> Response:

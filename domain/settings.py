@@ -27,6 +27,8 @@ class Settings(OperationsSettings):
     env: Literal["development", "test", "production"] = "development"
     host: str = "127.0.0.1"
     port: int = 8000
+    api_processes: int = Field(default=1, ge=1, le=256)
+    """API processes `mailtrail serve` runs, sharing the port (api.processes): about one per core."""
     public_url: str = ""
     """Base URL the service is reached at (OAuth redirect, push endpoint); defaults to http://host:port."""
 
