@@ -2,23 +2,23 @@
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from enum import Enum
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 import strawberry
-from strawberry.scalars import JSON
 
 from api.account_types import MailAccount, MailAccountKind, MailAccountState
-from api.bounce_types import BounceDetails, BouncedRecipient, known
+from api.bounce_types import BounceDetails, BouncedRecipient
 from api.content_types import RenderedFrom
 from api.context import Context
 from api.counting import Count
+from api.event_types import Attachment, OutboundEmailEvent
 from api.lean_fields import never_awaitable
-from api.loaders import EventRow, Loaders
+from api.loaders import Loaders
+from api.message_types import EmailMessage
 from api.recipients import Recipient
 from domain import records
 from domain.ledger.signals import strongest_failures
@@ -71,123 +71,6 @@ class DeliveryStatus(Enum):
     BOUNCE_DETECTED = strawberry.enum_value(
         "bounce_detected", name="bounce_detected", description="At least one recipient bounced."
     )
-
-
-@strawberry.type(description="A file attached to an email (its bytes are not served over GraphQL).")
-class Attachment:
-    filename: str = strawberry.field(description="The file name as given.")
-    content_type: str = strawberry.field(description="Its MIME type (application/pdf).")
-    size: int = strawberry.field(description="Its decoded size in bytes.")
-
-
-@never_awaitable
-@strawberry.type(description="One step of an email's audit trail.")
-class OutboundEmailEvent:
-    kind: str = strawberry.field(
-        description=(
-            "What happened, lower case: created, updated, scheduled, queued, attempt, sent, "
-            "failed, bounce_detected, ..."
-        )
-    )
-    at: datetime = strawberry.field(description="When it happened (UTC).")
-    data: JSON = strawberry.field(
-        resolver=lambda root: root.decoded_data(),
-        description='The step\'s details as a JSON object (its keys depend on kind, e.g. `{"status": "PENDING"}`).',
-    )
-    actor: str = strawberry.field(
-        description="Who did it: `api:token:<id>`, `api:client:<id>`, or a Mailtrail process (worker, sync, scheduler)."
-    )
-    cursor: str = strawberry.field(
-        description="The event's position (a decimal integer), increasing across the organization."
-    )
-    email_id: strawberry.ID = strawberry.field(description="The email the step belongs to.")
-    details: strawberry.Private[Any] = None
-    """The step's details: a decoded object, or the JSON text of an `EventRow` (decoded when asked for)."""
-    details_json: strawberry.Private[bool] = False
-
-    def decoded_data(self) -> JSON:
-        """`data`: an `EventRow`'s JSON text is decoded here, when a selection asks for it."""
-        if self.details_json:
-            return cast(JSON, json.loads(self.details))
-        return cast(JSON, self.details)
-
-    @classmethod
-    def from_row(cls, row: records.OutboundEmailEvent | EventRow) -> OutboundEmailEvent:
-        """The step of `row`, built without the dataclass's __init__ (a page builds three hundred);
-        `emailId`, seldom asked for on a page, is made from the row when first read."""
-        listed = isinstance(row, EventRow)
-        event = cls.__new__(cls)
-        event.__dict__.update(
-            kind=row.kind,
-            at=row.at,
-            actor=row.actor,
-            cursor=str(row.seq),
-            details=row.data_json if listed else row.data,  # type: ignore[union-attr]
-            details_json=listed,
-            email_uuid=row.email_id,
-        )
-        return event
-
-    if not TYPE_CHECKING:  # mypy keeps checking attribute names
-
-        def __getattr__(self, name: str) -> Any:
-            if name != "email_id" or "email_uuid" not in self.__dict__:
-                raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
-            self.email_id = strawberry.ID(str(self.email_uuid))
-            return self.email_id
-
-
-@strawberry.type(description="A message synced from the Gmail mailbox.")
-class EmailMessage:
-    id: strawberry.ID = strawberry.field(description="Mailtrail's id of the message.")
-    gmail_id: str = strawberry.field(description="Gmail's message id.")
-    thread_id: str = strawberry.field(description="Gmail's thread id.")
-    direction: str = strawberry.field(description="INBOUND (received by the mailbox) or OUTBOUND (sent from it).")
-    from_address: str | None = strawberry.field(description="The From header as written.")
-    to_addresses: str | None = strawberry.field(description="The To header as written (comma-separated).")
-    subject: str | None = strawberry.field(description="The Subject header.")
-    snippet: str | None = strawberry.field(description="Gmail's short plain-text excerpt of the body.")
-    message_id_header: str | None = strawberry.field(description="The Message-ID header (with its angle brackets).")
-    in_reply_to: str | None = strawberry.field(description="The In-Reply-To header.")
-    label_ids: list[str] = strawberry.field(description="Gmail's label ids (INBOX, SENT, ...).")
-    date: datetime | None = strawberry.field(description="The Date header, in UTC; null when missing or unreadable.")
-    auto_reply_kind: str | None = strawberry.field(
-        description=(
-            "For an automatic reply: out-of-office, vacation, challenge-response or auto-replied; otherwise null."
-        )
-    )
-    is_bounce: bool = strawberry.field(description="Whether it is a bounce or delay notice (a DSN).")
-    relation: str | None = strawberry.field(
-        description="How it relates to an email Mailtrail sent: SENT_COPY, REPLY, AUTO_REPLY or BOUNCE; null: none."
-    )
-    bounce_details: BounceDetails | None = strawberry.field(
-        description="For a bounce: its bounced recipients with their verdicts."
-    )
-    created_at: datetime = strawberry.field(description="When Mailtrail synced it (UTC).")
-
-    @classmethod
-    def from_row(cls, row: records.EmailMessage) -> EmailMessage:
-        return cls(
-            id=strawberry.ID(str(row.id)),
-            gmail_id=row.gmail_id,
-            thread_id=row.thread_id,
-            direction=row.direction.value if hasattr(row.direction, "value") else str(row.direction),
-            from_address=row.from_address,
-            to_addresses=row.to_addresses,
-            subject=row.subject,
-            snippet=row.snippet,
-            message_id_header=row.message_id_header,
-            in_reply_to=row.in_reply_to,
-            label_ids=list(row.label_ids or []),
-            date=row.date,
-            auto_reply_kind=row.auto_reply_kind,
-            is_bounce=row.is_bounce,
-            relation=row.relation,
-            created_at=row.created_at,
-            bounce_details=BounceDetails.from_json(
-                row.bounce_details, known(strongest_failures([(row.bounce_report or {}, row.created_at)]))
-            ),
-        )
 
 
 @never_awaitable
