@@ -97,6 +97,17 @@ def api_server(port: int, **env: str) -> Iterator[tuple[str, subprocess.Popen[by
             process.kill()
 
 
+def wait_listening(pid: int, port: int, count: int, within: float = 120) -> None:
+    """Until `count` API processes listen on `port` (the first one answering /healthz is not all of them)."""
+    from bench.procstat import listening
+
+    deadline = time.monotonic() + within
+    while len(listening(pid, port)) < count:
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{count} API processes did not start")
+        time.sleep(0.1)
+
+
 @contextlib.contextmanager
 def api_process(port: int, **env: str) -> Iterator[str]:
     """`mailtrail serve` in its own process, on the current environment plus `env`."""

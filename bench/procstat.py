@@ -7,6 +7,7 @@ system time (threads that already ended included) in clock ticks.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Iterable
 
@@ -36,6 +37,36 @@ def descendants(pid: int) -> list[int]:
         except (FileNotFoundError, ProcessLookupError):
             continue
     return found
+
+
+ESTABLISHED, LISTEN = "01", "0A"
+"""TCP states as /proc/net/tcp writes them (include/net/tcp_states.h)."""
+
+
+def tcp_sockets(pid: int, port: int, state: str) -> int:
+    """How many TCP sockets process `pid` holds on local `port` in `state` (proc(5): /proc/net/tcp)."""
+    inodes = set()
+    try:
+        for fd in os.listdir(f"/proc/{pid}/fd"):
+            with contextlib.suppress(OSError):  # closed meanwhile
+                target = os.readlink(f"/proc/{pid}/fd/{fd}")
+                if target.startswith("socket:["):
+                    inodes.add(target[8:-1])
+    except OSError:  # the process is gone
+        return 0
+    count = 0
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with open(table) as file:
+            for line in file.readlines()[1:]:
+                fields = line.split()
+                if int(fields[1].rsplit(":", 1)[1], 16) == port and fields[3] == state and fields[9] in inodes:
+                    count += 1
+    return count
+
+
+def listening(pid: int, port: int) -> list[int]:
+    """The processes at or below `pid` that listen on `port` (the API processes of `serve --processes`)."""
+    return sorted(p for p in descendants(pid) if tcp_sockets(p, port, LISTEN))
 
 
 def rss_kb(pid: int) -> int:

@@ -27,7 +27,7 @@ from typing import Any
 import psycopg
 
 from bench.harness import percentiles
-from bench.procstat import rss_kb
+from bench.procstat import descendants, rss_kb
 from bench.seed import Tenant
 from bench.wsclient import Subscriber, open_many
 
@@ -144,10 +144,10 @@ async def targeted(
 ) -> dict[str, Any]:
     """p99 commit -> subscriber vs commit -> raw LISTEN, and resident memory per subscription."""
     arrivals = Arrivals()
-    before = rss_kb(api_pid)
+    before = sum(rss_kb(pid) for pid in descendants(api_pid))  # every API process (--api-processes)
     subscribers = await open_many(port, tenant.token, QUERY, [{"id": str(i)} for i in ids], arrivals)
     await asyncio.sleep(3.0)  # every subscription registered with the hub; memory settled
-    kb_each = (rss_kb(api_pid) - before) / len(ids)
+    kb_each = (sum(rss_kb(pid) for pid in descendants(api_pid)) - before) / len(ids)
     spawn = multiprocessing.get_context("spawn")
     per_round = len(ids) // rounds
     ratios, subscriber_p99s, listen_p99s, missing = [], [], [], 0

@@ -50,7 +50,7 @@ def backends(conninfo: str) -> list[int]:
 
 
 def working_pids(api_pid: int, worker_pid: int, conninfo: str) -> list[int]:
-    return [api_pid, *descendants(worker_pid), *backends(conninfo)]
+    return [*descendants(api_pid), *descendants(worker_pid), *backends(conninfo)]
 
 
 async def fire(url: str, token: str, accounts: list[uuid.UUID], count: int, concurrency: int = 8) -> list[uuid.UUID]:
@@ -79,7 +79,7 @@ async def fire(url: str, token: str, accounts: list[uuid.UUID], count: int, conc
 
 
 def groups(api_pid: int, worker_pid: int, conninfo: str) -> dict[str, list[int]]:
-    return {"api": [api_pid], "worker": descendants(worker_pid), "postgres": backends(conninfo)}
+    return {"api": descendants(api_pid), "worker": descendants(worker_pid), "postgres": backends(conninfo)}
 
 
 def mailtrail_batch(world: World, url: str, api_pid: int, worker_pid: int, conninfo: str, n: int) -> SendBatch:

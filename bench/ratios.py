@@ -32,7 +32,7 @@ from typing import Any
 
 import httpx
 
-from bench.harness import ROOT, RUN_BROKER, api_server, free_port, sending_world, worker_group
+from bench.harness import ROOT, RUN_BROKER, api_server, free_port, sending_world, wait_listening, worker_group
 
 
 @dataclass(frozen=True)
@@ -182,11 +182,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="sizes 10k and 100k, fewer rounds (< 5 minutes)")
     parser.add_argument("--only", default="page,send,live", help="comma-separated subset of page,send,live")
+    parser.add_argument(
+        "--api-processes", type=int, default=1, help="API processes `mailtrail serve` runs (its --processes)"
+    )
     args = parser.parse_args(argv)
     plan = QUICK if args.quick else FULL
     paths = set(args.only.split(","))
     os.environ.setdefault("MAILTRAIL_LOG_LEVEL", "WARNING")
-    results: dict[str, Any] = {"sizes": plan.sizes}
+    results: dict[str, Any] = {"sizes": plan.sizes, "api_processes": args.api_processes}
     with sending_world(RUN_BROKER, accounts=4) as world:
         conninfo = os.environ["MAILTRAIL_DATABASE_URL"].replace("postgresql+psycopg://", "postgresql://")
         from bench.seed import seed_sizes
@@ -195,7 +198,8 @@ def main(argv: list[str] | None = None) -> int:
         port = free_port()
         # Thousands of sockets and pages on one token: the per-token rate limit is not what is measured.
         limits = {"MAILTRAIL_SUBSCRIPTION_QUEUE_SIZE": "10000", "MAILTRAIL_RATE_LIMIT_PER_MINUTE": "100000000"}
-        with api_server(port, **limits) as (url, api):
+        with api_server(port, MAILTRAIL_API_PROCESSES=str(args.api_processes), **limits) as (url, api):
+            wait_listening(api.pid, port, args.api_processes)
             if "page" in paths:
                 results.update(page_path(plan, url, api.pid, conninfo, tenants))
             if "send" in paths:

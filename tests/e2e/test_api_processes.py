@@ -13,6 +13,7 @@ import httpx
 import pytest
 
 from api.processes import process_count_problem
+from bench.procstat import ESTABLISHED, listening, tcp_sockets
 from domain.settings import Settings
 from tests.conftest import free_port, wait_for
 from tests.e2e.helpers import wait_healthy
@@ -21,46 +22,6 @@ from tests.e2e.test_real_brokers import REDIS_URL, ROOT, kill
 from tests.factories import make_tenant
 
 CREATE = """mutation($i: DraftInput!) { createDraft(input: $i) { ... on DraftSaved { outboundEmail { id } } } }"""
-ESTABLISHED, LISTEN = "01", "0A"
-
-
-def sockets_of(pid: int, port: int, state: str) -> int:
-    """How many TCP sockets process `pid` holds on local `port` in `state` (/proc/net/tcp, proc(5))."""
-    inodes = set()
-    for fd in Path(f"/proc/{pid}/fd").iterdir():
-        try:
-            target = os.readlink(fd)
-        except OSError:  # closed meanwhile
-            continue
-        if target.startswith("socket:["):
-            inodes.add(target[8:-1])
-    count = 0
-    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
-        for line in Path(table).read_text().splitlines()[1:]:
-            fields = line.split()
-            if int(fields[1].rsplit(":", 1)[1], 16) == port and fields[3] == state and fields[9] in inodes:
-                count += 1
-    return count
-
-
-def api_processes(supervisor: int, port: int) -> list[int]:
-    """The supervisor's children that listen on `port` (not multiprocessing's resource tracker)."""
-    children = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == supervisor:
-            children.append(int(stat.parent.name))
-    return sorted(pid for pid in children if _listens(pid, port))
-
-
-def _listens(pid: int, port: int) -> bool:
-    try:
-        return sockets_of(pid, port, LISTEN) > 0
-    except OSError:  # gone meanwhile
-        return False
 
 
 @pytest.fixture
@@ -78,7 +39,7 @@ def served(db: str, redis_broker) -> Iterator[tuple[str, int, subprocess.Popen[b
     try:
         url = f"http://127.0.0.1:{port}"
         wait_healthy(url, supervisor)
-        wait_for(lambda: len(api_processes(supervisor.pid, port)) == 2, timeout=30)
+        wait_for(lambda: len(listening(supervisor.pid, port)) == 2, timeout=30)
         yield url, port, supervisor
     finally:
         if supervisor.poll() is None:
@@ -93,7 +54,7 @@ async def test_both_processes_take_connections_and_every_subscriber_sees_a_chang
         for socket in sockets:
             assert (await socket.open(tenant.token))["type"] == "connection_ack"
             await socket.subscribe()
-        held = [sockets_of(pid, port, ESTABLISHED) for pid in api_processes(supervisor.pid, port)]
+        held = [tcp_sockets(pid, port, ESTABLISHED) for pid in listening(supervisor.pid, port)]
         assert len(held) == 2 and sum(held) == 24
         assert min(held) > 0, f"one process took every connection: {held}"  # 2**-23 by chance
         # Each process counts its own; whichever is scraped sums them all (prometheus multiprocess mode).
@@ -121,13 +82,13 @@ async def test_both_processes_take_connections_and_every_subscriber_sees_a_chang
 
 def test_a_process_that_dies_is_replaced_and_sigterm_stops_them_all(served) -> None:  # type: ignore[no-untyped-def]
     url, port, supervisor = served
-    first, second = api_processes(supervisor.pid, port)
+    first, second = listening(supervisor.pid, port)
     os.kill(first, signal.SIGKILL)
-    wait_for(lambda: len(set(api_processes(supervisor.pid, port)) - {first, second}) == 1, timeout=30)
-    assert second in api_processes(supervisor.pid, port)
+    wait_for(lambda: len(set(listening(supervisor.pid, port)) - {first, second}) == 1, timeout=30)
+    assert second in listening(supervisor.pid, port)
     for _ in range(10):  # whichever process the kernel picks answers
         assert httpx.get(url + "/healthz", headers={"Connection": "close"}, timeout=5).status_code == 200
-    children = api_processes(supervisor.pid, port)
+    children = listening(supervisor.pid, port)
     supervisor.send_signal(signal.SIGTERM)
     assert supervisor.wait(timeout=30) == 0
     assert not [pid for pid in children if Path(f"/proc/{pid}").exists()]
