@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from domain.bounces.addresses import clean, first_address
 from domain.bounces.codes import status_field
+from domain.bounces.frozen import quick_init
 
 RECIPIENT_FIELDS = ("final-recipient", "original-recipient", "x-actual-recipient")
 MAX_BLOCKS = 1000
@@ -33,6 +34,7 @@ PER_MESSAGE = frozenset(
 SUCCESS_ACTIONS = frozenset({"delivered", "relayed", "expanded"})
 
 
+@quick_init
 @dataclass(frozen=True)
 class Entry:
     """One recipient's block of an RFC 3464 report, its fields read."""
