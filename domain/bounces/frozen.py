@@ -44,5 +44,5 @@ def quick_init(cls: C) -> C:
     exec(source, namespace)
     init = namespace["__init__"]
     init.__qualname__ = f"{cls.__qualname__}.__init__"
-    cls.__init__ = init  # type: ignore[misc]
+    setattr(cls, "__init__", init)  # noqa: B010 - replacing a method, which mypy rightly questions elsewhere
     return cls
