@@ -179,6 +179,13 @@ def _filed() -> tuple[dict[str, tuple[tuple[str, str], ...]], tuple[tuple[str, s
 
 
 FILED, SHORT = _filed()
+# A text's pieces at every `STRIDE`-th position when `STRIDE == KEY`: consecutive chunks, which the
+# regex engine cuts several times faster than a Python loop slices them.
+CHUNKS = re.compile(f".{{{KEY}}}", re.DOTALL)
+
+
+def _aligned_pieces(text: str) -> list[str]:
+    return CHUNKS.findall(text) if STRIDE == KEY else list(pieces(text, STRIDE))
 
 
 def gated(text: str) -> frozenset[str]:
@@ -187,7 +194,7 @@ def gated(text: str) -> frozenset[str]:
     for reason, gate_text in SHORT:
         if reason not in found and gate_text in text:
             found.add(reason)
-    for key in FILED.keys() & pieces(text, STRIDE):
+    for key in FILED.keys() & _aligned_pieces(text):
         for reason, gate_text in FILED[key]:
             if reason not in found and gate_text in text:
                 found.add(reason)
