@@ -128,8 +128,9 @@ def _fallback(fact: Fact, action: str, kind: str) -> str:
         return fact.hint
     if fact.named and fact.named not in RETRY and kind == "smtp":
         return fact.named
+    candidates = fact.candidates
     for reason in FALLBACK_WORDING:
-        if fact.says(reason):
+        if reason in candidates and fact.says(reason):
             return reason
     if fact.named:
         return fact.named

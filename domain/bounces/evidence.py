@@ -132,6 +132,19 @@ def score(notice: Notice, *, placed: bool) -> int:
     return points
 
 
+def scores_at_least(notice: Notice, threshold: int, *, placed: bool) -> bool:
+    """`score(notice, placed=placed) >= threshold`, without reading the body's failure wording (the
+    dearest of the signs, a search of the whole body) when the other signs settle it either way."""
+    points = 2 if notice.from_daemon else 0
+    points += 1 if notice.null_sender else 0
+    points += 2 if BOUNCE_SUBJECT.search(notice.lower_subject) else 0
+    points += 1 if notice.first(*ORIGINAL_TYPES) is not None else 0
+    points += 1 if placed else 0
+    if points >= threshold or points + 2 < threshold:
+        return points >= threshold
+    return points + 2 >= threshold if FAILURE_TEXT.found_in(notice.lower_body) else points >= threshold
+
+
 def is_delay_notice(notice: Notice) -> bool:
     """A warning that delivery is late but still being tried (no report says which recipients)."""
     subject, body = notice.lower_subject, notice.lower_body

@@ -169,9 +169,24 @@ PROBES: dict[str, Callable[[Fact, str], bool]] = {
 FIRST_PASS = tuple(PROBES)
 
 
+def possible(fact: Fact) -> set[str]:
+    """The reasons whose rule may hold: every rule needs its reason to be the format's hint, the
+    code's reason or among the wording's candidates, but for a 525 reply (`suspend`) and wording
+    of an unknown user (`filtered`). Most rules are ruled out without being called."""
+    found = set(fact.candidates)
+    found.add(fact.hint)
+    found.add(fact.named)
+    if fact.reply == "525":
+        found.add("suspend")
+    if "userunknown" in fact.candidates:
+        found.add("filtered")
+    return found
+
+
 def first_pass(fact: Fact) -> str:
     """The first reason in `FIRST_PASS` whose rule holds, or ''."""
+    maybe = possible(fact)
     for reason, probe in PROBES.items():
-        if probe(fact, reason):
+        if reason in maybe and probe(fact, reason):
             return reason
     return ""
