@@ -46,6 +46,11 @@ class Notice:
         return " ".join(self.header(name) for name in ("from", "return-path", "sender"))
 
     @lazy
+    def lower_from(self) -> str:
+        """The From field as written (not decoded), in lower case: what the families' sniffers read."""
+        return self.root.get("from").lower()
+
+    @lazy
     def from_daemon(self) -> bool:
         """Sent by a mail system rather than a person."""
         return bool(DAEMON.search(self.sender.lower()))

@@ -21,6 +21,7 @@ MAX_BLOCKS = 1000
 # A DSN field written into the text of a notification (broken MIME, a pasted or forwarded report).
 DSN_IN_TEXT = re.compile(r"^[ \t>]*(?:final|original)-recipient[ \t]*:[ \t]*\S", re.IGNORECASE | re.MULTILINE)
 QUOTING = re.compile(r"^[ \t]*(?:>(?!>> )[ \t]?)+", re.MULTILINE)
+OPENING_FIELDS = frozenset(RECIPIENT_FIELDS[:2])  # the fields that may begin a group (checked inline first)
 PER_MESSAGE = frozenset(
     {
         "reporting-mta",
@@ -69,7 +70,7 @@ def read_fields(text: str) -> tuple[dict[str, str], list[dict[str, str]]]:
         if not colon or not name or " " in name or len(name) > 40:
             key = ""
             continue
-        if group and _starts_group(name, group):
+        if group and (name in group or name in OPENING_FIELDS) and _starts_group(name, group):
             groups.append(group)
             group = {}
         key = name

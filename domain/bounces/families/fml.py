@@ -42,7 +42,7 @@ def sniff(notice: Notice) -> bool:
     root = notice.root
     return (
         bool(root.get("x-mlserver"))
-        and "-admin@" in root.get("from").lower()
+        and "-admin@" in notice.lower_from
         and bool(MESSAGE_ID.match(root.get("message-id").strip().lower()))
     )
 

@@ -19,7 +19,7 @@ def sniff(notice: Notice) -> bool:
     """X-Msg-Ref, MessageLabs' mailer-daemon and its subject."""
     return (
         bool(notice.root.get("x-msg-ref"))
-        and "mailer-daemon@messagelabs.com" in notice.root.get("from").lower()
+        and "mailer-daemon@messagelabs.com" in notice.lower_from
         and notice.subject.startswith("Mail Delivery Failure")
     )
 
