@@ -8,11 +8,11 @@ only at MAIL or DATA, spam only when not refused before DATA.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, KeysView
 from dataclasses import dataclass, field
 
 from domain.bounces.commands import BEFORE_DATA, DATA, EHLO, HELO, MAIL, RCPT
-from domain.bounces.wording import gated, says
+from domain.bounces.wording import gates_in, says_with
 
 CONN = "CONN"
 # Reasons sisimai decides again even when the reporting MTA's own format named them.
@@ -41,11 +41,13 @@ class Fact:
     command: str  # the refused SMTP command ('' when unknown)
     hint: str  # a reason the reporting MTA's own format settles ('' when none)
     reply: str  # the SMTP reply code in the diagnostic ('' when none)
-    candidates: frozenset[str] = field(init=False, compare=False, repr=False)  # reasons with a gate in the text
+    gates: dict[str, list[str]] = field(init=False, compare=False, repr=False)  # reason -> its gates in the text
+    candidates: KeysView[str] = field(init=False, compare=False, repr=False)  # reasons with a gate in the text
     _said: dict[str, bool] = field(init=False, default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
-        self.candidates = gated(self.text)
+        self.gates = gates_in(self.text)
+        self.candidates = self.gates.keys()
 
     def says(self, reason: str) -> bool:
         """Does the diagnostic word `reason` (each reason's patterns run once per recipient)."""
@@ -53,7 +55,7 @@ class Fact:
             return False
         known = self._said.get(reason)
         if known is None:
-            known = self._said[reason] = says(reason, self.text, self.candidates)
+            known = self._said[reason] = says_with(reason, self.text, self.gates)
         return known
 
 
