@@ -9,7 +9,7 @@ import re
 
 from domain.bounces.addresses import ANY_ADDRESS, clean
 from domain.bounces.codes import status_in
-from domain.bounces.family import Family, phrase_table
+from domain.bounces.family import Cues, Family, phrase_table
 from domain.bounces.findings import Finding
 from domain.bounces.notice import Notice
 from domain.bounces.statuses import status_reason
@@ -115,4 +115,6 @@ def read(notice: Notice) -> list[Finding]:
     return found
 
 
-FAMILY = Family("gmail", sniff, read, refine)
+# Cues: its subject
+CUES = Cues(subject=("delivery status notification",))
+FAMILY = Family("gmail", sniff, read, refine, cues=CUES)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 
 from domain.bounces.addresses import ANY_ADDRESS, clean
-from domain.bounces.family import Family, phrase_table
+from domain.bounces.family import Cues, Family, phrase_table
 from domain.bounces.findings import Finding
 from domain.bounces.notice import Notice
 
@@ -51,4 +51,6 @@ def read(notice: Notice) -> list[Finding]:
     return found
 
 
-FAMILY = Family("zoho", sniff, read, refine)
+# Cues: its header field
+CUES = Cues(fields=("x-zohomail",))
+FAMILY = Family("zoho", sniff, read, refine, cues=CUES)
