@@ -7,8 +7,6 @@ per MTA); `domain.bounces.registry` lists them in the order they are tried. A fa
 - `refine` a recipient found in the structured report: the command or reason its own wording
   settles (a table of the messages that MTA is known to write);
 - `exclude` its notices that are not bounces (a delivery or complaint notification);
-- `cues`: what every notice its `sniff` recognises shows (a header field, a word, a Subject or From
-  text), so the registry need not ask the sniffer of a notice that shows none of them;
 - `completes_report`: its `read` says something about every recipient of its report that the
   RFC 3464 fields the parser reads leave out (PowerMTA's own bounce category), so it is consulted
   for each one, not only for those without a diagnostic.
@@ -40,24 +38,6 @@ def never(notice: Notice) -> bool:
 
 
 @dataclass(frozen=True)
-class Cues:
-    """What a notice always shows when a family's `sniff` says yes: one of these header `fields`,
-    one of these `words` in `Notice.intro` as a whole word (each is a word that the sniffer's marker
-    text has between two spaces, so wherever the marker is, the word stands alone), or one of
-    these texts in the lower-cased Subject (`subject`) or From (`sender`).
-
-    The registry looks for every family's cues at once and asks only the sniffers whose cues are
-    there (`domain.bounces.registry`); a cue that is not implied by the sniffer is a bug, so each
-    family's cues sit next to its sniffer and say which of its tests they come from.
-    """
-
-    fields: tuple[str, ...] = ()
-    words: tuple[str, ...] = ()
-    subject: tuple[str, ...] = ()
-    sender: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
 class Family:
     """One mail-server family's rules."""
 
@@ -67,7 +47,6 @@ class Family:
     refine: Callable[[Finding], Finding] = keep
     excludes: Callable[[Notice], bool] = never  # its notices that are not bounces (success reports)
     completes_report: bool = False  # its read() adds a reason to every recipient of its report
-    cues: Cues | None = None  # what its notices always show; None: its sniffer is always asked
 
 
 def phrase_table(table: dict[str, tuple[str, ...]]) -> Callable[[str], str | None]:

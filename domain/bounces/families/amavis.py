@@ -5,7 +5,7 @@ the category names the reason."""
 
 from __future__ import annotations
 
-from domain.bounces.family import Cues, Family, phrase_table, read_nothing
+from domain.bounces.family import Family, phrase_table, read_nothing
 from domain.bounces.findings import Finding
 from domain.bounces.notice import Notice
 
@@ -35,6 +35,4 @@ def refine(finding: Finding) -> Finding:
     return finding.with_(hint=hint) if hint else finding
 
 
-# Cues: its name on From
-CUES = Cues(sender=('"content-filter at ',))
-FAMILY = Family("amavis", sniff, read_nothing, refine, cues=CUES)
+FAMILY = Family("amavis", sniff, read_nothing, refine)

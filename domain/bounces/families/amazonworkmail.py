@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from domain.bounces.family import Cues, Family, read_nothing
+from domain.bounces.family import Family, read_nothing
 from domain.bounces.findings import Finding
 from domain.bounces.notice import Notice
 
@@ -33,6 +33,4 @@ def refine(finding: Finding) -> Finding:
     return finding.with_(status=quoted.group(1))
 
 
-# Cues: SES's header field
-CUES = Cues(fields=("x-ses-outgoing",))
-FAMILY = Family("amazonworkmail", sniff, read_nothing, refine, cues=CUES)
+FAMILY = Family("amazonworkmail", sniff, read_nothing, refine)

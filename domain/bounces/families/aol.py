@@ -5,7 +5,7 @@ that does not accept mail, a name not found an unknown host."""
 from __future__ import annotations
 
 from domain.bounces.families import postfix
-from domain.bounces.family import Cues, Family, phrase_table
+from domain.bounces.family import Family, phrase_table
 from domain.bounces.findings import Finding
 from domain.bounces.notice import Notice
 
@@ -33,6 +33,4 @@ def read(notice: Notice) -> list[Finding]:
     return [refine(f) for f in postfix.read(notice)]
 
 
-# Cues: its header field
-CUES = Cues(fields=("x-aol-ip",))
-FAMILY = Family("aol", sniff, read, refine, cues=CUES)
+FAMILY = Family("aol", sniff, read, refine)

@@ -5,7 +5,7 @@ after "Error message below:", then "Message details:" with the envelope indented
 from __future__ import annotations
 
 from domain.bounces.addresses import first_address
-from domain.bounces.family import Cues, Family
+from domain.bounces.family import Family
 from domain.bounces.findings import Finding
 from domain.bounces.notice import Notice
 
@@ -44,6 +44,4 @@ def read(notice: Notice) -> list[Finding]:
     return [Finding(address, diagnostic) for address, diagnostic in found.items()]
 
 
-# Cues: ERROR: "error message below:"
-CUES = Cues(words=("message",))
-FAMILY = Family("apachejames", sniff, read, cues=CUES)
+FAMILY = Family("apachejames", sniff, read)

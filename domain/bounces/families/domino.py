@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 
 from domain.bounces.addresses import clean, find_addresses
-from domain.bounces.family import Cues, Family, phrase_table
+from domain.bounces.family import Family, phrase_table
 from domain.bounces.findings import Finding
 from domain.bounces.notice import Notice
 
@@ -73,6 +73,4 @@ def _flush(found: list[Finding], addresses: list[str], reason: list[str] | None)
     found.extend(Finding(address, diagnostic, hint=hint) for address in addresses)
 
 
-# Cues: its subjects, "was not delivered to:"
-CUES = Cues(words=("delivered",), subject=("delivery failure", "delivery_failure"))
-FAMILY = Family("domino", sniff, read, lambda f: f.with_(hint=f.hint or MESSAGES(f.diagnostic)), cues=CUES)
+FAMILY = Family("domino", sniff, read, lambda f: f.with_(hint=f.hint or MESSAGES(f.diagnostic)))

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from domain.bounces.addresses import ANY_ADDRESS, clean
-from domain.bounces.family import Cues, Family
+from domain.bounces.family import Family
 from domain.bounces.findings import Finding
 from domain.bounces.notice import Notice
 
@@ -36,6 +36,4 @@ def read(notice: Notice) -> list[Finding]:
     return found
 
 
-# Cues: "this is the dragonfly mail agent"
-CUES = Cues(words=("dragonfly",))
-FAMILY = Family("dragonfly", sniff, read, cues=CUES)
+FAMILY = Family("dragonfly", sniff, read)

@@ -12,7 +12,7 @@ import re
 
 from domain.bounces.addresses import ANY_ADDRESS, clean
 from domain.bounces.commands import RCPT
-from domain.bounces.family import Cues, Family, phrase_table, section
+from domain.bounces.family import Family, phrase_table, section
 from domain.bounces.findings import Finding, status_of
 from domain.bounces.notice import Notice
 from domain.bounces.receivers import exchangeonline
@@ -118,7 +118,4 @@ def _replies(lines: list[str]) -> dict[str, str]:
     return replies
 
 
-# Cues: NDR_HEADERS; FAILED_TO (which its subject test needs too): "has failed to", "your message to", "na
-# entrega a", "uw bericht kan"; "diagnostic information for"
-CUES = Cues(fields=NDR_HEADERS, words=("failed", "message", "entrega", "bericht", "information"))
-FAMILY = Family("exchange", sniff, read, refine, cues=CUES)
+FAMILY = Family("exchange", sniff, read, refine)

@@ -10,7 +10,7 @@ import re
 from email.utils import getaddresses
 
 from domain.bounces.addresses import ANY_ADDRESS, clean
-from domain.bounces.family import Cues, Family, phrase_table, section
+from domain.bounces.family import Family, phrase_table, section
 from domain.bounces.findings import Finding, status_of
 from domain.bounces.notice import Notice
 
@@ -90,6 +90,4 @@ def refine(finding: Finding) -> Finding:
     return finding.with_(hint=hint) if hint else finding
 
 
-# Cues: its header fields, "did not reach" in both sentences
-CUES = Cues(fields=("x-ms-embedded-report", "x-mimeole"), words=("reach",))
-FAMILY = Family("exchange2003", sniff, read, refine, cues=CUES)
+FAMILY = Family("exchange2003", sniff, read, refine)

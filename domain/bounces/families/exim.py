@@ -8,7 +8,7 @@ import re
 
 from domain.bounces.addresses import ANY_ADDRESS, clean
 from domain.bounces.commands import EHLO, HELO, MAIL, command_in
-from domain.bounces.family import Cues, Family, phrase_table
+from domain.bounces.family import Family, phrase_table
 from domain.bounces.findings import Finding
 from domain.bounces.notice import Notice
 from domain.bounces.wording import Wording
@@ -129,7 +129,4 @@ def _flush(found: list[Finding], address: str | None, lines: list[str]) -> None:
         found.append(Finding(address, " ".join(lines)))
 
 
-# Cues: X-Failed-Recipients (its subject test needs it); MARKER: "was created automatically", "you sent ...",
-# "has been frozen", "was frozen on", "the \S+ router encountered"
-CUES = Cues(fields=("x-failed-recipients",), words=("created", "sent", "been", "frozen", "router"))
-FAMILY = Family("exim", sniff, read, refine, cues=CUES)
+FAMILY = Family("exim", sniff, read, refine)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from domain.bounces.family import Cues, Family, read_nothing
+from domain.bounces.family import Family, read_nothing
 from domain.bounces.findings import Finding
 from domain.bounces.notice import Notice
 
@@ -61,6 +61,4 @@ def refine(finding: Finding) -> Finding:
     return finding.with_(hint=hint) if hint else finding
 
 
-# Cues: its mailer-daemon
-CUES = Cues(sender=("mailer-daemon@mx.facebook.com",))
-FAMILY = Family("facebook", sniff, read_nothing, refine, cues=CUES)
+FAMILY = Family("facebook", sniff, read_nothing, refine)

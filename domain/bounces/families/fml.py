@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 
 from domain.bounces.addresses import clean
-from domain.bounces.family import Cues, Family
+from domain.bounces.family import Family
 from domain.bounces.findings import Finding
 from domain.bounces.notice import Notice
 
@@ -70,6 +70,4 @@ def read(notice: Notice) -> list[Finding]:
     return result
 
 
-# Cues: X-MLServer
-CUES = Cues(fields=("x-mlserver",))
-FAMILY = Family("fml", sniff, read, cues=CUES)
+FAMILY = Family("fml", sniff, read)

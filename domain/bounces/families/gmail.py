@@ -9,7 +9,7 @@ import re
 
 from domain.bounces.addresses import ANY_ADDRESS, clean
 from domain.bounces.codes import status_in
-from domain.bounces.family import Cues, Family, phrase_table
+from domain.bounces.family import Family, phrase_table
 from domain.bounces.findings import Finding
 from domain.bounces.notice import Notice
 from domain.bounces.statuses import status_reason
@@ -115,6 +115,4 @@ def read(notice: Notice) -> list[Finding]:
     return found
 
 
-# Cues: its subject
-CUES = Cues(subject=("delivery status notification",))
-FAMILY = Family("gmail", sniff, read, refine, cues=CUES)
+FAMILY = Family("gmail", sniff, read, refine)

@@ -7,7 +7,7 @@ import re
 
 from domain.bounces.addresses import ANY_ADDRESS, clean
 from domain.bounces.commands import command_in
-from domain.bounces.family import Cues, Family
+from domain.bounces.family import Family
 from domain.bounces.findings import Finding
 from domain.bounces.notice import Notice
 
@@ -41,6 +41,4 @@ def read(notice: Notice) -> list[Finding]:
     return [f.with_(command=command_in(f.diagnostic)) for f in found]
 
 
-# Cues: an address on From (its sender pattern starts at the @)
-CUES = Cues(sender=("@",))
-FAMILY = Family("gmx", sniff, read, cues=CUES)
+FAMILY = Family("gmx", sniff, read)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from domain.bounces.family import Cues, Family
+from domain.bounces.family import Family
 from domain.bounces.findings import Finding
 from domain.bounces.notice import Notice
 
@@ -39,13 +39,6 @@ def read(notice: Notice) -> list[Finding]:
     return [Finding(address, diagnostic, hint=hint) for address in notice.failed_header]
 
 
-# Cues: Google's mailer-daemon
-CUES = Cues(sender=("googlemail.com",))
 FAMILY = Family(
-    "googlegroups",
-    sniff,
-    read,
-    lambda finding: finding.with_(hint=finding.hint or "rejected"),
-    completes_report=True,
-    cues=CUES,
+    "googlegroups", sniff, read, lambda finding: finding.with_(hint=finding.hint or "rejected"), completes_report=True
 )

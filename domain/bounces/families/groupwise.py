@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from domain.bounces.addresses import clean, find_addresses, local_part
-from domain.bounces.family import Cues, Family, phrase_table, section
+from domain.bounces.family import Family, phrase_table, section
 from domain.bounces.findings import Finding
 from domain.bounces.notice import Notice
 
@@ -57,6 +57,4 @@ def _paragraph(lines: list[str]) -> list[str]:
     return kept
 
 
-# Cues: MARKER: "you sent was undeliverable to"
-CUES = Cues(words=("undeliverable",))
-FAMILY = Family("groupwise", sniff, read, cues=CUES)
+FAMILY = Family("groupwise", sniff, read)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from domain.bounces.addresses import ANY_ADDRESS, clean
-from domain.bounces.family import Cues, Family, phrase_table
+from domain.bounces.family import Family, phrase_table
 from domain.bounces.findings import Finding
 from domain.bounces.notice import Notice
 
@@ -40,6 +40,4 @@ def read(notice: Notice) -> list[Finding]:
     return found
 
 
-# Cues: X-Mailer, "body of message generated response:"
-CUES = Cues(fields=("x-mailer",), words=("generated",))
-FAMILY = Family("imailserver", sniff, read, cues=CUES)
+FAMILY = Family("imailserver", sniff, read)

@@ -5,7 +5,7 @@ message to <rcpt>", which it writes for a recipient the remote server does not k
 
 from __future__ import annotations
 
-from domain.bounces.family import Cues, Family
+from domain.bounces.family import Family
 from domain.bounces.findings import Finding
 from domain.bounces.notice import Notice
 from domain.bounces.prose import scan
@@ -36,6 +36,4 @@ def read(notice: Notice) -> list[Finding]:
     return [refine(f) for f in scan(notice)]
 
 
-# Cues: its names on From, its subjects
-CUES = Cues(sender=NAMES, subject=tuple(SUBJECTS))
-FAMILY = Family("interscanmss", sniff, read, refine, cues=CUES)
+FAMILY = Family("interscanmss", sniff, read, refine)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from domain.bounces.addresses import ANY_ADDRESS, clean
-from domain.bounces.family import Cues, Family
+from domain.bounces.family import Family
 from domain.bounces.findings import Finding
 from domain.bounces.notice import Notice
 
@@ -44,6 +44,4 @@ def read(notice: Notice) -> list[Finding]:
     return found
 
 
-# Cues: its subject
-CUES = Cues(subject=('undeliverable mail: "',))
-FAMILY = Family("mailmarshal", sniff, read, cues=CUES)
+FAMILY = Family("mailmarshal", sniff, read)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from domain.bounces.family import Cues, Family, read_nothing
+from domain.bounces.family import Family, read_nothing
 from domain.bounces.findings import Finding
 from domain.bounces.notice import Notice
 
@@ -28,6 +28,4 @@ def refine(finding: Finding) -> Finding:
     return finding.with_(hint="userunknown") if UNKNOWN.search(finding.diagnostic.lower()) else finding
 
 
-# Cues: its header field
-CUES = Cues(fields=("x-nai-header",))
-FAMILY = Family("mcafee", sniff, read_nothing, refine, cues=CUES)
+FAMILY = Family("mcafee", sniff, read_nothing, refine)

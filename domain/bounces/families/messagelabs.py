@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from domain.bounces.family import Cues, Family, read_nothing
+from domain.bounces.family import Family, read_nothing
 from domain.bounces.findings import Finding
 from domain.bounces.notice import Notice
 
@@ -31,6 +31,4 @@ def refine(finding: Finding) -> Finding:
     return finding.with_(hint=hint) if hint else finding
 
 
-# Cues: X-Msg-Ref
-CUES = Cues(fields=("x-msg-ref",))
-FAMILY = Family("messagelabs", sniff, read_nothing, refine, cues=CUES)
+FAMILY = Family("messagelabs", sniff, read_nothing, refine)

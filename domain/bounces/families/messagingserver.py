@@ -7,7 +7,7 @@ sisimai 5 reads it."""
 
 from __future__ import annotations
 
-from domain.bounces.family import Cues, Family
+from domain.bounces.family import Family
 from domain.bounces.findings import Finding
 from domain.bounces.notice import Notice
 from domain.bounces.prose import scan
@@ -33,6 +33,4 @@ def read(notice: Notice) -> list[Finding]:
     return [refine(f) for f in scan(notice) if f.diagnostic]
 
 
-# Cues: MARKER: "this report relates to"
-CUES = Cues(words=("relates",))
-FAMILY = Family("messagingserver", sniff, read, refine, cues=CUES)
+FAMILY = Family("messagingserver", sniff, read, refine)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from domain.bounces.family import Cues, Family, phrase_table
+from domain.bounces.family import Family, phrase_table
 from domain.bounces.findings import Finding
 from domain.bounces.notice import Notice
 from domain.bounces.prose import scan
@@ -56,6 +56,4 @@ def read(notice: Notice) -> list[Finding]:
     return [refine(f) for f in scan(notice)]
 
 
-# Cues: MARKER: "mailer-daemon, please do ...", "while attempting to"
-CUES = Cues(words=("please", "attempting"))
-FAMILY = Family("opensmtpd", sniff, read, refine, cues=CUES)
+FAMILY = Family("opensmtpd", sniff, read, refine)

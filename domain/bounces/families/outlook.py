@@ -6,7 +6,7 @@ Exchange Online's own non-delivery reports are the `exchange` family's."""
 from __future__ import annotations
 
 from domain.bounces.families.exchange import NDR_HEADERS
-from domain.bounces.family import Cues, Family, phrase_table
+from domain.bounces.family import Family, phrase_table
 from domain.bounces.findings import Finding
 from domain.bounces.notice import Notice
 
@@ -36,6 +36,4 @@ def refine(finding: Finding) -> Finding:
     return finding.with_(hint=hint) if hint else finding
 
 
-# Cues: its sniffer needs one of its header fields
-CUES = Cues(fields=HEADERS)
-FAMILY = Family("outlook", sniff, refine=refine, cues=CUES)
+FAMILY = Family("outlook", sniff, refine=refine)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from domain.bounces.commands import command_in
-from domain.bounces.family import Cues, Family
+from domain.bounces.family import Family
 from domain.bounces.findings import Finding
 from domain.bounces.notice import Notice
 from domain.bounces.prose import scan
@@ -35,16 +35,4 @@ def read(notice: Notice) -> list[Finding]:
     return [f.with_(command=command_in(f.diagnostic)) for f in scan(notice)]
 
 
-# Cues: SUBJECT; MARKER: "the mail system at", "postfix program at", "the (postfix )mail system", "the (name
-# )postfix (on os )program"
-CUES = Cues(
-    words=("system", "program", "mail", "postfix"),
-    subject=(
-        "undelivered mail returned to sender",
-        "delayed mail (still being retried)",
-        "postmaster copy:",
-        "postmaster notify:",
-        "smtp server: errors from ",
-    ),
-)
-FAMILY = Family("postfix", sniff, read, cues=CUES)
+FAMILY = Family("postfix", sniff, read)

@@ -6,7 +6,7 @@ as sisimai's PowerMTA module lists them)."""
 from __future__ import annotations
 
 from domain.bounces import report
-from domain.bounces.family import Cues, Family
+from domain.bounces.family import Family
 from domain.bounces.findings import Finding
 from domain.bounces.notice import Notice
 
@@ -42,6 +42,4 @@ def read(notice: Notice) -> list[Finding]:
     return found
 
 
-# Cues: its subject
-CUES = Cues(subject=("delivery report",))
-FAMILY = Family("powermta", sniff, read, completes_report=True, cues=CUES)
+FAMILY = Family("powermta", sniff, read, completes_report=True)

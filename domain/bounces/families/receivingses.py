@@ -6,7 +6,7 @@ ReceivingSES module lists them: its "Mailbox does not exist" is its filter's ans
 
 from __future__ import annotations
 
-from domain.bounces.family import Cues, Family, phrase_table
+from domain.bounces.family import Family, phrase_table
 from domain.bounces.findings import Finding
 from domain.bounces.notice import Notice
 
@@ -32,6 +32,4 @@ def refine(finding: Finding) -> Finding:
     return finding.with_(hint=hint) if hint else finding
 
 
-# Cues: SES's header field
-CUES = Cues(fields=("x-ses-outgoing",))
-FAMILY = Family("receivingses", sniff, refine=refine, cues=CUES)
+FAMILY = Family("receivingses", sniff, refine=refine)

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from domain.bounces.addresses import clean, find_addresses
 from domain.bounces.codes import ENHANCED
-from domain.bounces.family import Cues, Family
+from domain.bounces.family import Family
 from domain.bounces.findings import Finding
 from domain.bounces.notice import Notice
 from domain.bounces.prose import scan
@@ -97,6 +97,4 @@ def _transcript(lines: list[str]) -> list[_Block]:
     return [b for b in blocks if b.addresses or b.replies or b.command or b.errors]
 
 
-# Cues: SUBJECT; MARKER: "the following addresses", "transcript of session follows"
-CUES = Cues(words=("following", "session"), subject=("see transcript for details", "warning: could not send message"))
-FAMILY = Family("sendmail", sniff, read, cues=CUES)
+FAMILY = Family("sendmail", sniff, read)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 
 from domain.bounces.addresses import first_address
-from domain.bounces.family import Cues, Family, phrase_table
+from domain.bounces.family import Family, phrase_table
 from domain.bounces.findings import Finding
 from domain.bounces.notice import Notice
 
@@ -45,6 +45,4 @@ def read(notice: Notice) -> list[Finding]:
     return [Finding(a, diagnostic, hint=MESSAGES(diagnostic)) for a, diagnostic in found.items()]
 
 
-# Cues: SENDER's two literal starts
-CUES = Cues(sender=("post_master@vtext.com", "sysadmin@"))
-FAMILY = Family("verizon", sniff, read, cues=CUES)
+FAMILY = Family("verizon", sniff, read)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from domain.bounces.family import Cues, Family
+from domain.bounces.family import Family
 from domain.bounces.findings import Finding
 from domain.bounces.notice import Notice
 from domain.bounces.prose import scan
@@ -31,6 +31,4 @@ def read(notice: Notice) -> list[Finding]:
     return [refine(f) for f in scan(notice)]
 
 
-# Cues: MARKER: "we were unable to deliver"
-CUES = Cues(words=("unable",))
-FAMILY = Family("yahoo", sniff, read, refine, cues=CUES)
+FAMILY = Family("yahoo", sniff, read, refine)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 
 from domain.bounces.addresses import ANY_ADDRESS, clean
-from domain.bounces.family import Cues, Family, phrase_table
+from domain.bounces.family import Family, phrase_table
 from domain.bounces.findings import Finding
 from domain.bounces.notice import Notice
 
@@ -51,6 +51,4 @@ def read(notice: Notice) -> list[Finding]:
     return found
 
 
-# Cues: its header field
-CUES = Cues(fields=("x-zohomail",))
-FAMILY = Family("zoho", sniff, read, refine, cues=CUES)
+FAMILY = Family("zoho", sniff, read, refine)
