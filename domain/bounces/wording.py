@@ -215,27 +215,19 @@ def gated(text: str) -> frozenset[str]:
     return frozenset(found)
 
 
-# The same tables by gate text: the gates filed under each piece, the short ones, and every reason
-# that has a gate (a gate text is filed under the same pieces whichever reason has it).
-GATES_UNDER = {key: tuple(dict.fromkeys(g for _, g in pairs)) for key, pairs in FILED.items()}
-SHORT_GATES = tuple(dict.fromkeys(g for _, g in SHORT))
-REASONS_OF: dict[str, tuple[str, ...]] = {}
-for _reason, _wording in WORDINGS.items():
-    for _gate in _wording.gates:
-        REASONS_OF[_gate] = (*REASONS_OF.get(_gate, ()), _reason)
-
-
 def gates_in(text: str) -> dict[str, list[str]]:
     """Every reason one of whose gates is in `text` (ungated ones too), with all of its gates the text
-    holds: what `gated` finds, and for `says_with` which of each reason's phrases need running.
-    The gates are looked for by `filter` (in C), each gate text once."""
-    held = set(filter(text.__contains__, SHORT_GATES))
-    for key in GATES_UNDER.keys() & _aligned_pieces(text):
-        held.update(filter(text.__contains__, GATES_UNDER[key]))
+    holds: what `gated` finds, and for `says_with` which of each reason's phrases need running."""
     found: dict[str, list[str]] = {reason: [] for reason in UNGATED}
-    for gate_text in held:
-        for reason in REASONS_OF[gate_text]:
+    for reason, gate_text in SHORT:
+        if gate_text in text:
             found.setdefault(reason, []).append(gate_text)
+    for key in FILED.keys() & _aligned_pieces(text):
+        for reason, gate_text in FILED[key]:
+            if gate_text in text:
+                held = found.setdefault(reason, [])
+                if gate_text not in held:  # a gate is filed under several pieces the text may all hold
+                    held.append(gate_text)
     return found
 
 
