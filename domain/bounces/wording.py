@@ -130,11 +130,9 @@ class Wording:
         )
 
     def found_in(self, text: str) -> bool:
-        """Does `text` hold one of these phrases? (The gates are looked for by `filter`, in C: a body
-        is searched for some sixty of them.)"""
-        phrases_of = self.phrases_of
-        for gate_text in filter(text.__contains__, self.gates):
-            if phrases_of[gate_text].search(text) is not None:
+        """Does `text` hold one of these phrases?"""
+        for gate_text, phrases in self.by_gate:
+            if gate_text in text and phrases.search(text) is not None:
                 return True
         return self.loose is not None and self.loose.search(text) is not None
 
