@@ -115,7 +115,8 @@ def is_other_automatic_mail(notice: Notice) -> bool:
         return True
     if notice.from_daemon:
         return False
-    auto_headers = any(notice.root.get(name) for name in AUTO_HEADERS)
+    fields = notice.root.fields
+    auto_headers = any(notice.root.get(name) for name in AUTO_HEADERS if name in fields)  # absent reads as ''
     precedence = notice.root.get("precedence").strip().lower()
     return auto_headers or precedence == "auto_reply" or bool(AUTO_REPLY_SUBJECT.search(notice.lower_subject))
 
