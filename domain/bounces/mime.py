@@ -52,6 +52,8 @@ class Part:
     body: str
     depth: int
     budget: Budget = field(repr=False)
+    # The fields `get` has unfolded so far (the families' sniffers ask for From again and again).
+    _unfolded: dict[str, str] = field(default_factory=dict, init=False, repr=False)
 
     @lazy
     def fields(self) -> dict[str, list[str]]:
@@ -73,11 +75,6 @@ class Part:
         """
         values = self.fields.get(name.lower())
         return " ".join(values[0][:MAX_HEADER_VALUE].split()) if values else ""
-
-    @lazy
-    def _unfolded(self) -> dict[str, str]:
-        """The fields `get` has unfolded so far (the families' sniffers ask for From again and again)."""
-        return {}
 
     def get(self, name: str) -> str:
         """The first value of a header field (unfolded, not decoded), or ''."""
