@@ -93,7 +93,10 @@ class Notice:
 
     def first(self, *types: str) -> Part | None:
         """The first part of one of these content types."""
-        return next((part for part in self.parts if part.content_type in types), None)
+        for part in self.parts:
+            if part.content_type in types:
+                return part
+        return None
 
     @lazy
     def status_texts(self) -> list[str]:

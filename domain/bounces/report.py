@@ -21,6 +21,7 @@ MAX_BLOCKS = 1000
 # A DSN field written into the text of a notification (broken MIME, a pasted or forwarded report).
 DSN_IN_TEXT = re.compile(r"^[ \t>]*(?:final|original)-recipient[ \t]*:[ \t]*\S", re.IGNORECASE | re.MULTILINE)
 QUOTING = re.compile(r"^[ \t]*(?:>(?!>> )[ \t]?)+", re.MULTILINE)
+ALL_RECIPIENT_FIELDS = frozenset(RECIPIENT_FIELDS)
 OPENING_FIELDS = frozenset(RECIPIENT_FIELDS[:2])  # the fields that may begin a group (checked inline first)
 PER_MESSAGE = frozenset(
     {
@@ -80,7 +81,7 @@ def read_fields(text: str) -> tuple[dict[str, str], list[dict[str, str]]]:
     per_message: dict[str, str] = {}
     recipients: list[dict[str, str]] = []
     for fields in groups:
-        if any(name in fields for name in RECIPIENT_FIELDS[:2]):
+        if not OPENING_FIELDS.isdisjoint(fields):
             recipients.append(fields)
         else:
             for name, value in fields.items():
@@ -94,7 +95,7 @@ def _starts_group(name: str, group: dict[str, str]) -> bool:
         return True  # a field repeats: the next recipient has begun
     if name not in RECIPIENT_FIELDS[:2]:
         return False
-    has_recipient = any(field in group for field in RECIPIENT_FIELDS)
+    has_recipient = not ALL_RECIPIENT_FIELDS.isdisjoint(group)
     return (has_recipient and "action" in group) or (not has_recipient and bool(PER_MESSAGE & group.keys()))
 
 
