@@ -90,6 +90,7 @@ def body_text(root: Part) -> str:
     """The notification's own words: text parts before the report and the original, the original cut off."""
     texts: list[str] = []
     seen_plain = False
+    size = 0
     for part in root.walk():
         ctype = part.content_type
         if ctype in ORIGINAL_TYPES or ctype in STATUS_TYPES:
@@ -102,7 +103,8 @@ def body_text(root: Part) -> str:
             continue
         seen_plain = seen_plain or ctype == "text/plain"
         texts.append(part_text(part))
-        if sum(len(t) for t in texts) > MAX_BODY:
+        size += len(texts[-1])
+        if size > MAX_BODY:
             break
     body = "\n".join(texts)[:MAX_BODY]
     if body.count("\n>") > 4:  # a forwarded notification, quoted: read it as it was written
