@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from domain.bounces import reasons
 from domain.bounces.codes import ENHANCED, REPLY
 from domain.bounces.commands import EHLO, HELO
+from domain.bounces.frozen import quick_init
 from domain.bounces.model import Permanence, Scope
 from domain.bounces.probes import RETRY, Fact, first_pass
 from domain.bounces.statuses import status_reason
@@ -48,6 +49,7 @@ SYNTAX_REPLIES = frozenset(f"{c}0{n}" for c in "45" for n in "1234567")
 CLASS_REASONS = {"5.6": "contenterror", "4.6": "contenterror", "5.7": "securityerror", "4.7": "securityerror"}
 
 
+@quick_init
 @dataclass(frozen=True)
 class Verdict:
     """The reason for one recipient's bounce and what it means for the address."""
@@ -126,8 +128,9 @@ def _fallback(fact: Fact, action: str, kind: str) -> str:
         return fact.hint
     if fact.named and fact.named not in RETRY and kind == "smtp":
         return fact.named
+    candidates = fact.candidates
     for reason in FALLBACK_WORDING:
-        if fact.says(reason):
+        if reason in candidates and fact.says(reason):
             return reason
     if fact.named:
         return fact.named

@@ -50,6 +50,7 @@ SAID: tuple[tuple[tuple[str, ...], re.Pattern[str], str | None], ...] = (
         CONN,
     ),
 )
+ANY_CUE = tuple(cue for cues, _, _ in SAID for cue in cues)  # none of them: no phrasing can match
 # sisimai's last resort: command names in capitals, the later in a session winning.
 NAMES = re.compile(r"(?<![A-Za-z0-9@.])(HELO|EHLO|STARTTLS|AUTH|MAIL FROM|RCPT TO|RCPT|DATA)(?![A-Za-z0-9@])")
 NAME_CUES = ("HELO", "EHLO", "STARTTLS", "AUTH", "MAIL", "RCPT", "DATA")
@@ -63,7 +64,7 @@ def command_in(text: str) -> str | None:
     lowered = text.lower()
     # The last phrase counts: a transcript ends at the refused command.
     last: tuple[int, str] | None = None  # (where, command); on a tie the earlier phrasing stays
-    for cues, pattern, command in SAID:
+    for cues, pattern, command in SAID if any(map(lowered.__contains__, ANY_CUE)) else ():
         if not any(map(lowered.__contains__, cues)):
             continue
         latest = deque(pattern.finditer(lowered), maxlen=1)  # its last match

@@ -106,13 +106,17 @@ def is_other_report(notice: Notice) -> bool:
 def is_other_automatic_mail(notice: Notice) -> bool:
     """A vacation auto-reply or a challenge-response message (neither is a bounce)."""
     body = notice.lower_body
-    if CHALLENGE_TEXT.found_in(body) and not notice.from_daemon:
+    # The challenge phrases have no anchors or look-arounds: one in the first 3000 characters is one
+    # in the body, so a body without any needs no second look at its start.
+    challenge = CHALLENGE_TEXT.found_in(body)
+    if challenge and not notice.from_daemon:
         return True
-    if CHALLENGE_TEXT.found_in(body[:3000]) and not FAILURE_TEXT.found_in(body):
+    if challenge and CHALLENGE_TEXT.found_in(body[:3000]) and not FAILURE_TEXT.found_in(body):
         return True
     if notice.from_daemon:
         return False
-    auto_headers = any(notice.root.get(name) for name in AUTO_HEADERS)
+    fields = notice.root.fields
+    auto_headers = any(notice.root.get(name) for name in AUTO_HEADERS if name in fields)  # absent reads as ''
     precedence = notice.root.get("precedence").strip().lower()
     return auto_headers or precedence == "auto_reply" or bool(AUTO_REPLY_SUBJECT.search(notice.lower_subject))
 
@@ -127,6 +131,19 @@ def score(notice: Notice, *, placed: bool) -> int:
     points += 1 if notice.first(*ORIGINAL_TYPES) is not None else 0
     points += 1 if placed else 0
     return points
+
+
+def scores_at_least(notice: Notice, threshold: int, *, placed: bool) -> bool:
+    """`score(notice, placed=placed) >= threshold`, without reading the body's failure wording (the
+    dearest of the signs, a search of the whole body) when the other signs settle it either way."""
+    points = 2 if notice.from_daemon else 0
+    points += 1 if notice.null_sender else 0
+    points += 2 if BOUNCE_SUBJECT.search(notice.lower_subject) else 0
+    points += 1 if notice.first(*ORIGINAL_TYPES) is not None else 0
+    points += 1 if placed else 0
+    if points >= threshold or points + 2 < threshold:
+        return points >= threshold
+    return points + 2 >= threshold if FAILURE_TEXT.found_in(notice.lower_body) else points >= threshold
 
 
 def is_delay_notice(notice: Notice) -> bool:

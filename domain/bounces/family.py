@@ -57,7 +57,10 @@ def phrase_table(table: dict[str, tuple[str, ...]]) -> Callable[[str], str | Non
 
     def lookup(diagnostic: str) -> str | None:
         lowered = diagnostic.lower()
-        return next((reason for reason, pattern in compiled if pattern.search(lowered)), None)
+        for reason, pattern in compiled:
+            if pattern.search(lowered):
+                return reason
+        return None
 
     return lookup
 

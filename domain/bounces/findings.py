@@ -5,8 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 
 from domain.bounces.codes import reply_in, status_from_reply, status_in
+from domain.bounces.frozen import quick_init
 
 
+@quick_init
 @dataclass(frozen=True)
 class Finding:
     """A bounced recipient as a notification's format states it; unknown parts left empty."""

@@ -29,7 +29,6 @@ MAX_TEXT = 64 * 1024
 
 # RFC 2045 §5.1: `type/subtype; attribute=value` with a token or a quoted string as the value.
 PARAM = re.compile(r';\s*([!#$%&\'*+.^_`|~0-9A-Za-z-]+)\*?\s*=\s*("(?:[^"\\]|\\.){0,1000}"|[^;\s]{0,1000})')
-_ONE_FIELD: dict[str, re.Pattern[str]] = {}
 # A header field with its folded continuation lines (RFC 5322 §2.2, §3.6.8 field names).
 FIELD = re.compile(r"^([!-9;-~]{1,80})[ \t]*:([^\n]*(?:\n[ \t][^\n]*)*)", re.MULTILINE)
 # The longest run of header fields at the start of a header block.
@@ -53,6 +52,8 @@ class Part:
     body: str
     depth: int
     budget: Budget = field(repr=False)
+    # The fields `get` has unfolded so far (the families' sniffers ask for From again and again).
+    _unfolded: dict[str, str] = field(default_factory=dict, init=False, repr=False)
 
     @lazy
     def fields(self) -> dict[str, list[str]]:
@@ -66,19 +67,14 @@ class Part:
         return fields
 
     def field(self, name: str) -> str:
-        """One field's first value, found without reading the others (for a part read only for it)."""
-        pattern = _ONE_FIELD.get(name)
-        if pattern is None:
-            pattern = _ONE_FIELD[name] = re.compile(
-                rf"^{re.escape(name)}[ \t]*:([^\n]*(?:\n[ \t][^\n]*)*)", re.MULTILINE | re.IGNORECASE
-            )
-        match = pattern.search(self.head)
-        return " ".join(match.group(1)[:MAX_HEADER_VALUE].split()) if match else ""
+        """One field's first value, its white space collapsed to single spaces.
 
-    @lazy
-    def _unfolded(self) -> dict[str, str]:
-        """The fields `get` has unfolded so far (the families' sniffers ask for From again and again)."""
-        return {}
+        The head is a header block `read_part` kept only as far as every line is a field or its
+        continuation, so the first line naming the field is its first entry in `fields` (one
+        case-sensitive pass over the head is cheaper than a case-insensitive search per name).
+        """
+        values = self.fields.get(name.lower())
+        return " ".join(values[0][:MAX_HEADER_VALUE].split()) if values else ""
 
     def get(self, name: str) -> str:
         """The first value of a header field (unfolded, not decoded), or ''."""

@@ -7,6 +7,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from domain.bounces.frozen import quick_init
+
 
 class Permanence(StrEnum):
     """Whether sending to the address again can ever work (see `domain.bounces.reasons`)."""
@@ -25,6 +27,8 @@ class Scope(StrEnum):
     TRANSIENT = "transient"
 
 
+@quick_init
+@quick_init
 @dataclass(frozen=True)
 class BouncedRecipient:
     """One recipient of a delivery status notification (RFC 3464 per-recipient fields)."""
@@ -43,6 +47,7 @@ class BouncedRecipient:
         return self.permanence is Permanence.HARD
 
 
+@quick_init
 @dataclass(frozen=True)
 class Bounce:
     """A bounce: its recipients, the message it is about, and when it was reported."""

@@ -46,6 +46,11 @@ class Notice:
         return " ".join(self.header(name) for name in ("from", "return-path", "sender"))
 
     @lazy
+    def lower_from(self) -> str:
+        """The From field as written (not decoded), in lower case: what the families' sniffers read."""
+        return self.root.get("from").lower()
+
+    @lazy
     def from_daemon(self) -> bool:
         """Sent by a mail system rather than a person."""
         return bool(DAEMON.search(self.sender.lower()))
@@ -88,7 +93,10 @@ class Notice:
 
     def first(self, *types: str) -> Part | None:
         """The first part of one of these content types."""
-        return next((part for part in self.parts if part.content_type in types), None)
+        for part in self.parts:
+            if part.content_type in types:
+                return part
+        return None
 
     @lazy
     def status_texts(self) -> list[str]:

@@ -11,14 +11,14 @@ import re
 
 from domain.bounces.mime import Budget, Part, read_part
 from domain.bounces.notice import Notice
+from domain.bounces.text import LineStarts
 
-INLINE_COPY = re.compile(
-    r"^[- ]*(?:this is a copy of (?:the|your) message|original message(?: follows)?|"
+INLINE_COPY = LineStarts(
+    r"[- ]*(?:this is a copy of (?:the|your) message|original message(?: follows)?|"
     r"below this line is a copy of the message|the original message (?:was|follows)|original message headers|"
     r"this is a copy of the message's headers|message headers follow|the header of the original message|"
     r"returned message|unsent message follows|(?:returned|original) mail follows|"
     r"a copy of the original message below this line)[^\n]{0,200}$",
-    re.MULTILINE,
 )
 MESSAGE_ID = re.compile(r"<[^<>\s]{1,500}>")
 MAX_INLINE = 64 * 1024
@@ -51,7 +51,7 @@ def _inline_copy(notice: Notice) -> dict[str, str]:
         marker = INLINE_COPY.search(lowered) if len(lowered) == len(text) else None
         if marker is None:
             continue
-        rest = text[marker.end() : marker.end() + MAX_INLINE].lstrip()  # blank lines, even of spaces
+        rest = text[marker[1] : marker[1] + MAX_INLINE].lstrip()  # blank lines, even of spaces
         rest = re.sub(r"^[ \t]+(?=[A-Za-z-]+:)", "", rest, flags=re.MULTILINE)  # indented header copies
         picked = _pick(read_part(rest, 1, Budget(parts=0)))
         if picked:

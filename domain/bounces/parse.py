@@ -180,14 +180,15 @@ def _from_text(notice: Notice, family: Family, structured: bool) -> list[Finding
     """Recipients from the text, when there is no usable report: the family's format, then the prose."""
     if not structured and evidence.is_other_automatic_mail(notice):
         return []
-    delayed = evidence.is_delay_notice(notice)
     found = family.read(notice) if family is not registry.GENERIC else []
     if found:
+        delayed = evidence.is_delay_notice(notice)
         return [_complete(f, delayed) for f in found]
     strong = scan(notice)
     failed = notice.failed_header
-    if not structured and not failed and evidence.score(notice, placed=bool(strong)) < 4:
+    if not structured and not failed and not evidence.scores_at_least(notice, 4, placed=bool(strong)):
         return []
+    delayed = evidence.is_delay_notice(notice)
     if strong:
         listed = [f for f in strong if f.email in failed]
         chosen = listed or strong

@@ -8,11 +8,11 @@ only at MAIL or DATA, spam only when not refused before DATA.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, KeysView
 from dataclasses import dataclass, field
 
 from domain.bounces.commands import BEFORE_DATA, DATA, EHLO, HELO, MAIL, RCPT
-from domain.bounces.wording import gated, says
+from domain.bounces.wording import gates_in, says_with
 
 CONN = "CONN"
 # Reasons sisimai decides again even when the reporting MTA's own format named them.
@@ -41,11 +41,13 @@ class Fact:
     command: str  # the refused SMTP command ('' when unknown)
     hint: str  # a reason the reporting MTA's own format settles ('' when none)
     reply: str  # the SMTP reply code in the diagnostic ('' when none)
-    candidates: frozenset[str] = field(init=False, compare=False, repr=False)  # reasons with a gate in the text
+    gates: dict[str, list[str]] = field(init=False, compare=False, repr=False)  # reason -> its gates in the text
+    candidates: KeysView[str] = field(init=False, compare=False, repr=False)  # reasons with a gate in the text
     _said: dict[str, bool] = field(init=False, default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
-        self.candidates = gated(self.text)
+        self.gates = gates_in(self.text)
+        self.candidates = self.gates.keys()
 
     def says(self, reason: str) -> bool:
         """Does the diagnostic word `reason` (each reason's patterns run once per recipient)."""
@@ -53,7 +55,7 @@ class Fact:
             return False
         known = self._said.get(reason)
         if known is None:
-            known = self._said[reason] = says(reason, self.text, self.candidates)
+            known = self._said[reason] = says_with(reason, self.text, self.gates)
         return known
 
 
@@ -169,9 +171,24 @@ PROBES: dict[str, Callable[[Fact, str], bool]] = {
 FIRST_PASS = tuple(PROBES)
 
 
+def possible(fact: Fact) -> set[str]:
+    """The reasons whose rule may hold: every rule needs its reason to be the format's hint, the
+    code's reason or among the wording's candidates, but for a 525 reply (`suspend`) and wording
+    of an unknown user (`filtered`). Most rules are ruled out without being called."""
+    found = set(fact.candidates)
+    found.add(fact.hint)
+    found.add(fact.named)
+    if fact.reply == "525":
+        found.add("suspend")
+    if "userunknown" in fact.candidates:
+        found.add("filtered")
+    return found
+
+
 def first_pass(fact: Fact) -> str:
     """The first reason in `FIRST_PASS` whose rule holds, or ''."""
+    maybe = possible(fact)
     for reason, probe in PROBES.items():
-        if probe(fact, reason):
+        if reason in maybe and probe(fact, reason):
             return reason
     return ""

@@ -74,9 +74,12 @@ def block_after(lines: list[str], index: int, first: str, *, span: int = 16) -> 
     has one (Gmail, Exchange, X-mailers: "The response from the remote server was:" or "Technical
     details:" and the reply a paragraph or two later). Rules of `=` or `-` are skipped.
     """
-    indent = len(lines[index]) - len(lines[index].lstrip())
-    current = _first_clean(lines[index])
-    parallel = LEADING.match(lines[index][:MAX_LINE]) is not None
+    own_line = lines[index]
+    indent = len(own_line) - len(own_line.lstrip())
+    # The recipient line's own address and shape matter only once a later line holds an `@`: most
+    # diagnostics have none, and reading them is a good part of the work here.
+    current: str | None = None
+    parallel: bool | None = None
     paragraphs: list[list[str]] = [[first.strip()] if first.strip() else []]
     for line in lines[index + 1 : index + span]:
         line = line[:MAX_LINE]
@@ -89,10 +92,14 @@ def block_after(lines: list[str], index: int, first: str, *, span: int = 16) -> 
                     break
                 paragraphs.append([])
             continue
-        if "@" in line and len(line) - len(line.lstrip()) <= indent and _starts_another(line, current):
-            break
-        if parallel and "@" in line and _parallel(line, indent, current):
-            break  # the next line of a list of `address reply` lines (Zoho's)
+        if "@" in line:
+            if parallel is None:
+                current = _first_clean(own_line)
+                parallel = LEADING.match(own_line[:MAX_LINE]) is not None
+            if len(line) - len(line.lstrip()) <= indent and _starts_another(line, current):
+                break
+            if parallel and _parallel(line, indent, current):
+                break  # the next line of a list of `address reply` lines (Zoho's)
         if stripped[:3] == "..." and TALKING.match(line) and has_code(" ".join(paragraphs[-1])):
             break  # the next host's transcript, once this recipient's reply is read
         paragraphs[-1].append(stripped)
@@ -153,7 +160,7 @@ def scan(notice: Notice, lines: list[str] | None = None) -> list[Finding]:
                 continue  # a line of the previous recipient's diagnostic, not a recipient
             under = -1
         if "@" not in line:
-            if resolved < MAX_RESOLVED and previous.rstrip().endswith(":") and line[:1].isspace():
+            if resolved < MAX_RESOLVED and line[:1].isspace() and previous.rstrip().endswith(":"):
                 bare = BARE_LOCAL.match(line)
                 if bare and LIST_INTRO.search(previous.lower()) and not bare.group(1)[:1].isdigit():
                     resolved += 1

@@ -14,12 +14,15 @@ from dataclasses import dataclass
 
 from domain.bounces.addresses import clean, first_address
 from domain.bounces.codes import status_field
+from domain.bounces.frozen import quick_init
 
 RECIPIENT_FIELDS = ("final-recipient", "original-recipient", "x-actual-recipient")
 MAX_BLOCKS = 1000
 # A DSN field written into the text of a notification (broken MIME, a pasted or forwarded report).
 DSN_IN_TEXT = re.compile(r"^[ \t>]*(?:final|original)-recipient[ \t]*:[ \t]*\S", re.IGNORECASE | re.MULTILINE)
 QUOTING = re.compile(r"^[ \t]*(?:>(?!>> )[ \t]?)+", re.MULTILINE)
+ALL_RECIPIENT_FIELDS = frozenset(RECIPIENT_FIELDS)
+OPENING_FIELDS = frozenset(RECIPIENT_FIELDS[:2])  # the fields that may begin a group (checked inline first)
 PER_MESSAGE = frozenset(
     {
         "reporting-mta",
@@ -33,6 +36,7 @@ PER_MESSAGE = frozenset(
 SUCCESS_ACTIONS = frozenset({"delivered", "relayed", "expanded"})
 
 
+@quick_init
 @dataclass(frozen=True)
 class Entry:
     """One recipient's block of an RFC 3464 report, its fields read."""
@@ -67,7 +71,7 @@ def read_fields(text: str) -> tuple[dict[str, str], list[dict[str, str]]]:
         if not colon or not name or " " in name or len(name) > 40:
             key = ""
             continue
-        if group and _starts_group(name, group):
+        if group and (name in group or name in OPENING_FIELDS) and _starts_group(name, group):
             groups.append(group)
             group = {}
         key = name
@@ -77,7 +81,7 @@ def read_fields(text: str) -> tuple[dict[str, str], list[dict[str, str]]]:
     per_message: dict[str, str] = {}
     recipients: list[dict[str, str]] = []
     for fields in groups:
-        if any(name in fields for name in RECIPIENT_FIELDS[:2]):
+        if not OPENING_FIELDS.isdisjoint(fields):
             recipients.append(fields)
         else:
             for name, value in fields.items():
@@ -91,7 +95,7 @@ def _starts_group(name: str, group: dict[str, str]) -> bool:
         return True  # a field repeats: the next recipient has begun
     if name not in RECIPIENT_FIELDS[:2]:
         return False
-    has_recipient = any(field in group for field in RECIPIENT_FIELDS)
+    has_recipient = not ALL_RECIPIENT_FIELDS.isdisjoint(group)
     return (has_recipient and "action" in group) or (not has_recipient and bool(PER_MESSAGE & group.keys()))
 
 

@@ -26,7 +26,7 @@ CATEGORIES = phrase_table(
 
 def sniff(notice: Notice) -> bool:
     """The content filter's name on From."""
-    return notice.root.get("from").lstrip().lower().startswith('"content-filter at ')
+    return notice.lower_from.lstrip().startswith('"content-filter at ')
 
 
 def refine(finding: Finding) -> Finding:

@@ -35,7 +35,8 @@ def sniff(notice: Notice) -> bool:
     """Exchange 2003's report header fields or its sentence."""
     if "x-ms-embedded-report" in notice.root.fields:
         return True
-    if "produced by microsoft exchange" in notice.root.get("x-mimeole").lower():
+    fields = notice.root.fields  # an absent field reads as '': looked for first, it costs no reading
+    if "x-mimeole" in fields and "produced by microsoft exchange" in notice.root.get("x-mimeole").lower():
         return True
     return "did not reach the following recipient(s)" in notice.intro or INTRO in notice.intro
 

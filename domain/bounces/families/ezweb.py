@@ -25,7 +25,7 @@ RCPT_SENT = re.compile(r"^\s+>>>\s+rcpt", re.MULTILINE)
 def sniff(notice: Notice) -> bool:
     """Two of: au's postmaster, its subject, its Received lines, its Message-ID."""
     signs = (
-        bool(SENDER.search(notice.root.get("from").lower()))
+        bool(SENDER.search(notice.lower_from))
         + (notice.subject.strip() == "Mail System Error - Returned Mail")
         + notice.root.get("message-id").lower().endswith((".ezweb.ne.jp>", ".au.com>"))
     )

@@ -48,7 +48,7 @@ INTERNAL = re.compile(r"int-t\d$")  # Facebook's own temporary trouble
 
 def sniff(notice: Notice) -> bool:
     """Facebook's mailer-daemon."""
-    return "mailer-daemon@mx.facebook.com" in notice.root.get("from").lower()
+    return "mailer-daemon@mx.facebook.com" in notice.lower_from
 
 
 def refine(finding: Finding) -> Finding:

@@ -41,8 +41,9 @@ def sniff(notice: Notice) -> bool:
     """X-MLServer, a `-admin@` sender and fml's Message-ID."""
     root = notice.root
     return (
-        bool(root.get("x-mlserver"))
-        and "-admin@" in root.get("from").lower()
+        "x-mlserver" in root.fields  # absent reads as ''; looked for first, it costs no reading
+        and bool(root.get("x-mlserver"))
+        and "-admin@" in notice.lower_from
         and bool(MESSAGE_ID.match(root.get("message-id").strip().lower()))
     )
 

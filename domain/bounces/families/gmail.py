@@ -54,7 +54,7 @@ MESSAGES = phrase_table(
 
 def sniff(notice: Notice) -> bool:
     """From Google's mailer-daemon, with a Delivery Status Notification subject."""
-    return bool(SENDER.search(notice.root.get("from"))) and "delivery status notification" in notice.subject.lower()
+    return "delivery status notification" in notice.lower_subject and bool(SENDER.search(notice.root.get("from")))
 
 
 def refine(finding: Finding) -> Finding:

@@ -22,7 +22,7 @@ REFUSED = "not have permission to post messages to the group"
 
 def sniff(notice: Notice) -> bool:
     """Google's mailer-daemon reporting a group (X-Failed-Recipients, X-Google-Smtp-Source)."""
-    if "googlemail.com" not in notice.root.get("from").lower() or not notice.failed_header:
+    if "googlemail.com" not in notice.lower_from or not notice.failed_header:
         return False
     return any(a.endswith("@googlegroups.com") for a in notice.failed_header) or bool(GROUP.search(notice.intro))
 

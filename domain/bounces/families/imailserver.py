@@ -25,7 +25,8 @@ MESSAGES = phrase_table(
 
 def sniff(notice: Notice) -> bool:
     """IMail's X-Mailer or its sentence."""
-    return "smtp32" in notice.root.get("x-mailer").lower() or "body of message generated response:" in notice.intro
+    mailer = notice.root.get("x-mailer") if "x-mailer" in notice.root.fields else ""  # absent reads as ''
+    return "smtp32" in mailer.lower() or "body of message generated response:" in notice.intro
 
 
 def read(notice: Notice) -> list[Finding]:

@@ -23,7 +23,7 @@ UNABLE = "unable to deliver message to"
 
 def sniff(notice: Notice) -> bool:
     """Its name on From, or one of its subjects."""
-    return notice.root.get("from").lstrip().lower().startswith(NAMES) or notice.lower_subject.strip() in SUBJECTS
+    return notice.lower_from.lstrip().startswith(NAMES) or notice.lower_subject.strip() in SUBJECTS
 
 
 def refine(finding: Finding) -> Finding:

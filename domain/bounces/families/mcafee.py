@@ -19,7 +19,9 @@ UNKNOWN = re.compile(
 def sniff(notice: Notice) -> bool:
     """McAfee's header with its subject."""
     return (
-        "modified by mcafee" in notice.root.get("x-nai-header").lower() and notice.subject.strip() == "Delivery Status"
+        "x-nai-header" in notice.root.fields  # absent reads as ''; looked for first, it costs no reading
+        and "modified by mcafee" in notice.root.get("x-nai-header").lower()
+        and notice.subject.strip() == "Delivery Status"
     )
 
 

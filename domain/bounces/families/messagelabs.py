@@ -18,8 +18,9 @@ MESSAGES = (
 def sniff(notice: Notice) -> bool:
     """X-Msg-Ref, MessageLabs' mailer-daemon and its subject."""
     return (
-        bool(notice.root.get("x-msg-ref"))
-        and "mailer-daemon@messagelabs.com" in notice.root.get("from").lower()
+        "x-msg-ref" in notice.root.fields  # absent reads as ''; looked for first, it costs no reading
+        and bool(notice.root.get("x-msg-ref"))
+        and "mailer-daemon@messagelabs.com" in notice.lower_from
         and notice.subject.startswith("Mail Delivery Failure")
     )
 

@@ -22,11 +22,10 @@ MESSAGES = phrase_table(
 def sniff(notice: Notice) -> bool:
     """Two of Outlook.com's marks: its header fields, its subject, a hop through hotmail.com (an
     Exchange Online NDR carries the same fields: Exchange's own header marks it as Exchange's)."""
-    if any(name in notice.root.fields for name in NDR_HEADERS):
-        return False
-    marks = sum(name in notice.root.fields for name in HEADERS)
-    if not marks:
-        return False
+    fields = notice.root.fields
+    if fields.keys().isdisjoint(HEADERS) or not fields.keys().isdisjoint(NDR_HEADERS):
+        return False  # most notices have neither of its fields: that is settled first
+    marks = sum(name in fields for name in HEADERS)
     marks += "delivery status notification" in notice.lower_subject
     return marks >= 2 or ".hotmail.com" in notice.received
 

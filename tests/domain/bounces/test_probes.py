@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from domain.bounces.classify import _specific
-from domain.bounces.probes import FIRST_PASS, PROBES, Fact, first_pass
+from domain.bounces.probes import FIRST_PASS, PROBES, Fact, first_pass, possible
 from domain.bounces.statuses import status_reason
 
 
@@ -139,6 +139,22 @@ CASES: list[tuple[str, Fact, bool]] = [
 @pytest.mark.parametrize(("reason", "given", "expected"), CASES)
 def test_each_probe_and_each_of_its_branches(reason: str, given: Fact, expected: bool) -> None:
     assert PROBES[reason](given, reason) is expected
+
+
+@pytest.mark.parametrize(("reason", "given", "expected"), CASES)
+def test_a_rule_that_holds_names_a_reason_first_pass_counts_as_possible(
+    reason: str, given: Fact, expected: bool
+) -> None:
+    """first_pass skips the rules whose reason is not possible: no rule that holds may be skipped."""
+    holding = {name for name, probe in PROBES.items() if probe(given, name)}
+    assert holding <= possible(given)
+    assert (reason in holding) is expected
+
+
+def test_a_525_reply_and_unknown_user_wording_make_suspend_and_filtered_possible() -> None:
+    assert "suspend" in possible(fact(reply="525"))
+    assert "filtered" in possible(fact(text="user unknown", command="DATA"))
+    assert "filtered" not in possible(fact(text="too many connections"))
 
 
 def test_every_probe_is_tried_in_sisimai_s_order() -> None:

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from domain.bounces.mime import Part, read_message
-from domain.bounces.text import MAX_BODY, _without_hidden, all_text, body_text, html_to_text
+from domain.bounces.original import INLINE_COPY
+from domain.bounces.text import MAX_BODY, ORIGINAL_MARKERS, _without_hidden, all_text, body_text, html_to_text
 
 
 def _multipart(*parts: str, subtype: str = "mixed") -> Part:
@@ -100,3 +103,28 @@ def test_plain_text_keeps_its_angle_brackets_and_all_text_stops_past_four_max_bo
     big = "Content-Type: text/plain\n\n" + "a" * (MAX_BODY - 10)
     text = all_text(_multipart(*[big] * 6))
     assert text == "\n".join(["a" * (MAX_BODY - 10)] * 5)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "original message follows",
+                "---- original message",
+                "return-path: <a@b>",
+                "x",
+                " ",
+                "\n",
+                "-",
+                "old message:",
+            ]
+        ),
+        max_size=12,
+    )
+)
+def test_a_line_start_search_finds_what_the_caret_pattern_finds(pieces: list[str]) -> None:
+    text = "".join(pieces)
+    for markers in (ORIGINAL_MARKERS, INLINE_COPY):
+        expected = markers.pattern.search(text)
+        assert markers.search(text) == (expected.span() if expected else None)

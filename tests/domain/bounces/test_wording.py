@@ -20,9 +20,11 @@ from domain.bounces.wording import (
     alternatives,
     gate,
     gated,
+    gates_in,
     literal_runs,
     pieces,
     says,
+    says_with,
 )
 from tests.domain.bounces.wording_examples import EXAMPLES
 
@@ -135,6 +137,21 @@ def test_gated_finds_exactly_the_reasons_a_gate_by_gate_search_finds(text: str) 
 def test_gated_agrees_with_a_gate_by_gate_search_on_mixed_text(examples: list[str], noise: str) -> None:
     text = noise.join(examples) + noise
     assert gated(text) == _gated_one_by_one(text)
+    _gates_in_agrees_with_gated_and_says(text)
+
+
+def _gates_in_agrees_with_gated_and_says(text: str) -> None:
+    held = gates_in(text)
+    assert frozenset(held) == gated(text)
+    for reason, gates in held.items():
+        assert sorted(gates) == sorted(g for g in WORDINGS[reason].gates if g in text)
+    for reason in PHRASES:
+        assert says_with(reason, text, held) == says(reason, text)
+
+
+@pytest.mark.parametrize("text", [*ALL_EXAMPLES, " ".join(ALL_EXAMPLES), "", "ab", "250 ok"])
+def test_gates_in_lists_every_gate_the_text_holds_and_says_with_them_what_says_does(text: str) -> None:
+    _gates_in_agrees_with_gated_and_says(text)
 
 
 @pytest.mark.parametrize("tables", ["in use", "filed again"])
