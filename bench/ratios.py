@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import json
 import os
 import statistics
@@ -184,6 +185,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", default="page,send,live", help="comma-separated subset of page,send,live")
     args = parser.parse_args(argv)
     plan = QUICK if args.quick else FULL
+    if os.environ.get("BENCH_SENDS"):  # a larger batch for before/after comparisons (coarse CPU ticks)
+        plan = dataclasses.replace(plan, sends=int(os.environ["BENCH_SENDS"]))
     paths = set(args.only.split(","))
     os.environ.setdefault("MAILTRAIL_LOG_LEVEL", "WARNING")
     results: dict[str, Any] = {"sizes": plan.sizes}
