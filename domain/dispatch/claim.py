@@ -1,16 +1,16 @@
 """The claim: one worker at a time holds an email's send, decided and written in one short transaction.
 
-One statement (claim_read.py) locks the email's row and reads, with it, its account, whether it has attachments,
-whether any of its recipients is suppressed (its ledger rows joined to the organization's
-suppressed addresses), and the account's two budget marks (the daily_cap-th newest send of the
-last day, the per-minute-th newest attempt of the last minute: one index probe each, however many
-emails the account sent). The account's row is not locked, so claims of one account's emails do
-not queue behind each other: two workers claiming at the same instant may each see the last free
-slot of the minute, and Gmail's own 429 (a definite refusal: the email waits, no doubt is left)
-catches that rare overshoot. Only when a recipient is suppressed (or the email predates the
-ledger) does a second read list which. Then the claim is written, the email's row and its
-ATTEMPT event (one statement on PostgreSQL), and committed; the message is built after the
-commit, outside the lock.
+One statement (claim_read.py) locks the email's row and reads, with it, its account, whether it has
+attachments, whether any of its recipients is suppressed (its ledger rows joined to the
+organization's suppressed addresses), and the account's two budget marks (the daily_cap-th newest
+send of the last day, the per-minute-th newest attempt of the last minute: one index probe each,
+however many emails the account sent). The account's row is not locked, so claims of one account's
+emails do not queue behind each other: two workers claiming at the same instant may each see the
+last free slot of the minute, and Gmail's own 429 (a definite refusal: the email waits, no doubt is
+left) catches that rare overshoot. Only when a recipient is suppressed (or the email predates the
+ledger) does a second read list which. Then the claim is written, the email's row and its ATTEMPT
+event (one statement on PostgreSQL), and committed; the message is built after the commit, outside
+the lock.
 """
 
 from __future__ import annotations
