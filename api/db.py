@@ -12,6 +12,21 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from domain.settings import Settings
 from workers.liveness import ping_when_in_doubt
 
+MAX_CACHED_PARAMS = 400
+"""psycopg converts a statement's %(name)s placeholders to $n once and caches the result (by the
+statement's text, 128 of them), but only for statements of at most 50 parameters: above that it
+splits the text anew at every execution (psycopg discussions #628: an ORM's multi-row INSERTs
+rarely repeat). Ours do: sendEmail's one INSERT of the email, its recipients and its events
+(domain/records/at_once.py, built once per shape) binds about 60, and converting it again cost
+about a tenth of the request's CPU."""
+
+
+def cache_statements_with_many_parameters() -> None:
+    """Let psycopg cache the conversion of statements of up to `MAX_CACHED_PARAMS` parameters."""
+    from psycopg import _queries
+
+    _queries.MAX_CACHED_STATEMENT_PARAMS = max(_queries.MAX_CACHED_STATEMENT_PARAMS, MAX_CACHED_PARAMS)
+
 
 def make_async_engine(settings: Settings) -> AsyncEngine:
     """An asyncio engine: psycopg 3 for PostgreSQL, aiosqlite for the embedded mode."""
@@ -27,6 +42,7 @@ def make_async_engine(settings: Settings) -> AsyncEngine:
             cursor.close()
 
         return engine
+    cache_statements_with_many_parameters()
     # Sessions in UTC: psycopg then reads timestamptz as datetimes in datetime.UTC itself, which
     # UTCDateTime hands on as they are (in the server's own zone, even Etc/UTC, each needs an
     # astimezone: a page converts hundreds). No statement of ours depends on the session's zone.

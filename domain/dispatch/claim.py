@@ -1,16 +1,16 @@
 """The claim: one worker at a time holds an email's send, decided and written in one short transaction.
 
-One statement locks the email's row and reads, with it, its account, whether it has attachments,
-whether any of its recipients is suppressed (its ledger rows joined to the organization's
-suppressed addresses), and the account's two budget marks (the daily_cap-th newest send of the
-last day, the per-minute-th newest attempt of the last minute: one index probe each, however many
-emails the account sent). The account's row is not locked, so claims of one account's emails do
-not queue behind each other: two workers claiming at the same instant may each see the last free
-slot of the minute, and Gmail's own 429 (a definite refusal: the email waits, no doubt is left)
-catches that rare overshoot. Only when a recipient is suppressed (or the email predates the
-ledger) does a second read list which. Then the claim is written, the email's row and its
-ATTEMPT event (one statement on PostgreSQL), and committed; the message is built after the
-commit, outside the lock.
+One statement (claim_read.py) locks the email's row and reads, with it, its account, whether it has
+attachments, whether any of its recipients is suppressed (its ledger rows joined to the
+organization's suppressed addresses), and the account's two budget marks (the daily_cap-th newest
+send of the last day, the per-minute-th newest attempt of the last minute: one index probe each,
+however many emails the account sent). The account's row is not locked, so claims of one account's
+emails do not queue behind each other: two workers claiming at the same instant may each see the
+last free slot of the minute, and Gmail's own 429 (a definite refusal: the email waits, no doubt is
+left) catches that rare overshoot. Only when a recipient is suppressed (or the email predates the
+ledger) does a second read list which. Then the claim is written, the email's row and its ATTEMPT
+event (one statement on PostgreSQL), and committed; the message is built after the commit, outside
+the lock.
 """
 
 from __future__ import annotations
@@ -22,12 +22,12 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Insert, Integer, Select, String, Uuid, bindparam, case, func
-from sqlalchemy import select as select_row
-from sqlalchemy.orm import aliased
+from sqlalchemy import Insert, Integer, String, Uuid, bindparam
 from sqlmodel import Session, col, select, update
 
 from domain import mime, quota, send_window
+from domain.dispatch.claim_read import loaded
+from domain.dispatch.claim_read import read as read_claim
 from domain.dispatch.message import outgoing, suppressed_message
 from domain.dispatch.settle import fail_in, wait_for_reauth
 from domain.dispatch.terms import ACTOR, Doubt, Outcome, Policy, Result, Sessions
@@ -36,11 +36,8 @@ from domain.gateway import AccountRef
 from domain.lifecycle import EmailStatus
 from domain.records import (
     AccountState,
-    MailAccount,
     OutboundAttachment,
     OutboundEmail,
-    OutboundRecipient,
-    SuppressedAddress,
 )
 from domain.records.types import UTCDateTime
 from domain.suppression import suppressed_among
@@ -71,95 +68,12 @@ class Claim:
         email.uncertain_since, email.uncertain_history_id = self.uncertain_since, self.uncertain_history_id
 
 
-@dataclass(frozen=True)
-class _Read:
-    """What the claim's one locking statement returns."""
-
-    email: OutboundEmail
-    account: MailAccount
-    has_attachments: bool
-    any_suppressed: bool
-    """Whether one of the email's ledger rows is an address the organization suppresses now."""
-    has_recipients: bool
-    """Whether the email has ledger rows (one written before the ledger has none)."""
-    day_mark: datetime | None
-    minute_mark: datetime | None
-
-
-@lru_cache(maxsize=1)
-def _claim_read() -> Select[Any]:
-    """The claim's one statement, built once (building it costs more CPU than running it)."""
-    E, A, Q = OutboundEmail, MailAccount, aliased(OutboundEmail)
-    email_id = bindparam("b_email_id", type_=Uuid())
-    # Uncorrelated, so that the offset below is one value for the whole statement (SQLite and
-    # PostgreSQL both take a scalar subquery there, but not a reference to the outer row).
-    account_id = select(E.account_id).where(col(E.id) == email_id).correlate(None).scalar_subquery()
-    account_cap = select(A.daily_send_cap).where(A.id == account_id).correlate(None).scalar_subquery()
-    cap = func.coalesce(account_cap, bindparam("default_cap", type_=Integer))
-    day_mark = (
-        select(Q.sent_at)
-        .where(Q.account_id == account_id, col(Q.sent_at) > bindparam("day_ago", type_=UTCDateTime()))
-        .order_by(col(Q.sent_at).desc())
-        .offset(case((cap > 0, cap - 1), else_=0))
-        .limit(1)
-        .scalar_subquery()
-    )
-    minute_mark = (
-        select(Q.attempt_started_at)
-        .where(
-            Q.account_id == account_id,
-            col(Q.attempt_started_at) > bindparam("minute_ago", type_=UTCDateTime()),
-        )
-        .order_by(col(Q.attempt_started_at).desc())
-        .offset(bindparam("minute_offset", type_=Integer))
-        .limit(1)
-        .scalar_subquery()
-    )
-    has_attachments = select(OutboundAttachment.id).where(OutboundAttachment.email_id == E.id).exists()
-    R, S = OutboundRecipient, SuppressedAddress
-    now = bindparam("b_now", type_=UTCDateTime())
-    any_suppressed = (
-        select(R.id)
-        .join(S, col(S.email) == R.address)
-        .where(
-            R.email_id == E.id,
-            S.organization_id == E.organization_id,
-            (col(S.expires_at).is_(None)) | (col(S.expires_at) > now),
-        )
-        .exists()
-    )
-    has_recipients = select(R.id).where(R.email_id == E.id).exists()
-    return (
-        # sqlmodel's select takes at most four
-        select_row(E, A, has_attachments, any_suppressed, has_recipients, day_mark, minute_mark)
-        .join(A, col(A.id) == E.account_id)
-        .where(col(E.id) == email_id)
-        .with_for_update(of=E)
-    )
-
-
-def _read(session: Session, email_id: uuid.UUID, now: datetime, policy: Policy) -> _Read | None:
-    """The email (row locked), its account, and the account's budget marks: one statement."""
-    row = session.execute(
-        _claim_read(),
-        {
-            "b_email_id": email_id,
-            "b_now": now,
-            "default_cap": policy.daily_cap,
-            "day_ago": now - quota.DAY,
-            "minute_ago": now - quota.MINUTE,
-            "minute_offset": quota.sends_per_minute(policy.units_per_minute) - 1,
-        },
-    ).first()
-    return None if row is None else _Read(*row)
-
-
 def claim(
     sessions: Sessions, email_id: uuid.UUID, now: datetime, policy: Policy, decrypt: Callable[[str], dict[str, Any]]
 ) -> Claim | Unbuildable | Result:
     """Take the send of a due PENDING email, or say why not (skipped, waiting, failed)."""
     with sessions() as session:
-        read = _read(session, email_id, now, policy)
+        read = read_claim(session, email_id, now, policy)
         if read is None or read.email.status != EmailStatus.PENDING:
             return Result(Outcome.SKIPPED, detail="not pending")
         email, account = read.email, read.account
@@ -173,17 +87,17 @@ def claim(
         # if an earlier attempt may have reached Gmail, that send is only looked for.
         late = send_window.expired(now, email.send_before)
         if late and email.uncertain_since is None:
-            return fail_in(session, email, send_window.expired_message(), now)
+            return fail_in(session, loaded(session, email), send_window.expired_message(), now)
         if not late and email.next_attempt_at is not None and email.next_attempt_at > now + timedelta(milliseconds=50):
             return Result(Outcome.WAIT, (email.next_attempt_at - now).total_seconds(), "not yet due")
         if account.state == AccountState.NEEDS_REAUTH:
             if late:
-                return fail_in(session, email, send_window.expired_message(), now)
-            return wait_for_reauth(session, email, now, policy.deadline)
+                return fail_in(session, loaded(session, email), send_window.expired_message(), now)
+            return wait_for_reauth(session, loaded(session, email), now, policy.deadline)
         if account.state != AccountState.ACTIVE or not account.credentials_encrypted:
             return fail_in(
                 session,
-                email,
+                loaded(session, email),
                 f"the sending account {account.email} is {account.state.value}; reconnect it and retry",
                 now,
             )
@@ -195,23 +109,24 @@ def claim(
         answered = read.has_recipients and not read.any_suppressed and all(a == a.lower() for a in recipients)
         suppressed = [] if answered else suppressed_among(session, email.organization_id, recipients, now)
         if suppressed and not email.allow_suppressed:
-            return fail_in(session, email, suppressed_message(suppressed), now)
+            return fail_in(session, loaded(session, email), suppressed_message(suppressed), now)
         daily_cap = account.daily_send_cap if account.daily_send_cap is not None else policy.daily_cap
         wait = quota.next_slot_from_marks(
             now, read.day_mark, read.minute_mark, daily_cap=daily_cap, units_per_minute=policy.units_per_minute
         )
         if wait is not None:
-            return _wait_for_budget(session, email, wait, now)
+            return _wait_for_budget(session, loaded(session, email), wait, now)
         uncertain_since, uncertain_history_id = email.uncertain_since, email.uncertain_history_id
         attempt: dict[str, Any] = {"attempt": email.attempt_count + 1}
         if suppressed:
             attempt["suppressed_recipients_allowed"] = suppressed
+        token = uuid.uuid4()
         _write_claim(
             session,
-            email,
+            email.id,
             {
                 "b_email_id": email.id,
-                "b_token": uuid.uuid4(),
+                "b_token": token,
                 "b_now": now,
                 "b_count": email.attempt_count + 1,
                 # Until this attempt knows better, a crash from here on may hide an accepted send.
@@ -235,8 +150,7 @@ def claim(
         message = outgoing(email, attachments)
         message_id = email.local_message_id or mime.make_message_id(email.id.hex, "mailtrail.local")
         dated = email.first_queued_at or now
-        token, thread_hint = email.attempt_token, email.thread_hint
-        assert token is not None
+        thread_hint = email.thread_hint
         contextual = email.context_type is not None  # only those can carry a send guard
         account_id, address, sealed = str(account.id), account.email, account.credentials_encrypted
     # The claim is committed (the row lock is released); the slow parts run outside it.
@@ -264,8 +178,8 @@ def claim(
     )
 
 
-def _write_claim(session: Session, email: OutboundEmail, values: dict[str, Any]) -> None:
-    """Write the claim on the email's row (`email`, loaded by the claim's read) and its ATTEMPT event.
+def _write_claim(session: Session, email_id: uuid.UUID, values: dict[str, Any]) -> None:
+    """Write the claim on the email's row (locked by the claim's read) and its ATTEMPT event.
 
     On PostgreSQL, one statement built once, past the ORM's unit of work (the event's trigger
     NOTIFYs listeners). Elsewhere (the embedded mode's SQLite) through the ORM: its in-process bus
@@ -273,12 +187,12 @@ def _write_claim(session: Session, email: OutboundEmail, values: dict[str, Any])
     """
     if session.get_bind().dialect.name == "postgresql":
         session.connection().execute(_claim_write(), values)
+        return
+    email = session.get(OutboundEmail, email_id)
+    assert email is not None  # locked by this transaction
     email.attempt_token, email.attempt_started_at = values["b_token"], values["b_now"]
     email.attempt_count, email.wait_reason = values["b_count"], None
     email.uncertain_since, email.uncertain_history_id = values["b_since"], values["b_history"]
-    if session.get_bind().dialect.name == "postgresql":
-        session.expunge(email)  # written already: nothing is left for a flush to do
-        return
     session.add(email)
     record_event(session, email, EventKind.ATTEMPT, ACTOR, values["b_data"], at=values["b_now"])
 

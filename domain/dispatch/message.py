@@ -2,13 +2,42 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import uuid
+from collections.abc import Iterable, Sequence
+from typing import Protocol
 
 from domain import mime
-from domain.records import OutboundAttachment, OutboundEmail
+from domain.records import OutboundAttachment
 
 
-def outgoing(email: OutboundEmail, attachments: Iterable[OutboundAttachment]) -> mime.OutgoingMessage:
+class Content(Protocol):
+    """What of an email's row its message is built from (an OutboundEmail, or the claim's columns)."""
+
+    @property
+    def id(self) -> uuid.UUID: ...
+    @property
+    def from_email(self) -> str: ...
+    @property
+    def from_name(self) -> str | None: ...
+    @property
+    def to(self) -> Sequence[str]: ...
+    @property
+    def cc(self) -> Sequence[str]: ...
+    @property
+    def bcc(self) -> Sequence[str]: ...
+    @property
+    def subject(self) -> str: ...
+    @property
+    def body_text(self) -> str | None: ...
+    @property
+    def body_html(self) -> str | None: ...
+    @property
+    def in_reply_to_header(self) -> str | None: ...
+    @property
+    def references_header(self) -> str | None: ...
+
+
+def outgoing(email: Content, attachments: Iterable[OutboundAttachment]) -> mime.OutgoingMessage:
     """What domain/mime.py builds the message from."""
     return mime.OutgoingMessage(
         from_address=email.from_email,

@@ -39,6 +39,7 @@ def add_recipients(session: Session, email: OutboundEmail, now: datetime) -> Non
 def _rows(email: OutboundEmail, now: datetime, state: DeliveryState | None = None) -> list[OutboundRecipient]:
     return [
         OutboundRecipient(
+            id=uuid.uuid4(),  # not its default factory: pydantic inspects one at each use
             organization_id=email.organization_id,
             email_id=email.id,
             address=address,

@@ -42,7 +42,8 @@ class OutboundEmail(SQLModel, table=True):
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     organization_id: uuid.UUID = Field(foreign_key="organization.id", ondelete="CASCADE")
-    account_id: uuid.UUID = Field(foreign_key="mail_account.id", index=True)
+    # No index of its own: the (account_id, ...) indexes above lead with it (migration 0010).
+    account_id: uuid.UUID = Field(foreign_key="mail_account.id")
     from_email: str = Field(max_length=320)
     from_name: str | None = Field(default=None, max_length=200)
     to: list[str] = Field(default_factory=list, sa_type=JSONType)

@@ -26,7 +26,8 @@ class OutboundRecipient(SQLModel, table=True):
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     organization_id: uuid.UUID = Field(foreign_key="organization.id", ondelete="CASCADE")
-    email_id: uuid.UUID = Field(foreign_key="outbound_email.id", ondelete="CASCADE", index=True)
+    # No index of its own: the unique (email_id, role, address) leads with it (migration 0010).
+    email_id: uuid.UUID = Field(foreign_key="outbound_email.id", ondelete="CASCADE")
     address: str = Field(max_length=320, description="as stored on the email (normalized, lower-cased)")
     role: RecipientRole = Field(sa_type=enum_column(RecipientRole, 3))
     position: int = 0

@@ -1,0 +1,187 @@
+"""The claim's read: the email's row locked, with its account, its budget marks and its
+recipients' suppression, in one statement; only the columns the claim uses, as a plain row.
+
+Loading both rows as ORM objects (about seventy columns) cost more CPU than the statement itself;
+a rare path (a failure, a wait) that changes the row through the session loads the email's object.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, fields
+from datetime import datetime
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import Integer, Select, Uuid, bindparam, case, func
+from sqlalchemy import select as select_row
+from sqlalchemy.orm import aliased
+from sqlmodel import Session, col, select
+
+from domain import quota
+from domain.dispatch.terms import Policy
+from domain.lifecycle import EmailStatus
+from domain.records import (
+    AccountState,
+    MailAccount,
+    OutboundAttachment,
+    OutboundEmail,
+    OutboundRecipient,
+    SuppressedAddress,
+)
+from domain.records.types import UTCDateTime
+
+
+@dataclass(frozen=True, slots=True)
+class Pending:
+    """The columns of the email's row the claim reads (the whole row only on a rare path)."""
+
+    id: uuid.UUID
+    organization_id: uuid.UUID
+    status: EmailStatus
+    attempt_token: uuid.UUID | None
+    attempt_started_at: datetime | None
+    attempt_count: int
+    send_before: datetime | None
+    next_attempt_at: datetime | None
+    uncertain_since: datetime | None
+    uncertain_history_id: int | None
+    to: list[str]
+    cc: list[str]
+    bcc: list[str]
+    allow_suppressed: bool
+    local_message_id: str | None
+    first_queued_at: datetime | None
+    thread_hint: str | None
+    context_type: str | None
+    from_email: str
+    from_name: str | None
+    subject: str
+    body_text: str | None
+    body_html: str | None
+    in_reply_to_header: str | None
+    references_header: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Sender:
+    """The columns of the sending account's row the claim reads."""
+
+    id: uuid.UUID
+    state: AccountState
+    credentials_encrypted: str | None
+    email: str
+    daily_send_cap: int | None
+    history_id: int | None
+
+
+EMAIL_COLUMNS = tuple(f.name for f in fields(Pending))
+ACCOUNT_COLUMNS = tuple(f.name for f in fields(Sender))
+
+
+@dataclass(frozen=True)
+class ClaimRead:
+    """What the claim's one locking statement returns."""
+
+    email: Pending
+    account: Sender
+    has_attachments: bool
+    any_suppressed: bool
+    """Whether one of the email's ledger rows is an address the organization suppresses now."""
+    has_recipients: bool
+    """Whether the email has ledger rows (one written before the ledger has none)."""
+    day_mark: datetime | None
+    minute_mark: datetime | None
+
+
+@lru_cache(maxsize=1)
+def claim_statement() -> Select[Any]:
+    """The claim's one statement, built once (building it costs more CPU than running it)."""
+    E, A, Q = OutboundEmail, MailAccount, aliased(OutboundEmail)
+    email_id = bindparam("b_email_id", type_=Uuid())
+    # Uncorrelated, so that the offset below is one value for the whole statement (SQLite and
+    # PostgreSQL both take a scalar subquery there, but not a reference to the outer row).
+    account_id = select(E.account_id).where(col(E.id) == email_id).correlate(None).scalar_subquery()
+    account_cap = select(A.daily_send_cap).where(A.id == account_id).correlate(None).scalar_subquery()
+    cap = func.coalesce(account_cap, bindparam("default_cap", type_=Integer))
+    day_mark = (
+        select(Q.sent_at)
+        .where(Q.account_id == account_id, col(Q.sent_at) > bindparam("day_ago", type_=UTCDateTime()))
+        .order_by(col(Q.sent_at).desc())
+        .offset(case((cap > 0, cap - 1), else_=0))
+        .limit(1)
+        .scalar_subquery()
+    )
+    minute_mark = (
+        select(Q.attempt_started_at)
+        .where(
+            Q.account_id == account_id,
+            col(Q.attempt_started_at) > bindparam("minute_ago", type_=UTCDateTime()),
+        )
+        .order_by(col(Q.attempt_started_at).desc())
+        .offset(bindparam("minute_offset", type_=Integer))
+        .limit(1)
+        .scalar_subquery()
+    )
+    has_attachments = select(OutboundAttachment.id).where(OutboundAttachment.email_id == E.id).exists()
+    R, S = OutboundRecipient, SuppressedAddress
+    now = bindparam("b_now", type_=UTCDateTime())
+    any_suppressed = (
+        select(R.id)
+        .join(S, col(S.email) == R.address)
+        .where(
+            R.email_id == E.id,
+            S.organization_id == E.organization_id,
+            (col(S.expires_at).is_(None)) | (col(S.expires_at) > now),
+        )
+        .exists()
+    )
+    has_recipients = select(R.id).where(R.email_id == E.id).exists()
+    # Only the columns the claim uses, read as a plain row: loading both ORM objects (about
+    # seventy columns) cost more CPU than the statement; a rare path loads the email's object.
+    email_table, account_table = OutboundEmail.__table__, MailAccount.__table__  # type: ignore[attr-defined]
+    return (
+        select_row(
+            *(email_table.c[name] for name in EMAIL_COLUMNS),
+            *(account_table.c[name].label(f"account_{name}") for name in ACCOUNT_COLUMNS),
+            has_attachments,
+            any_suppressed,
+            has_recipients,
+            day_mark,
+            minute_mark,
+        )
+        .join(A, col(A.id) == E.account_id)
+        .where(col(E.id) == email_id)
+        .with_for_update(of=E)
+    )
+
+
+def read(session: Session, email_id: uuid.UUID, now: datetime, policy: Policy) -> ClaimRead | None:
+    """The email (row locked), its account, and the account's budget marks: one statement."""
+    row = (
+        session.connection()
+        .execute(
+            claim_statement(),
+            {
+                "b_email_id": email_id,
+                "b_now": now,
+                "default_cap": policy.daily_cap,
+                "day_ago": now - quota.DAY,
+                "minute_ago": now - quota.MINUTE,
+                "minute_offset": quota.sends_per_minute(policy.units_per_minute) - 1,
+            },
+        )
+        .first()
+    )
+    if row is None:
+        return None
+    n, m = len(EMAIL_COLUMNS), len(EMAIL_COLUMNS) + len(ACCOUNT_COLUMNS)
+    return ClaimRead(Pending(*row[:n]), Sender(*row[n:m]), *row[m:])
+
+
+def loaded(session: Session, email: Pending) -> OutboundEmail:
+    """The email's ORM object, for a path that changes the row through the session (its row is
+    locked by the claim's read already)."""
+    loaded = session.get(OutboundEmail, email.id)
+    assert loaded is not None  # locked by this transaction: it cannot have gone
+    return loaded
