@@ -3,8 +3,9 @@
 One statement (claim_read.py) locks the email's row and reads, with it, its account, whether it has
 attachments, whether any of its recipients is suppressed (its ledger rows joined to the
 organization's suppressed addresses), and the account's two budget marks (the daily_cap-th newest
-send of the last day, the per-minute-th newest attempt of the last minute: one index probe each,
-however many emails the account sent). The account's row is not locked, so claims of one account's
+send of the last day, the per-minute-th newest attempt of the last minute: each a backward index
+scan that stops at that entry, so it reads at most daily_cap (per-minute) index entries, however
+many emails the account sent). The account's row is not locked, so claims of one account's
 emails do not queue behind each other: two workers claiming at the same instant may each see the
 last free slot of the minute, and Gmail's own 429 (a definite refusal: the email waits, no doubt is
 left) catches that rare overshoot. Only when a recipient is suppressed (or the email predates the
