@@ -11,6 +11,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from websockets.exceptions import ConnectionClosed
 
 from api.processes import process_count_problem
 from bench.procstat import ESTABLISHED, listening, tcp_sockets
@@ -19,6 +20,7 @@ from tests.conftest import free_port, wait_for
 from tests.e2e.helpers import wait_healthy
 from tests.e2e.sockets import GraphQLSocket
 from tests.e2e.test_real_brokers import REDIS_URL, ROOT, kill
+from tests.e2e.test_shutdown import SERVICE_RESTART
 from tests.factories import make_tenant
 
 CREATE = """mutation($i: DraftInput!) { createDraft(input: $i) { ... on DraftSaved { outboundEmail { id } } } }"""
@@ -78,6 +80,22 @@ async def test_both_processes_take_connections_and_every_subscriber_sees_a_chang
     finally:
         for socket in sockets:
             await socket.close()
+
+
+async def test_sigterm_closes_every_processs_websockets_with_service_restart(served) -> None:  # type: ignore[no-untyped-def]
+    url, port, supervisor = served
+    tenant = make_tenant()
+    sockets = [GraphQLSocket(url) for _ in range(8)]
+    for socket in sockets:
+        assert (await socket.open(tenant.token))["type"] == "connection_ack"
+        await socket.subscribe()
+    assert all(tcp_sockets(pid, port, ESTABLISHED) for pid in listening(supervisor.pid, port))
+    supervisor.send_signal(signal.SIGTERM)
+    for socket in sockets:  # clients reconnect and resume from their cursor on whichever process they reach
+        with pytest.raises(ConnectionClosed, match=str(SERVICE_RESTART)) as closed:
+            await socket.receive(within=15)
+        assert closed.value.rcvd is not None and closed.value.rcvd.code == SERVICE_RESTART
+    assert supervisor.wait(timeout=30) == 0
 
 
 def test_a_process_that_dies_is_replaced_and_sigterm_stops_them_all(served) -> None:  # type: ignore[no-untyped-def]
