@@ -129,7 +129,7 @@ def serve(host: str | None, port: int | None, processes: int | None = None) -> i
 
     settings = get_settings()
     host, port = host or settings.host, port or settings.port
-    count = processes or settings.api_processes
+    count = settings.api_processes if processes is None else processes  # --processes 0 is refused, not ignored
     problem = process_count_problem(settings.model_copy(update={"port": port}), count)
     if problem is not None:
         print(problem, file=sys.stderr)

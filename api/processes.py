@@ -46,8 +46,6 @@ RESTARTS_PER_MINUTE = 5
 
 def process_count_problem(settings: Settings, count: int) -> str | None:
     """Why the API cannot run as `count` processes with these settings, or None."""
-    from api.ratelimit import storage_url
-
     if count < 1:
         return "--processes must be at least 1"
     if count == 1:
@@ -56,6 +54,8 @@ def process_count_problem(settings: Settings, count: int) -> str | None:
         return "several API processes share one port: it cannot be 0 (any free port)"
     if settings.embedded:
         return "the embedded mode runs its emulators and worker in one process: --processes must be 1"
+    from api.ratelimit import storage_url
+
     if storage_url(settings).startswith("memory://"):
         return (
             "several API processes need shared rate-limit counters (each would otherwise allow the whole "
@@ -72,7 +72,6 @@ def listening_socket(host: str, port: int) -> socket.socket:
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     sock.bind((host, port))
     sock.listen(BACKLOG)
-    sock.set_inheritable(True)
     return sock
 
 

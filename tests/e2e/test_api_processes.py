@@ -130,3 +130,10 @@ def test_settings_that_cannot_run_several_processes_say_why(changes, count, prob
     settings = Settings().model_copy(update=changes)
     found = process_count_problem(settings, count)
     assert (found is None) if problem is None else (found is not None and problem in found)
+
+
+def test_serve_refuses_a_process_count_below_one_and_starts_nothing(capsys) -> None:  # type: ignore[no-untyped-def]
+    from api.cli import main
+
+    assert main(["serve", "--port", str(free_port()), "--processes", "0"]) == 2
+    assert "at least 1" in capsys.readouterr().err
