@@ -20,7 +20,7 @@ import json
 import logging
 import time
 import uuid
-from collections.abc import AsyncIterator, Hashable, Iterable
+from collections.abc import AsyncIterator, Hashable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,6 +30,7 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.fanout import Update
+from api.flock import Flock, Keyed, wanted_by
 from api.snapshots import Snapshots
 from api.subscriber import Direct, Note, Snapshot, Subscriber
 from domain.events import ACCOUNT_KINDS
@@ -56,10 +57,11 @@ class Hub:
     """Updates the hub wrote to sockets itself (api.fanout), rather than through a subscription's task."""
     shared_frames: int = 0
     """Of those, the ones written as a frame encoded once for every socket of the group (api.wsprotocol)."""
-    _by_org: dict[uuid.UUID, set[Subscriber]] = field(default_factory=dict)
+    _by_org: dict[uuid.UUID, Flock] = field(default_factory=dict)
     """Subscribers to every email of an organization (with or without a filter)."""
-    _by_email: dict[uuid.UUID, set[Subscriber]] = field(default_factory=dict)
-    """Subscribers to one email: found by id, so an event costs nothing per other subscriber."""
+    _by_email: dict[tuple[uuid.UUID, uuid.UUID], Flock] = field(default_factory=dict)
+    """Subscribers to one email, by (organization, email): found by id, so an event costs nothing per
+    other subscriber."""
     _fanning: dict[Hashable, asyncio.Task[None]] = field(default_factory=dict)
     """The last direct fan-out of each chain, (ORG, organization id) for the subscribers to a whole
     organization and (EMAIL, email id) for those to one email: the next one writes after it."""
@@ -140,81 +142,50 @@ class Hub:
             self.seen.add(item.seq)
             self.seen.fill_stale_gaps(self.settings.event_hole_seconds)
             note = Note(item, self.seen.copy(), self.seen.encode())
-            org_wide = self._offer_or_direct(note, self._by_org.get(item.organization_id, ()))
-            by_email = self._offer_or_direct(
-                note, (s for s in self._by_email.get(item.email_id, ()) if s.organization_id == item.organization_id)
-            )
+            org = item.organization_id
             # Each subscriber is in one index, so each chain keeps its subscribers' updates in order;
             # a subscriber to one email waits for nothing but that email's earlier events.
-            for chain, direct in (((ORG, item.organization_id), org_wide), ((EMAIL, item.email_id), by_email)):
+            for chain, flock in (
+                ((ORG, org), self._by_org.get(org)),
+                ((EMAIL, item.email_id), self._by_email.get((org, item.email_id))),
+            ):
+                if not flock:
+                    continue
+                for subscriber in flock.plain:
+                    subscriber.offer(note)
+                direct = flock.direct()
                 if direct:
                     self._fanning[chain] = asyncio.create_task(
                         self._fan_out(note, direct, chain, self._fanning.get(chain))
                     )
 
-    @staticmethod
-    def _offer_or_direct(note: Note, subscribers: Iterable[Subscriber]) -> list[Subscriber]:
-        """Offer `note` to the subscribers without a direct path; the others, for the hub to write to."""
-        direct: list[Subscriber] = []
-        for subscriber in subscribers:
-            if subscriber.direct is None:
-                subscriber.offer(note)
-            else:
-                direct.append(subscriber)
-        return direct
-
-    async def _fan_out(
-        self, note: Note, subscribers: list[Subscriber], chain: Hashable, before: asyncio.Task[None] | None
-    ) -> None:
+    async def _fan_out(self, note: Note, direct: Keyed, chain: Hashable, before: asyncio.Task[None] | None) -> None:
         """Render `note` once per key for the direct subscribers that want it, and write it to those
         that are idle once the chain's previous event is out (the others' tasks get it)."""
         try:
             snapshot = await self._snapshot_for(note)
-            groups = self._group(note, snapshot, subscribers)
-            payloads = {key: await self._render(note, snapshot, members) for key, members in groups.items()}
+            if snapshot is None:  # their own tasks read it again, and report what goes wrong
+                groups = [(key, [s for bucket in buckets for s in bucket]) for key, buckets in direct]
+            else:
+                groups = [(key, wanted_by(note.event, snapshot, buckets)) for key, buckets in direct]
+            payloads = [await self._render(note, snapshot, members) if members else None for _, members in groups]
             if before is not None and not before.done():
                 await asyncio.wait((before,))  # rendered alongside it; written after it
-            for key, members in groups.items():
-                payload = payloads[key]
+            for (_, members), payload in zip(groups, payloads, strict=True):
                 if payload is None:
                     for subscriber in members:
                         subscriber.offer(note)
-                    continue
-                self._write(note, Update(payload), members)
+                else:
+                    self._write(note, Update(payload), members)
         except Exception:  # a bug here must not lose the event: their own tasks take it
             log.exception("fanning out event %s failed", note.event.seq)
-            for subscriber in subscribers:
-                subscriber.offer(note)
+            for _, buckets in direct:
+                for bucket in buckets:
+                    for subscriber in bucket:
+                        subscriber.offer(note)
         finally:
             if self._fanning.get(chain) is asyncio.current_task():
                 del self._fanning[chain]
-
-    @staticmethod
-    def _group(
-        note: Note, snapshot: Snapshot | None, subscribers: list[Subscriber]
-    ) -> dict[Hashable, list[Subscriber]]:
-        """The subscribers that want `note`, by sharing key (None: those the hub cannot render for).
-
-        Subscribers that select alike (`Direct.selects`: a thousand dashboards on a whole
-        organization) are asked once whether they want it.
-        """
-        groups: dict[Hashable, list[Subscriber]] = {}
-        verdicts: dict[Hashable, bool] = {}
-        event = note.event
-        for subscriber in subscribers:
-            direct = subscriber.direct
-            if snapshot is None or direct is None:
-                groups.setdefault(None, []).append(subscriber)
-                continue
-            selects = direct.selects
-            if selects is None:
-                wanted = direct.wants(event, snapshot)
-            else:
-                known = verdicts.get(selects)
-                wanted = verdicts[selects] = direct.wants(event, snapshot) if known is None else known
-            if wanted:
-                groups.setdefault(direct.key, []).append(subscriber)
-        return groups
 
     def _write(self, note: Note, update: Update, members: list[Subscriber]) -> None:
         """Write `update` to each idle member; offer `note` to the others (their tasks send it in order).
@@ -259,26 +230,41 @@ class Hub:
     ) -> Subscriber:
         """A new subscriber to the organization's events (to one email's, with `email_id`); `unregister` it."""
         subscriber = Subscriber(organization_id, email_id, self.settings.subscription_queue_size, direct)
-        index, key = (self._by_org, organization_id) if email_id is None else (self._by_email, email_id)
-        index.setdefault(key, set()).add(subscriber)
+        flock = self._flock_of(subscriber, create=True)
+        assert flock is not None
+        flock.add(subscriber)
         OPEN_SUBSCRIPTIONS.inc()  # kept as they come and go: with several API processes, each one's count is summed
         return subscriber
 
     def unregister(self, subscriber: Subscriber) -> None:
         """No more events for `subscriber`."""
         subscriber.close()
-        email_id = subscriber.email_id
-        index, key = (self._by_org, subscriber.organization_id) if email_id is None else (self._by_email, email_id)
-        group = index.get(key)
-        if group is not None and subscriber in group:
-            group.remove(subscriber)
+        flock = self._flock_of(subscriber)
+        if flock is not None and flock.discard(subscriber):
             OPEN_SUBSCRIPTIONS.dec()
-            if not group:
-                del index[key]
+            if not flock:
+                if subscriber.email_id is None:
+                    del self._by_org[subscriber.organization_id]
+                else:
+                    del self._by_email[(subscriber.organization_id, subscriber.email_id)]
+
+    def _flock_of(self, subscriber: Subscriber, create: bool = False) -> Flock | None:
+        """Its index entry: its organization's, or (organization, email) for a subscriber to one email,
+        so that an event reaches no subscriber of another organization's email by its id."""
+        org, email_id = subscriber.organization_id, subscriber.email_id
+        if email_id is None:
+            flock = self._by_org.get(org)
+            if flock is None and create:
+                flock = self._by_org[org] = Flock()
+        else:
+            flock = self._by_email.get((org, email_id))
+            if flock is None and create:
+                flock = self._by_email[(org, email_id)] = Flock()
+        return flock
 
     @property
     def subscriber_count(self) -> int:
-        return sum(len(group) for index in (self._by_org, self._by_email) for group in index.values())
+        return sum(len(flock) for index in (self._by_org, self._by_email) for flock in index.values())
 
     # -- reading (api.snapshots) -------------------------------------------------------------
 
