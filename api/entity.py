@@ -20,13 +20,13 @@ from sqlalchemy import select as sa_select
 from sqlmodel import col, select
 
 from api.counting import Count
+from api.entity_types import EmailContextCounts, RecipientCounts, TimelineConnection, TimelineEdge
 from api.errors import query_error
 from api.inputs import OutboundEmailFilter, page_size
 from api.loaders import Loaders
 from api.queries import apply_filter, decode_cursor, encode_cursor
 from api.recipients import Recipient
-from api.restrict import ensure_link_allowed
-from api.types import Info, OutboundEmail, OutboundEmailConnection, OutboundEmailEdge, OutboundEmailEvent, PageInfo
+from api.types import OutboundEmail, OutboundEmailConnection, OutboundEmailEdge, OutboundEmailEvent, PageInfo
 from domain import records, validation
 from domain.errors import DomainError, ErrorCode
 from domain.ledger.precedence import DeliveryState
@@ -38,45 +38,6 @@ V = records.OutboundEmailEvent
 STATUSES = ("DRAFT", "PENDING", "SENT", "FAILED")
 DELIVERY = ("delivered", "delayed", "replied", "bounce_detected")
 STATES = tuple(state.value for state in DeliveryState)
-
-
-@strawberry.type(description="How many recipients (across the entity's emails) are in each delivery state.")
-class RecipientCounts:
-    total: int = strawberry.field(
-        description="Recipients across the entity's emails (one per address and role of each email)."
-    )
-    not_sent: int = strawberry.field(description="Not (yet) accepted by Gmail.")
-    sent: int = strawberry.field(description="Accepted by Gmail, nothing heard since.")
-    delayed: int = strawberry.field(description="A delay notice arrived.")
-    bounced: int = strawberry.field(description="A bounce arrived.")
-    replied: int = strawberry.field(description="The recipient answered.")
-    auto_replied: int = strawberry.field(description="An automatic reply arrived.")
-
-
-@strawberry.type(description="The entity's emails counted by status and by delivery status.")
-class EmailContextCounts:
-    total: int = strawberry.field(description="All the entity's emails.")
-    draft: int = strawberry.field(description="Emails in DRAFT.")
-    pending: int = strawberry.field(description="Emails PENDING.")
-    sent: int = strawberry.field(description="Emails SENT.")
-    failed: int = strawberry.field(description="Emails FAILED.")
-    delivered: int = strawberry.field(description="Emails whose deliveryStatus is delivered.")
-    delayed: int = strawberry.field(description="Emails whose deliveryStatus is delayed.")
-    replied: int = strawberry.field(description="Emails whose deliveryStatus is replied.")
-    bounce_detected: int = strawberry.field(description="Emails whose deliveryStatus is bounce_detected.")
-    recipients: RecipientCounts = strawberry.field(description="Their recipients counted by delivery state.")
-
-
-@strawberry.type(description="One audit event in a page of the timeline.")
-class TimelineEdge:
-    cursor: str = strawberry.field(description="Pass as `after` to get the events after (older than) this one.")
-    node: OutboundEmailEvent = strawberry.field(description="The event.")
-
-
-@strawberry.type(description="Audit events across the entity's emails, newest first.")
-class TimelineConnection:
-    edges: list[TimelineEdge] = strawberry.field(description="The events of this page, each with its cursor.")
-    page_info: PageInfo = strawberry.field(description="Where this page sits and how to get the next.")
 
 
 Fetch = Callable[[Any], Awaitable[list[Any]]]
@@ -295,30 +256,3 @@ def email_context(
         loaders=loaders,
         page_max=page_max,
     )
-
-
-@strawberry.type
-class EntityQuery:
-    @strawberry.field(
-        description=(
-            "The email story of one entity of yours (contextType + contextId, e.g. an invoice): its emails, counts, "
-            "bouncing recipients, first reply, last activity and merged timeline, in at most four SQL statements."
-        )
-    )
-    async def email_context(
-        self,
-        info: Info,
-        context_type: Annotated[str, strawberry.argument(description="The kind of entity (e.g. `invoice`).")],
-        context_id: Annotated[
-            uuid.UUID | None,
-            strawberry.argument(description="The entity's id (a UUID); null: every entity of the type (all emails)."),
-        ] = None,
-    ) -> EmailContext | None:
-        context = info.context
-        try:
-            ensure_link_allowed(context, context_type, context_id)  # a restricted token: its own contexts only
-            return email_context(
-                context.organization_id, context_type, context_id, context.loaders, context.settings.page_size_max
-            )
-        except DomainError as error:
-            raise query_error(error) from None

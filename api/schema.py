@@ -31,7 +31,7 @@ from api.content_mutations import ContentMutations
 from api.context import Context, LiveContext
 from api.control import ControlMutations
 from api.drafts import DraftMutations
-from api.entity import EntityQuery
+from api.entity_query import EntityQuery
 from api.mailbox import MailboxQuery
 from api.queries import Query
 from api.scopes import RequireScopes

@@ -10,8 +10,8 @@ from typing import Annotated
 import strawberry
 from sqlmodel import col, select
 
-from api.subscriptions import OutboundEmailUpdateKind
 from api.types import Info
+from api.update_types import OutboundEmailUpdateKind
 from domain import records
 
 

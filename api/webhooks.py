@@ -14,8 +14,8 @@ from api.context import Context
 from api.errors import NotFoundError, ValidationError, member_of
 from api.inputs import parse_id
 from api.runner import run_use_case
-from api.subscriptions import OutboundEmailUpdateKind
 from api.types import Info
+from api.update_types import OutboundEmailUpdateKind
 from api.webhook_types import WebhookEndpoint, WebhookNotice
 from domain import records
 from domain.errors import DomainError, ErrorCode

@@ -22,7 +22,7 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from typing import Any
 
-from sandbox.api import Reply
+from sandbox.handlers import Reply
 
 
 class Control:

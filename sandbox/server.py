@@ -12,7 +12,8 @@ import time
 import urllib.parse
 from typing import Any
 
-from sandbox.api import Fault, Reply
+from sandbox.api import Fault
+from sandbox.handlers import Reply
 from sandbox.http import QuietHandler, ThreadedServer
 from sandbox.web import render_index
 
