@@ -10,11 +10,13 @@ from domain.bounces.addresses import clean, find_addresses
 from domain.bounces.lazy import lazy
 from domain.bounces.mime import Budget, Part, read_message, read_part
 
+# Every alternative begins with a letter, the look-behinds coming after it (`m(?<!\wm)ta` is `\bmta`):
+# the regex engine then tries only the positions holding one of those first letters.
 DAEMON = re.compile(
     r"mailer-daemon|postmaster|post_master|mail delivery (?:subsystem|system)|mail ?administrator|mmdf|smtp gateway|"
     r"mail system|maildelivery|mailerdaemon|bounce|no-?reply@.{0,80}(?:amazonses|yahoo)|microsoftexchange|"
-    r"mail transport|mail delivery|e-?mail interconnect|\bmta\b|mailadmin|mail router|mail agent|"
-    r"(?:^|[<\s])mdaemon@"  # MDaemon signs its notifications with its product name
+    r"mail transport|mail delivery|e-?mail interconnect|m(?<!\wm)ta\b|mailadmin|mail router|mail agent|"
+    r"m(?<![^<\s]m)daemon@"  # MDaemon signs with its product name (at the start, or after < or a space)
 )
 # Quoting (`> `, `>>`) but not an SMTP transcript's `>>> DATA` lines.
 QUOTE_PREFIX = re.compile(r"^(?:>(?!>> ) ?)+", re.MULTILINE)
@@ -136,7 +138,9 @@ class Notice:
     @lazy
     def unquoted_body(self) -> str:
         """The body with `>` quoting removed (a forwarded notification)."""
-        return QUOTE_PREFIX.sub("", self.body) if ">" in self.body else self.body
+        body = self.body
+        # Quoting is a `>` at a line's start: a body whose `>`s all close an address needs no pass.
+        return QUOTE_PREFIX.sub("", body) if body.startswith(">") or "\n>" in body else body
 
     @lazy
     def lines(self) -> list[str]:

@@ -43,7 +43,11 @@ TEXT_COMMANDS = frozenset(
     {"postfix", "sendmail", "courier", "exim", "gmx", "yahoo", "qmail", "gmail", "messagingserver", "aol"}
 )
 # Matched on the lower-cased diagnostic (case-insensitive matching is several times slower).
-REMOTE_HOST = re.compile(r"\b(?:host|by|server|from)\s+([a-z0-9][a-z0-9.-]{2,200}\.[a-z]{2,63})\.?\s*\[")
+# The word boundary is checked after each keyword's first letter (`h(?<!\wh)ost` is `\bhost`), so the
+# engine tries only positions holding an h, b, s or f.
+REMOTE_HOST = re.compile(
+    r"(?:h(?<!\wh)ost|b(?<!\wb)y|s(?<!\ws)erver|f(?<!\wf)rom)\s+([a-z0-9][a-z0-9.-]{2,200}\.[a-z]{2,63})\.?\s*\["
+)
 
 
 def parse_bounce(raw: bytes) -> Bounce | None:
@@ -226,6 +230,8 @@ def _recipient(finding: Finding) -> BouncedRecipient:
 
 def _remote_in(diagnostic: str) -> str:
     """The remote host a diagnostic names ("host mx.example.com[192.0.2.1] said", "by mx. [ip]")."""
+    if "[" not in diagnostic:
+        return ""  # every form names the host's address in brackets
     match = REMOTE_HOST.search(diagnostic.lower())
     return match.group(1).rstrip(".") if match else ""
 
