@@ -118,12 +118,15 @@ class Notice:
     @lazy
     def body(self) -> str:
         """The notification's own words, the returned original cut off."""
-        return texts.body_text(self.root)
+        body, lowered = texts.body_views(self.root)
+        if lowered is not None:
+            self.__dict__["lower_body"] = lowered
+        return body
 
     @lazy
     def lower_body(self) -> str:
         """The body in lower case (patterns match lower-cased text: case-insensitive regexes are slow)."""
-        return self.body.lower()
+        return self.body.lower() if "lower_body" not in self.__dict__ else self.__dict__["lower_body"]
 
     @lazy
     def intro(self) -> str:

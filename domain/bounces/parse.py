@@ -42,6 +42,9 @@ MAX_DIAGNOSTIC = 1000
 TEXT_COMMANDS = frozenset(
     {"postfix", "sendmail", "courier", "exim", "gmx", "yahoo", "qmail", "gmail", "messagingserver", "aol"}
 )
+# "-recipient" in any case (no character but an ASCII letter lower-cases onto its letters), found without
+# lower-casing what may be the whole raw message, attachments and all.
+RECIPIENT_FIELD = re.compile("-recipient", re.IGNORECASE | re.ASCII)
 # Matched on the lower-cased diagnostic (case-insensitive matching is several times slower).
 # The word boundary is checked after each keyword's first letter (`h(?<!\wh)ost` is `\bhost`), so the
 # engine tries only positions holding an h, b, s or f.
@@ -112,7 +115,7 @@ def _report(notice: Notice) -> tuple[dict[str, str], list[report.Entry]]:
         for name, value in fields.items():
             per_message.setdefault(name, value)
         groups.extend(found)
-    if not groups and "-recipient" in notice.root.body.lower():
+    if not groups and RECIPIENT_FIELD.search(notice.root.body):
         region = report.dsn_region(notice.full_text)
         if region:
             per_message, groups = report.read_fields(region)

@@ -88,6 +88,13 @@ def part_text(part: Part) -> str:
 
 def body_text(root: Part) -> str:
     """The notification's own words: text parts before the report and the original, the original cut off."""
+    return body_views(root)[0]
+
+
+def body_views(root: Part) -> tuple[str, str | None]:
+    """`body_text` and, when the text is ASCII, the same in lower case (cut from the lower-cased text
+    the marker search needed anyway; lower-casing other text may depend on the next character, a
+    final sigma, so it is not cut from the whole), else None."""
     texts: list[str] = []
     seen_plain = False
     size = 0
@@ -111,7 +118,8 @@ def body_text(root: Part) -> str:
         body = QUOTED.sub("", body)
     lowered = body.lower()
     marker = ORIGINAL_MARKERS.search(lowered) if len(lowered) == len(body) else None
-    return body[: marker[0]] if marker and marker[0] > 40 else body
+    end = marker[0] if marker and marker[0] > 40 else len(body)
+    return body[:end], lowered[:end] if body.isascii() else None
 
 
 def all_text(root: Part) -> str:
