@@ -35,8 +35,11 @@ FIELD = re.compile(r"^([!-9;-~]{1,80})[ \t]*:([^\n]*(?:\n[ \t][^\n]*)*)", re.MUL
 VALUE = re.compile(r"[^\n]*(?:\n[ \t][^\n]*)*")
 # `_first_value`'s patterns, by field name (the few names the code asks `Part.field` for).
 _NAME_PATTERNS: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {}
-# The longest run of header fields at the start of a header block.
-HEADER_BLOCK = re.compile(r"(?:[!-9;-~]{1,80}[ \t]*:[^\n]*(?:\n[ \t][^\n]*)*(?:\n|$))*")
+# The longest run of header fields at the start of a header block: it ends at the first line that is
+# neither a field's first line nor a continuation, found as the newline before it (a literal the regex
+# engine skips to, where matching the run field by field walks every character through a repetition).
+FIELD_START = re.compile(r"[!-9;-~]{1,80}[ \t]*:")
+NOT_A_FIELD_LINE = re.compile(r"\n(?![ \t]|[!-9;-~]{1,80}[ \t]*:)")
 # Charsets that encode non-ASCII text in ASCII bytes (RFC 1468 ISO-2022-JP, RFC 2152 UTF-7, ...).
 SEVEN_BIT_CHARSETS = ("iso-2022", "utf-7", "hz-gb")
 
@@ -175,10 +178,18 @@ class Part:
         return _charset_decode(raw, self.params.get("charset", ""))[:MAX_TEXT].replace("\r\n", "\n")
 
     def walk(self) -> Iterator[Part]:
-        """This part and every part inside it, depth first (not into attached messages)."""
-        yield self
-        for child in self.children:
-            yield from child.walk()
+        """This part and every part inside it, depth first (not into attached messages).
+
+        A stack rather than nested generators: each part is handed out by one generator, not passed
+        up through one per level. A part's children are still read only once it has been handed out.
+        """
+        stack = [self]
+        while stack:
+            part = stack.pop()
+            yield part
+            children = part.children
+            if children:
+                stack.extend(reversed(children))
 
 
 def _first_value(head: str, name: str) -> str | None:
@@ -219,13 +230,21 @@ def read_part(text: str, depth: int, budget: Budget) -> Part:
         return Part("", text[1:], depth, budget)
     end = text.find("\n\n")
     head, body = (text[: min(end, MAX_HEADER)], text[end + 2 :]) if end >= 0 else (text[:MAX_HEADER], "")
-    fields = HEADER_BLOCK.match(head)
-    if fields is not None and fields.end() < len(head):
+    block_end = _header_block_end(head)
+    if block_end < len(head):
         # A line that is not a header field: the header block ended without its blank line.
-        remainder = head[fields.end() :]
-        head = head[: fields.end()]
+        remainder = head[block_end:]
+        head = head[:block_end]
         body = f"{remainder}\n\n{body}" if end >= 0 else remainder + body
     return Part(head, body, depth, budget)
+
+
+def _header_block_end(head: str) -> int:
+    """Where the run of header fields at the start of `head` ends (0 when it does not start with one)."""
+    if FIELD_START.match(head) is None:
+        return 0
+    other = NOT_A_FIELD_LINE.search(head)
+    return other.start() + 1 if other is not None else len(head)
 
 
 def _split(body: str, boundary: str, depth: int, budget: Budget) -> list[Part]:
