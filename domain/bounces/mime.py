@@ -124,7 +124,10 @@ class Part:
     def params(self) -> dict[str, str]:
         """The Content-Type parameters, names in lower case, quotes removed."""
         found: dict[str, str] = {}
-        for name, value in PARAM.findall(self.get("content-type")[:MAX_HEADER_VALUE]):
+        content_type = self.get("content-type")
+        if ";" not in content_type:
+            return found  # every parameter follows a semicolon
+        for name, value in PARAM.findall(content_type[:MAX_HEADER_VALUE]):
             found.setdefault(name.lower(), value[1:-1] if value.startswith('"') else value)
         return found
 
@@ -136,8 +139,10 @@ class Part:
     @lazy
     def children(self) -> list[Part]:
         """The parts of a multipart entity ([] for any other, or when its boundary is never found)."""
+        if self.maintype != "multipart" or self.depth >= MAX_DEPTH:
+            return []  # decided before the parameters are read: most parts are not multipart
         boundary = self.params.get("boundary", "")
-        if self.maintype != "multipart" or not boundary or self.depth >= MAX_DEPTH:
+        if not boundary:
             return []
         return _split(self.body, boundary, self.depth + 1, self.budget)
 
@@ -197,7 +202,10 @@ def _first_value(head: str, name: str) -> str | None:
     at_start, after_newline = _NAME_PATTERNS.get(name) or _name_patterns(name)
     lowered = head.lower()
     found = at_start.match(lowered) or after_newline.search(lowered)
-    return VALUE.match(head, found.end()).group() if found is not None else None
+    if found is None:
+        return None
+    value = VALUE.match(head, found.end())  # matches at any position (an empty value at least)
+    return value.group() if value is not None else ""
 
 
 def _name_patterns(name: str) -> tuple[re.Pattern[str], re.Pattern[str]]:
