@@ -18,8 +18,6 @@ DAEMON = re.compile(
     r"mail transport|mail delivery|e-?mail interconnect|m(?<!\wm)ta\b|mailadmin|mail router|mail agent|"
     r"m(?<![^<\s]m)daemon@"  # MDaemon signs with its product name (at the start, or after < or a space)
 )
-# Quoting (`> `, `>>`) but not an SMTP transcript's `>>> DATA` lines.
-QUOTE_PREFIX = re.compile(r"^(?:>(?!>> ) ?)+", re.MULTILINE)
 
 
 @dataclass(eq=False)
@@ -143,7 +141,7 @@ class Notice:
         """The body with `>` quoting removed (a forwarded notification)."""
         body = self.body
         # Quoting is a `>` at a line's start: a body whose `>`s all close an address needs no pass.
-        return QUOTE_PREFIX.sub("", body) if body.startswith(">") or "\n>" in body else body
+        return texts.QUOTED.remove(body) if body.startswith(">") or "\n>" in body else body
 
     @lazy
     def lines(self) -> list[str]:

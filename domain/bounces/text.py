@@ -29,6 +29,15 @@ class LineStarts:
         match = self._after_newline.search(text)
         return (match.start() + 1, match.end()) if match is not None else None
 
+    def remove(self, text: str) -> str:
+        """`text` without every match, as `pattern.sub("", text)` gives it for a pattern whose matches
+        hold no newline and are never empty (quoting): each match after the first line is found with
+        the newline before it, which the replacement puts back."""
+        match = self._at_start.match(text)
+        if match is not None:
+            text = text[match.end() :]
+        return self._after_newline.sub("\n", text)
+
 
 # Lines after which the returned original message starts (Postfix, Exim, qmail, Sendmail, ...).
 ORIGINAL_MARKERS = LineStarts(
@@ -40,7 +49,7 @@ ORIGINAL_MARKERS = LineStarts(
     r"|old message:\s*$)",
 )
 # Quoting (`> `, `>>`) but not an SMTP transcript's `>>> DATA` lines.
-QUOTED = re.compile(r"^(?:>(?!>> ) ?)+", re.MULTILINE)
+QUOTED = LineStarts(r"(?:>(?!>> ) ?)+")
 TAG = re.compile(r"<[^<>]{0,2000}>")
 BREAK = re.compile(r"<(?:br\s*/?|/p|/div|/tr|/li|/h\d)>", re.IGNORECASE)
 ENTITIES = {"&lt;": "<", "&gt;": ">", "&nbsp;": " ", "&amp;": "&", "&quot;": '"', "&#39;": "'", "&#160;": " "}
@@ -115,7 +124,7 @@ def body_views(root: Part) -> tuple[str, str | None]:
             break
     body = "\n".join(texts)[:MAX_BODY]
     if body.count("\n>") > 4:  # a forwarded notification, quoted: read it as it was written
-        body = QUOTED.sub("", body)
+        body = QUOTED.remove(body)
     lowered = body.lower()
     marker = ORIGINAL_MARKERS.search(lowered) if len(lowered) == len(body) else None
     end = marker[0] if marker and marker[0] > 40 else len(body)
