@@ -33,8 +33,8 @@ PARAM = re.compile(r';\s*([!#$%&\'*+.^_`|~0-9A-Za-z-]+)\*?\s*=\s*("(?:[^"\\]|\\.
 FIELD = re.compile(r"^([!-9;-~]{1,80})[ \t]*:([^\n]*(?:\n[ \t][^\n]*)*)", re.MULTILINE)
 # A field's value after its colon: the rest of its line and its continuation lines.
 VALUE = re.compile(r"[^\n]*(?:\n[ \t][^\n]*)*")
-# `_first_value`'s patterns, by field name (the few names the code asks `Part.field` for).
-_NAME_PATTERNS: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {}
+# What follows a field's name on its first line.
+COLON = re.compile(r"[ \t]*:")
 # The longest run of header fields at the start of a header block: it ends at the first line that is
 # neither a field's first line nor a continuation, found as the newline before it (a literal the regex
 # engine skips to, where matching the run field by field walks every character through a repetition).
@@ -199,21 +199,16 @@ class Part:
 
 def _first_value(head: str, name: str) -> str | None:
     """The value (still folded) of the first line of `head` naming the field `name` (lower case)."""
-    at_start, after_newline = _NAME_PATTERNS.get(name) or _name_patterns(name)
-    lowered = head.lower()
-    found = at_start.match(lowered) or after_newline.search(lowered)
-    if found is None:
-        return None
-    value = VALUE.match(head, found.end())  # matches at any position (an empty value at least)
-    return value.group() if value is not None else ""
-
-
-def _name_patterns(name: str) -> tuple[re.Pattern[str], re.Pattern[str]]:
-    """The field name with its colon at the start of the head, and after a newline (a literal the
-    engine searches for quickly, where `^` in MULTILINE mode is tried at every character)."""
-    patterns = (re.compile(re.escape(name) + r"[ \t]*:"), re.compile("\n" + re.escape(name) + r"[ \t]*:"))
-    _NAME_PATTERNS[name] = patterns
-    return patterns
+    lowered = "\n" + head.lower()  # a newline before the first line too: every line starts after one
+    needle = "\n" + name
+    position = lowered.find(needle)
+    while position >= 0:
+        colon = COLON.match(lowered, position + len(needle))
+        if colon is not None:
+            value = VALUE.match(head, colon.end() - 1)  # matches anywhere (an empty value at least)
+            return value.group() if value is not None else ""
+        position = lowered.find(needle, position + 1)
+    return None
 
 
 def unfold(value: str) -> str:
