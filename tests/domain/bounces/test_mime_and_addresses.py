@@ -279,6 +279,24 @@ def test_one_field_is_read_by_any_case_of_its_name_with_its_folded_lines_joined(
     assert part.field("missing") == ""
 
 
+def test_a_field_is_read_from_the_first_line_naming_it_exactly_past_longer_names_that_start_alike() -> None:
+    part = read_message(b"Message-ID-Extra: <no>\nX: y\nmessage-id\t: <yes>\nMessage-ID: <later>\n\nbody\n")
+    assert part.field("message-id") == "<yes>"
+
+
+def test_a_field_after_text_that_lower_cases_to_more_characters_is_read_in_its_own_place() -> None:
+    part = read_part("Subject: \u0130\u0130\u0130\u0130\nMessage-ID: <a@b.example>\n\nbody", 1, Budget(parts=0))
+    assert part.field("message-id") == "<a@b.example>"
+    assert part.field("subject") == "\u0130\u0130\u0130\u0130"
+
+
+def test_a_raw_header_is_read_as_utf_8_when_its_bytes_are_and_byte_for_byte_otherwise() -> None:
+    part = read_message("Subject: caf\u00e9 \u2713\n".encode() + b"X-Latin: caf\xe9\n\nbody\n")
+    assert part.decoded("subject") == "caf\u00e9 \u2713"
+    assert part.decoded("x-latin") == "caf\u00e9"
+    assert part.decoded("missing") == ""
+
+
 def test_every_value_of_a_missing_field_is_an_empty_list() -> None:
     part = read_message(b"Subject: x\n\nbody\n")
     assert part.get_all("received") == []
