@@ -101,9 +101,9 @@ def body_text(root: Part) -> str:
 
 
 def body_views(root: Part) -> tuple[str, str | None]:
-    """`body_text` and, when the text is ASCII, the same in lower case (cut from the lower-cased text
-    the marker search needed anyway; lower-casing other text may depend on the next character, a
-    final sigma, so it is not cut from the whole), else None."""
+    """`body_text` and the same in lower case, taken from the lower-cased text the marker search
+    needed anyway: whole when nothing was cut, cut when the text is ASCII (lower-casing other text
+    may depend on the next character, a final sigma, or change its length), else None."""
     texts: list[str] = []
     seen_plain = False
     size = 0
@@ -127,7 +127,9 @@ def body_views(root: Part) -> tuple[str, str | None]:
         body = QUOTED.remove(body)
     lowered = body.lower()
     marker = ORIGINAL_MARKERS.search(lowered) if len(lowered) == len(body) else None
-    end = marker[0] if marker and marker[0] > 40 else len(body)
+    if not (marker and marker[0] > 40):
+        return body, lowered
+    end = marker[0]
     return body[:end], lowered[:end] if body.isascii() else None
 
 

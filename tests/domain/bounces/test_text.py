@@ -16,6 +16,7 @@ from domain.bounces.text import (
     _without_hidden,
     all_text,
     body_text,
+    body_views,
     html_to_text,
 )
 
@@ -148,3 +149,15 @@ def test_quoting_removed_line_by_line_is_what_removing_every_match_of_the_patter
     text = "".join(atoms)
     for quoting in (QUOTED, QUOTING):
         assert quoting.remove(text) == quoting.pattern.sub("", text)
+
+
+BODY_ATOMS = ["Words ", "\u03a3", "\u03a3 ", "\u0130", "\u00fc", "\n", "> ", "-- Original message --\n", "x" * 41, "A"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(BODY_ATOMS), max_size=16))
+def test_the_lower_cased_body_given_with_the_body_is_the_body_lower_cased(atoms: list[str]) -> None:
+    raw = "Content-Type: text/plain; charset=utf-8\n\n" + "".join(atoms)
+    body, lowered = body_views(read_message(raw.encode()))
+    assert body == body_text(read_message(raw.encode()))
+    assert lowered is None or lowered == body.lower()
