@@ -117,14 +117,14 @@ class Notice:
     def body(self) -> str:
         """The notification's own words, the returned original cut off."""
         body, lowered = texts.body_views(self.root)
-        if lowered is not None:
-            self.__dict__["lower_body"] = lowered
+        self.__dict__["lower_body"] = lowered  # made with it: lower_body is then read from the instance
         return body
 
     @lazy
     def lower_body(self) -> str:
         """The body in lower case (patterns match lower-cased text: case-insensitive regexes are slow)."""
-        return self.body.lower() if "lower_body" not in self.__dict__ else self.__dict__["lower_body"]
+        body = self.body  # made once, with its lower-cased view beside it
+        return self.__dict__["lower_body"] if "lower_body" in self.__dict__ else body.lower()
 
     @lazy
     def intro(self) -> str:

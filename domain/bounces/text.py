@@ -100,10 +100,11 @@ def body_text(root: Part) -> str:
     return body_views(root)[0]
 
 
-def body_views(root: Part) -> tuple[str, str | None]:
-    """`body_text` and the same in lower case, taken from the lower-cased text the marker search
-    needed anyway: whole when nothing was cut, cut when the text is ASCII (lower-casing other text
-    may depend on the next character, a final sigma, or change its length), else None."""
+def body_views(root: Part) -> tuple[str, str]:
+    """`body_text` and the same in lower case, cut from the lower-cased text the marker search needed
+    anyway. The cut is only made where lower-casing kept every character's position, at a line's
+    start: what comes before it lower-cases the same alone, as the one character whose lower case
+    looks ahead (a final sigma) looks no further than the newline before the cut."""
     texts: list[str] = []
     seen_plain = False
     size = 0
@@ -129,8 +130,7 @@ def body_views(root: Part) -> tuple[str, str | None]:
     marker = ORIGINAL_MARKERS.search(lowered) if len(lowered) == len(body) else None
     if not (marker and marker[0] > 40):
         return body, lowered
-    end = marker[0]
-    return body[:end], lowered[:end] if body.isascii() else None
+    return body[: marker[0]], lowered[: marker[0]]
 
 
 def all_text(root: Part) -> str:

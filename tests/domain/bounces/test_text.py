@@ -160,4 +160,4 @@ def test_the_lower_cased_body_given_with_the_body_is_the_body_lower_cased(atoms:
     raw = "Content-Type: text/plain; charset=utf-8\n\n" + "".join(atoms)
     body, lowered = body_views(read_message(raw.encode()))
     assert body == body_text(read_message(raw.encode()))
-    assert lowered is None or lowered == body.lower()
+    assert lowered == body.lower()
