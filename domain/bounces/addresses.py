@@ -16,7 +16,9 @@ import re
 LOCAL_CHARS = r"\w.!#$%&'*+/=?^`{|}~-"
 LABEL = r"[^\W_](?:[\w-]{0,61}[^\W_])?"
 DOMAIN = rf"(?:{LABEL}\.){{1,10}}[^\W\d_][\w-]{{0,62}}(?![\w-])"
-ADDRESS = re.compile(rf"(?<![{LOCAL_CHARS}])[{LOCAL_CHARS}]{{1,64}}@{DOMAIN}")
+# The look-behind follows the first character (the same condition on the character before it): a
+# pattern that starts with a character class lets the engine skip to the next candidate start.
+ADDRESS = re.compile(rf"[{LOCAL_CHARS}](?<![{LOCAL_CHARS}][{LOCAL_CHARS}])[{LOCAL_CHARS}]{{0,63}}@{DOMAIN}")
 # An address whose local part may be quoted (RFC 5321 §4.1.2), for patterns anchored at a position.
 ANY_ADDRESS = r'(?:"(?:[^"\\\r\n]|\\.){1,64}"@' + DOMAIN + "|" + ADDRESS.pattern + ")"
 DOMAIN_AT = re.compile(DOMAIN)

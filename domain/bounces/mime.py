@@ -31,8 +31,15 @@ MAX_TEXT = 64 * 1024
 PARAM = re.compile(r';\s*([!#$%&\'*+.^_`|~0-9A-Za-z-]+)\*?\s*=\s*("(?:[^"\\]|\\.){0,1000}"|[^;\s]{0,1000})')
 # A header field with its folded continuation lines (RFC 5322 §2.2, §3.6.8 field names).
 FIELD = re.compile(r"^([!-9;-~]{1,80})[ \t]*:([^\n]*(?:\n[ \t][^\n]*)*)", re.MULTILINE)
-# The longest run of header fields at the start of a header block.
-HEADER_BLOCK = re.compile(r"(?:[!-9;-~]{1,80}[ \t]*:[^\n]*(?:\n[ \t][^\n]*)*(?:\n|$))*")
+# A field's value after its colon: the rest of its line and its continuation lines.
+VALUE = re.compile(r"[^\n]*(?:\n[ \t][^\n]*)*")
+# What follows a field's name on its first line.
+COLON = re.compile(r"[ \t]*:")
+# The longest run of header fields at the start of a header block: it ends at the first line that is
+# neither a field's first line nor a continuation, found as the newline before it (a literal the regex
+# engine skips to, where matching the run field by field walks every character through a repetition).
+FIELD_START = re.compile(r"[!-9;-~]{1,80}[ \t]*:")
+NOT_A_FIELD_LINE = re.compile(r"\n(?![ \t]|[!-9;-~]{1,80}[ \t]*:)")
 # Charsets that encode non-ASCII text in ASCII bytes (RFC 1468 ISO-2022-JP, RFC 2152 UTF-7, ...).
 SEVEN_BIT_CHARSETS = ("iso-2022", "utf-7", "hz-gb")
 
@@ -70,11 +77,19 @@ class Part:
         """One field's first value, its white space collapsed to single spaces.
 
         The head is a header block `read_part` kept only as far as every line is a field or its
-        continuation, so the first line naming the field is its first entry in `fields` (one
-        case-sensitive pass over the head is cheaper than a case-insensitive search per name).
+        continuation, so the first line that starts with the name and a colon is the field's first
+        entry in `fields`. For the one or two fields read from a returned original's header (often
+        kilobytes of Received and DKIM-Signature), finding that line in the lower-cased head is
+        cheaper than splitting every field out; an ASCII head lower-cases character for character,
+        so its positions are the head's own.
         """
-        values = self.fields.get(name.lower())
-        return " ".join(values[0][:MAX_HEADER_VALUE].split()) if values else ""
+        values = self.__dict__.get("fields")
+        if values is None and self.head.isascii():
+            value = _first_value(self.head, name.lower())
+        else:
+            found = self.fields.get(name.lower())
+            value = found[0] if found else None
+        return " ".join(value[:MAX_HEADER_VALUE].split()) if value is not None else ""
 
     def get(self, name: str) -> str:
         """The first value of a header field (unfolded, not decoded), or ''."""
@@ -109,7 +124,10 @@ class Part:
     def params(self) -> dict[str, str]:
         """The Content-Type parameters, names in lower case, quotes removed."""
         found: dict[str, str] = {}
-        for name, value in PARAM.findall(self.get("content-type")[:MAX_HEADER_VALUE]):
+        content_type = self.get("content-type")
+        if ";" not in content_type:
+            return found  # every parameter follows a semicolon
+        for name, value in PARAM.findall(content_type[:MAX_HEADER_VALUE]):
             found.setdefault(name.lower(), value[1:-1] if value.startswith('"') else value)
         return found
 
@@ -121,8 +139,10 @@ class Part:
     @lazy
     def children(self) -> list[Part]:
         """The parts of a multipart entity ([] for any other, or when its boundary is never found)."""
+        if self.maintype != "multipart" or self.depth >= MAX_DEPTH:
+            return []  # decided before the parameters are read: most parts are not multipart
         boundary = self.params.get("boundary", "")
-        if self.maintype != "multipart" or not boundary or self.depth >= MAX_DEPTH:
+        if not boundary:
             return []
         return _split(self.body, boundary, self.depth + 1, self.budget)
 
@@ -163,10 +183,32 @@ class Part:
         return _charset_decode(raw, self.params.get("charset", ""))[:MAX_TEXT].replace("\r\n", "\n")
 
     def walk(self) -> Iterator[Part]:
-        """This part and every part inside it, depth first (not into attached messages)."""
-        yield self
-        for child in self.children:
-            yield from child.walk()
+        """This part and every part inside it, depth first (not into attached messages).
+
+        A stack rather than nested generators: each part is handed out by one generator, not passed
+        up through one per level. A part's children are still read only once it has been handed out.
+        """
+        stack = [self]
+        while stack:
+            part = stack.pop()
+            yield part
+            children = part.children
+            if children:
+                stack.extend(reversed(children))
+
+
+def _first_value(head: str, name: str) -> str | None:
+    """The value (still folded) of the first line of `head` naming the field `name` (lower case)."""
+    lowered = "\n" + head.lower()  # a newline before the first line too: every line starts after one
+    needle = "\n" + name
+    position = lowered.find(needle)
+    while position >= 0:
+        colon = COLON.match(lowered, position + len(needle))
+        if colon is not None:
+            value = VALUE.match(head, colon.end() - 1)  # matches anywhere (an empty value at least)
+            return value.group() if value is not None else ""
+        position = lowered.find(needle, position + 1)
+    return None
 
 
 def unfold(value: str) -> str:
@@ -191,13 +233,21 @@ def read_part(text: str, depth: int, budget: Budget) -> Part:
         return Part("", text[1:], depth, budget)
     end = text.find("\n\n")
     head, body = (text[: min(end, MAX_HEADER)], text[end + 2 :]) if end >= 0 else (text[:MAX_HEADER], "")
-    fields = HEADER_BLOCK.match(head)
-    if fields is not None and fields.end() < len(head):
+    block_end = _header_block_end(head)
+    if block_end < len(head):
         # A line that is not a header field: the header block ended without its blank line.
-        remainder = head[fields.end() :]
-        head = head[: fields.end()]
+        remainder = head[block_end:]
+        head = head[:block_end]
         body = f"{remainder}\n\n{body}" if end >= 0 else remainder + body
     return Part(head, body, depth, budget)
+
+
+def _header_block_end(head: str) -> int:
+    """Where the run of header fields at the start of `head` ends (0 when it does not start with one)."""
+    if FIELD_START.match(head) is None:
+        return 0
+    other = NOT_A_FIELD_LINE.search(head)
+    return other.start() + 1 if other is not None else len(head)
 
 
 def _split(body: str, boundary: str, depth: int, budget: Budget) -> list[Part]:

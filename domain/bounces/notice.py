@@ -10,14 +10,14 @@ from domain.bounces.addresses import clean, find_addresses
 from domain.bounces.lazy import lazy
 from domain.bounces.mime import Budget, Part, read_message, read_part
 
+# Every alternative begins with a letter, the look-behinds coming after it (`m(?<!\wm)ta` is `\bmta`):
+# the regex engine then tries only the positions holding one of those first letters.
 DAEMON = re.compile(
     r"mailer-daemon|postmaster|post_master|mail delivery (?:subsystem|system)|mail ?administrator|mmdf|smtp gateway|"
     r"mail system|maildelivery|mailerdaemon|bounce|no-?reply@.{0,80}(?:amazonses|yahoo)|microsoftexchange|"
-    r"mail transport|mail delivery|e-?mail interconnect|\bmta\b|mailadmin|mail router|mail agent|"
-    r"(?:^|[<\s])mdaemon@"  # MDaemon signs its notifications with its product name
+    r"mail transport|mail delivery|e-?mail interconnect|m(?<!\wm)ta\b|mailadmin|mail router|mail agent|"
+    r"m(?<![^<\s]m)daemon@"  # MDaemon signs with its product name (at the start, or after < or a space)
 )
-# Quoting (`> `, `>>`) but not an SMTP transcript's `>>> DATA` lines.
-QUOTE_PREFIX = re.compile(r"^(?:>(?!>> ) ?)+", re.MULTILINE)
 
 
 @dataclass(eq=False)
@@ -116,12 +116,15 @@ class Notice:
     @lazy
     def body(self) -> str:
         """The notification's own words, the returned original cut off."""
-        return texts.body_text(self.root)
+        body, lowered = texts.body_views(self.root)
+        self.__dict__["lower_body"] = lowered  # made with it: lower_body is then read from the instance
+        return body
 
     @lazy
     def lower_body(self) -> str:
         """The body in lower case (patterns match lower-cased text: case-insensitive regexes are slow)."""
-        return self.body.lower()
+        body = self.body  # made once, with its lower-cased view beside it
+        return self.__dict__["lower_body"] if "lower_body" in self.__dict__ else body.lower()
 
     @lazy
     def intro(self) -> str:
@@ -136,7 +139,9 @@ class Notice:
     @lazy
     def unquoted_body(self) -> str:
         """The body with `>` quoting removed (a forwarded notification)."""
-        return QUOTE_PREFIX.sub("", self.body) if ">" in self.body else self.body
+        body = self.body
+        # Quoting is a `>` at a line's start: a body whose `>`s all close an address needs no pass.
+        return texts.QUOTED.remove(body) if body.startswith(">") or "\n>" in body else body
 
     @lazy
     def lines(self) -> list[str]:

@@ -42,8 +42,15 @@ MAX_DIAGNOSTIC = 1000
 TEXT_COMMANDS = frozenset(
     {"postfix", "sendmail", "courier", "exim", "gmx", "yahoo", "qmail", "gmail", "messagingserver", "aol"}
 )
+# "-recipient" in any case (no character but an ASCII letter lower-cases onto its letters), found without
+# lower-casing what may be the whole raw message, attachments and all.
+RECIPIENT_FIELD = re.compile("-recipient", re.IGNORECASE | re.ASCII)
 # Matched on the lower-cased diagnostic (case-insensitive matching is several times slower).
-REMOTE_HOST = re.compile(r"\b(?:host|by|server|from)\s+([a-z0-9][a-z0-9.-]{2,200}\.[a-z]{2,63})\.?\s*\[")
+# The word boundary is checked after each keyword's first letter (`h(?<!\wh)ost` is `\bhost`), so the
+# engine tries only positions holding an h, b, s or f.
+REMOTE_HOST = re.compile(
+    r"(?:h(?<!\wh)ost|b(?<!\wb)y|s(?<!\ws)erver|f(?<!\wf)rom)\s+([a-z0-9][a-z0-9.-]{2,200}\.[a-z]{2,63})\.?\s*\["
+)
 
 
 def parse_bounce(raw: bytes) -> Bounce | None:
@@ -108,7 +115,7 @@ def _report(notice: Notice) -> tuple[dict[str, str], list[report.Entry]]:
         for name, value in fields.items():
             per_message.setdefault(name, value)
         groups.extend(found)
-    if not groups and "-recipient" in notice.root.body.lower():
+    if not groups and RECIPIENT_FIELD.search(notice.root.body):
         region = report.dsn_region(notice.full_text)
         if region:
             per_message, groups = report.read_fields(region)
@@ -226,6 +233,8 @@ def _recipient(finding: Finding) -> BouncedRecipient:
 
 def _remote_in(diagnostic: str) -> str:
     """The remote host a diagnostic names ("host mx.example.com[192.0.2.1] said", "by mx. [ip]")."""
+    if "[" not in diagnostic:
+        return ""  # every form names the host's address in brackets
     match = REMOTE_HOST.search(diagnostic.lower())
     return match.group(1).rstrip(".") if match else ""
 

@@ -15,12 +15,13 @@ from dataclasses import dataclass
 from domain.bounces.addresses import clean, first_address
 from domain.bounces.codes import status_field
 from domain.bounces.frozen import quick_init
+from domain.bounces.text import LineStarts
 
 RECIPIENT_FIELDS = ("final-recipient", "original-recipient", "x-actual-recipient")
 MAX_BLOCKS = 1000
 # A DSN field written into the text of a notification (broken MIME, a pasted or forwarded report).
 DSN_IN_TEXT = re.compile(r"^[ \t>]*(?:final|original)-recipient[ \t]*:[ \t]*\S", re.IGNORECASE | re.MULTILINE)
-QUOTING = re.compile(r"^[ \t]*(?:>(?!>> )[ \t]?)+", re.MULTILINE)
+QUOTING = LineStarts(r"[ \t]*(?:>(?!>> )[ \t]?)+")
 ALL_RECIPIENT_FIELDS = frozenset(RECIPIENT_FIELDS)
 OPENING_FIELDS = frozenset(RECIPIENT_FIELDS[:2])  # the fields that may begin a group (checked inline first)
 PER_MESSAGE = frozenset(
@@ -141,7 +142,7 @@ def dsn_region(text: str) -> str:
     """RFC 3464 fields written into the text, quoting removed; '' when there are none."""
     if DSN_IN_TEXT.search(text) is None:
         return ""
-    return QUOTING.sub("", text) if ">" in text else text
+    return QUOTING.remove(text) if ">" in text else text
 
 
 def cleaned(address: str | None) -> str | None:

@@ -29,6 +29,15 @@ class LineStarts:
         match = self._after_newline.search(text)
         return (match.start() + 1, match.end()) if match is not None else None
 
+    def remove(self, text: str) -> str:
+        """`text` without every match, as `pattern.sub("", text)` gives it for a pattern whose matches
+        hold no newline and are never empty (quoting): each match after the first line is found with
+        the newline before it, which the replacement puts back."""
+        match = self._at_start.match(text)
+        if match is not None:
+            text = text[match.end() :]
+        return self._after_newline.sub("\n", text)
+
 
 # Lines after which the returned original message starts (Postfix, Exim, qmail, Sendmail, ...).
 ORIGINAL_MARKERS = LineStarts(
@@ -40,7 +49,7 @@ ORIGINAL_MARKERS = LineStarts(
     r"|old message:\s*$)",
 )
 # Quoting (`> `, `>>`) but not an SMTP transcript's `>>> DATA` lines.
-QUOTED = re.compile(r"^(?:>(?!>> ) ?)+", re.MULTILINE)
+QUOTED = LineStarts(r"(?:>(?!>> ) ?)+")
 TAG = re.compile(r"<[^<>]{0,2000}>")
 BREAK = re.compile(r"<(?:br\s*/?|/p|/div|/tr|/li|/h\d)>", re.IGNORECASE)
 ENTITIES = {"&lt;": "<", "&gt;": ">", "&nbsp;": " ", "&amp;": "&", "&quot;": '"', "&#39;": "'", "&#160;": " "}
@@ -88,6 +97,14 @@ def part_text(part: Part) -> str:
 
 def body_text(root: Part) -> str:
     """The notification's own words: text parts before the report and the original, the original cut off."""
+    return body_views(root)[0]
+
+
+def body_views(root: Part) -> tuple[str, str]:
+    """`body_text` and the same in lower case, cut from the lower-cased text the marker search needed
+    anyway. The cut is only made where lower-casing kept every character's position, at a line's
+    start: what comes before it lower-cases the same alone, as the one character whose lower case
+    looks ahead (a final sigma) looks no further than the newline before the cut."""
     texts: list[str] = []
     seen_plain = False
     size = 0
@@ -108,10 +125,12 @@ def body_text(root: Part) -> str:
             break
     body = "\n".join(texts)[:MAX_BODY]
     if body.count("\n>") > 4:  # a forwarded notification, quoted: read it as it was written
-        body = QUOTED.sub("", body)
+        body = QUOTED.remove(body)
     lowered = body.lower()
     marker = ORIGINAL_MARKERS.search(lowered) if len(lowered) == len(body) else None
-    return body[: marker[0]] if marker and marker[0] > 40 else body
+    if not (marker and marker[0] > 40):
+        return body, lowered
+    return body[: marker[0]], lowered[: marker[0]]
 
 
 def all_text(root: Part) -> str:

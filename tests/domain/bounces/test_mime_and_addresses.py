@@ -279,6 +279,24 @@ def test_one_field_is_read_by_any_case_of_its_name_with_its_folded_lines_joined(
     assert part.field("missing") == ""
 
 
+def test_a_field_is_read_from_the_first_line_naming_it_exactly_past_longer_names_that_start_alike() -> None:
+    part = read_message(b"Message-ID-Extra: <no>\nX: y\nmessage-id\t: <yes>\nMessage-ID: <later>\n\nbody\n")
+    assert part.field("message-id") == "<yes>"
+
+
+def test_a_field_after_text_that_lower_cases_to_more_characters_is_read_in_its_own_place() -> None:
+    part = read_part("Subject: \u0130\u0130\u0130\u0130\nMessage-ID: <a@b.example>\n\nbody", 1, Budget(parts=0))
+    assert part.field("message-id") == "<a@b.example>"
+    assert part.field("subject") == "\u0130\u0130\u0130\u0130"
+
+
+def test_a_raw_header_is_read_as_utf_8_when_its_bytes_are_and_byte_for_byte_otherwise() -> None:
+    part = read_message("Subject: caf\u00e9 \u2713\n".encode() + b"X-Latin: caf\xe9\n\nbody\n")
+    assert part.decoded("subject") == "caf\u00e9 \u2713"
+    assert part.decoded("x-latin") == "caf\u00e9"
+    assert part.decoded("missing") == ""
+
+
 def test_every_value_of_a_missing_field_is_an_empty_list() -> None:
     part = read_message(b"Subject: x\n\nbody\n")
     assert part.get_all("received") == []
@@ -406,3 +424,33 @@ def test_a_field_read_from_the_parsed_fields_is_what_a_search_of_the_head_finds(
     part = read_part("".join(atoms), 1, Budget(parts=0))
     for name in ("message-id", "x-mailtrail-id"):
         assert part.field(name) == _field_by_search(part.head, name)
+
+
+# The run of header fields as a single pattern: every field line with its continuation lines, repeated.
+FIELD_RUN = re.compile(r"(?:[!-9;-~]{1,80}[ \t]*:[^\n]*(?:\n[ \t][^\n]*)*(?:\n|$))*")
+BLOCK_ATOMS = ["A", "b-c", ":", " ", "\t", "\n", "\n ", "\n\t", "x" * 79, "y" * 81, "\u00e9", "\r", ";", ">", ": v"]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(BLOCK_ATOMS), max_size=16))
+def test_a_header_block_is_the_longest_run_of_field_lines_and_their_continuations(atoms: list[str]) -> None:
+    text = "".join(atoms).replace("\n\n", "\n") + "\n\nbody"
+    part = read_part(text, 1, Budget(parts=0))
+    run = FIELD_RUN.match(text[: text.find("\n\n")]).end()  # type: ignore[union-attr]
+    assert part.head == text[:run]
+
+
+def test_walk_hands_out_each_part_before_its_children_in_order() -> None:
+    raw = (
+        b'Content-Type: multipart/mixed; boundary="o"\n\n--o\nContent-Type: text/plain\n\none\n'
+        b'--o\nContent-Type: multipart/alternative; boundary="i"\n\n--i\nContent-Type: text/plain\n\ntwo\n'
+        b"--i\nContent-Type: text/html\n\nthree\n--i--\n--o\nContent-Type: text/plain\n\nfour\n--o--\n"
+    )
+    kinds = [(part.depth, part.content_type, part.body.strip()[:5]) for part in read_message(raw).walk()]
+    assert kinds[1:] == [
+        (1, "text/plain", "one"),
+        (1, "multipart/alternative", "--i\nC"),
+        (2, "text/plain", "two"),
+        (2, "text/html", "three"),
+        (1, "text/plain", "four"),
+    ]

@@ -8,7 +8,17 @@ from hypothesis import strategies as st
 
 from domain.bounces.mime import Part, read_message
 from domain.bounces.original import INLINE_COPY
-from domain.bounces.text import MAX_BODY, ORIGINAL_MARKERS, _without_hidden, all_text, body_text, html_to_text
+from domain.bounces.report import QUOTING
+from domain.bounces.text import (
+    MAX_BODY,
+    ORIGINAL_MARKERS,
+    QUOTED,
+    _without_hidden,
+    all_text,
+    body_text,
+    body_views,
+    html_to_text,
+)
 
 
 def _multipart(*parts: str, subtype: str = "mixed") -> Part:
@@ -128,3 +138,26 @@ def test_a_line_start_search_finds_what_the_caret_pattern_finds(pieces: list[str
     for markers in (ORIGINAL_MARKERS, INLINE_COPY):
         expected = markers.pattern.search(text)
         assert markers.search(text) == (expected.span() if expected else None)
+
+
+QUOTE_ATOMS = [">", "> ", ">>", ">>> ", ">>>", " ", "\t", "\n", "\n\n", "a", "DATA", "\r"]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(QUOTE_ATOMS), max_size=16))
+def test_quoting_removed_line_by_line_is_what_removing_every_match_of_the_pattern_gives(atoms: list[str]) -> None:
+    text = "".join(atoms)
+    for quoting in (QUOTED, QUOTING):
+        assert quoting.remove(text) == quoting.pattern.sub("", text)
+
+
+BODY_ATOMS = ["Words ", "\u03a3", "\u03a3 ", "\u0130", "\u00fc", "\n", "> ", "-- Original message --\n", "x" * 41, "A"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(BODY_ATOMS), max_size=16))
+def test_the_lower_cased_body_given_with_the_body_is_the_body_lower_cased(atoms: list[str]) -> None:
+    raw = "Content-Type: text/plain; charset=utf-8\n\n" + "".join(atoms)
+    body, lowered = body_views(read_message(raw.encode()))
+    assert body == body_text(read_message(raw.encode()))
+    assert lowered == body.lower()
