@@ -22,6 +22,8 @@ from sqlalchemy import inspect as inspect_mapper
 from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import Session, SQLModel
 
+from domain.records import precompiled
+
 
 def _values(row: SQLModel) -> dict[str, Any]:
     """The row's column values; an unset identity column is left to the database."""
@@ -77,7 +79,7 @@ def bound(rows: Sequence[SQLModel]) -> tuple[Shape, dict[str, Any]]:
 def insert_at_once(session: Session, rows: Sequence[SQLModel]) -> None:
     """Write `rows` (new objects, already added to `session` or not) in one statement."""
     shape, params = bound(rows)
-    session.connection().execute(statement(shape), params)
+    precompiled.execute(session.connection(), statement(shape), params)
     for row in rows:
         if row in session:
             session.expunge(row)
