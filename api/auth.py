@@ -13,6 +13,7 @@ import asyncio
 import time
 import uuid
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import update
@@ -124,7 +125,8 @@ class TokenAuthenticator:
             return await self._check_client(token)
         if len(token) > 512:
             return MISSING
-        principal = await self._api_token("hash:" + hash_token(token), ApiToken.token_hash == hash_token(token))
+        hashed = hash_token(token)
+        principal = await self._api_token("hash:" + hashed, lambda: ApiToken.token_hash == hashed)
         if principal is None:
             return MISSING
         if principal.expires_at is not None and principal.expires_at <= time.time():
@@ -140,7 +142,7 @@ class TokenAuthenticator:
             return EXPIRED
         except TokenInvalid:
             return MISSING
-        parent = await self._api_token(f"id:{claims.parent_id}", ApiToken.id == claims.parent_id)
+        parent = await self._api_token(f"id:{claims.parent_id}", lambda: ApiToken.id == claims.parent_id)
         if parent is None or parent.organization_id != claims.organization_id:
             return MISSING
         if parent.expires_at is not None and parent.expires_at <= time.time():
@@ -155,14 +157,15 @@ class TokenAuthenticator:
             rate_limit=parent.rate_limit,
         )
 
-    async def _api_token(self, key: str, where: object) -> Principal | None:
+    async def _api_token(self, key: str, where: Callable[[], object]) -> Principal | None:
         principal = await self._cached_or_loaded(key, where)
         if principal is not None:
             logs.bind(organization_id=principal.organization_id)
         return principal
 
-    async def _cached_or_loaded(self, key: str, where: object) -> Principal | None:
-        """From the cache, or from one query however many ask at once.
+    async def _cached_or_loaded(self, key: str, where: Callable[[], object]) -> Principal | None:
+        """From the cache, or from one query however many ask at once (`where` builds its condition:
+        only a miss pays for building a SQL expression).
 
         Every open subscription looks at its token again each `ttl`: thousands of them on one token
         would otherwise all miss the moment its entry expires and queue a query each for the pool.
@@ -190,13 +193,13 @@ class TokenAuthenticator:
             del self._loading[key]
         return principal
 
-    async def _load(self, key: str, where: object) -> Principal | None:
+    async def _load(self, key: str, where: Callable[[], object]) -> Principal | None:
         async with self._sessions() as session:
             row = (
                 await session.exec(
                     select(ApiToken, Organization.rate_limit_per_minute)
                     .join(Organization, col(Organization.id) == col(ApiToken.organization_id))
-                    .where(where, col(ApiToken.revoked_at).is_(None))  # type: ignore[arg-type]
+                    .where(where(), col(ApiToken.revoked_at).is_(None))  # type: ignore[arg-type]
                 )
             ).first()
             if row is not None:

@@ -14,7 +14,7 @@ from sqlmodel import Session, select
 from domain import validation
 from domain.errors import DomainError, ErrorCode
 from domain.records import AccountState, MailAccount, OutboundAttachment, OutboundEmail
-from domain.suppression import Probe, account_and_suppressed
+from domain.suppression import Probe, SendingAccount, account_and_suppressed
 
 
 @dataclass(frozen=True)
@@ -56,7 +56,7 @@ class Composed:
 
     values: dict[str, Any]
     attachments: list[validation.AttachmentData] | None = None
-    account: MailAccount | None = field(default=None, compare=False)
+    account: MailAccount | SendingAccount | None = field(default=None, compare=False)
     suppression: Probe | None = None
     """Which recipients were suppressed, read with the account (compose's `probe_suppression`)."""
 
@@ -106,7 +106,7 @@ def compose(
     (Composed.suppression), for a caller that checks them next.
     """
     values: dict[str, Any] = {}
-    account: MailAccount | None = None
+    account: MailAccount | SendingAccount | None = None
     probe: Probe | None = None
     # The addresses are validated first, but a bad one is reported after the account's errors.
     addresses: dict[str, list[str]] = {}

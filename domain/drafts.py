@@ -26,7 +26,7 @@ from domain.records import (
     utcnow,
 )
 from domain.records.at_once import insert_at_once
-from domain.suppression import check_not_suppressed
+from domain.suppression import SendingAccount, check_not_suppressed
 
 __all__ = [
     "PATCHABLE",
@@ -120,7 +120,7 @@ def new_draft(
     allow_suppressed: bool = False,
     ready: Ready | None = None,
     deferred: bool = False,
-) -> tuple[OutboundEmail, MailAccount | None]:
+) -> tuple[OutboundEmail, MailAccount | SendingAccount | None]:
     """`create_draft`, also returning the account it was checked against (a caller need not read it again).
 
     `ready` sees the validated row before its INSERT: an email sent at once is written PENDING in

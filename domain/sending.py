@@ -32,7 +32,7 @@ from domain.errors import DomainError, ErrorCode
 from domain.events import EventKind, record_event
 from domain.lifecycle import Action, EmailStatus, advance
 from domain.records import AccountState, EmailMessage, MailAccount, OutboundEmail, utcnow
-from domain.suppression import Probe, check_not_suppressed
+from domain.suppression import Probe, SendingAccount, check_not_suppressed
 
 
 @dataclass(frozen=True)
@@ -133,7 +133,7 @@ def _make_ready(
     organization_id: uuid.UUID,
     request: SendRequest,
     email: OutboundEmail,
-    account: MailAccount | None,
+    account: MailAccount | SendingAccount | None,
     probe: Probe | None,
     now: datetime,
 ) -> None:

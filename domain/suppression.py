@@ -8,22 +8,24 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, Uuid, bindparam
+from sqlalchemy import ColumnElement, Select, String, Uuid, bindparam, false
 from sqlalchemy import select as select_column
 from sqlmodel import Session, and_, col, or_, select
 
 from domain.errors import DomainError, ErrorCode
 from domain.records import (
+    AccountState,
     MailAccount,
     SuppressedAddress,
     SuppressionAction,
     SuppressionEvent,
     SuppressionSource,
+    precompiled,
     utcnow,
 )
 from domain.records.types import UTCDateTime
@@ -97,40 +99,61 @@ def check_not_suppressed(
         raise RecipientSuppressed(found)
 
 
+@dataclass(frozen=True, slots=True)
+class SendingAccount:
+    """The columns of the sending account a new email is composed against."""
+
+    id: uuid.UUID
+    email: str
+    display_name: str | None
+    state: AccountState
+
+
+ACCOUNT_COLUMNS = tuple(f.name for f in fields(SendingAccount))
+
+
 def account_and_suppressed(
     session: Session, organization_id: uuid.UUID, account_id: uuid.UUID | None, addresses: list[str], now: datetime
-) -> tuple[MailAccount, Probe]:
-    """The organization's mail account (as domain.composing.get_account reads it) and which of `addresses`
-    are suppressed, in one statement: an outer join on the suppressed addresses."""
+) -> tuple[SendingAccount, Probe]:
+    """The organization's mail account (the columns composing reads) and which of `addresses` are
+    suppressed, in one statement: an outer join on the suppressed addresses."""
     if account_id is None:
         raise DomainError(ErrorCode.ACCOUNT_NOT_FOUND, "accountId is required", "accountId")
-    asked = frozenset(a.lower() for a in addresses)
-    rows = session.exec(
-        _account_and_suppressed(),  # type: ignore[call-overload]
-        params={"organization_id": organization_id, "account_id": account_id, "asked": sorted(asked), "now": now},
-    ).all()
+    asked = sorted({a.lower() for a in addresses})
+    params: dict[str, Any] = {f"asked_{n}": address for n, address in enumerate(asked)}
+    rows = precompiled.execute(
+        session.connection(),
+        _account_and_suppressed(len(asked)),
+        {"organization_id": organization_id, "account_id": account_id, "now": now, **params},
+    )
     if not rows:
         raise DomainError(ErrorCode.ACCOUNT_NOT_FOUND, "mail account not found", "accountId")
-    return rows[0][0], Probe(asked, tuple(sorted({email for _, email in rows if email is not None})))
+    n = len(ACCOUNT_COLUMNS)
+    found = tuple(sorted({row[n] for row in rows if row[n] is not None}))
+    return SendingAccount(*rows[0][:n]), Probe(frozenset(asked), found)
 
 
-@lru_cache(maxsize=1)
-def _account_and_suppressed() -> Select[MailAccount, str]:
-    """`account_and_suppressed`'s statement, built once (building it cost as much CPU as running it)."""
-    S, A = SuppressedAddress, MailAccount
+@lru_cache(maxsize=16)
+def _account_and_suppressed(count: int) -> Select[Any]:
+    """`account_and_suppressed`'s statement for `count` addresses, built once per count (building
+    it cost as much CPU as running it). A bind per address rather than an expanding IN, which is
+    rendered anew at each execution; the account's columns rather than its ORM object (loading
+    which cost more CPU than the statement)."""
+    S, A = SuppressedAddress, MailAccount.__table__  # type: ignore[attr-defined]
     now = bindparam("now", type_=UTCDateTime())
+    asked = [bindparam(f"asked_{n}", type_=String()) for n in range(count)]
     return (
-        select_column(A, col(S.email))
+        select_column(*(A.c[name] for name in ACCOUNT_COLUMNS), col(S.email))
         .outerjoin(
             S,
             and_(
-                col(S.organization_id) == A.organization_id,
-                col(S.email).in_(bindparam("asked", expanding=True)),
+                col(S.organization_id) == A.c.organization_id,
+                col(S.email).in_(asked) if asked else false(),
                 or_(col(S.expires_at).is_(None), col(S.expires_at) > now),
             ),
         )
-        .where(col(A.id) == bindparam("account_id", type_=Uuid()))
-        .where(col(A.organization_id) == bindparam("organization_id", type_=Uuid()))
+        .where(A.c.id == bindparam("account_id", type_=Uuid()))
+        .where(A.c.organization_id == bindparam("organization_id", type_=Uuid()))
     )
 
 

@@ -39,6 +39,7 @@ from domain.records import (
     AccountState,
     OutboundAttachment,
     OutboundEmail,
+    precompiled,
 )
 from domain.records.types import UTCDateTime
 from domain.suppression import suppressed_among
@@ -187,7 +188,7 @@ def _write_claim(session: Session, email_id: uuid.UUID, values: dict[str, Any]) 
     (domain/notify.py) publishes the events a flush writes.
     """
     if session.get_bind().dialect.name == "postgresql":
-        session.connection().execute(_claim_write(), values)
+        precompiled.execute(session.connection(), _claim_write(), values)
         return
     email = session.get(OutboundEmail, email_id)
     assert email is not None  # locked by this transaction

@@ -28,6 +28,7 @@ from domain.records import (
     OutboundEmail,
     OutboundRecipient,
     SuppressedAddress,
+    precompiled,
 )
 from domain.records.types import UTCDateTime
 
@@ -158,23 +159,21 @@ def claim_statement() -> Select[Any]:
 
 def read(session: Session, email_id: uuid.UUID, now: datetime, policy: Policy) -> ClaimRead | None:
     """The email (row locked), its account, and the account's budget marks: one statement."""
-    row = (
-        session.connection()
-        .execute(
-            claim_statement(),
-            {
-                "b_email_id": email_id,
-                "b_now": now,
-                "default_cap": policy.daily_cap,
-                "day_ago": now - quota.DAY,
-                "minute_ago": now - quota.MINUTE,
-                "minute_offset": quota.sends_per_minute(policy.units_per_minute) - 1,
-            },
-        )
-        .first()
+    rows = precompiled.execute(
+        session.connection(),
+        claim_statement(),
+        {
+            "b_email_id": email_id,
+            "b_now": now,
+            "default_cap": policy.daily_cap,
+            "day_ago": now - quota.DAY,
+            "minute_ago": now - quota.MINUTE,
+            "minute_offset": quota.sends_per_minute(policy.units_per_minute) - 1,
+        },
     )
-    if row is None:
+    if not rows:
         return None
+    row = rows[0]
     n, m = len(EMAIL_COLUMNS), len(EMAIL_COLUMNS) + len(ACCOUNT_COLUMNS)
     return ClaimRead(Pending(*row[:n]), Sender(*row[n:m]), *row[m:])
 

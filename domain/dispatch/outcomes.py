@@ -31,7 +31,7 @@ from domain.gateway import AuthRevoked, RateLimited, SentMessage, TransientError
 from domain.ledger import book
 from domain.ledger.precedence import DeliveryState
 from domain.lifecycle import Action, EmailStatus, advance
-from domain.records import MailAccount, OutboundEmail, OutboundEmailEvent, OutboundRecipient, utcnow
+from domain.records import MailAccount, OutboundEmail, OutboundEmailEvent, OutboundRecipient, precompiled, utcnow
 from domain.records.types import UTCDateTime
 
 SENT = advance(EmailStatus.PENDING, Action.MARK_SENT) or EmailStatus.SENT
@@ -120,17 +120,19 @@ class Outcomes:
             if _is_postgresql(session):
                 # Nothing of this email is in the session: no ORM bookkeeping is bypassed.
                 conn = session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
-                row = conn.execute(
-                    _record_sent_at_once(), {**values, **event_values(EventKind.SENT, ACTOR, data)}
-                ).first()
-                if row is None:
+                rows = precompiled.execute(
+                    conn, _record_sent_at_once(), {**values, **event_values(EventKind.SENT, ACTOR, data)}
+                )
+                if not rows:
                     return Result(Outcome.SKIPPED, detail="already recorded")
-                if not row.has_rows:  # written before the ledger existed: its rows, as SENT
+                (_organization_id, has_rows), *_ = rows
+                if not has_rows:  # written before the ledger existed: its rows, as SENT
                     book.mark_sent(session, email_id, now)
                 return Result(Outcome.SENT)
-            organization_id = session.connection().execute(_record_sent(), values).scalar_one_or_none()
-            if organization_id is None:
+            written = precompiled.execute(session.connection(), _record_sent(), values)
+            if not written:
                 return Result(Outcome.SKIPPED, detail="already recorded")
+            ((organization_id,),) = written
             book.mark_sent(session, email_id, now)
             session.add(
                 OutboundEmailEvent(
