@@ -228,7 +228,7 @@ async def broadcast(
                 # The commit and a hold block this process's event loop: its sockets are read only
                 # after the server has written to them all (module docstring, "broadcast").
                 at = commit_change(conn, tenant.organization_id, email_id, subject)
-                time.sleep(HOLD)
+                time.sleep(HOLD)  # noqa: ASYNC251 (blocking on purpose: no read while the server writes)
                 got = await arrivals.wait((str(email_id), subject), count)
                 if len(got) < count:
                     raise RuntimeError(f"broadcast {subject}: {len(got)} of {count} subscribers got it")
