@@ -97,6 +97,16 @@ class Subscriber:
         )
         self.loop.add_reader(self.sock.fileno(), self.readable)
 
+    def pause(self) -> None:
+        """Stop reading: the socket leaves the loop's epoll set, so the kernel wakes nothing when bytes come."""
+        if self.open:
+            self.loop.remove_reader(self.sock.fileno())
+
+    def resume(self) -> None:
+        """Read again (what came meanwhile waits in the socket, stamped with its arrival)."""
+        if self.open:
+            self.loop.add_reader(self.sock.fileno(), self.readable)
+
     def write(self, data: bytes) -> None:
         """Client messages are a few hundred bytes: a loopback socket takes them whole."""
         if self.open:
