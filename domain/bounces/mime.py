@@ -31,6 +31,8 @@ MAX_TEXT = 64 * 1024
 PARAM = re.compile(r';\s*([!#$%&\'*+.^_`|~0-9A-Za-z-]+)\*?\s*=\s*("(?:[^"\\]|\\.){0,1000}"|[^;\s]{0,1000})')
 # A header field with its folded continuation lines (RFC 5322 §2.2, §3.6.8 field names).
 FIELD = re.compile(r"^([!-9;-~]{1,80})[ \t]*:([^\n]*(?:\n[ \t][^\n]*)*)", re.MULTILINE)
+# Where one field ends and the next begins in a header block of fields and their continuations.
+FIELD_BREAK = re.compile(r"\n(?![ \t])")
 # A field's value after its colon: the rest of its line and its continuation lines.
 VALUE = re.compile(r"[^\n]*(?:\n[ \t][^\n]*)*")
 # What follows a field's name on its first line.
@@ -69,8 +71,14 @@ class Part:
         Unfolding waits for `get` and `get_all`: most fields (Received, DKIM-Signature) are never read.
         """
         fields: dict[str, list[str]] = {}
-        for name, value in FIELD.findall(self.head):
-            fields.setdefault(name.lower(), []).append(value)
+        head = self.head[:-1] if self.head.endswith("\n") else self.head
+        if not head:
+            return fields
+        # `read_part` keeps a head only as far as every line is a field's first line or a continuation
+        # (`FIELD` then matches at each first line): a field is what lies between two first lines.
+        for entry in FIELD_BREAK.split(head):
+            name, _, value = entry.partition(":")
+            fields.setdefault(name.rstrip(" \t").lower(), []).append(value)
         return fields
 
     def field(self, name: str) -> str:
