@@ -30,6 +30,9 @@ MESSAGE_ID_LOCAL = re.compile(
 PREFIX = re.compile(r"^(?:smtp|rfc822|sip|mailto|to|x400)[=:;]\s*", re.IGNORECASE)
 PREFIX_STARTS = ("smtp", "rfc822", "sip", "mailto", "to", "x400")  # checked first: cheaper than the pattern
 HEX_DIGITS = frozenset("0123456789abcdefABCDEF")  # every MESSAGE_ID_LOCAL but `$` starts with one
+# MESSAGE_ID_LOCAL's alternatives anchored at the start, matched there only (a search would try every
+# position for them all); the `$` one is a substring test.
+MESSAGE_ID_START = re.compile(r"[0-9a-f]{6,}\.[0-9a-f.]{6,}$|[0-9a-f]{20,}$|\d{12,}\.|[0-9a-f]{8}-[0-9a-f]{4}-", re.IGNORECASE)
 # Exchange wraps foreign addresses as IMCEASMTP-user+40example+2Ecom@server (the "IMCEA" encoding).
 IMCEA = re.compile(r"^imcea[a-z]*-(.+)$", re.IGNORECASE)
 HEX = re.compile(r"\+([0-9a-fA-F]{2})")
@@ -112,7 +115,7 @@ def clean(value: str) -> str | None:
             inner = HEX.sub(lambda m: chr(int(m.group(1), 16)), wrapped.group(1))
             if "@" in inner:
                 return clean(inner)
-    if not local or ((local[0] in HEX_DIGITS or "$" in local) and MESSAGE_ID_LOCAL.search(local)):
+    if not local or "$" in local or (local[0] in HEX_DIGITS and MESSAGE_ID_START.match(local)):
         return None
     return f"{local}@{domain}".lower()
 
