@@ -32,7 +32,9 @@ PREFIX_STARTS = ("smtp", "rfc822", "sip", "mailto", "to", "x400")  # checked fir
 HEX_DIGITS = frozenset("0123456789abcdefABCDEF")  # every MESSAGE_ID_LOCAL but `$` starts with one
 # MESSAGE_ID_LOCAL's alternatives anchored at the start, matched there only (a search would try every
 # position for them all); the `$` one is a substring test.
-MESSAGE_ID_START = re.compile(r"[0-9a-f]{6,}\.[0-9a-f.]{6,}$|[0-9a-f]{20,}$|\d{12,}\.|[0-9a-f]{8}-[0-9a-f]{4}-", re.IGNORECASE)
+MESSAGE_ID_START = re.compile(
+    r"[0-9a-f]{6,}\.[0-9a-f.]{6,}$|[0-9a-f]{20,}$|\d{12,}\.|[0-9a-f]{8}-[0-9a-f]{4}-", re.IGNORECASE
+)
 # Exchange wraps foreign addresses as IMCEASMTP-user+40example+2Ecom@server (the "IMCEA" encoding).
 IMCEA = re.compile(r"^imcea[a-z]*-(.+)$", re.IGNORECASE)
 HEX = re.compile(r"\+([0-9a-fA-F]{2})")

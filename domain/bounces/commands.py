@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from collections import deque
 
+from domain.bounces.literals import alternation
+
 CONN, HELO, EHLO, MAIL, RCPT, DATA = "CONN", "HELO", "EHLO", "MAIL", "RCPT", "DATA"
 STARTTLS, AUTH = "STARTTLS", "AUTH"
 BEFORE_DATA = frozenset({CONN, HELO, EHLO, MAIL, RCPT})
@@ -52,7 +54,7 @@ SAID: tuple[tuple[tuple[str, ...], re.Pattern[str], str | None], ...] = (
 )
 ANY_CUE = tuple(cue for cues, _, _ in SAID for cue in cues)  # none of them: no phrasing can match
 # The cues in one pattern: one search instead of a substring search per cue (most diagnostics hold none).
-SOME_CUE = re.compile("|".join(re.escape(cue) for cue in ANY_CUE))
+SOME_CUE = re.compile(alternation(ANY_CUE))
 # sisimai's last resort: command names in capitals, the later in a session winning.
 NAMES = re.compile(r"(?<![A-Za-z0-9@.])(HELO|EHLO|STARTTLS|AUTH|MAIL FROM|RCPT TO|RCPT|DATA)(?![A-Za-z0-9@])")
 NAME_CUES = ("HELO", "EHLO", "STARTTLS", "AUTH", "MAIL", "RCPT", "DATA")
