@@ -47,14 +47,20 @@ MAX_QUOTED = 200
 
 def find_addresses(text: str) -> list[str]:
     """Every address-like string in `text`, in order of appearance (raw, not cleaned)."""
+    first_at = text.find("@")
+    if first_at < 0:
+        return []  # every address, quoted or not, has an @
     found: list[str] = []
-    for start, end in windows(text):
-        for match in ADDRESS.finditer(text, start, end):
-            found.append(match.group(0))
+    if first_at <= MAX_LOCAL + 1 and len(text) <= MAX_DOMAIN + 3:
+        found = ADDRESS.findall(text)  # `windows` is the whole text, too short for MAX_FOUND addresses
+    else:
+        for start, end in windows(text):
+            for match in ADDRESS.finditer(text, start, end):
+                found.append(match.group(0))
+                if len(found) >= MAX_FOUND:
+                    break
             if len(found) >= MAX_FOUND:
                 break
-        if len(found) >= MAX_FOUND:
-            break
     if '"@' in text:
         found.extend(_quoted(text))
     return found
