@@ -35,6 +35,7 @@ HEX_DIGITS = frozenset("0123456789abcdefABCDEF")  # every MESSAGE_ID_LOCAL but `
 MESSAGE_ID_START = re.compile(
     r"[0-9a-f]{6,}\.[0-9a-f.]{6,}$|[0-9a-f]{20,}$|\d{12,}\.|[0-9a-f]{8}-[0-9a-f]{4}-", re.IGNORECASE
 )
+MIN_ID_LOCAL = 13  # the shortest a MESSAGE_ID_START match can be (`123456789012.`)
 # Exchange wraps foreign addresses as IMCEASMTP-user+40example+2Ecom@server (the "IMCEA" encoding).
 IMCEA = re.compile(r"^imcea[a-z]*-(.+)$", re.IGNORECASE)
 HEX = re.compile(r"\+([0-9a-fA-F]{2})")
@@ -123,7 +124,11 @@ def clean(value: str) -> str | None:
             inner = HEX.sub(lambda m: chr(int(m.group(1), 16)), wrapped.group(1))
             if "@" in inner:
                 return clean(inner)
-    if not local or "$" in local or (local[0] in HEX_DIGITS and MESSAGE_ID_START.match(local)):
+    if (
+        not local
+        or "$" in local
+        or (len(local) >= MIN_ID_LOCAL and local[0] in HEX_DIGITS and MESSAGE_ID_START.match(local))
+    ):
         return None
     return f"{local}@{domain}".lower()
 
