@@ -43,7 +43,8 @@ TALKING = re.compile(r"\s{0,10}\.\.\. while talking to ")
 LEADING = re.compile(r"\s{0,40}" + _ADDR + r"(\s.*)?$")
 # What every line-start position above begins with: an address after the indent, a list number or
 # bullet, or a reply code. A line without it is none of them, which one match settles (most lines
-# with an `@` in prose mention an address in passing).
+# with an `@` in prose mention an address in passing). A new line-start position must begin with
+# one of these too, or be added here.
 LINE_START_ADDRESS = re.compile(
     r"\s{0,40}(?:\d{1,3}[).]\s{0,5}|[*\u2022-]\s{1,5}|\d{3}[ -](?:[245]\.\d{1,3}\.\d{1,3}\s{1,5})?)?" + _ADDR
 )
