@@ -30,6 +30,12 @@ MESSAGE_ID_LOCAL = re.compile(
 PREFIX = re.compile(r"^(?:smtp|rfc822|sip|mailto|to|x400)[=:;]\s*", re.IGNORECASE)
 PREFIX_STARTS = ("smtp", "rfc822", "sip", "mailto", "to", "x400")  # checked first: cheaper than the pattern
 HEX_DIGITS = frozenset("0123456789abcdefABCDEF")  # every MESSAGE_ID_LOCAL but `$` starts with one
+# MESSAGE_ID_LOCAL's alternatives anchored at the start, matched there only (a search would try every
+# position for them all); the `$` one is a substring test.
+MESSAGE_ID_START = re.compile(
+    r"[0-9a-f]{6,}\.[0-9a-f.]{6,}$|[0-9a-f]{20,}$|\d{12,}\.|[0-9a-f]{8}-[0-9a-f]{4}-", re.IGNORECASE
+)
+MIN_ID_LOCAL = 13  # the shortest a MESSAGE_ID_START match can be (`123456789012.`)
 # Exchange wraps foreign addresses as IMCEASMTP-user+40example+2Ecom@server (the "IMCEA" encoding).
 IMCEA = re.compile(r"^imcea[a-z]*-(.+)$", re.IGNORECASE)
 HEX = re.compile(r"\+([0-9a-fA-F]{2})")
@@ -42,14 +48,20 @@ MAX_QUOTED = 200
 
 def find_addresses(text: str) -> list[str]:
     """Every address-like string in `text`, in order of appearance (raw, not cleaned)."""
+    first_at = text.find("@")
+    if first_at < 0:
+        return []  # every address, quoted or not, has an @
     found: list[str] = []
-    for start, end in windows(text):
-        for match in ADDRESS.finditer(text, start, end):
-            found.append(match.group(0))
+    if first_at <= MAX_LOCAL + 1 and len(text) <= MAX_DOMAIN + 3:
+        found = ADDRESS.findall(text)  # `windows` is the whole text, too short for MAX_FOUND addresses
+    else:
+        for start, end in windows(text):
+            for match in ADDRESS.finditer(text, start, end):
+                found.append(match.group(0))
+                if len(found) >= MAX_FOUND:
+                    break
             if len(found) >= MAX_FOUND:
                 break
-        if len(found) >= MAX_FOUND:
-            break
     if '"@' in text:
         found.extend(_quoted(text))
     return found
@@ -112,7 +124,11 @@ def clean(value: str) -> str | None:
             inner = HEX.sub(lambda m: chr(int(m.group(1), 16)), wrapped.group(1))
             if "@" in inner:
                 return clean(inner)
-    if not local or ((local[0] in HEX_DIGITS or "$" in local) and MESSAGE_ID_LOCAL.search(local)):
+    if (
+        not local
+        or "$" in local
+        or (len(local) >= MIN_ID_LOCAL and local[0] in HEX_DIGITS and MESSAGE_ID_START.match(local))
+    ):
         return None
     return f"{local}@{domain}".lower()
 

@@ -5,14 +5,19 @@ neither a digit nor a dot, so a long run of digits and dots is tried once, not a
 Each look-behind sits after the code's first digit, not before it (the same condition on the
 character before it): a pattern that begins with a character class lets the regex engine skip
 ahead to the next 2, 4 or 5, where one that begins with a look-behind is tried at every position
-(searches two to three times faster on a diagnostic).
+(searches two to three times faster on a diagnostic). An enhanced code goes further: its match
+starts at the dot after the class digit, a literal the engine skips to faster still. Only the
+groups of an ENHANCED match are read (never where it starts).
 """
 
 from __future__ import annotations
 
 import re
 
-ENHANCED = re.compile(r"([245])(?<![\w.][245])\.(\d{1,3})\.(\d{1,3})(?!\.?\d)")
+# The enhanced code's match starts at its first dot, the class digit read by a look-behind (its group
+# still captured): a search then skips to each dot as fast as to a literal, where starting at a class
+# of digits costs a test of the set at every character. The matches found are the same ones.
+ENHANCED = re.compile(r"\.(?<=([245])\.)(?<![\w.][245]\.)(\d{1,3})\.(\d{1,3})(?!\.?\d)")
 REPLY = re.compile(r"([245])(?<![\w.-][245])\d\d(?!\w|\.\d)")
 REPLY_AT_START = re.compile(r"\s*([245]\d\d)(?:[ -]|$)")
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from collections import deque
 
+from domain.bounces.literals import alternation
+
 CONN, HELO, EHLO, MAIL, RCPT, DATA = "CONN", "HELO", "EHLO", "MAIL", "RCPT", "DATA"
 STARTTLS, AUTH = "STARTTLS", "AUTH"
 BEFORE_DATA = frozenset({CONN, HELO, EHLO, MAIL, RCPT})
@@ -51,9 +53,12 @@ SAID: tuple[tuple[tuple[str, ...], re.Pattern[str], str | None], ...] = (
     ),
 )
 ANY_CUE = tuple(cue for cues, _, _ in SAID for cue in cues)  # none of them: no phrasing can match
+# The cues in one pattern: one search instead of a substring search per cue (most diagnostics hold none).
+SOME_CUE = re.compile(alternation(ANY_CUE))
 # sisimai's last resort: command names in capitals, the later in a session winning.
 NAMES = re.compile(r"(?<![A-Za-z0-9@.])(HELO|EHLO|STARTTLS|AUTH|MAIL FROM|RCPT TO|RCPT|DATA)(?![A-Za-z0-9@])")
 NAME_CUES = ("HELO", "EHLO", "STARTTLS", "AUTH", "MAIL", "RCPT", "DATA")
+SOME_NAME = re.compile("|".join(NAME_CUES))  # without one of them NAMES cannot match
 _ORDER = {HELO: 0, EHLO: 1, STARTTLS: 2, AUTH: 3, MAIL: 4, RCPT: 5, DATA: 6}
 
 
@@ -64,7 +69,7 @@ def command_in(text: str) -> str | None:
     lowered = text.lower()
     # The last phrase counts: a transcript ends at the refused command.
     last: tuple[int, str] | None = None  # (where, command); on a tie the earlier phrasing stays
-    for cues, pattern, command in SAID if any(map(lowered.__contains__, ANY_CUE)) else ():
+    for cues, pattern, command in SAID if SOME_CUE.search(lowered) is not None else ():
         if not any(map(lowered.__contains__, cues)):
             continue
         latest = deque(pattern.finditer(lowered), maxlen=1)  # its last match
@@ -73,7 +78,7 @@ def command_in(text: str) -> str | None:
             last = (match.start(), command or _WORD[match.group(1)])
     if last is not None:
         return last[1]
-    if not any(map(text.__contains__, NAME_CUES)):
+    if SOME_NAME.search(text) is None:
         return None
     named = [m.group(1).split(" ")[0] for m in NAMES.finditer(text)]
     if not named:

@@ -47,6 +47,11 @@ def _common(value: str) -> datetime | None:
     number = MONTHS.get(month.lower())
     if number is None:
         return None
+    if zone_hours == zone_minutes == "00":  # +0000: the instant is already in UTC
+        try:
+            return datetime(int(year), number, int(day), int(hour), int(minute), int(second), tzinfo=UTC)
+        except (ValueError, OverflowError):  # day 31 of a short month, hour 24: the general parser decides
+            return None
     offset = timedelta(hours=int(zone_hours), minutes=int(zone_minutes))
     try:
         zone = timezone(-offset if sign == "-" else offset)

@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from domain.bounces.findings import Finding
+from domain.bounces.literals import alternation
 from domain.bounces.notice import Notice
 
 
@@ -51,9 +52,7 @@ class Family:
 
 def phrase_table(table: dict[str, tuple[str, ...]]) -> Callable[[str], str | None]:
     """A lookup from a diagnostic to the first reason whose listed phrase it contains (case-insensitive)."""
-    compiled = [
-        (reason, re.compile("|".join(re.escape(p.lower()) for p in phrases))) for reason, phrases in table.items()
-    ]
+    compiled = [(reason, re.compile(alternation(p.lower() for p in phrases))) for reason, phrases in table.items()]
 
     def lookup(diagnostic: str) -> str | None:
         lowered = diagnostic.lower()

@@ -19,6 +19,8 @@ DAEMON = re.compile(
     r"m(?<![^<\s]m)daemon@"  # MDaemon signs with its product name (at the start, or after < or a space)
 )
 
+RECEIVED_READ = 8000  # characters of the joined Received fields `Notice.received` is made from
+
 
 @dataclass(eq=False)
 class Notice:
@@ -156,7 +158,7 @@ class Notice:
     @lazy
     def received(self) -> str:
         """The Received fields, joined and lower-cased (their first 4 KB)."""
-        joined = " ".join(self.root.fields.get("received", ()))[:8000]  # folded: unfolding shortens it
+        joined = " ".join(self.root.fields.get("received", ()))[:RECEIVED_READ]  # folded: unfolding shortens it
         return " ".join(joined.split())[:4000].lower()
 
     @lazy

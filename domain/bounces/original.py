@@ -20,6 +20,8 @@ INLINE_COPY = LineStarts(
     r"returned message|unsent message follows|(?:returned|original) mail follows|"
     r"a copy of the original message below this line)[^\n]{0,200}$",
 )
+# An indented header field in a pasted copy (never at the start: the copy is stripped of its indent).
+INDENTED_FIELD = re.compile(r"\n[ \t]+(?=[A-Za-z-]+:)")
 MESSAGE_ID = re.compile(r"<[^<>\s]{1,500}>")
 MAX_INLINE = 64 * 1024
 
@@ -52,7 +54,8 @@ def _inline_copy(notice: Notice) -> dict[str, str]:
         if marker is None:
             continue
         rest = text[marker[1] : marker[1] + MAX_INLINE].lstrip()  # blank lines, even of spaces
-        rest = re.sub(r"^[ \t]+(?=[A-Za-z-]+:)", "", rest, flags=re.MULTILINE)  # indented header copies
+        if "\n " in rest or "\n\t" in rest:
+            rest = INDENTED_FIELD.sub("\n", rest)  # indented header copies
         picked = _pick(read_part(rest, 1, Budget(parts=0)))
         if picked:
             return picked

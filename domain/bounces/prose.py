@@ -41,6 +41,13 @@ ADDRESS_BRACKET = re.compile(r"\s{0,40}" + _ADDR + r"\s{1,10}\[([^\]\n]{1,900})\
 # A Sendmail transcript's next host: a new recipient's session begins there.
 TALKING = re.compile(r"\s{0,10}\.\.\. while talking to ")
 LEADING = re.compile(r"\s{0,40}" + _ADDR + r"(\s.*)?$")
+# What every line-start position above begins with: an address after the indent, a list number or
+# bullet, or a reply code. A line without it is none of them, which one match settles (most lines
+# with an `@` in prose mention an address in passing). A new line-start position must begin with
+# one of these too, or be added here.
+LINE_START_ADDRESS = re.compile(
+    r"\s{0,40}(?:\d{1,3}[).]\s{0,5}|[*\u2022-]\s{1,5}|\d{3}[ -](?:[245]\.\d{1,3}\.\d{1,3}\s{1,5})?)?" + _ADDR
+)
 # Matched on lower-cased lines (case-insensitive matching is several times slower).
 KEYWORD = re.compile(
     r"(?:rcpt to:?|recipient(?: address)?:|rejected recipient|recipient address rejected:?|could not be delivered to:?|"
@@ -121,10 +128,11 @@ def _starts_another(line: str, current: str | None) -> bool:
     """Is `line` the next recipient's line (a recipient position naming another address)?"""
     if REPLY_FIRST.match(line):
         return False  # a reply that names an address ("550 5.1.8 <sender>... rejected")
-    for pattern in (ANGLE_COLON, ALONE, SENDMAIL_DOTS, ADDRESS_LEAD, ADDRESS_BRACKET):
-        match = pattern.match(line)
-        if match is not None:
-            return clean(match.group(1)) != current
+    if LINE_START_ADDRESS.match(line) is not None:
+        for pattern in (ANGLE_COLON, ALONE, SENDMAIL_DOTS, ADDRESS_LEAD, ADDRESS_BRACKET):
+            match = pattern.match(line)
+            if match is not None:
+                return clean(match.group(1)) != current
     match = KEYWORD.search(line.lower())  # "rejected recipient <b@c>", "Your message to b@c ..."
     return match is not None and clean(match.group(1)) != current
 
@@ -188,6 +196,8 @@ def scan(notice: Notice, lines: list[str] | None = None) -> list[Finding]:
 
 def _position(line: str, previous: str) -> tuple[str, str, bool] | None:
     """(address, rest of the line, may it be the notice's own address) for a recipient position."""
+    if LINE_START_ADDRESS.match(line) is None:
+        return _mention(line)
     if (match := ANGLE_COLON.match(line)) is not None:
         return match.group(1), match.group(2), True
     if (match := ALONE.match(line)) is not None:
@@ -202,6 +212,11 @@ def _position(line: str, previous: str) -> tuple[str, str, bool] | None:
         return match.group(1), match.group(2) or "", True
     if (match := LEADING.match(line)) is not None and match.group(2) and has_code(match.group(2)):
         return match.group(1), match.group(2), True  # `address reply` (Zoho's list)
+    return _mention(line)
+
+
+def _mention(line: str) -> tuple[str, str, bool] | None:
+    """An address after a keyword ("RCPT TO:<a@b>", "message to a@b") or a reply code on the line."""
     if (match := KEYWORD.search(line.lower())) is not None or (match := CODE_LINE.match(line)) is not None:
         return match.group(1), line, False
     return None

@@ -216,7 +216,7 @@ def gated(text: str) -> frozenset[str]:
 def gates_in(text: str) -> dict[str, list[str]]:
     """Every reason one of whose gates is in `text` (ungated ones too), with all of its gates the text
     holds: what `gated` finds, and for `says_with` which of each reason's phrases need running."""
-    found: dict[str, list[str]] = {reason: [] for reason in UNGATED}
+    found: dict[str, list[str]] = {reason: [] for reason in UNGATED} if UNGATED else {}
     for reason, gate_text in SHORT:
         if gate_text in text:
             found.setdefault(reason, []).append(gate_text)

@@ -8,7 +8,7 @@ import re
 from domain.bounces.commands import CONN, DATA, EHLO, MAIL, RCPT, command_in
 from domain.bounces.family import Family, phrase_table
 from domain.bounces.findings import Finding
-from domain.bounces.notice import Notice
+from domain.bounces.notice import RECEIVED_READ, Notice
 from domain.bounces.prose import scan
 
 MARKER = re.compile(r"^hi\. this is the qmail|\(qmail \d+ invoked for bounce\)", re.M)
@@ -54,6 +54,11 @@ def sniff(notice: Notice) -> bool:
         return True
     if "qmail" in notice.intro and MARKER.search(notice.intro):
         return True
+    fields = notice.root.fields
+    # `notice.received` is these fields cut, their white space collapsed, lower-cased: a word without
+    # white space is in it only if it is in them lower-cased, which is cheaper to test than to make it.
+    if "qmail" not in " ".join(fields.get("received", ()))[:RECEIVED_READ].lower():
+        return False
     received = notice.received
     return "qmail" in received and bool(MARKER.search(received))
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from domain.bounces.literals import alternation
 from domain.bounces.receivers.provider import Provider
 
 REPLIES: dict[str, tuple[str, ...]] = {
@@ -133,7 +134,7 @@ REPLIES: dict[str, tuple[str, ...]] = {
         "is not a valid rfc 5321 address",
     ),
 }
-PATTERNS = [(reason, re.compile("|".join(re.escape(p) for p in phrases))) for reason, phrases in REPLIES.items()]
+PATTERNS = [(reason, re.compile(alternation(phrases))) for reason, phrases in REPLIES.items()]
 
 
 def reason(diagnostic: str, status: str) -> str:
