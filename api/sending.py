@@ -21,6 +21,7 @@ from api.errors import (
     ValidationError,
     member_of,
 )
+from api.input_plans import plan_inputs
 from api.inputs import CONTEXT_ID, AttachmentInput, domain_attachments, parse_id
 from api.restrict import ensure_email_within, ensure_send_allowed
 from api.runner import run_use_case
@@ -82,6 +83,9 @@ class SendEmailInput(ContentOptionsInput):
     allow_suppressed: bool = strawberry.field(
         default=False, description="Send even to addresses suppressed after a hard bounce."
     )
+
+
+plan_inputs(SendEmailInput)
 
 
 @strawberry.type(description="The email is PENDING (or a scheduled DRAFT with plannedSendAt); a worker sends it.")
