@@ -18,6 +18,7 @@ from strawberry.extensions import (
     SchemaExtension,
     ValidationCache,
 )
+from strawberry.extensions.runner import SchemaExtensionsRunner
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 from strawberry.types.graphql import OperationType
@@ -33,6 +34,7 @@ from api.context import Context, LiveContext
 from api.control import ControlMutations
 from api.drafts import DraftMutations
 from api.entity_query import EntityQuery
+from api.hooks import HooksMadeOnce
 from api.mailbox import MailboxQuery
 from api.queries import Query
 from api.scopes import require_scopes
@@ -52,6 +54,11 @@ class MailtrailSchema(strawberry.Schema):
     A bad query or variable is the client's business: one INFO line, no traceback. An error our
     own code raised is a bug: logged at ERROR with its traceback (the client sees it masked).
     """
+
+    def create_extensions_runner(
+        self, execution_context: ExecutionContext, extensions: list[SchemaExtension]
+    ) -> SchemaExtensionsRunner:
+        return HooksMadeOnce(execution_context=execution_context, extensions=extensions)
 
     def process_errors(self, errors: list[GraphQLError], execution_context: Any = None) -> None:
         for error in errors:
