@@ -3,6 +3,7 @@ and keeps its transaction wherever it may write more than once."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import uuid
 from collections.abc import Iterator
@@ -110,3 +111,14 @@ def test_only_a_new_email_without_attachments_or_content_writes_once(
     request_: SendRequest, content: ContentStamp | None, once: bool
 ) -> None:
     assert writes_once(request_, content) is once
+
+
+async def test_concurrent_sends_with_one_idempotency_key_make_one_email(client, tenant) -> None:
+    fields = {"accountId": str(tenant.account_id), "to": ["a@example.com"], "idempotencyKey": "race-1"}
+    results = await asyncio.gather(*(send(client, tenant.token, **fields) for _ in range(6)))
+    assert {r["__typename"] for r in results} == {"EmailQueued"}, results
+    assert len({r["outboundEmail"]["id"] for r in results}) == 1, results
+    with session_scope() as session:
+        rows = session.exec(select(OutboundEmail).where(OutboundEmail.organization_id == tenant.organization_id)).all()
+    assert len(rows) == 1
+    assert event_kinds(rows[0].id) == ["created", "queued"]
