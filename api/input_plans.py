@@ -87,9 +87,16 @@ def planned_from_input() -> Callable[[type, Mapping[str, Any], InputContext], An
 
 
 def plan_inputs(*classes: type) -> None:
-    """Give each Strawberry input class the planned `from_input` (its schema is unchanged)."""
+    """Give each Strawberry input class the planned `from_input` (its schema is unchanged).
+
+    Not for a type with `Maybe` fields: Strawberry checks their nulls in the document only for
+    types without a `from_input`, so the same null would be refused later and otherwise."""
     for cls in classes:
         definition = get_object_definition(cls, strict=True)
         if not definition.is_input or definition.from_input is not None:
             raise ValueError(f"{cls.__name__} is not an input type that builds itself the usual way")
+        if any(
+            isinstance(field.resolve_type(type_definition=definition), StrawberryMaybe) for field in definition.fields
+        ):
+            raise ValueError(f"{cls.__name__} has Maybe fields, whose nulls Strawberry checks only without from_input")
         definition.from_input = planned_from_input()

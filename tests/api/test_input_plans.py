@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+import strawberry
 from graphql import (
     GraphQLEnumType,
     GraphQLInputObjectType,
@@ -113,3 +114,12 @@ def test_the_planned_conversion_is_the_one_sendemail_uses() -> None:
 def test_a_type_that_builds_itself_already_is_refused() -> None:
     with pytest.raises(ValueError, match="builds itself"):
         plan_inputs(SendEmailInput)
+
+
+def test_a_type_with_maybe_fields_is_refused() -> None:
+    @strawberry.input
+    class Patch:
+        name: strawberry.Maybe[str]
+
+    with pytest.raises(ValueError, match="Maybe fields"):
+        plan_inputs(Patch)
