@@ -3,9 +3,9 @@
 For every request and every lifecycle hook (operation, parsing, validation, execution),
 Strawberry asks each extension whether its class defines the hook and, for a generator hook,
 wraps the bound method in `contextlib.contextmanager` anew (a new function, its metadata copied
-by `functools.wraps`): some thirty wrappers per request, a fifth of the CPU of running a short
-operation. The wrapper of a class's hook is the same every time, so it is made once here and
-called with the extension (`factory(extension)` is what the bound method's wrapper did:
+by `functools.wraps`): a dozen wrappers per request, about 15 us of the 220 us Strawberry spends
+on a short mutation. The wrapper of a class's hook is the same every time, so it is made once here
+and called with the extension (`factory(extension)` is what the bound method's wrapper did:
 `hook(extension)`). Entering and leaving the hooks, and hooks that are plain functions, are
 Strawberry's own code, unchanged; so are stream results.
 """

@@ -93,7 +93,7 @@ class BeforeExecution(SchemaExtension):
     """The checks and settings of an operation before it executes, in this order (the first refusal wins).
 
     One extension rather than one each: Strawberry builds each extension and a context manager per
-    hook for every request, about 9 us apiece.
+    hook for every request, about 5 us apiece.
     """
 
     CHECKS: tuple[Callable[[ExecutionContext], None], ...] = (
