@@ -111,7 +111,7 @@ class MailtrailGraphQL(GraphQL[Context | LiveContext, None]):
 
     def parse_json(self, data: str | bytes) -> object:
         """An HTTP body (WebSocket frames go through `decode_json`, and their variables through
-        the SafeVariables extension)."""
+        api.boundary.safe_variables)."""
         try:
             return decode_body(data)
         except BodyRejected as rejected:

@@ -25,6 +25,7 @@ from starlette.types import Message, Receive
 from strawberry.exceptions import StrawberryInputCoercionError
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.types.base_scalars import UUIDDefinition
+from strawberry.types import ExecutionContext
 from strawberry.types.scalar import ScalarDefinition
 
 from domain.validation import unsafe_text_reason
@@ -165,18 +166,14 @@ class SafeStringLiterals(ValidationRule):
             self.report_error(GraphQLError(f"a string literal {reason}", node, extensions={"code": BAD_USER_INPUT}))
 
 
-class SafeVariables(SchemaExtension):
+def safe_variables(context: ExecutionContext) -> None:
     """Variables that did not come through the HTTP body (WebSocket payloads) are checked here."""
+    from api.context import LiveContext  # the HTTP path already checked its body
 
-    def on_execute(self) -> Iterator[None]:
-        from api.context import LiveContext  # the HTTP path already checked its body
-
-        context = self.execution_context
-        if isinstance(context.context, LiveContext) and context.variables:
-            unsafe = find_unsafe_text(context.variables, "variables")
-            if unsafe is not None:
-                raise GraphQLError(f"{unsafe[0]} {unsafe[1]}", extensions={"code": BAD_USER_INPUT})
-        yield
+    if isinstance(context.context, LiveContext) and context.variables:
+        unsafe = find_unsafe_text(context.variables, "variables")
+        if unsafe is not None:
+            raise GraphQLError(f"{unsafe[0]} {unsafe[1]}", extensions={"code": BAD_USER_INPUT})
 
 
 class ErrorCodes(SchemaExtension):

@@ -102,7 +102,7 @@ class Loaders:
     organization_id: uuid.UUID
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     reads_only: bool = False
-    """Set for a query operation (api.schema.QueriesWithoutTransaction): its reads run in autocommit."""
+    """Set for a query operation (api.schema.queries_without_transaction): its reads run in autocommit."""
     account_by_id: DataLoader[uuid.UUID, MailAccount] = field(init=False)
     attachments_by_email_id: DataLoader[uuid.UUID, list[OutboundAttachment]] = field(init=False)
     events_by_email_id: DataLoader[uuid.UUID, list[EventRow]] = field(init=False)

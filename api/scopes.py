@@ -14,7 +14,6 @@ test; resolvers pay nothing.
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 from graphql import (
@@ -32,7 +31,7 @@ from graphql import (
     get_named_type,
 )
 from graphql.utilities import get_operation_ast
-from strawberry.extensions import SchemaExtension
+from strawberry.types import ExecutionContext
 
 from domain.grants import Scope
 
@@ -196,27 +195,24 @@ class NeedsCache:
 CACHE = NeedsCache()
 
 
-class RequireScopes(SchemaExtension):
+def require_scopes(context: ExecutionContext) -> None:
     """Refuse, before execution, an operation whose token lacks a scope it needs (code FORBIDDEN)."""
-
-    def on_execute(self) -> Iterator[None]:
-        context = self.execution_context
-        document = context.graphql_document
-        if document is not None:
-            needs = CACHE.get(context.schema._schema, context.query or "", document, context.operation_name)
-            principal = getattr(context.context, "principal", None)
-            if needs.undeclared:
-                raise GraphQLError(
-                    f"{', '.join(needs.undeclared)} declares no scope and is refused (api/scopes.py)",
-                    extensions={"code": "FORBIDDEN"},
-                )
-            if needs.scopes:
-                held = principal.scopes if principal is not None else frozenset()
-                missing = needs.scopes - held
-                if missing:
-                    names = sorted(missing)
-                    raise GraphQLError(
-                        f"this token lacks the scope {', '.join(names)} this operation needs",
-                        extensions={"code": "FORBIDDEN", "missingScopes": names},
-                    )
-        yield
+    document = context.graphql_document
+    if document is None:
+        return
+    needs = CACHE.get(context.schema._schema, context.query or "", document, context.operation_name)
+    principal = getattr(context.context, "principal", None)
+    if needs.undeclared:
+        raise GraphQLError(
+            f"{', '.join(needs.undeclared)} declares no scope and is refused (api/scopes.py)",
+            extensions={"code": "FORBIDDEN"},
+        )
+    if needs.scopes:
+        held = principal.scopes if principal is not None else frozenset()
+        missing = needs.scopes - held
+        if missing:
+            names = sorted(missing)
+            raise GraphQLError(
+                f"this token lacks the scope {', '.join(names)} this operation needs",
+                extensions={"code": "FORBIDDEN", "missingScopes": names},
+            )

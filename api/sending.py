@@ -21,9 +21,11 @@ from api.errors import (
     ValidationError,
     member_of,
 )
+from api.input_plans import plan_inputs
 from api.inputs import CONTEXT_ID, AttachmentInput, domain_attachments, parse_id
 from api.restrict import ensure_email_within, ensure_send_allowed
 from api.runner import run_use_case
+from api.single_write import without_transaction, writes_once
 from api.types import Info, OutboundEmail
 from domain import records, sending
 from domain.content.drafting import stamp
@@ -82,6 +84,9 @@ class SendEmailInput(ContentOptionsInput):
     allow_suppressed: bool = strawberry.field(
         default=False, description="Send even to addresses suppressed after a hard bounce."
     )
+
+
+plan_inputs(SendEmailInput)
 
 
 @strawberry.type(description="The email is PENDING (or a scheduled DRAFT with plannedSendAt); a worker sends it.")
@@ -151,6 +156,8 @@ class SendingMutations:
             fields, content = await render_draft(ctx, input, request.fields)
             request = replace(request, fields=fields)
             await ensure_send_allowed(ctx, request)
+            if writes_once(request, content):
+                await without_transaction(ctx)
 
             def use_case(session):  # type: ignore[no-untyped-def]
                 email, enqueue = sending.request_send(session, ctx.organization_id, request, ctx.actor, ctx.limits)

@@ -26,6 +26,7 @@ from domain.records import (
     utcnow,
 )
 from domain.records.at_once import insert_at_once
+from domain.records.fresh import fresh
 from domain.suppression import SendingAccount, check_not_suppressed
 
 __all__ = [
@@ -136,7 +137,8 @@ def new_draft(
     composed = compose(session, organization_id, changes, limits, now, probe_suppression=ready is not None)
     # The id and times given rather than left to their default factories: pydantic inspects a
     # factory's signature at each use, which cost more than the rest of building the row.
-    email = OutboundEmail(
+    email = fresh(
+        OutboundEmail,
         id=uuid.uuid4(),
         organization_id=organization_id,
         status=EmailStatus.DRAFT,

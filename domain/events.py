@@ -16,6 +16,7 @@ from sqlalchemy import select as select_row
 from sqlmodel import Session
 
 from domain.records import MailAccount, OutboundEmail, OutboundEmailEvent, utcnow
+from domain.records.fresh import fresh
 from domain.records.types import JSONType
 
 
@@ -59,7 +60,8 @@ def record_event(
     at: datetime | None = None,
 ) -> OutboundEmailEvent:
     """Append one event for `email`; it commits (or rolls back) with the change it describes."""
-    event = OutboundEmailEvent(
+    event = fresh(
+        OutboundEmailEvent,
         organization_id=email.organization_id,
         email_id=email.id,
         kind=kind.value,

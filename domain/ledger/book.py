@@ -11,6 +11,7 @@ from sqlmodel import Session, col, delete, select, update
 
 from domain.ledger.precedence import DeliveryState, RecipientRole
 from domain.records import OutboundEmail, OutboundRecipient
+from domain.records.fresh import fresh
 from domain.records.types import UTCDateTime
 
 
@@ -38,7 +39,8 @@ def add_recipients(session: Session, email: OutboundEmail, now: datetime) -> Non
 
 def _rows(email: OutboundEmail, now: datetime, state: DeliveryState | None = None) -> list[OutboundRecipient]:
     return [
-        OutboundRecipient(
+        fresh(
+            OutboundRecipient,
             id=uuid.uuid4(),  # not its default factory: pydantic inspects one at each use
             organization_id=email.organization_id,
             email_id=email.id,

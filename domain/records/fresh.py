@@ -1,0 +1,73 @@
+"""A new table row built as its constructor builds it, in half the time.
+
+SQLModel's constructor sets each field through the model's `__setattr__`, which asks per field
+whether the class is a table and the attribute instrumented, hands the value to SQLAlchemy's
+attribute, then to pydantic's own `__setattr__`. A new email has 42 fields, written on every
+sendEmail: about 80 us of the API's CPU for the row alone. `fresh` keeps the constructor's parts
+that matter (SQLAlchemy's instance state and `init` event, through the instrumented constructor
+with SQLModel's own "partial init"), then sets each field straight on its SQLAlchemy attribute
+(the same history: the row is pending, every field modified) and in the instance's dict, with the
+defaults computed the same way and `__pydantic_fields_set__` the fields given. For table models
+without aliases, relationships, extra fields or validation on assignment (checked, else it is
+the constructor). tests/domain/test_fresh_rows.py compares both on generated values.
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from sqlalchemy import inspect
+from sqlmodel import SQLModel
+from sqlmodel._compat import partial_init
+
+M = TypeVar("M", bound=SQLModel)
+
+_IMPLS: dict[type, dict[str, Any] | None] = {}
+
+
+def _plain_table(cls: type[SQLModel]) -> bool:
+    config = cls.model_config
+    return bool(
+        getattr(cls, "__table__", None) is not None
+        and not cls.__sqlmodel_relationships__
+        and not config.get("validate_assignment")
+        and not config.get("frozen")
+        and config.get("extra") != "allow"
+        and not cls.__pydantic_post_init__
+        and not any(field.alias for field in cls.model_fields.values())
+    )
+
+
+def fresh(cls: type[M], **values: Any) -> M:
+    """`cls(**values)` for a table model, faster where the module docstring says it is the same."""
+    impls = _IMPLS.get(cls, {})
+    if impls is None or (not impls and not _plain_table(cls)):
+        _IMPLS[cls] = None
+        return cls(**values)
+    with partial_init():
+        row = cls(**values)  # SQLAlchemy's state and init event (mappers configured); SQLModel sets nothing
+    state = inspect(row)
+    if not impls:  # read once the mappers are configured: before, attributes have no implementation yet
+        impls = {key: attribute.impl for key, attribute in state.manager.items()}
+        if any(impl is None for impl in impls.values()):
+            _IMPLS[cls] = None
+            return cls(**values)
+        _IMPLS[cls] = impls
+    given: dict[str, Any] = {}
+    defaults: dict[str, Any] = {}
+    for name, field in cls.model_fields.items():
+        if name in values:
+            given[name] = values[name]
+        elif not field.is_required():
+            defaults[name] = field.get_default(call_default_factory=True)
+    fields_set = set(given)
+    given.update(defaults)
+    dict_ = row.__dict__
+    for key, value in given.items():
+        impl = impls.get(key)
+        if impl is not None:
+            impl.set(state, dict_, value, None)
+        else:
+            dict_[key] = value
+    object.__setattr__(row, "__pydantic_fields_set__", fields_set)
+    return row
