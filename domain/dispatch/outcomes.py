@@ -89,7 +89,7 @@ def _count_send() -> Insert:
     return (
         sqlite_insert(H)
         .values(**_counted_values(), sends=1)
-        .on_conflict_do_update(index_elements=[H.account_id, H.hour], set_={"sends": col(H.sends) + 1})
+        .on_conflict_do_update(index_elements=["account_id", "hour"], set_={"sends": col(H.sends) + 1})
     )
 
 
@@ -116,7 +116,7 @@ def _record_sent_at_once() -> Select[uuid.UUID, bool]:
         .from_select(
             ["account_id", "hour", "sends"], select_row(sent.c.account_id, _counted_values()["hour"], literal(1))
         )
-        .on_conflict_do_update(index_elements=[H.account_id, H.hour], set_={"sends": col(H.sends) + 1})
+        .on_conflict_do_update(index_elements=["account_id", "hour"], set_={"sends": col(H.sends) + 1})
         .cte("counted")
     )
     event = event_after(sent.c.organization_id, email_id, now)
