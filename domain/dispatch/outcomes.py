@@ -1,11 +1,13 @@
 """After the Gmail call: record the send, or decide how long to wait, whether to retry, or fail.
 
 Each writes only on a row that is still PENDING. Recording a send is one conditional UPDATE (the
-status guard is its WHERE clause, so no read comes first), the recipients' ledger rows and the
-SENT event. On PostgreSQL they are one statement (data-modifying WITH clauses: the recipients and
-the event are written only if the guard let the UPDATE through), run outside a transaction block
-(a single statement is atomic on its own): one round trip, where BEGIN, three statements and
-COMMIT took five. Elsewhere (SQLite) they are three statements in one transaction. Either way
+status guard is its WHERE clause, so no read comes first), the recipients' ledger rows, the send
+counted in its account's UTC hour (the claim's daily bound, claim_read.py: counted in the same
+transaction, so the count never falls short of the sends) and the SENT event. On PostgreSQL they
+are one statement (data-modifying WITH clauses: the rest is written only if the guard let the
+UPDATE through), run outside a transaction block (a single statement is atomic on its own): one
+round trip, where BEGIN, three statements and COMMIT took five. Elsewhere (SQLite) they are four
+statements in one transaction. Either way
 the statements are built once and run on the session's connection, past the ORM's bookkeeping.
 """
 
