@@ -9,13 +9,22 @@ from __future__ import annotations
 import dramatiq
 from dramatiq.broker import Broker
 from dramatiq.brokers.stub import StubBroker
+from dramatiq.middleware import Middleware, Retries, ShutdownNotifications, TimeLimit
 
 from domain.settings import get_settings
 
 
+def middleware() -> list[Middleware]:
+    """Dramatiq's defaults less the three that act only on options no message of ours carries
+    (AgeLimit: `max_age`; Callbacks: `on_success`/`on_failure`; Pipelines: `pipe_target`): each
+    ran its hooks on every message for nothing. Retries (redelivery with backoff), TimeLimit (the
+    ten-minute default limit) and ShutdownNotifications keep their meaning."""
+    return [TimeLimit(), ShutdownNotifications(), Retries()]
+
+
 def make_broker(url: str) -> Broker:
     if url.startswith("stub"):
-        broker: Broker = StubBroker()
+        broker: Broker = StubBroker(middleware())
         broker.emit_after("process_boot")
         return broker
     if url.startswith(("redis://", "rediss://", "unix://")):
@@ -29,11 +38,11 @@ def make_broker(url: str) -> Broker:
         pool = redis.ConnectionPool.from_url(
             url, socket_timeout=30, socket_connect_timeout=5, socket_keepalive=True, health_check_interval=15
         )
-        return RedisBroker(client=redis.Redis(connection_pool=pool))  # type: ignore[no-untyped-call]
+        return RedisBroker(client=redis.Redis(connection_pool=pool), middleware=middleware())  # type: ignore[no-untyped-call]
     if url.startswith(("amqp://", "amqps://")):
         from dramatiq.brokers.rabbitmq import RabbitmqBroker
 
-        return RabbitmqBroker(url=url)
+        return RabbitmqBroker(url=url, middleware=middleware())
     raise ValueError(f"unsupported broker URL {url!r}: use redis://, amqp:// or stub://")
 
 

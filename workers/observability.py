@@ -23,7 +23,7 @@ from dramatiq.broker import Broker, MessageProxy
 from dramatiq.message import Message
 
 from domain.settings import get_settings
-from workers import logs
+from workers import logs, tracing
 
 log = logging.getLogger("mailtrail.workers")
 HEARTBEAT_EVERY = 5.0
@@ -79,6 +79,8 @@ class Observability(dramatiq.Middleware):
         field = ARGUMENT_FIELDS.get(message.actor_name)
         if field and message.args:
             logs.bind(**{field: message.args[0]})
+        if not tracing.is_on():  # a no-op span still costs its context's attach and detach
+            return
         from opentelemetry import context, propagate, trace
 
         parent = propagate.extract(message.options.get(TRACE_OPTION) or {})

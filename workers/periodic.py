@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from sqlmodel import col, delete, select
 
-from domain.records import AccountState, MailAccount, PushReceipt, utcnow
+from domain.records import AccountSendHour, AccountState, MailAccount, PushReceipt, utcnow
 from domain.settings import Settings
 from workers.db import session_scope
 from workers.scheduler import Job
@@ -44,9 +44,19 @@ def forget_old_push_receipts_job() -> None:
         session.exec(delete(PushReceipt).where(col(PushReceipt.received_at) < utcnow() - PUSH_RETENTION))
 
 
+SEND_HOURS_KEPT = timedelta(hours=48)
+"""The claim adds up the last 25 hours' sends (domain/dispatch/claim_read.py); older counts are idle."""
+
+
+def forget_old_send_hours_job() -> None:
+    with session_scope() as session:
+        session.exec(delete(AccountSendHour).where(col(AccountSendHour.hour) < utcnow() - SEND_HOURS_KEPT))
+
+
 def account_jobs(settings: Settings) -> list[Job]:
     return [
         Job("renew_watches", 3600.0, lambda: renew_watches_job(settings)),
         Job("safety_sync", settings.safety_sync_minutes * 60.0, safety_sync_job),
         Job("forget_old_push_receipts", 3600.0, forget_old_push_receipts_job),
+        Job("forget_old_send_hours", 3600.0, forget_old_send_hours_job),
     ]

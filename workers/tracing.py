@@ -50,6 +50,11 @@ def setup_tracing(settings: Settings, service: str, exporter: Any = None) -> boo
         return True
 
 
+def is_on() -> bool:
+    """Whether this process installed a tracer provider (without one, every span is a no-op)."""
+    return _configured
+
+
 _engines: set[int] = set()
 
 

@@ -5,7 +5,10 @@ attachments, whether any of its recipients is suppressed (its ledger rows joined
 organization's suppressed addresses), and the account's two budget marks (the daily_cap-th newest
 send of the last day, the per-minute-th newest attempt of the last minute: each a backward index
 scan that stops at that entry, so it reads at most daily_cap (per-minute) index entries, however
-many emails the account sent). The account's row is not locked, so claims of one account's
+many emails the account sent). The daily scan runs only when the account's sends counted by hour
+over the last 25 hours (account_send_hour, at least the day's sends) reach the cap: below it,
+the mark is known to be NULL at the cost of reading at most 25 small rows, where the scan read up
+to 2,000 entries on a busy account. The account's row is not locked, so claims of one account's
 emails do not queue behind each other: two workers claiming at the same instant may each see the
 last free slot of the minute, and Gmail's own 429 (a definite refusal: the email waits, no doubt is
 left) catches that rare overshoot. Only when a recipient is suppressed (or the email predates the

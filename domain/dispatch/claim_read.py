@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, fields
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
@@ -22,6 +22,7 @@ from domain import quota
 from domain.dispatch.terms import Policy
 from domain.lifecycle import EmailStatus
 from domain.records import (
+    AccountSendHour,
     AccountState,
     MailAccount,
     OutboundAttachment,
@@ -105,13 +106,25 @@ def claim_statement() -> Select[Any]:
     account_id = select(E.account_id).where(col(E.id) == email_id).correlate(None).scalar_subquery()
     account_cap = select(A.daily_send_cap).where(A.id == account_id).correlate(None).scalar_subquery()
     cap = func.coalesce(account_cap, bindparam("default_cap", type_=Integer))
-    day_mark = (
-        select(Q.sent_at)
-        .where(Q.account_id == account_id, col(Q.sent_at) > bindparam("day_ago", type_=UTCDateTime()))
-        .order_by(col(Q.sent_at).desc())
-        .offset(case((cap > 0, cap - 1), else_=0))
-        .limit(1)
+    H = AccountSendHour
+    # At least the sends of the rolling day: the hours that hold any of them, counted as each
+    # send was recorded. Below the cap, the mark is known to be NULL without reading the sends.
+    day_bound = (
+        select(func.coalesce(func.sum(H.sends), 0))
+        .where(H.account_id == account_id, col(H.hour) >= bindparam("day_ago_hour", type_=UTCDateTime()))
+        .correlate(None)
         .scalar_subquery()
+    )
+    day_mark = case(
+        (
+            day_bound >= cap,
+            select(Q.sent_at)
+            .where(Q.account_id == account_id, col(Q.sent_at) > bindparam("day_ago", type_=UTCDateTime()))
+            .order_by(col(Q.sent_at).desc())
+            .offset(case((cap > 0, cap - 1), else_=0))
+            .limit(1)
+            .scalar_subquery(),
+        )
     )
     minute_mark = (
         select(Q.attempt_started_at)
@@ -167,6 +180,7 @@ def read(session: Session, email_id: uuid.UUID, now: datetime, policy: Policy) -
             "b_now": now,
             "default_cap": policy.daily_cap,
             "day_ago": now - quota.DAY,
+            "day_ago_hour": hour_of(now - quota.DAY),
             "minute_ago": now - quota.MINUTE,
             "minute_offset": quota.sends_per_minute(policy.units_per_minute) - 1,
         },
@@ -176,6 +190,11 @@ def read(session: Session, email_id: uuid.UUID, now: datetime, policy: Policy) -
     row = rows[0]
     n, m = len(EMAIL_COLUMNS), len(EMAIL_COLUMNS) + len(ACCOUNT_COLUMNS)
     return ClaimRead(Pending(*row[:n]), Sender(*row[n:m]), *row[m:])
+
+
+def hour_of(moment: datetime) -> datetime:
+    """The start of the UTC hour `moment` falls in: the bucket `account_send_hour` counts it in."""
+    return moment.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
 
 
 def loaded(session: Session, email: Pending) -> OutboundEmail:

@@ -1,11 +1,13 @@
 """After the Gmail call: record the send, or decide how long to wait, whether to retry, or fail.
 
 Each writes only on a row that is still PENDING. Recording a send is one conditional UPDATE (the
-status guard is its WHERE clause, so no read comes first), the recipients' ledger rows and the
-SENT event. On PostgreSQL they are one statement (data-modifying WITH clauses: the recipients and
-the event are written only if the guard let the UPDATE through), run outside a transaction block
-(a single statement is atomic on its own): one round trip, where BEGIN, three statements and
-COMMIT took five. Elsewhere (SQLite) they are three statements in one transaction. Either way
+status guard is its WHERE clause, so no read comes first), the recipients' ledger rows, the send
+counted in its account's UTC hour (the claim's daily bound, claim_read.py: counted in the same
+transaction, so the count never falls short of the sends) and the SENT event. On PostgreSQL they
+are one statement (data-modifying WITH clauses: the rest is written only if the guard let the
+UPDATE through), run outside a transaction block (a single statement is atomic on its own): one
+round trip, where BEGIN, three statements and COMMIT took five. Elsewhere (SQLite) they are four
+statements in one transaction. Either way
 the statements are built once and run on the session's connection, past the ORM's bookkeeping.
 """
 
@@ -17,13 +19,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
+from typing import Any
 
-from sqlalchemy import Select, String, Update, Uuid, bindparam, exists, func
+from sqlalchemy import Insert, Select, String, Update, Uuid, bindparam, exists, func, literal
 from sqlalchemy import select as select_row
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, update
 
 from domain import account_health, quota, send_window
 from domain.dispatch.claim import Claim
+from domain.dispatch.claim_read import hour_of
 from domain.dispatch.settle import fail_in, locked, release, wait_for_reauth
 from domain.dispatch.terms import ACTOR, Doubt, Outcome, Policy, Result, Sessions
 from domain.events import EventKind, event_after, event_values, record_event
@@ -31,7 +37,15 @@ from domain.gateway import AuthRevoked, RateLimited, SentMessage, TransientError
 from domain.ledger import book
 from domain.ledger.precedence import DeliveryState
 from domain.lifecycle import Action, EmailStatus, advance
-from domain.records import MailAccount, OutboundEmail, OutboundEmailEvent, OutboundRecipient, precompiled, utcnow
+from domain.records import (
+    AccountSendHour,
+    MailAccount,
+    OutboundEmail,
+    OutboundEmailEvent,
+    OutboundRecipient,
+    precompiled,
+    utcnow,
+)
 from domain.records.types import UTCDateTime
 
 SENT = advance(EmailStatus.PENDING, Action.MARK_SENT) or EmailStatus.SENT
@@ -62,13 +76,29 @@ def _record_sent() -> Update:
             uncertain_since=None,
             uncertain_history_id=None,
         )
-        .returning(col(E.organization_id))
+        .returning(col(E.organization_id), col(E.account_id))
+    )
+
+
+def _counted_values() -> dict[str, Any]:
+    return {"account_id": bindparam("b_account_id", type_=Uuid()), "hour": bindparam("b_hour", type_=UTCDateTime())}
+
+
+@lru_cache(maxsize=1)
+def _count_send() -> Insert:
+    """One more send in the account's hour (the claim's daily bound, claim_read.py), on SQLite."""
+    H = AccountSendHour
+    return (
+        sqlite_insert(H)
+        .values(**_counted_values(), sends=1)
+        .on_conflict_do_update(index_elements=["account_id", "hour"], set_={"sends": col(H.sends) + 1})
     )
 
 
 @lru_cache(maxsize=1)
 def _record_sent_at_once() -> Select[uuid.UUID, bool]:
-    """`_record_sent`, the recipients' UPDATE and the SENT event's INSERT as one PostgreSQL statement.
+    """`_record_sent`, the recipients' UPDATE, the send counted in its account's hour and the SENT
+    event's INSERT as one PostgreSQL statement.
 
     It returns the email's organization (no row: it was not PENDING, nothing was written) and
     whether the email has recipient rows (an email written before the ledger has none).
@@ -82,9 +112,18 @@ def _record_sent_at_once() -> Select[uuid.UUID, bool]:
         .values(delivery_state=DeliveryState.SENT, updated_at=now)
         .cte("recipients")
     )
+    H = AccountSendHour
+    counted = (
+        pg_insert(H)
+        .from_select(
+            ["account_id", "hour", "sends"], select_row(sent.c.account_id, _counted_values()["hour"], literal(1))
+        )
+        .on_conflict_do_update(index_elements=["account_id", "hour"], set_={"sends": col(H.sends) + 1})
+        .cte("counted")
+    )
     event = event_after(sent.c.organization_id, email_id, now)
     has_rows = exists(select_row(col(R.id)).where(col(R.email_id) == email_id)).label("has_rows")
-    return select_row(sent.c.organization_id, has_rows).add_cte(recipients, event.cte("event"))
+    return select_row(sent.c.organization_id, has_rows).add_cte(recipients, counted, event.cte("event"))
 
 
 def _is_postgresql(session: Session) -> bool:
@@ -109,6 +148,7 @@ class Outcomes:
             "b_provider_thread_id": sent.provider_thread_id,
             "b_header": header or None,
             "b_now": now,
+            "b_hour": hour_of(now),
         }
         data = {
             "provider_message_id": sent.provider_message_id,
@@ -132,7 +172,10 @@ class Outcomes:
             written = precompiled.execute(session.connection(), _record_sent(), values)
             if not written:
                 return Result(Outcome.SKIPPED, detail="already recorded")
-            ((organization_id,),) = written
+            ((organization_id, account_id),) = written
+            precompiled.execute(
+                session.connection(), _count_send(), {"b_account_id": account_id, "b_hour": values["b_hour"]}
+            )
             book.mark_sent(session, email_id, now)
             session.add(
                 OutboundEmailEvent(

@@ -4,7 +4,7 @@ from sqlmodel import SQLModel
 
 from domain.account_kind import AccountKind
 from domain.ledger.precedence import Correlation, DeliveryState, RecipientRole
-from domain.records.accounts import AccountState, MailAccount, OAuthFlow
+from domain.records.accounts import AccountSendHour, AccountState, MailAccount, OAuthFlow
 from domain.records.content import (
     ContentSettings,
     ContextEntity,
@@ -41,6 +41,7 @@ metadata = SQLModel.metadata
 
 __all__ = [
     "AccountKind",
+    "AccountSendHour",
     "AccountState",
     "ApiToken",
     "ContentSettings",

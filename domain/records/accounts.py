@@ -56,3 +56,20 @@ class OAuthFlow(SQLModel, table=True):
     redirect_after: str | None = None
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class AccountSendHour(SQLModel, table=True):
+    """How many sends an account recorded in one UTC hour (migration 0011).
+
+    The claim's daily budget needs to know whether the account reached its cap in the rolling
+    day; the sum of the last 25 hours' counts bounds that from above at a cost that does not grow
+    with the volume, and only when the bound reaches the cap does the claim find the exact mark
+    among the sends themselves (domain/dispatch/claim_read.py). Every send is counted in the
+    statement that records it (domain/dispatch/outcomes.py), so the bound never falls short.
+    """
+
+    __tablename__ = "account_send_hour"
+
+    account_id: uuid.UUID = Field(foreign_key="mail_account.id", primary_key=True, ondelete="CASCADE")
+    hour: datetime = Field(primary_key=True, sa_type=UTCDateTime, description="the hour's start, UTC")
+    sends: int = Field(default=0)

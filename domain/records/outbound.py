@@ -15,12 +15,20 @@ from sqlalchemy import (
     LargeBinary,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlmodel import Field, SQLModel
 
 from domain.delivery import DeliveryStatus
 from domain.lifecycle import EmailStatus
 from domain.records.types import HistoryId, JSONType, UTCDateTime, enum_column, utcnow
+
+
+def _set_only(name: str, *columns: str, when: str) -> Index:
+    """An index of the rows whose `when` column is set (migration 0011): every search of it names
+    a value of that column, and a row version written before it is set enters no entry."""
+    where = text(f"{when} IS NOT NULL")
+    return Index(name, *columns, postgresql_where=where, sqlite_where=where)
 
 
 class OutboundEmail(SQLModel, table=True):
@@ -30,14 +38,16 @@ class OutboundEmail(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("organization_id", "idempotency_key", name="uq_outbound_email_idempotency"),
         Index("ix_outbound_email_org_created", "organization_id", "created_at", "id"),
-        Index("ix_outbound_email_context", "organization_id", "context_type", "context_id"),
+        _set_only("ix_outbound_email_context", "organization_id", "context_type", "context_id", when="context_type"),
         Index("ix_outbound_email_org_status_created", "organization_id", "status", "created_at", "id"),
         Index("ix_outbound_email_due", "status", "planned_send_at"),
-        Index("ix_outbound_email_send_before", "status", "send_before"),
-        Index("ix_outbound_email_account_sent", "account_id", "sent_at"),
+        _set_only("ix_outbound_email_send_before", "status", "send_before", when="send_before"),
+        _set_only("ix_outbound_email_account_sent", "account_id", "sent_at", when="sent_at"),
         Index("ix_outbound_email_account_attempt", "account_id", "attempt_started_at"),
-        Index("ix_outbound_email_provider_message", "account_id", "provider_message_id"),
-        Index("ix_outbound_email_message_id_header", "message_id_header"),
+        _set_only(
+            "ix_outbound_email_provider_message", "account_id", "provider_message_id", when="provider_message_id"
+        ),
+        _set_only("ix_outbound_email_message_id_header", "message_id_header", when="message_id_header"),
     )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
