@@ -6,21 +6,11 @@ import json
 import uuid
 
 import psycopg
-from alembic import command
 
-from tests.test_migrations import alembic_config
+from tests.test_migrations import migrate, scratch_database
 
 
 def test_existing_emails_get_their_recipients_with_their_known_outcomes(database_url: str) -> None:
-    name = f"mailtrail_fill_{uuid.uuid4().hex[:8]}"
-    admin = database_url.rsplit("/", 1)[0] + "/test"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    url = database_url.rsplit("/", 1)[0] + "/" + name
-    from domain.settings import Settings
-    from workers.db import make_engine
-
-    engine = make_engine(Settings(database_url=url))
     org, account, sent, draft, reply = (uuid.uuid4() for _ in range(5))
     details = {
         "bounced_recipients": [
@@ -28,11 +18,8 @@ def test_existing_emails_get_their_recipients_with_their_known_outcomes(database
         ],
         "detected_at": "2026-11-24T10:00:00Z",
     }
-    try:
-        config = alembic_config()
-        with engine.begin() as connection:
-            config.attributes["connection"] = connection
-            command.upgrade(config, "0004")
+    with scratch_database(database_url, "mailtrail_fill") as (url, engine):
+        migrate(engine, "0004")
         with psycopg.connect(url, autocommit=True) as conn:
             conn.execute("INSERT INTO organization (id, name, created_at) VALUES (%s, 'o', now())", (org,))
             conn.execute(
@@ -70,9 +57,7 @@ def test_existing_emails_get_their_recipients_with_their_known_outcomes(database
                 " (gen_random_uuid(), %s, 'gone@x.invalid', 'hard bounce: userunknown', now())",
                 (org,),
             )
-        with engine.begin() as connection:
-            config.attributes["connection"] = connection
-            command.upgrade(config, "head")
+        migrate(engine, "head")
         with psycopg.connect(url) as conn:
             found = conn.execute(
                 "SELECT email_id, role, address, position, delivery_state, status_code, message_id"
@@ -80,10 +65,6 @@ def test_existing_emails_get_their_recipients_with_their_known_outcomes(database
                 (sent,),
             ).fetchall()
             source = conn.execute("SELECT source, added_by FROM suppressed_address").fetchone()
-    finally:
-        engine.dispose()
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
     assert found == [
         (sent, "TO", "gone@x.invalid", 0, "BOUNCED", "5.1.1", None),
         (sent, "TO", "pat@example.com", 1, "REPLIED", None, reply),

@@ -7,21 +7,11 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import psycopg
-from alembic import command
 
-from tests.test_migrations import alembic_config
+from tests.test_migrations import migrate, scratch_database
 
 
 def test_the_last_days_sends_are_counted_by_account_and_hour(database_url: str) -> None:
-    name = f"mailtrail_hours_{uuid.uuid4().hex[:8]}"
-    admin = database_url.rsplit("/", 1)[0] + "/test"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    url = database_url.rsplit("/", 1)[0] + "/" + name
-    from domain.settings import Settings
-    from workers.db import make_engine
-
-    engine = make_engine(Settings(database_url=url))
     org, first, second = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
     hour = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) - timedelta(hours=3)
     sends = [
@@ -32,11 +22,8 @@ def test_the_last_days_sends_are_counted_by_account_and_hour(database_url: str) 
         (first, hour - timedelta(hours=30)),  # out of the day: never read by a claim
         (first, None),  # not sent
     ]
-    try:
-        config = alembic_config()
-        with engine.begin() as connection:
-            config.attributes["connection"] = connection
-            command.upgrade(config, "0010")
+    with scratch_database(database_url, "mailtrail_hours") as (url, engine):
+        migrate(engine, "0010")
         with psycopg.connect(url, autocommit=True) as conn:
             conn.execute("INSERT INTO organization (id, name, created_at) VALUES (%s, 'o', now())", (org,))
             for n, account in enumerate((first, second)):
@@ -52,16 +39,9 @@ def test_the_last_days_sends_are_counted_by_account_and_hour(database_url: str) 
                        VALUES (%s, %s, %s, 'me@x.test', '[]', '[]', '[]', 's', %s, false, 0, %s, now(), now())""",
                     (uuid.uuid4(), org, account, "SENT" if sent_at else "PENDING", sent_at),
                 )
-        with engine.begin() as connection:
-            # A session at a half-hour offset: the hours counted are UTC's all the same.
-            connection.exec_driver_sql("SET TIME ZONE 'Asia/Kolkata'")
-            config.attributes["connection"] = connection
-            command.upgrade(config, "head")
+        # A session at a half-hour offset: the hours counted are UTC's all the same.
+        migrate(engine, "head", time_zone="Asia/Kolkata")
         with psycopg.connect(url) as conn:
             conn.execute("SET TIME ZONE 'UTC'")
             counted = conn.execute("SELECT account_id, hour, sends FROM account_send_hour").fetchall()
-    finally:
-        engine.dispose()
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
     assert sorted(counted) == sorted([(first, hour, 2), (first, hour + timedelta(hours=1), 1), (second, hour, 1)])
