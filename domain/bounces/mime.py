@@ -18,6 +18,8 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from mypy_extensions import mypyc_attr
+
 from domain.bounces.lazy import lazy
 
 MAX_MESSAGE = 1024 * 1024
@@ -56,6 +58,7 @@ class Budget:
     parts: int = MAX_PARTS
 
 
+@mypyc_attr(native_class=False)  # `lazy` stores its values in the instance's __dict__
 @dataclass(eq=False)
 class Part:
     """One MIME entity: its header block (read into fields on first use) and its (still encoded) body."""

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from mypy_extensions import mypyc_attr
+
 from domain.bounces import text as texts
 from domain.bounces.addresses import clean, find_addresses
 from domain.bounces.lazy import lazy
@@ -22,6 +24,7 @@ DAEMON = re.compile(
 RECEIVED_READ = 8000  # characters of the joined Received fields `Notice.received` is made from
 
 
+@mypyc_attr(native_class=False)  # `lazy` stores its values in the instance's __dict__
 @dataclass(eq=False)
 class Notice:
     """A message that may be a bounce, with lazily computed views of it."""

@@ -97,7 +97,7 @@ def _starts_group(name: str, group: dict[str, str]) -> bool:
     if name not in RECIPIENT_FIELDS[:2]:
         return False
     has_recipient = not ALL_RECIPIENT_FIELDS.isdisjoint(group)
-    return (has_recipient and "action" in group) or (not has_recipient and bool(PER_MESSAGE & group.keys()))
+    return (has_recipient and "action" in group) or (not has_recipient and not PER_MESSAGE.isdisjoint(group))
 
 
 def entry(fields: dict[str, str]) -> Entry:

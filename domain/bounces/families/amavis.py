@@ -35,4 +35,4 @@ def refine(finding: Finding) -> Finding:
     return finding.with_(hint=hint) if hint else finding
 
 
-FAMILY = Family("amavis", sniff, read_nothing, refine)
+FAMILY: Family = Family("amavis", sniff, read_nothing, refine)

@@ -81,4 +81,4 @@ def _document(text: str) -> dict[str, Any] | None:
     return document if isinstance(document, dict) else None
 
 
-FAMILY = Family("amazonses", sniff, read, excludes=excludes)
+FAMILY: Family = Family("amazonses", sniff, read, excludes=excludes)

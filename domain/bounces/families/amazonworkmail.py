@@ -33,4 +33,4 @@ def refine(finding: Finding) -> Finding:
     return finding.with_(status=quoted.group(1))
 
 
-FAMILY = Family("amazonworkmail", sniff, read_nothing, refine)
+FAMILY: Family = Family("amazonworkmail", sniff, read_nothing, refine)

@@ -33,4 +33,4 @@ def read(notice: Notice) -> list[Finding]:
     return [refine(f) for f in postfix.read(notice)]
 
 
-FAMILY = Family("aol", sniff, read, refine)
+FAMILY: Family = Family("aol", sniff, read, refine)

@@ -44,4 +44,4 @@ def read(notice: Notice) -> list[Finding]:
     return [Finding(address, diagnostic) for address, diagnostic in found.items()]
 
 
-FAMILY = Family("apachejames", sniff, read)
+FAMILY: Family = Family("apachejames", sniff, read)

@@ -47,4 +47,4 @@ def read(notice: Notice) -> list[Finding]:
     return [refine(f) for f in scan(notice)]
 
 
-FAMILY = Family("courier", sniff, read, refine)
+FAMILY: Family = Family("courier", sniff, read, refine)

@@ -57,7 +57,10 @@ def read(notice: Notice) -> list[Finding]:
         elif BECAUSE.match(line):
             reason, listing = [], False
         elif listing:
-            addresses.extend(a for a in (clean(x) for x in find_addresses(line)) if a and a not in addresses)
+            for written in find_addresses(line):  # a loop, not extend(generator): each sees the one before
+                address = clean(written)
+                if address and address not in addresses:
+                    addresses.append(address)
         elif reason is not None and line.strip():
             reason.append(line.strip())
         elif reason:
@@ -73,4 +76,4 @@ def _flush(found: list[Finding], addresses: list[str], reason: list[str] | None)
     found.extend(Finding(address, diagnostic, hint=hint) for address in addresses)
 
 
-FAMILY = Family("domino", sniff, read, lambda f: f.with_(hint=f.hint or MESSAGES(f.diagnostic)))
+FAMILY: Family = Family("domino", sniff, read, lambda f: f.with_(hint=f.hint or MESSAGES(f.diagnostic)))

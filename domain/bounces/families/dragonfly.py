@@ -36,4 +36,4 @@ def read(notice: Notice) -> list[Finding]:
     return found
 
 
-FAMILY = Family("dragonfly", sniff, read)
+FAMILY: Family = Family("dragonfly", sniff, read)

@@ -118,4 +118,4 @@ def _replies(lines: list[str]) -> dict[str, str]:
     return replies
 
 
-FAMILY = Family("exchange", sniff, read, refine)
+FAMILY: Family = Family("exchange", sniff, read, refine)

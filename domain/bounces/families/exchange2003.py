@@ -91,4 +91,4 @@ def refine(finding: Finding) -> Finding:
     return finding.with_(hint=hint) if hint else finding
 
 
-FAMILY = Family("exchange2003", sniff, read, refine)
+FAMILY: Family = Family("exchange2003", sniff, read, refine)

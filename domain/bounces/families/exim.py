@@ -129,4 +129,4 @@ def _flush(found: list[Finding], address: str | None, lines: list[str]) -> None:
         found.append(Finding(address, " ".join(lines)))
 
 
-FAMILY = Family("exim", sniff, read, refine)
+FAMILY: Family = Family("exim", sniff, read, refine)

@@ -51,4 +51,4 @@ def read(notice: Notice) -> list[Finding]:
     return found
 
 
-FAMILY = Family("ezweb", sniff, read)
+FAMILY: Family = Family("ezweb", sniff, read)

@@ -61,4 +61,4 @@ def refine(finding: Finding) -> Finding:
     return finding.with_(hint=hint) if hint else finding
 
 
-FAMILY = Family("facebook", sniff, read_nothing, refine)
+FAMILY: Family = Family("facebook", sniff, read_nothing, refine)

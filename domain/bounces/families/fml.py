@@ -71,4 +71,4 @@ def read(notice: Notice) -> list[Finding]:
     return result
 
 
-FAMILY = Family("fml", sniff, read)
+FAMILY: Family = Family("fml", sniff, read)

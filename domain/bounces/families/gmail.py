@@ -115,4 +115,4 @@ def read(notice: Notice) -> list[Finding]:
     return found
 
 
-FAMILY = Family("gmail", sniff, read, refine)
+FAMILY: Family = Family("gmail", sniff, read, refine)

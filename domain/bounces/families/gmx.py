@@ -41,4 +41,4 @@ def read(notice: Notice) -> list[Finding]:
     return [f.with_(command=command_in(f.diagnostic)) for f in found]
 
 
-FAMILY = Family("gmx", sniff, read)
+FAMILY: Family = Family("gmx", sniff, read)

@@ -39,6 +39,6 @@ def read(notice: Notice) -> list[Finding]:
     return [Finding(address, diagnostic, hint=hint) for address in notice.failed_header]
 
 
-FAMILY = Family(
+FAMILY: Family = Family(
     "googlegroups", sniff, read, lambda finding: finding.with_(hint=finding.hint or "rejected"), completes_report=True
 )

@@ -57,4 +57,4 @@ def _paragraph(lines: list[str]) -> list[str]:
     return kept
 
 
-FAMILY = Family("groupwise", sniff, read)
+FAMILY: Family = Family("groupwise", sniff, read)

@@ -41,4 +41,4 @@ def read(notice: Notice) -> list[Finding]:
     return found
 
 
-FAMILY = Family("imailserver", sniff, read)
+FAMILY: Family = Family("imailserver", sniff, read)

@@ -36,4 +36,4 @@ def read(notice: Notice) -> list[Finding]:
     return [refine(f) for f in scan(notice)]
 
 
-FAMILY = Family("interscanmss", sniff, read, refine)
+FAMILY: Family = Family("interscanmss", sniff, read, refine)

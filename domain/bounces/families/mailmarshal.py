@@ -44,4 +44,4 @@ def read(notice: Notice) -> list[Finding]:
     return found
 
 
-FAMILY = Family("mailmarshal", sniff, read)
+FAMILY: Family = Family("mailmarshal", sniff, read)

@@ -30,4 +30,4 @@ def refine(finding: Finding) -> Finding:
     return finding.with_(hint="userunknown") if UNKNOWN.search(finding.diagnostic.lower()) else finding
 
 
-FAMILY = Family("mcafee", sniff, read_nothing, refine)
+FAMILY: Family = Family("mcafee", sniff, read_nothing, refine)

@@ -32,4 +32,4 @@ def refine(finding: Finding) -> Finding:
     return finding.with_(hint=hint) if hint else finding
 
 
-FAMILY = Family("messagelabs", sniff, read_nothing, refine)
+FAMILY: Family = Family("messagelabs", sniff, read_nothing, refine)

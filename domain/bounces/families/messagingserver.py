@@ -33,4 +33,4 @@ def read(notice: Notice) -> list[Finding]:
     return [refine(f) for f in scan(notice) if f.diagnostic]
 
 
-FAMILY = Family("messagingserver", sniff, read, refine)
+FAMILY: Family = Family("messagingserver", sniff, read, refine)

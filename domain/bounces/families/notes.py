@@ -47,4 +47,4 @@ def read(notice: Notice) -> list[Finding]:
     return found
 
 
-FAMILY = Family("notes", sniff, read)
+FAMILY: Family = Family("notes", sniff, read)

@@ -56,4 +56,4 @@ def read(notice: Notice) -> list[Finding]:
     return [refine(f) for f in scan(notice)]
 
 
-FAMILY = Family("opensmtpd", sniff, read, refine)
+FAMILY: Family = Family("opensmtpd", sniff, read, refine)

@@ -36,4 +36,4 @@ def refine(finding: Finding) -> Finding:
     return finding.with_(hint=hint) if hint else finding
 
 
-FAMILY = Family("outlook", sniff, refine=refine)
+FAMILY: Family = Family("outlook", sniff, refine=refine)

@@ -35,4 +35,4 @@ def read(notice: Notice) -> list[Finding]:
     return [f.with_(command=command_in(f.diagnostic)) for f in scan(notice)]
 
 
-FAMILY = Family("postfix", sniff, read)
+FAMILY: Family = Family("postfix", sniff, read)

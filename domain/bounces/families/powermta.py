@@ -42,4 +42,4 @@ def read(notice: Notice) -> list[Finding]:
     return found
 
 
-FAMILY = Family("powermta", sniff, read, completes_report=True)
+FAMILY: Family = Family("powermta", sniff, read, completes_report=True)

@@ -92,4 +92,4 @@ def read(notice: Notice) -> list[Finding]:
     return [refine(f) for f in scan(notice)]
 
 
-FAMILY = Family("qmail", sniff, read, refine)
+FAMILY: Family = Family("qmail", sniff, read, refine)

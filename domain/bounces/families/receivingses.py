@@ -32,4 +32,4 @@ def refine(finding: Finding) -> Finding:
     return finding.with_(hint=hint) if hint else finding
 
 
-FAMILY = Family("receivingses", sniff, refine=refine)
+FAMILY: Family = Family("receivingses", sniff, refine=refine)

@@ -97,4 +97,4 @@ def _transcript(lines: list[str]) -> list[_Block]:
     return [b for b in blocks if b.addresses or b.replies or b.command or b.errors]
 
 
-FAMILY = Family("sendmail", sniff, read)
+FAMILY: Family = Family("sendmail", sniff, read)

@@ -45,4 +45,4 @@ def read(notice: Notice) -> list[Finding]:
     return [Finding(a, diagnostic, hint=MESSAGES(diagnostic)) for a, diagnostic in found.items()]
 
 
-FAMILY = Family("verizon", sniff, read)
+FAMILY: Family = Family("verizon", sniff, read)

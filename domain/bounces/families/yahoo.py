@@ -31,4 +31,4 @@ def read(notice: Notice) -> list[Finding]:
     return [refine(f) for f in scan(notice)]
 
 
-FAMILY = Family("yahoo", sniff, read, refine)
+FAMILY: Family = Family("yahoo", sniff, read, refine)

@@ -51,4 +51,4 @@ def read(notice: Notice) -> list[Finding]:
     return found
 
 
-FAMILY = Family("zoho", sniff, read, refine)
+FAMILY: Family = Family("zoho", sniff, read, refine)

@@ -29,7 +29,7 @@ reason = phrase_reason(MESSAGES)
 """The reason Apple's documented reply names, or ''."""
 
 
-PROVIDER = Provider(
+PROVIDER: Provider = Provider(
     "apple",
     hosts=re.compile(r"\.mail\.icloud\.com$|(?:^|\.)(?:apple|me)\.com$"),
     domains=re.compile(r"^(?:icloud|me|mac)\.com$"),

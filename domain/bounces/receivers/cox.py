@@ -54,7 +54,7 @@ def reason(diagnostic: str, status: str) -> str:
     return _by_message(diagnostic, status)
 
 
-PROVIDER = Provider(
+PROVIDER: Provider = Provider(
     "cox",
     hosts=re.compile(r"cox\.net"),
     domains=re.compile(r"^cox\.net$"),

@@ -167,7 +167,7 @@ def reason(diagnostic: str, status: str) -> str:
     return reason_of(status_in(diagnostic) or status, diagnostic, standard_codes=False)
 
 
-PROVIDER = Provider(
+PROVIDER: Provider = Provider(
     "exchangeonline",
     hosts=re.compile(r"\.(?:prod|protection)\.outlook\.com$|(?:^|\.)(?:outlook|hotmail)\.com$"),
     domains=re.compile(r"^(?:outlook|hotmail|live|msn)\.com$"),

@@ -66,7 +66,7 @@ def reason(diagnostic: str, status: str) -> str:
     return _by_message(diagnostic, status)
 
 
-PROVIDER = Provider(
+PROVIDER: Provider = Provider(
     "godaddy",
     hosts=re.compile(r"^(?:smtp|mailstore1)\.secureserver\.net$"),
     domains=re.compile(r"^secureserver\.net$"),

@@ -148,7 +148,7 @@ def reason(diagnostic: str, status: str) -> str:
     return next((name for name, pattern in PATTERNS if pattern.search(diagnostic)), "")
 
 
-PROVIDER = Provider(
+PROVIDER: Provider = Provider(
     "google",
     hosts=re.compile(r"(?:aspmx|gmail-smtp-in|alt\d\.aspmx|alt\d\.gmail-smtp-in)\.l\.google\.com|\.google\.com$"),
     domains=re.compile(r"^(?:gmail|googlemail)\.com$"),

@@ -28,7 +28,7 @@ def reason(diagnostic: str, status: str) -> str:
     return CODES.get(match.group(1), "") if match else ""
 
 
-PROVIDER = Provider(
+PROVIDER: Provider = Provider(
     "iua",
     hosts=re.compile(r"\.email\.ua$"),
     domains=re.compile(r"^(?:i\.ua|email\.ua)$"),

@@ -19,7 +19,7 @@ def reason(diagnostic: str, status: str) -> str:
     return next((name for name, phrase in MESSAGES if phrase in diagnostic), "")
 
 
-PROVIDER = Provider(
+PROVIDER: Provider = Provider(
     "kddi",
     hosts=re.compile(r"\.(?:ezweb\.ne\.jp|au\.com)$"),
     domains=re.compile(r"^(?:ezweb\.ne\.jp|au\.com)$"),

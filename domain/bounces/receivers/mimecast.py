@@ -73,4 +73,4 @@ def reason(diagnostic: str, status: str) -> str:
     return next((name for code, words, name in REPLIES if code == reply and words in diagnostic), "")
 
 
-PROVIDER = Provider("mimecast", hosts=re.compile(r"\.mimecast\.com$"), domains=NEVER, reason=reason)
+PROVIDER: Provider = Provider("mimecast", hosts=re.compile(r"\.mimecast\.com$"), domains=NEVER, reason=reason)

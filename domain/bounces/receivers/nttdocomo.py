@@ -30,7 +30,7 @@ def reason(diagnostic: str, status: str) -> str:
     return BY_COMMAND.get(command, "") if command else ""
 
 
-PROVIDER = Provider(
+PROVIDER: Provider = Provider(
     "nttdocomo",
     hosts=re.compile(r"mfsmax\.docomo\.ne\.jp$"),
     domains=re.compile(r"^docomo\.ne\.jp$"),

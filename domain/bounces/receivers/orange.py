@@ -43,7 +43,7 @@ def reason(diagnostic: str, status: str) -> str:
     return CODES.get(match.group(0)[-3:], "undefined")
 
 
-PROVIDER = Provider(
+PROVIDER: Provider = Provider(
     "orange",
     hosts=re.compile(r"(?:^|\.)(?:orange\.fr|wanadoo\.fr|laposte\.net)$"),
     domains=re.compile(r"^(?:orange\.fr|wanadoo\.fr|laposte\.net)$"),

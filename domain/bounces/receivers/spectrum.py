@@ -49,7 +49,7 @@ def reason(diagnostic: str, status: str) -> str:
     return next((name for low, high, name in RANGES if low <= code <= high), "")
 
 
-PROVIDER = Provider(
+PROVIDER: Provider = Provider(
     "spectrum",
     hosts=re.compile(r"charter\.net|(?:^|\.)spectrum\.net$"),
     domains=re.compile(r"^(?:charter\.net|spectrum\.net)$"),

@@ -33,7 +33,7 @@ reason = phrase_reason(MESSAGES)
 """The reason QQ's phrase names, or ''."""
 
 
-PROVIDER = Provider(
+PROVIDER: Provider = Provider(
     "tencentqq",
     hosts=re.compile(r"(?:^|\.)qq\.com$"),
     domains=re.compile(r"^(?:vip\.)?qq\.com$"),

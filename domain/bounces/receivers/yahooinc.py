@@ -31,7 +31,7 @@ reason = phrase_reason(MESSAGES)
 """The reason Yahoo's documented reply names, or ''."""
 
 
-PROVIDER = Provider(
+PROVIDER: Provider = Provider(
     "yahooinc",
     hosts=re.compile(r"\.yahoodns\.net$"),
     domains=re.compile(
