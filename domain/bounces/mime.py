@@ -17,38 +17,39 @@ import email.header
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Final
 
 from mypy_extensions import mypyc_attr
 
 from domain.bounces.lazy import lazy
 
-MAX_MESSAGE = 1024 * 1024
-MAX_HEADER = 64 * 1024
-MAX_HEADER_VALUE = 4096
-MAX_PARTS = 64
-MAX_DEPTH = 6
-MAX_TEXT = 64 * 1024
+MAX_MESSAGE: Final = 1024 * 1024
+MAX_HEADER: Final = 64 * 1024
+MAX_HEADER_VALUE: Final = 4096
+MAX_PARTS: Final = 64
+MAX_DEPTH: Final = 6
+MAX_TEXT: Final = 64 * 1024
 
 # RFC 2045 §5.1: `type/subtype; attribute=value` with a token or a quoted string as the value.
-PARAM = re.compile(r';\s*([!#$%&\'*+.^_`|~0-9A-Za-z-]+)\*?\s*=\s*("(?:[^"\\]|\\.){0,1000}"|[^;\s]{0,1000})')
+PARAM: Final = re.compile(r';\s*([!#$%&\'*+.^_`|~0-9A-Za-z-]+)\*?\s*=\s*("(?:[^"\\]|\\.){0,1000}"|[^;\s]{0,1000})')
 # The same where the field has no backslash (nearly always): a quoted value is then a run of one
 # character class, which the regex engine reads far faster than a repeated alternation.
-PARAM_UNESCAPED = re.compile(r';\s*([!#$%&\'*+.^_`|~0-9A-Za-z-]+)\*?\s*=\s*("[^"\\]{0,1000}"|[^;\s]{0,1000})')
+PARAM_UNESCAPED: Final = re.compile(r';\s*([!#$%&\'*+.^_`|~0-9A-Za-z-]+)\*?\s*=\s*("[^"\\]{0,1000}"|[^;\s]{0,1000})')
 # A header field with its folded continuation lines (RFC 5322 §2.2, §3.6.8 field names).
-FIELD = re.compile(r"^([!-9;-~]{1,80})[ \t]*:([^\n]*(?:\n[ \t][^\n]*)*)", re.MULTILINE)
+FIELD: Final = re.compile(r"^([!-9;-~]{1,80})[ \t]*:([^\n]*(?:\n[ \t][^\n]*)*)", re.MULTILINE)
 # Where one field ends and the next begins in a header block of fields and their continuations.
-FIELD_BREAK = re.compile(r"\n(?![ \t])")
+FIELD_BREAK: Final = re.compile(r"\n(?![ \t])")
 # A field's value after its colon: the rest of its line and its continuation lines.
-VALUE = re.compile(r"[^\n]*(?:\n[ \t][^\n]*)*")
+VALUE: Final = re.compile(r"[^\n]*(?:\n[ \t][^\n]*)*")
 # What follows a field's name on its first line.
-COLON = re.compile(r"[ \t]*:")
+COLON: Final = re.compile(r"[ \t]*:")
 # The longest run of header fields at the start of a header block: it ends at the first line that is
 # neither a field's first line nor a continuation, found as the newline before it (a literal the regex
 # engine skips to, where matching the run field by field walks every character through a repetition).
-FIELD_START = re.compile(r"[!-9;-~]{1,80}[ \t]*:")
-NOT_A_FIELD_LINE = re.compile(r"\n(?![ \t]|[!-9;-~]{1,80}[ \t]*:)")
+FIELD_START: Final = re.compile(r"[!-9;-~]{1,80}[ \t]*:")
+NOT_A_FIELD_LINE: Final = re.compile(r"\n(?![ \t]|[!-9;-~]{1,80}[ \t]*:)")
 # Charsets that encode non-ASCII text in ASCII bytes (RFC 1468 ISO-2022-JP, RFC 2152 UTF-7, ...).
-SEVEN_BIT_CHARSETS = ("iso-2022", "utf-7", "hz-gb")
+SEVEN_BIT_CHARSETS: Final = ("iso-2022", "utf-7", "hz-gb")
 
 
 @dataclass

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Final
 
 from mypy_extensions import mypyc_attr
 
@@ -14,14 +15,14 @@ from domain.bounces.mime import Budget, Part, read_message, read_part
 
 # Every alternative begins with a letter, the look-behinds coming after it (`m(?<!\wm)ta` is `\bmta`):
 # the regex engine then tries only the positions holding one of those first letters.
-DAEMON = re.compile(
+DAEMON: Final = re.compile(
     r"mailer-daemon|postmaster|post_master|mail delivery (?:subsystem|system)|mail ?administrator|mmdf|smtp gateway|"
     r"mail system|maildelivery|mailerdaemon|bounce|no-?reply@.{0,80}(?:amazonses|yahoo)|microsoftexchange|"
     r"mail transport|mail delivery|e-?mail interconnect|m(?<!\wm)ta\b|mailadmin|mail router|mail agent|"
     r"m(?<![^<\s]m)daemon@"  # MDaemon signs with its product name (at the start, or after < or a space)
 )
 
-RECEIVED_READ = 8000  # characters of the joined Received fields `Notice.received` is made from
+RECEIVED_READ: Final = 8000  # characters of the joined Received fields `Notice.received` is made from
 
 
 @mypyc_attr(native_class=False)  # `lazy` stores its values in the instance's __dict__

@@ -6,6 +6,8 @@ hand-written notifications in `tests/domain/bounces/`.
 
 from __future__ import annotations
 
+from typing import Final
+
 from domain.bounces.families import (
     amavis,
     amazonses,
@@ -46,7 +48,7 @@ from domain.bounces.families import (
 from domain.bounces.family import Family
 from domain.bounces.notice import Notice
 
-GENERIC = Family("generic", sniff=lambda notice: True)
+GENERIC: Final = Family("generic", sniff=lambda notice: True)
 FAMILIES: tuple[Family, ...] = (
     # Formats known by a header field of their own and a marker line (sisimai's Lhost list, part b).
     outlook.FAMILY,

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Final
 
 from domain.bounces.wording_content import CONTENT
 from domain.bounces.wording_mailbox import MAILBOX
@@ -30,10 +31,10 @@ PHRASES: dict[str, tuple[str, ...]] = {**MAILBOX, **SENDER, **CONTENT, **SYSTEM}
 EXCEPT: dict[str, re.Pattern[str]] = {
     "rejected": re.compile(r"5\.1\.0 address rejected|recipient address rejected|sender ip address rejected"),
 }
-KEY = 4  # characters in the pieces a gate is filed under
-STRIDE = 4  # a text's pieces are taken every STRIDE characters
-QUANTIFIERS = "*+?{"
-ESCAPED_LITERALS = set(".-/()[]{}?*+|^$#'\"<>:;,!=&%@ _")
+KEY: Final = 4  # characters in the pieces a gate is filed under
+STRIDE: Final = 4  # a text's pieces are taken every STRIDE characters
+QUANTIFIERS: Final = "*+?{"
+ESCAPED_LITERALS: Final = set(".-/()[]{}?*+|^$#'\"<>:;,!=&%@ _")
 
 
 def alternatives(fragment: str) -> list[str]:
@@ -193,7 +194,7 @@ def _filed() -> tuple[dict[str, tuple[tuple[str, str], ...]], tuple[tuple[str, s
 FILED, SHORT = _filed()
 # A text's pieces at every `STRIDE`-th position when `STRIDE == KEY`: consecutive chunks, which the
 # regex engine cuts several times faster than a Python loop slices them.
-CHUNKS = re.compile(f".{{{KEY}}}", re.DOTALL)
+CHUNKS: Final = re.compile(f".{{{KEY}}}", re.DOTALL)
 
 
 def _aligned_pieces(text: str) -> list[str]:

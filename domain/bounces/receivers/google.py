@@ -7,6 +7,7 @@ and the Gmail sender guidelines pages it links; each entry is (phrase in the rep
 from __future__ import annotations
 
 import re
+from typing import Final
 
 from domain.bounces.literals import alternation
 from domain.bounces.receivers.provider import Provider
@@ -134,7 +135,7 @@ REPLIES: dict[str, tuple[str, ...]] = {
         "is not a valid rfc 5321 address",
     ),
 }
-PATTERNS = [(reason, re.compile(alternation(phrases))) for reason, phrases in REPLIES.items()]
+PATTERNS: Final = [(reason, re.compile(alternation(phrases))) for reason, phrases in REPLIES.items()]
 
 
 def reason(diagnostic: str, status: str) -> str:

@@ -5,11 +5,12 @@ Recognised by its hosts only: the recipients' domains are the customers'."""
 from __future__ import annotations
 
 import re
+from typing import Final
 
 from domain.bounces.codes import reply_in
 from domain.bounces.receivers.provider import Provider
 
-NEVER = re.compile(r"(?!)")
+NEVER: Final = re.compile(r"(?!)")
 REPLIES: tuple[tuple[str, str, str], ...] = (
     ("421", "sender address blocked", "blocked"),
     ("451", "recipient temporarily unavailable", "blocked"),

@@ -10,11 +10,12 @@ here. Its spam-content entry is filed under a misspelt reason name; here it is `
 from __future__ import annotations
 
 import re
+from typing import Final
 
 from domain.bounces.receivers.provider import Provider, phrase_reason
 
 # The first entry whose phrase the reply holds wins: "suspected spam ip" before "suspected spam".
-MESSAGES = (
+MESSAGES: Final = (
     ("authfailure", ("dmarc check failed", "spf check failed")),
     ("blocked", ("suspected spam ip", "suspected bounce attacks", "connection denied")),
     ("mesgtoobig", ("message too large",)),
