@@ -83,8 +83,8 @@ def choose() -> str:
         return "compiled"
     sys.meta_path.insert(0, PureSources())
     warnings.warn(
-        "domain/bounces: the compiled modules do not match the sources (edited since `make install`?); "
-        "running the pure Python sources. `make install` rebuilds them.",
+        "the compiled domain.bounces modules do not match their sources (edited since `make install`?), "
+        "so the pure Python sources run; `make install` rebuilds them",
         StaleBuildWarning,
         stacklevel=2,
     )
