@@ -269,7 +269,8 @@ def _read_fields(head: str) -> dict[str, list[str]]:
         return fields
     # `read_part` keeps a head only as far as every line is a field's first line or a continuation
     # (`FIELD` then matches at each first line): a field is what lies between two first lines.
-    for entry in FIELD_BREAK.split(head):
+    entries: list[str] = FIELD_BREAK.split(head)  # typed str (no groups): compiled, str's own methods
+    for entry in entries:
         name, _, value = entry.partition(":")
         fields.setdefault(name.rstrip(" \t").lower(), []).append(value)
     return fields
