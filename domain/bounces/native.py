@@ -35,7 +35,11 @@ class StaleBuildWarning(UserWarning):
 
 def sources() -> list[Path]:
     """The modules the build compiles, in a stable order."""
-    return sorted(p for p in HERE.rglob("*.py") if p.relative_to(HERE).as_posix() not in PURE_ONLY)
+    return sorted(
+        path
+        for path in HERE.rglob("*.py")
+        if path.relative_to(HERE).as_posix() not in PURE_ONLY and not path.name.startswith(".")  # editors' files
+    )
 
 
 def source_hash() -> str:
