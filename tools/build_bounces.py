@@ -38,18 +38,45 @@ def clean() -> None:
         path.unlink()
 
 
-def exact_lower() -> None:
-    """Compile `str.lower()` as CPython's own method, not mypyc's primitive.
+# str.lower for the compiled modules: mypyc's own primitive for ASCII text, CPython's method otherwise.
+EXACT_LOWER = """\
+#include <Python.h>
+PyObject *CPyStr_Lower(PyObject *str);  /* mypyc's lib-rt */
+static inline PyObject *MailtrailStr_Lower(PyObject *str) {
+    if (PyUnicode_IS_ASCII(str))
+        return CPyStr_Lower(str);
+    return PyObject_CallMethod(str, "lower", NULL);
+}
+"""
+
+
+def exact_lower() -> list[str]:
+    """Compile `str.lower()` exactly as CPython computes it; the compiler flags that make it so.
 
     mypyc's CPyStr_Lower maps a non-ASCII string character by character on Python < 3.13, which
     misses the one context-dependent rule of str.lower: a capital sigma ending a word becomes a
-    final sigma ('\u03a3\u03a3'.lower() ends in '\u03c2', the primitive's in '\u03c3'). The compiled build must give
-    the pure one's answers on every message (tests/domain/bounces/test_text.py finds the case).
+    final sigma ('\u03a3\u03a3'.lower() ends in '\u03c2', the primitive's in '\u03c3'). The
+    compiled build must give the pure one's answers on every message (tests/domain/bounces/
+    test_text.py finds the case), so a non-ASCII string is lowered by CPython's own method;
+    ASCII text, where the two agree, keeps the primitive's direct call.
     """
-    from mypyc.primitives.registry import method_call_ops
+    from mypyc.ir.ops import ERR_MAGIC
+    from mypyc.ir.rtypes import str_rprimitive
+    from mypyc.primitives.registry import method_call_ops, method_op
 
     ops = method_call_ops.get("lower", [])
     ops[:] = [op for op in ops if op.c_function_name != "CPyStr_Lower"]
+    method_op(
+        name="lower",
+        arg_types=[str_rprimitive],
+        return_type=str_rprimitive,
+        c_function_name="MailtrailStr_Lower",
+        error_kind=ERR_MAGIC,
+    )
+    header = BUILD / "exact_lower.h"
+    header.parent.mkdir(parents=True, exist_ok=True)
+    header.write_text(EXACT_LOWER)
+    return ["-include", str(header)]
 
 
 def build() -> None:
@@ -58,11 +85,13 @@ def build() -> None:
     from setuptools import Distribution
 
     clean()
-    exact_lower()
+    flags = exact_lower()
     stamp = native.source_hash()
     os.chdir(ROOT)
     paths = [path.relative_to(ROOT).as_posix() for path in native.sources()]
     extensions = mypycify(paths, opt_level="3", group_name="domain.bounces._native", target_dir=str(BUILD / "c"))
+    for extension in extensions:
+        extension.extra_compile_args = [*extension.extra_compile_args, *flags]
     distribution = Distribution({"name": "mailtrail-bounces", "ext_modules": extensions})
     command = distribution.get_command_obj("build_ext")
     command.inplace = True  # type: ignore[attr-defined]
