@@ -147,6 +147,7 @@ class Wording:
 
 
 WORDINGS: dict[str, Wording] = {reason: Wording.of(fragments) for reason, fragments in PHRASES.items()}
+# Not Final, so a test's replacement reaches the compiled `gated` (tests/domain/bounces/test_wording.py).
 UNGATED = frozenset(reason for reason, wording in WORDINGS.items() if wording.ungated)
 
 
