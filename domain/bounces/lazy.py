@@ -18,7 +18,7 @@ class lazy(Generic[T]):
 
     def __init__(self, compute: Callable[[Any], T]) -> None:
         self.compute = compute
-        self.name = getattr(compute, "__name__", "")
+        self.name = compute.__name__
         self.__doc__ = compute.__doc__
 
     def __set_name__(self, owner: type, name: str) -> None:
