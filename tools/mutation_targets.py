@@ -40,6 +40,7 @@ BOUNCE_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("text.py", (_B + "test_text.py", _B + "test_report_and_evidence.py")),
     ("parse.py", ("tests/domain/test_bounces.py", _B + "test_families.py", _B + "test_report_and_evidence.py")),
     ("model.py", ("tests/domain/test_bounces.py", _B + "test_reasons.py")),
+    ("native.py", (_B + "test_native.py",)),
 )
 
 TARGETS = (
