@@ -21,6 +21,11 @@ COPY workers ./workers
 COPY sandbox ./sandbox
 COPY migrations ./migrations
 COPY alembic.ini schema.graphql ./
+# The bounce reader compiled with mypyc (gcc for this stage only; the .so files need no compiler).
+RUN apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends gcc libc6-dev \
+    && rm -rf /var/lib/apt/lists/*
+COPY tools/build_bounces.py ./tools/
+RUN /opt/venv/bin/python tools/build_bounces.py && test -f domain/bounces/native.stamp
 RUN /opt/venv/bin/pip install --no-deps .
 
 # Runtime stage: only the virtualenv and the code, as a non-root user.

@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: install console schema-lint browser run test lint typecheck pytest schema lock bench clean mutation sisimai bounce-bench
+.PHONY: install console schema-lint browser run test lint typecheck pytest schema lock bench clean mutation sisimai bounce-bench bounces
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -13,11 +13,21 @@ $(STAMP): requirements.lock pyproject.toml
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
 
+# The bounce reader compiled with mypyc into .so files beside its sources (tools/build_bounces.py),
+# rebuilt whenever one of them changes; without a C compiler the pure sources run, same answers.
+# domain/bounces/native.py keeps a build older than the sources out of use.
+BOUNCES := domain/bounces/native.stamp
+BOUNCES_SOURCES := $(shell find domain/bounces -name '*.py')
+
+bounces: $(BOUNCES)
+$(BOUNCES): $(STAMP) $(BOUNCES_SOURCES) tools/build_bounces.py
+	$(BIN)/python tools/build_bounces.py
+
 CONSOLE := api/console/node_modules/.package-lock.json
 
 SCHEMA_LINT := tools/schema-lint/node_modules/.package-lock.json
 
-install: $(STAMP) $(CONSOLE) $(SCHEMA_LINT)
+install: $(STAMP) $(BOUNCES) $(CONSOLE) $(SCHEMA_LINT)
 
 # The console's GraphiQL, React and their assets from the npm registry (pinned in
 # api/console/package-lock.json), served by Mailtrail itself so the console works offline.
@@ -44,14 +54,14 @@ sisimai:
 		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q libsisimai-perl; fi
 
 # The bounce reader's accuracy on both corpora and its speed against p5-sisimai and flufl.bounce.
-bounce-bench: $(STAMP) sisimai
+bounce-bench: $(STAMP) $(BOUNCES) sisimai
 	$(BIN)/python -m bench.bounce_corpus $(BENCH_ARGS)
 
 # The service on embedded defaults: SQLite under .mailtrail/, the Gmail emulator, an in-process
 # worker and scheduler. Override with MAILTRAIL_PORT, MAILTRAIL_DATABASE_URL, MAILTRAIL_DEMO_TOKEN.
 run: export MAILTRAIL_EMBEDDED ?= 1
 run: export MAILTRAIL_BROKER_URL ?= stub://
-run: $(STAMP) $(CONSOLE)
+run: $(STAMP) $(BOUNCES) $(CONSOLE)
 	$(BIN)/mailtrail migrate
 	$(BIN)/mailtrail serve
 
@@ -64,10 +74,12 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-pytest: $(STAMP) $(CONSOLE) $(SCHEMA_LINT) browser
-	$(BIN)/pytest
+# MAILTRAIL_BOUNCES_EXPECT: tests/domain/bounces/test_native.py checks that the build made here is the one in use.
+pytest: $(STAMP) $(BOUNCES) $(CONSOLE) $(SCHEMA_LINT) browser
+	MAILTRAIL_BOUNCES_EXPECT=$$(test -f $(BOUNCES) && echo compiled || echo pure) $(BIN)/pytest
 
 # Mutation score of domain/'s pure rule modules, each against its own unit tests (minutes; not in `make test`).
+# It mutates .py sources, so it runs them pure (tools/mutation.py sets MAILTRAIL_BOUNCES_PURE=1).
 # Last line: {module: score}. Args: MUTATION_ARGS="domain/quota.py --keep".
 mutation: $(STAMP)
 	$(BIN)/python tools/mutation.py $(MUTATION_ARGS)
@@ -79,4 +91,5 @@ lock: $(STAMP)
 	$(BIN)/pip freeze --exclude-editable | sed '1i # Fully pinned dependencies (runtime + dev). Regenerate with: make lock' > requirements.lock
 
 clean:
-	rm -rf $(VENV) .mailtrail .pytest_cache .mypy_cache .ruff_cache api/console/node_modules tools/schema-lint/node_modules tests/artifacts
+	rm -rf $(VENV) build .mailtrail .pytest_cache .mypy_cache .ruff_cache api/console/node_modules tools/schema-lint/node_modules tests/artifacts
+	find domain/bounces -name '*.so' -delete; rm -f $(BOUNCES)

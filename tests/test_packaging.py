@@ -27,3 +27,19 @@ def test_the_image_builds_the_console_assets_from_the_lockfile() -> None:
     build = dockerfile.index("AS build")
     node_modules = dockerfile.index("COPY --from=console /console/node_modules ./api/console/node_modules")
     assert build < node_modules < dockerfile.index("pip install --no-deps .")
+
+
+def test_a_non_editable_install_carries_the_compiled_bounce_reader() -> None:
+    from importlib.machinery import EXTENSION_SUFFIXES
+
+    from domain.bounces import native
+
+    data = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]
+    built = [*native.built_files(), native.HERE / "families" / f"exim{EXTENSION_SUFFIXES[0]}", native.STAMP]
+    for path in built:
+        package = ".".join(path.parent.relative_to(ROOT).parts)
+        assert any(fnmatch.fnmatch(path.name, p) for p in data.get(package, [])), path
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert dockerfile.index("RUN /opt/venv/bin/python tools/build_bounces.py") < dockerfile.index(
+        "pip install --no-deps ."
+    )

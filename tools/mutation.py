@@ -34,6 +34,8 @@ MUTMUT = Path(sys.executable).with_name("mutmut")
 # Deterministic examples: a mutant is killed or not, never "killed on a lucky draw".
 PYTEST_ARGS = ["--hypothesis-seed=0", "-p", "no:cacheprovider", "-q"]
 KILLED = {1, 3, 24, -24, 36, 152, 255}  # test failure, pytest internal error, timeouts (mutmut's exit codes)
+# Mutants are .py sources: run them pure even where a compiled domain/bounces is built.
+PURE = {"PYTHONDONTWRITEBYTECODE": "1", "MAILTRAIL_BOUNCES_PURE": "1"}
 STATUS = {0: "survived", 33: "no tests", 5: "no tests", None: "not checked", 35: "suspicious", -11: "segfault"}
 
 
@@ -82,7 +84,8 @@ def function_of(mutant: str) -> str:
 
 
 def prepare(scratch: Path, modules: list[str], tests: list[str]) -> None:
-    ignore = shutil.ignore_patterns("__pycache__", ".hypothesis", "*.pyc")
+    # The compiled bounce reader would shadow every mutant of its .py sources: the scratch copy has none.
+    ignore = shutil.ignore_patterns("__pycache__", ".hypothesis", "*.pyc", "*.so", "native.stamp")
     for tree in ("domain", "tests"):
         shutil.copytree(ROOT / tree, scratch / tree, ignore=ignore)
     pyproject = (ROOT / "pyproject.toml").read_text()
@@ -100,7 +103,7 @@ def prepare(scratch: Path, modules: list[str], tests: list[str]) -> None:
 
 
 def mutmut(scratch: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "NO_COLOR": "1"}
+    env = {**os.environ, **PURE, "NO_COLOR": "1"}
     return subprocess.run([str(MUTMUT), *args], cwd=scratch, env=env, capture_output=True, text=True, check=False)
 
 
@@ -204,7 +207,7 @@ def killed_by_hand(scratch: Path, mutant: HandMutant, tests: list[str]) -> bool:
         run = subprocess.run(
             [sys.executable, "-m", "pytest", "-x", *PYTEST_ARGS, *tests],
             cwd=scratch,
-            env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"},
+            env={**os.environ, **PURE},
             capture_output=True,
             check=False,
         )

@@ -26,7 +26,6 @@ BOUNCE_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("findings.py", (_B + "test_findings.py",)),
     ("mime.py", (_B + "test_mime_and_addresses.py",)),
     ("addresses.py", (_B + "test_mime_and_addresses.py",)),
-    ("lazy.py", (_B + "test_lazy.py",)),
     ("prose.py", (_B + "test_prose.py",)),
     ("receivers/*.py", (_B + "test_receivers.py",)),
     ("families/*.py", (_B + "test_families.py", _B + "test_family_tables.py")),
@@ -40,6 +39,7 @@ BOUNCE_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("text.py", (_B + "test_text.py", _B + "test_report_and_evidence.py")),
     ("parse.py", ("tests/domain/test_bounces.py", _B + "test_families.py", _B + "test_report_and_evidence.py")),
     ("model.py", ("tests/domain/test_bounces.py", _B + "test_reasons.py")),
+    ("native.py", (_B + "test_native.py",)),
 )
 
 TARGETS = (

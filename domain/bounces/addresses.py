@@ -12,38 +12,39 @@ more than one pass either.
 from __future__ import annotations
 
 import re
+from typing import Final
 
-LOCAL_CHARS = r"\w.!#$%&'*+/=?^`{|}~-"
-LABEL = r"[^\W_](?:[\w-]{0,61}[^\W_])?"
-DOMAIN = rf"(?:{LABEL}\.){{1,10}}[^\W\d_][\w-]{{0,62}}(?![\w-])"
+LOCAL_CHARS: Final = r"\w.!#$%&'*+/=?^`{|}~-"
+LABEL: Final = r"[^\W_](?:[\w-]{0,61}[^\W_])?"
+DOMAIN: Final = rf"(?:{LABEL}\.){{1,10}}[^\W\d_][\w-]{{0,62}}(?![\w-])"
 # The look-behind follows the first character (the same condition on the character before it): a
 # pattern that starts with a character class lets the engine skip to the next candidate start.
-ADDRESS = re.compile(rf"[{LOCAL_CHARS}](?<![{LOCAL_CHARS}][{LOCAL_CHARS}])[{LOCAL_CHARS}]{{0,63}}@{DOMAIN}")
+ADDRESS: Final = re.compile(rf"[{LOCAL_CHARS}](?<![{LOCAL_CHARS}][{LOCAL_CHARS}])[{LOCAL_CHARS}]{{0,63}}@{DOMAIN}")
 # An address whose local part may be quoted (RFC 5321 §4.1.2), for patterns anchored at a position.
 ANY_ADDRESS = r'(?:"(?:[^"\\\r\n]|\\.){1,64}"@' + DOMAIN + "|" + ADDRESS.pattern + ")"
-DOMAIN_AT = re.compile(DOMAIN)
+DOMAIN_AT: Final = re.compile(DOMAIN)
 # Local parts that are really Message-IDs, queue ids or hashes (never a person's mailbox).
-MESSAGE_ID_LOCAL = re.compile(
+MESSAGE_ID_LOCAL: Final = re.compile(
     r"^[0-9a-f]{6,}\.[0-9a-f.]{6,}$|^[0-9a-f]{20,}$|^\d{12,}\.|\$|^[0-9a-f]{8}-[0-9a-f]{4}-", re.IGNORECASE
 )
 # Prefixes some MTAs write before the address itself (Exchange `smtp=`, `SMTP:`, RFC 3464 `rfc822;`).
-PREFIX = re.compile(r"^(?:smtp|rfc822|sip|mailto|to|x400)[=:;]\s*", re.IGNORECASE)
-PREFIX_STARTS = ("smtp", "rfc822", "sip", "mailto", "to", "x400")  # checked first: cheaper than the pattern
-HEX_DIGITS = frozenset("0123456789abcdefABCDEF")  # every MESSAGE_ID_LOCAL but `$` starts with one
+PREFIX: Final = re.compile(r"^(?:smtp|rfc822|sip|mailto|to|x400)[=:;]\s*", re.IGNORECASE)
+PREFIX_STARTS: Final = ("smtp", "rfc822", "sip", "mailto", "to", "x400")  # checked first: cheaper than the pattern
+HEX_DIGITS: Final = frozenset("0123456789abcdefABCDEF")  # every MESSAGE_ID_LOCAL but `$` starts with one
 # MESSAGE_ID_LOCAL's alternatives anchored at the start, matched there only (a search would try every
 # position for them all); the `$` one is a substring test.
-MESSAGE_ID_START = re.compile(
+MESSAGE_ID_START: Final = re.compile(
     r"[0-9a-f]{6,}\.[0-9a-f.]{6,}$|[0-9a-f]{20,}$|\d{12,}\.|[0-9a-f]{8}-[0-9a-f]{4}-", re.IGNORECASE
 )
-MIN_ID_LOCAL = 13  # the shortest a MESSAGE_ID_START match can be (`123456789012.`)
+MIN_ID_LOCAL: Final = 13  # the shortest a MESSAGE_ID_START match can be (`123456789012.`)
 # Exchange wraps foreign addresses as IMCEASMTP-user+40example+2Ecom@server (the "IMCEA" encoding).
-IMCEA = re.compile(r"^imcea[a-z]*-(.+)$", re.IGNORECASE)
-HEX = re.compile(r"\+([0-9a-fA-F]{2})")
-MAX_FOUND = 2000
-MAX_LOCAL = 64  # RFC 5321 §4.5.3.1.1
-MAX_DOMAIN = 10 * 64 + 63  # what DOMAIN can match: ten labels and their dots, then the top-level label
-REACH = MAX_DOMAIN + 3 + MAX_LOCAL + 2  # an @ this close to the last one has a stretch that overlaps
-MAX_QUOTED = 200
+IMCEA: Final = re.compile(r"^imcea[a-z]*-(.+)$", re.IGNORECASE)
+HEX: Final = re.compile(r"\+([0-9a-fA-F]{2})")
+MAX_FOUND: Final = 2000
+MAX_LOCAL: Final = 64  # RFC 5321 §4.5.3.1.1
+MAX_DOMAIN: Final = 10 * 64 + 63  # what DOMAIN can match: ten labels and their dots, then the top-level label
+REACH: Final = MAX_DOMAIN + 3 + MAX_LOCAL + 2  # an @ this close to the last one has a stretch that overlaps
+MAX_QUOTED: Final = 200
 
 
 def find_addresses(text: str) -> list[str]:

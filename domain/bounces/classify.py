@@ -12,6 +12,7 @@ Permanence and scope come from `domain.bounces.reasons`.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Final
 
 from domain.bounces import reasons
 from domain.bounces.codes import ENHANCED, REPLY
@@ -22,9 +23,9 @@ from domain.bounces.probes import RETRY, Fact, first_pass
 from domain.bounces.statuses import status_reason
 from domain.bounces.wording import says
 
-MAX_DIAGNOSTIC = 2000
+MAX_DIAGNOSTIC: Final = 2000
 # When neither the code nor the first pass decides: the wording, in sisimai 5's order (ClassOrder[1]).
-FALLBACK_WORDING = (
+FALLBACK_WORDING: Final = (
     "mailboxfull",
     "spamdetected",
     "policyviolation",
@@ -45,8 +46,8 @@ FALLBACK_WORDING = (
 )
 # RFC 3463 subject classes that name a reason when nothing more specific does.
 # RFC 5321 §4.2.2: 50x replies say the command or its arguments were not understood.
-SYNTAX_REPLIES = frozenset(f"{c}0{n}" for c in "45" for n in "1234567")
-CLASS_REASONS = {"5.6": "contenterror", "4.6": "contenterror", "5.7": "securityerror", "4.7": "securityerror"}
+SYNTAX_REPLIES: Final = frozenset(f"{c}0{n}" for c in "45" for n in "1234567")
+CLASS_REASONS: Final = {"5.6": "contenterror", "4.6": "contenterror", "5.7": "securityerror", "4.7": "securityerror"}
 
 
 @quick_init

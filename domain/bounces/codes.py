@@ -13,13 +13,14 @@ groups of an ENHANCED match are read (never where it starts).
 from __future__ import annotations
 
 import re
+from typing import Final
 
 # The enhanced code's match starts at its first dot, the class digit read by a look-behind (its group
 # still captured): a search then skips to each dot as fast as to a literal, where starting at a class
 # of digits costs a test of the set at every character. The matches found are the same ones.
-ENHANCED = re.compile(r"\.(?<=([245])\.)(?<![\w.][245]\.)(\d{1,3})\.(\d{1,3})(?!\.?\d)")
-REPLY = re.compile(r"([245])(?<![\w.-][245])\d\d(?!\w|\.\d)")
-REPLY_AT_START = re.compile(r"\s*([245]\d\d)(?:[ -]|$)")
+ENHANCED: Final = re.compile(r"\.(?<=([245])\.)(?<![\w.][245]\.)(\d{1,3})\.(\d{1,3})(?!\.?\d)")
+REPLY: Final = re.compile(r"([245])(?<![\w.-][245])\d\d(?!\w|\.\d)")
+REPLY_AT_START: Final = re.compile(r"\s*([245]\d\d)(?:[ -]|$)")
 
 
 def status_in(text: str, *, success: bool = False) -> str | None:

@@ -11,14 +11,15 @@ from __future__ import annotations
 
 import re
 from collections import deque
+from typing import Final
 
 from domain.bounces.literals import alternation
 
 CONN, HELO, EHLO, MAIL, RCPT, DATA = "CONN", "HELO", "EHLO", "MAIL", "RCPT", "DATA"
 STARTTLS, AUTH = "STARTTLS", "AUTH"
-BEFORE_DATA = frozenset({CONN, HELO, EHLO, MAIL, RCPT})
+BEFORE_DATA: Final = frozenset({CONN, HELO, EHLO, MAIL, RCPT})
 
-_WORD = {
+_WORD: Final = {
     "rcpt": RCPT,
     "mail": MAIL,
     "data": DATA,
@@ -30,7 +31,7 @@ _WORD = {
     "bdat": DATA,
     "message": DATA,
 }
-_NAMED = r"(rcpt|mail|data|helo|ehlo|lhlo|starttls|auth|bdat|message)\b"
+_NAMED: Final = r"(rcpt|mail|data|helo|ehlo|lhlo|starttls|auth|bdat|message)\b"
 # Phrasings that name the command (all matched on lower-cased text), each with the words without
 # one of which it cannot match (a substring test is much cheaper than the pattern) and the command
 # it names (None: the command word it captures).
@@ -52,14 +53,14 @@ SAID: tuple[tuple[tuple[str, ...], re.Pattern[str], str | None], ...] = (
         CONN,
     ),
 )
-ANY_CUE = tuple(cue for cues, _, _ in SAID for cue in cues)  # none of them: no phrasing can match
+ANY_CUE: Final = tuple(cue for cues, _, _ in SAID for cue in cues)  # none of them: no phrasing can match
 # The cues in one pattern: one search instead of a substring search per cue (most diagnostics hold none).
-SOME_CUE = re.compile(alternation(ANY_CUE))
+SOME_CUE: Final = re.compile(alternation(ANY_CUE))
 # sisimai's last resort: command names in capitals, the later in a session winning.
-NAMES = re.compile(r"(?<![A-Za-z0-9@.])(HELO|EHLO|STARTTLS|AUTH|MAIL FROM|RCPT TO|RCPT|DATA)(?![A-Za-z0-9@])")
-NAME_CUES = ("HELO", "EHLO", "STARTTLS", "AUTH", "MAIL", "RCPT", "DATA")
-SOME_NAME = re.compile("|".join(NAME_CUES))  # without one of them NAMES cannot match
-_ORDER = {HELO: 0, EHLO: 1, STARTTLS: 2, AUTH: 3, MAIL: 4, RCPT: 5, DATA: 6}
+NAMES: Final = re.compile(r"(?<![A-Za-z0-9@.])(HELO|EHLO|STARTTLS|AUTH|MAIL FROM|RCPT TO|RCPT|DATA)(?![A-Za-z0-9@])")
+NAME_CUES: Final = ("HELO", "EHLO", "STARTTLS", "AUTH", "MAIL", "RCPT", "DATA")
+SOME_NAME: Final = re.compile("|".join(NAME_CUES))  # without one of them NAMES cannot match
+_ORDER: Final = {HELO: 0, EHLO: 1, STARTTLS: 2, AUTH: 3, MAIL: 4, RCPT: 5, DATA: 6}
 
 
 def command_in(text: str) -> str | None:

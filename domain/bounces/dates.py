@@ -9,14 +9,15 @@ from __future__ import annotations
 import email.utils
 import re
 from datetime import UTC, datetime, timedelta, timezone
+from typing import Final
 
 # The form nearly every mail server writes (`Sat, 5 Dec 2026 10:20:00 +0000`, a comment after it
 # allowed), read without the general parser; anything else goes to email.utils.
-COMMON = re.compile(
+COMMON: Final = re.compile(
     r"(?:[A-Za-z]{3}, ?)?(\d{1,2}) ([A-Za-z]{3}) (\d{4}) (\d\d):(\d\d):(\d\d) ([+-])(\d\d)(\d\d)(?: \([^()]{0,40}\))?"
 )
-MONTH_NAMES = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
-MONTHS = {name: number for number, name in enumerate(MONTH_NAMES, 1)}
+MONTH_NAMES: Final = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+MONTHS: Final = {name: number for number, name in enumerate(MONTH_NAMES, 1)}
 
 
 def parse_date(value: str) -> datetime | None:

@@ -8,6 +8,7 @@ bounce subject, failure wording, a returned original. What is never a bounce: fe
 from __future__ import annotations
 
 import re
+from typing import Final
 
 from domain.bounces.notice import Notice
 from domain.bounces.text import ORIGINAL_TYPES
@@ -15,9 +16,9 @@ from domain.bounces.wording import Wording
 
 # All matched on lower-cased text (case-insensitive matching is several times slower). The body's
 # phrases are `Wording`s: each alternative runs only when its literal gate is in the text.
-NOT_BOUNCE_REPORTS = frozenset({"feedback-report", "disposition-notification"})
-NOT_BOUNCE_PARTS = ("message/feedback-report", "message/disposition-notification")
-BOUNCE_SUBJECT = re.compile(
+NOT_BOUNCE_REPORTS: Final = frozenset({"feedback-report", "disposition-notification"})
+NOT_BOUNCE_PARTS: Final = ("message/feedback-report", "message/disposition-notification")
+BOUNCE_SUBJECT: Final = re.compile(
     r"undeliver|returned mail|delivery (?:status notification|failure|failed|has failed|problem|report)|"
     r"mail delivery failed|failure notice|could not be delivered|non-?deliver|mail system error|"
     r"delivery notification|warning: could not send|message not delivered|rejected|undelivered|"
@@ -33,7 +34,7 @@ BOUNCE_SUBJECT = re.compile(
     r"olevererbart|kan ikke leveres|ikke leveret|niedostarczalne|nedoručitelné|toimitusta ei voi|"
     r"impossible de remettre",
 )
-FAILURE_TEXT = Wording.of(
+FAILURE_TEXT: Final = Wording.of(
     (
         r"(?:could not|couldn'?t|can ?not|unable to|was not|wasn'?t able to|failed to) (?:be )?deliver|"
         r"delivery (?:to the following [a-z() ]{1,40})?(?:has )?failed|permanent(?:ly)? (?:error|fail)|"
@@ -56,10 +57,10 @@ FAILURE_TEXT = Wording.of(
         r"no (?:se )?(?:ha )?pud[oe] (?:ser )?entregar|não (?:foi|pôde ser) entregue|não foi possível entregar",
     )
 )
-DELAY_SUBJECT = re.compile(
+DELAY_SUBJECT: Final = re.compile(
     r"delay|warning|still being retried|will retry|not yet (?:been )?delivered|\(delay\)|temporar"
 )
-DELAY_TEXT = Wording.of(
+DELAY_TEXT: Final = Wording.of(
     (
         r"not yet been delivered|will continue|will be retried|still trying|will retry|still undelivered|"
         r"this is a warning|warning message only|do not need to resend|delay reason|still being retried|"
@@ -67,17 +68,17 @@ DELAY_TEXT = Wording.of(
         r"(?:has|hasn'?t|have) not (?:yet )?been delivered(?: yet)?|not been delivered yet|is delayed to",
     )
 )
-PERMANENT_TEXT = Wording.of(
+PERMANENT_TEXT: Final = Wording.of(
     (
         r"permanent(?:ly)? (?:error|fail)|failed permanently|giv(?:en|ing) up|undeliverable|"
         r"could not be delivered to one or more|will not be retried",
     )
 )
-AUTO_REPLY_SUBJECT = re.compile(
+AUTO_REPLY_SUBJECT: Final = re.compile(
     r"out of (?:the )?office|auto(?:matic)?[- ]?(?:reply|response|antwort)|vacation|abwesenheit|away from|"
     r"^auto:|on leave|autoreply|automatische antwort|r[ée]ponse automatique",
 )
-CHALLENGE_TEXT = Wording.of(
+CHALLENGE_TEXT: Final = Wording.of(
     (
         r"requires? confirmation|whitelist\.|pre-?approved|guest list|challenge[- ]response|"
         r"verify (?:that )?you are (?:a )?(?:human|real person)|boxbe|spam ?arrest|sender verification request|"
@@ -86,14 +87,14 @@ CHALLENGE_TEXT = Wording.of(
 )
 # A wrapper saying the message it attaches is a bounce (Mailman's "Uncaught bounce notification",
 # a helpdesk or list passing a notification on).
-WRAPPED_BOUNCE = Wording.of(
+WRAPPED_BOUNCE: Final = Wording.of(
     (
         r"received as a bounce|bounce (?:message|notification)s?|non-?delivery (?:report|notification)|"
         r"delivery (?:status )?(?:notification|failure|report)|could not be delivered|undeliverable",
     )
 )
-FAILED_SUBJECT = re.compile(r"fail|undeliver|return")
-AUTO_HEADERS = ("x-autoreply", "x-autorespond", "x-vacation")
+FAILED_SUBJECT: Final = re.compile(r"fail|undeliver|return")
+AUTO_HEADERS: Final = ("x-autoreply", "x-autorespond", "x-vacation")
 
 
 def is_other_report(notice: Notice) -> bool:

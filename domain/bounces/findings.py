@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
+from typing import Final
 
 from domain.bounces.codes import reply_in, status_from_reply, status_in
 from domain.bounces.frozen import quick_init
@@ -34,7 +35,7 @@ class Finding:
         return copy
 
 
-FIELDS = frozenset(f.name for f in fields(Finding))
+FIELDS: Final = frozenset(f.name for f in fields(Finding))
 
 
 def status_of(diagnostic: str) -> str | None:

@@ -16,37 +16,36 @@ import binascii
 import email.header
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from typing import Final
 
-from domain.bounces.lazy import lazy
-
-MAX_MESSAGE = 1024 * 1024
-MAX_HEADER = 64 * 1024
-MAX_HEADER_VALUE = 4096
-MAX_PARTS = 64
-MAX_DEPTH = 6
-MAX_TEXT = 64 * 1024
+MAX_MESSAGE: Final = 1024 * 1024
+MAX_HEADER: Final = 64 * 1024
+MAX_HEADER_VALUE: Final = 4096
+MAX_PARTS: Final = 64
+MAX_DEPTH: Final = 6
+MAX_TEXT: Final = 64 * 1024
 
 # RFC 2045 §5.1: `type/subtype; attribute=value` with a token or a quoted string as the value.
-PARAM = re.compile(r';\s*([!#$%&\'*+.^_`|~0-9A-Za-z-]+)\*?\s*=\s*("(?:[^"\\]|\\.){0,1000}"|[^;\s]{0,1000})')
+PARAM: Final = re.compile(r';\s*([!#$%&\'*+.^_`|~0-9A-Za-z-]+)\*?\s*=\s*("(?:[^"\\]|\\.){0,1000}"|[^;\s]{0,1000})')
 # The same where the field has no backslash (nearly always): a quoted value is then a run of one
 # character class, which the regex engine reads far faster than a repeated alternation.
-PARAM_UNESCAPED = re.compile(r';\s*([!#$%&\'*+.^_`|~0-9A-Za-z-]+)\*?\s*=\s*("[^"\\]{0,1000}"|[^;\s]{0,1000})')
+PARAM_UNESCAPED: Final = re.compile(r';\s*([!#$%&\'*+.^_`|~0-9A-Za-z-]+)\*?\s*=\s*("[^"\\]{0,1000}"|[^;\s]{0,1000})')
 # A header field with its folded continuation lines (RFC 5322 §2.2, §3.6.8 field names).
-FIELD = re.compile(r"^([!-9;-~]{1,80})[ \t]*:([^\n]*(?:\n[ \t][^\n]*)*)", re.MULTILINE)
+FIELD: Final = re.compile(r"^([!-9;-~]{1,80})[ \t]*:([^\n]*(?:\n[ \t][^\n]*)*)", re.MULTILINE)
 # Where one field ends and the next begins in a header block of fields and their continuations.
-FIELD_BREAK = re.compile(r"\n(?![ \t])")
+FIELD_BREAK: Final = re.compile(r"\n(?![ \t])")
 # A field's value after its colon: the rest of its line and its continuation lines.
-VALUE = re.compile(r"[^\n]*(?:\n[ \t][^\n]*)*")
+VALUE: Final = re.compile(r"[^\n]*(?:\n[ \t][^\n]*)*")
 # What follows a field's name on its first line.
-COLON = re.compile(r"[ \t]*:")
+COLON: Final = re.compile(r"[ \t]*:")
 # The longest run of header fields at the start of a header block: it ends at the first line that is
 # neither a field's first line nor a continuation, found as the newline before it (a literal the regex
 # engine skips to, where matching the run field by field walks every character through a repetition).
-FIELD_START = re.compile(r"[!-9;-~]{1,80}[ \t]*:")
-NOT_A_FIELD_LINE = re.compile(r"\n(?![ \t]|[!-9;-~]{1,80}[ \t]*:)")
+FIELD_START: Final = re.compile(r"[!-9;-~]{1,80}[ \t]*:")
+NOT_A_FIELD_LINE: Final = re.compile(r"\n(?![ \t]|[!-9;-~]{1,80}[ \t]*:)")
 # Charsets that encode non-ASCII text in ASCII bytes (RFC 1468 ISO-2022-JP, RFC 2152 UTF-7, ...).
-SEVEN_BIT_CHARSETS = ("iso-2022", "utf-7", "hz-gb")
+SEVEN_BIT_CHARSETS: Final = ("iso-2022", "utf-7", "hz-gb")
 
 
 @dataclass
@@ -56,32 +55,57 @@ class Budget:
     parts: int = MAX_PARTS
 
 
-@dataclass(eq=False)
 class Part:
-    """One MIME entity: its header block (read into fields on first use) and its (still encoded) body."""
+    """One MIME entity: its header block (read into fields on first use) and its (still encoded) body.
+
+    The views below are computed on first use and kept in plain attributes (None: not yet made),
+    which compiled code reads as C struct fields (see domain.bounces.native).
+    """
 
     head: str
     body: str
     depth: int
-    budget: Budget = field(repr=False)
+    budget: Budget
     # The fields `get` has unfolded so far (the families' sniffers ask for From again and again).
-    _unfolded: dict[str, str] = field(default_factory=dict, init=False, repr=False)
+    _unfolded: dict[str, str]
+    _fields: dict[str, list[str]] | None
+    _searchable_head: str | None
+    _content_type: str | None
+    _maintype: str | None
+    _params: dict[str, str] | None
+    _children: list[Part] | None
+    _attached: Part | None
+    _attached_read: bool
+    _text: str | None
 
-    @lazy
+    def __init__(self, head: str, body: str, depth: int, budget: Budget) -> None:
+        self.head = head
+        self.body = body
+        self.depth = depth
+        self.budget = budget
+        self._unfolded = {}
+        self._fields = None
+        self._searchable_head = None
+        self._content_type = None
+        self._maintype = None
+        self._params = None
+        self._children = None
+        self._attached = None
+        self._attached_read = False
+        self._text = None
+
+    def __repr__(self) -> str:
+        return f"Part(head={self.head!r}, body={self.body!r}, depth={self.depth!r})"
+
+    @property
     def fields(self) -> dict[str, list[str]]:
         """Every header field's values as written (still folded), names in lower case.
 
         Unfolding waits for `get` and `get_all`: most fields (Received, DKIM-Signature) are never read.
         """
-        fields: dict[str, list[str]] = {}
-        head = self.head[:-1] if self.head.endswith("\n") else self.head
-        if not head:
-            return fields
-        # `read_part` keeps a head only as far as every line is a field's first line or a continuation
-        # (`FIELD` then matches at each first line): a field is what lies between two first lines.
-        for entry in FIELD_BREAK.split(head):
-            name, _, value = entry.partition(":")
-            fields.setdefault(name.rstrip(" \t").lower(), []).append(value)
+        fields = self._fields
+        if fields is None:
+            fields = self._fields = _read_fields(self.head)
         return fields
 
     def field(self, name: str) -> str:
@@ -94,18 +118,21 @@ class Part:
         cheaper than splitting every field out; an ASCII head lower-cases character for character,
         so its positions are the head's own.
         """
-        values = self.__dict__.get("fields")
-        if values is None and self.head.isascii():
+        value: str | None
+        if self._fields is None and self.head.isascii():
             value = _first_value(self.head, self.searchable_head, name.lower())
         else:
             found = self.fields.get(name.lower())
             value = found[0] if found else None
         return " ".join(value[:MAX_HEADER_VALUE].split()) if value is not None else ""
 
-    @lazy
+    @property
     def searchable_head(self) -> str:
         """The head in lower case after a newline (every line then starts after one), for `field`."""
-        return "\n" + self.head.lower()
+        head = self._searchable_head
+        if head is None:
+            head = self._searchable_head = "\n" + self.head.lower()
+        return head
 
     def get(self, name: str) -> str:
         """The first value of a header field (unfolded, not decoded), or ''."""
@@ -130,35 +157,41 @@ class Part:
         except Exception:  # a malformed encoded word costs only its decoding
             return value
 
-    @lazy
+    @property
     def content_type(self) -> str:
         """`type/subtype` in lower case; text/plain when absent or unreadable (RFC 2045 §5.2)."""
-        value = self.get("content-type").split(";", 1)[0].strip().lower()
-        value = value if "/" in value else "text/plain"
-        self.__dict__["maintype"] = value.partition("/")[0]  # made with it: read from the instance
+        value = self._content_type
+        if value is None:
+            value = self.get("content-type").split(";", 1)[0].strip().lower()
+            value = self._content_type = value if "/" in value else "text/plain"
+            self._maintype = value.partition("/")[0]  # made with it
         return value
 
-    @lazy
+    @property
     def params(self) -> dict[str, str]:
         """The Content-Type parameters, names in lower case, quotes removed."""
-        found: dict[str, str] = {}
-        content_type = self.get("content-type")
-        if ";" not in content_type:
-            return found  # every parameter follows a semicolon
-        content_type = content_type[:MAX_HEADER_VALUE]
-        pattern = PARAM if "\\" in content_type else PARAM_UNESCAPED
-        for name, value in pattern.findall(content_type):
-            found.setdefault(name.lower(), value[1:-1] if value.startswith('"') else value)
+        found = self._params
+        if found is None:
+            found = self._params = _read_params(self.get("content-type"))
         return found
 
-    @lazy
+    @property
     def maintype(self) -> str:
         """The part of the content type before the slash."""
-        return self.content_type.partition("/")[0]
+        maintype = self._maintype
+        if maintype is None:
+            maintype = self._maintype = self.content_type.partition("/")[0]
+        return maintype
 
-    @lazy
+    @property
     def children(self) -> list[Part]:
         """The parts of a multipart entity ([] for any other, or when its boundary is never found)."""
+        children = self._children
+        if children is None:
+            children = self._children = self._read_children()
+        return children
+
+    def _read_children(self) -> list[Part]:
         if self.maintype != "multipart" or self.depth >= MAX_DEPTH:
             return []  # decided before the parameters are read: most parts are not multipart
         boundary = self.params.get("boundary", "")
@@ -166,9 +199,15 @@ class Part:
             return []
         return _split(self.body, boundary, self.depth + 1, self.budget)
 
-    @lazy
+    @property
     def attached(self) -> Part | None:
         """The message inside a message/rfc822 (or message/global) part, read on demand."""
+        if not self._attached_read:
+            self._attached = self._read_attached()
+            self._attached_read = True
+        return self._attached
+
+    def _read_attached(self) -> Part | None:
         if self.content_type not in ("message/rfc822", "message/global") or self.depth >= MAX_DEPTH:
             return None
         if self.budget.parts <= 0:
@@ -186,9 +225,15 @@ class Part:
         """Content-Disposition says attachment."""
         return "attachment" in self.get("content-disposition")[:200].lower()
 
-    @lazy
+    @property
     def text(self) -> str:
         """The body, transfer-decoded and charset-decoded, at most `MAX_TEXT` characters."""
+        text = self._text
+        if text is None:
+            text = self._text = self._read_text()
+        return text
+
+    def _read_text(self) -> str:
         encoding = self.get("content-transfer-encoding").strip().lower()
         body = self.body
         if encoding == "base64":
@@ -215,6 +260,31 @@ class Part:
             children = part.children
             if children:
                 stack.extend(reversed(children))
+
+
+def _read_fields(head: str) -> dict[str, list[str]]:
+    fields: dict[str, list[str]] = {}
+    head = head[:-1] if head.endswith("\n") else head
+    if not head:
+        return fields
+    # `read_part` keeps a head only as far as every line is a field's first line or a continuation
+    # (`FIELD` then matches at each first line): a field is what lies between two first lines.
+    entries: list[str] = FIELD_BREAK.split(head)  # typed str (no groups): compiled, str's own methods
+    for entry in entries:
+        name, _, value = entry.partition(":")
+        fields.setdefault(name.rstrip(" \t").lower(), []).append(value)
+    return fields
+
+
+def _read_params(content_type: str) -> dict[str, str]:
+    found: dict[str, str] = {}
+    if ";" not in content_type:
+        return found  # every parameter follows a semicolon
+    content_type = content_type[:MAX_HEADER_VALUE]
+    pattern = PARAM if "\\" in content_type else PARAM_UNESCAPED
+    for name, value in pattern.findall(content_type):
+        found.setdefault(name.lower(), value[1:-1] if value.startswith('"') else value)
+    return found
 
 
 def _first_value(head: str, lowered: str, name: str) -> str | None:

@@ -8,12 +8,13 @@ RFC 3462) or pasted into the text after a marker line ("This is a copy of the me
 from __future__ import annotations
 
 import re
+from typing import Final
 
 from domain.bounces.mime import Budget, Part, read_part
 from domain.bounces.notice import Notice
 from domain.bounces.text import LineStarts
 
-INLINE_COPY = LineStarts(
+INLINE_COPY: Final = LineStarts(
     r"[- ]*(?:this is a copy of (?:the|your) message|original message(?: follows)?|"
     r"below this line is a copy of the message|the original message (?:was|follows)|original message headers|"
     r"this is a copy of the message's headers|message headers follow|the header of the original message|"
@@ -21,9 +22,9 @@ INLINE_COPY = LineStarts(
     r"a copy of the original message below this line)[^\n]{0,200}$",
 )
 # An indented header field in a pasted copy (never at the start: the copy is stripped of its indent).
-INDENTED_FIELD = re.compile(r"\n[ \t]+(?=[A-Za-z-]+:)")
-MESSAGE_ID = re.compile(r"<[^<>\s]{1,500}>")
-MAX_INLINE = 64 * 1024
+INDENTED_FIELD: Final = re.compile(r"\n[ \t]+(?=[A-Za-z-]+:)")
+MESSAGE_ID: Final = re.compile(r"<[^<>\s]{1,500}>")
+MAX_INLINE: Final = 64 * 1024
 
 
 def ids(value: str) -> list[str]:

@@ -18,7 +18,7 @@ import logging
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import TypeVar
+from typing import Final, TypeVar
 
 from domain.bounces import evidence, receivers, registry, report
 from domain.bounces.addresses import domain_of
@@ -35,20 +35,20 @@ from domain.bounces.prose import diagnostic_near, scan, weak_addresses
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-MAX_RECIPIENTS = 500
-MAX_NEAR_LOOKUPS = 50
-MAX_DIAGNOSTIC = 1000
+MAX_RECIPIENTS: Final = 500
+MAX_NEAR_LOOKUPS: Final = 50
+MAX_DIAGNOSTIC: Final = 1000
 # Families whose text says which SMTP command was refused when their report's diagnostic does not.
-TEXT_COMMANDS = frozenset(
+TEXT_COMMANDS: Final = frozenset(
     {"postfix", "sendmail", "courier", "exim", "gmx", "yahoo", "qmail", "gmail", "messagingserver", "aol"}
 )
 # "-recipient" in any case (no character but an ASCII letter lower-cases onto its letters), found without
 # lower-casing what may be the whole raw message, attachments and all.
-RECIPIENT_FIELD = re.compile("-recipient", re.IGNORECASE | re.ASCII)
+RECIPIENT_FIELD: Final = re.compile("-recipient", re.IGNORECASE | re.ASCII)
 # Matched on the lower-cased diagnostic (case-insensitive matching is several times slower).
 # The word boundary is checked after each keyword's first letter (`h(?<!\wh)ost` is `\bhost`), so the
 # engine tries only positions holding an h, b, s or f.
-REMOTE_HOST = re.compile(
+REMOTE_HOST: Final = re.compile(
     r"(?:h(?<!\wh)ost|b(?<!\wb)y|s(?<!\ws)erver|f(?<!\wf)rom)\s+([a-z0-9][a-z0-9.-]{2,200}\.[a-z]{2,63})\.?\s*\["
 )
 

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, KeysView
 from dataclasses import dataclass, field
+from typing import Final
 
 from domain.bounces.commands import BEFORE_DATA, DATA, EHLO, HELO, MAIL, RCPT
 from domain.bounces.wording import gates_in, says_with
 
-CONN = "CONN"
+CONN: Final = "CONN"
 # Reasons sisimai decides again even when the reporting MTA's own format named them.
-RETRY = frozenset(
+RETRY: Final = frozenset(
     {
         "undefined",
         "onhold",
@@ -168,7 +169,7 @@ PROBES: dict[str, Callable[[Fact, str], bool]] = {
     "toomanyconn": _named_or_said,
     "blocked": _named_or_said,
 }
-FIRST_PASS = tuple(PROBES)
+FIRST_PASS: Final = tuple(PROBES)
 
 
 def possible(fact: Fact) -> set[str]:

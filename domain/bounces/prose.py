@@ -11,6 +11,7 @@ pattern is anchored or starts at a keyword, so a scan is linear in the body.
 from __future__ import annotations
 
 import re
+from typing import Final
 
 from domain.bounces.addresses import ANY_ADDRESS, clean, find_addresses, local_part
 from domain.bounces.codes import ENHANCED, REPLY
@@ -18,55 +19,55 @@ from domain.bounces.findings import Finding
 from domain.bounces.notice import DAEMON, Notice
 from domain.bounces.wording import gated, says
 
-MAX_LINE = 1000
-RULE = re.compile(r"^[=\-_*#~]{4,}$")
-RULE_CHARS = frozenset("=-_*#~")
-MAX_RESOLVED = 20
+MAX_LINE: Final = 1000
+RULE: Final = re.compile(r"^[=\-_*#~]{4,}$")
+RULE_CHARS: Final = frozenset("=-_*#~")
+MAX_RESOLVED: Final = 20
 _A = ANY_ADDRESS
 _ADDR = r"[\"'<(\[]{0,3}(" + _A + r")[\"'>)\]]{0,3}"
-ALONE = re.compile(
+ALONE: Final = re.compile(
     r"\s{0,40}(?:\d{1,3}[).]\s{0,5}|[*\u2022-]\s{1,5})?"
     + _ADDR
     # a comment in brackets, which may hold brackets itself (McAfee's "(550 5.1.2 ... (Name server: ...))");
     # possessive, so it never backtracks (lines are cut at MAX_LINE)
     + r"\s{0,40}(?:\(((?:[^()]++|\([^()]{0,200}\))*+)\)|<[^>]{0,200}>)?\s{0,40}[:.,;]{0,3}\s{0,40}$"
 )
-ANGLE_COLON = re.compile(r"\s{0,40}<(" + _A + r")>(?:\s{0,10}\([^()]{0,200}\))?\s{0,10}:+\s{0,10}(.*)$")
-SENDMAIL_DOTS = re.compile(
+ANGLE_COLON: Final = re.compile(r"\s{0,40}<(" + _A + r")>(?:\s{0,10}\([^()]{0,200}\))?\s{0,10}:+\s{0,10}(.*)$")
+SENDMAIL_DOTS: Final = re.compile(
     r"\s{0,40}(?:\d{3}[ -](?:[245]\.\d{1,3}\.\d{1,3}\s{1,5})?)?" + _ADDR + r"\s{0,10}\.\.\.\s{0,10}(.*)$"
 )
-ADDRESS_LEAD = re.compile(r"\s{0,40}" + _ADDR + r"\s{0,10}(?::|-{1,2}>?|=>)\s{1,10}(\S.*)$")
+ADDRESS_LEAD: Final = re.compile(r"\s{0,40}" + _ADDR + r"\s{0,10}(?::|-{1,2}>?|=>)\s{1,10}(\S.*)$")
 # `address [reply]`: the reply in brackets after the address (a sendmail-derived gateway's list).
-ADDRESS_BRACKET = re.compile(r"\s{0,40}" + _ADDR + r"\s{1,10}\[([^\]\n]{1,900})\]\s*$")
+ADDRESS_BRACKET: Final = re.compile(r"\s{0,40}" + _ADDR + r"\s{1,10}\[([^\]\n]{1,900})\]\s*$")
 # A Sendmail transcript's next host: a new recipient's session begins there.
-TALKING = re.compile(r"\s{0,10}\.\.\. while talking to ")
-LEADING = re.compile(r"\s{0,40}" + _ADDR + r"(\s.*)?$")
+TALKING: Final = re.compile(r"\s{0,10}\.\.\. while talking to ")
+LEADING: Final = re.compile(r"\s{0,40}" + _ADDR + r"(\s.*)?$")
 # What every line-start position above begins with: an address after the indent, a list number or
 # bullet, or a reply code. A line without it is none of them, which one match settles (most lines
 # with an `@` in prose mention an address in passing). A new line-start position must begin with
 # one of these too, or be added here.
-LINE_START_ADDRESS = re.compile(
+LINE_START_ADDRESS: Final = re.compile(
     r"\s{0,40}(?:\d{1,3}[).]\s{0,5}|[*\u2022-]\s{1,5}|\d{3}[ -](?:[245]\.\d{1,3}\.\d{1,3}\s{1,5})?)?" + _ADDR
 )
 # Matched on lower-cased lines (case-insensitive matching is several times slower).
-KEYWORD = re.compile(
+KEYWORD: Final = re.compile(
     r"(?:rcpt to:?|recipient(?: address)?:|rejected recipient|recipient address rejected:?|could not be delivered to:?|"
     r"delivery to(?: the following recipient)?(?: failed)?:?|message to:?|addressed to|delivered to|"
     r"original-recipient:|final-recipient:|failed recipient:?|not a member of this [a-z ]{0,40}list|"
     r"user|mailbox|address)\s{0,10}(?:rfc822;\s{0,5})?(?:\[smtp:(?=[^\]\n]{1,300}\]))?" + _ADDR,
 )
-CODE_LINE = re.compile(r"\s{0,40}[45]\d\d[ -][^\n]{0,200}?(?<![\w.!#$%&'*+/=?^`{|}~-])(" + _A + r")")
-LIST_INTRO = re.compile(r"(?:recipient|address|following|user|destinataire|empf[äa]nger)[^\n]{0,200}:\s*$")
-REPLY_FIRST = re.compile(r"\s*[245]\d\d[ -]")
+CODE_LINE: Final = re.compile(r"\s{0,40}[45]\d\d[ -][^\n]{0,200}?(?<![\w.!#$%&'*+/=?^`{|}~-])(" + _A + r")")
+LIST_INTRO: Final = re.compile(r"(?:recipient|address|following|user|destinataire|empf[äa]nger)[^\n]{0,200}:\s*$")
+REPLY_FIRST: Final = re.compile(r"\s*[245]\d\d[ -]")
 # Header fields of a header block pasted into the text whose addresses are never bounced recipients:
 # message ids (`<...@...>` names a message, not a mailbox) and the returned message's author.
-NOT_RECIPIENT_FIELDS = re.compile(
+NOT_RECIPIENT_FIELDS: Final = re.compile(
     r"^[ \t]*(?:message-id|in-reply-to|references|content-id|resent-message-id|"
     r"from|sender|reply-to|return-path|resent-from|resent-sender|errors-to)[ \t]*:[^\n]*(?:\n[ \t]+[^\n]*)*",
     re.MULTILINE | re.IGNORECASE,
 )
 # A bare local part alone on its line, or followed by its reason in brackets ("fran (user not found)").
-BARE_LOCAL = re.compile(r"\s{1,40}([A-Za-z0-9][A-Za-z0-9._%+-]{0,63})(?:\s{1,10}(\([^()\n]{1,200}\)))?\s*$")
+BARE_LOCAL: Final = re.compile(r"\s{1,40}([A-Za-z0-9][A-Za-z0-9._%+-]{0,63})(?:\s{1,10}(\([^()\n]{1,200}\)))?\s*$")
 
 
 def has_code(text: str) -> bool:

@@ -47,12 +47,14 @@ persistent transient failure), so neither a delay notice nor a temporary failure
 
 from __future__ import annotations
 
+from typing import Final
+
 from domain.bounces.codes import is_temporary
 from domain.bounces.model import Permanence, Scope
 
-HARD_REASONS = frozenset({"userunknown", "hostunknown", "hasmoved"})
-UNDETERMINED_REASONS = frozenset({"onhold", "undefined"})
-SENDER_NULL_MX = "5.7.27"
+HARD_REASONS: Final = frozenset({"userunknown", "hostunknown", "hasmoved"})
+UNDETERMINED_REASONS: Final = frozenset({"onhold", "undefined"})
+SENDER_NULL_MX: Final = "5.7.27"
 
 SCOPES: dict[str, Scope] = {
     "userunknown": Scope.ADDRESS,

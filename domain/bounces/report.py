@@ -11,20 +11,21 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Final
 
 from domain.bounces.addresses import clean, first_address
 from domain.bounces.codes import status_field
 from domain.bounces.frozen import quick_init
 from domain.bounces.text import LineStarts
 
-RECIPIENT_FIELDS = ("final-recipient", "original-recipient", "x-actual-recipient")
-MAX_BLOCKS = 1000
+RECIPIENT_FIELDS: Final = ("final-recipient", "original-recipient", "x-actual-recipient")
+MAX_BLOCKS: Final = 1000
 # A DSN field written into the text of a notification (broken MIME, a pasted or forwarded report).
-DSN_IN_TEXT = re.compile(r"^[ \t>]*(?:final|original)-recipient[ \t]*:[ \t]*\S", re.IGNORECASE | re.MULTILINE)
-QUOTING = LineStarts(r"[ \t]*(?:>(?!>> )[ \t]?)+")
-ALL_RECIPIENT_FIELDS = frozenset(RECIPIENT_FIELDS)
-OPENING_FIELDS = frozenset(RECIPIENT_FIELDS[:2])  # the fields that may begin a group (checked inline first)
-PER_MESSAGE = frozenset(
+DSN_IN_TEXT: Final = re.compile(r"^[ \t>]*(?:final|original)-recipient[ \t]*:[ \t]*\S", re.IGNORECASE | re.MULTILINE)
+QUOTING: Final = LineStarts(r"[ \t]*(?:>(?!>> )[ \t]?)+")
+ALL_RECIPIENT_FIELDS: Final = frozenset(RECIPIENT_FIELDS)
+OPENING_FIELDS: Final = frozenset(RECIPIENT_FIELDS[:2])  # the fields that may begin a group (checked inline first)
+PER_MESSAGE: Final = frozenset(
     {
         "reporting-mta",
         "dsn-gateway",
@@ -34,7 +35,7 @@ PER_MESSAGE = frozenset(
         "x-original-message-id",
     }
 )
-SUCCESS_ACTIONS = frozenset({"delivered", "relayed", "expanded"})
+SUCCESS_ACTIONS: Final = frozenset({"delivered", "relayed", "expanded"})
 
 
 @quick_init
@@ -97,7 +98,7 @@ def _starts_group(name: str, group: dict[str, str]) -> bool:
     if name not in RECIPIENT_FIELDS[:2]:
         return False
     has_recipient = not ALL_RECIPIENT_FIELDS.isdisjoint(group)
-    return (has_recipient and "action" in group) or (not has_recipient and bool(PER_MESSAGE & group.keys()))
+    return (has_recipient and "action" in group) or (not has_recipient and not PER_MESSAGE.isdisjoint(group))
 
 
 def entry(fields: dict[str, str]) -> Entry:

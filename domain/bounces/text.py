@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
+from typing import Final
 
 from domain.bounces.mime import Part
 
-STATUS_TYPES = ("message/delivery-status", "message/global-delivery-status", "text/delivery-status")
-ORIGINAL_TYPES = ("message/rfc822", "message/global", "text/rfc822-headers", "message/rfc822-headers")
+STATUS_TYPES: Final = ("message/delivery-status", "message/global-delivery-status", "text/delivery-status")
+ORIGINAL_TYPES: Final = ("message/rfc822", "message/global", "text/rfc822-headers", "message/rfc822-headers")
 
 
 class LineStarts:
@@ -40,7 +41,7 @@ class LineStarts:
 
 
 # Lines after which the returned original message starts (Postfix, Exim, qmail, Sendmail, ...).
-ORIGINAL_MARKERS = LineStarts(
+ORIGINAL_MARKERS: Final = LineStarts(
     r"(?:-+ ?(?:original message|this is a copy|below this line|the original message|message text follows)"
     r"|original message follows|[- ]*original message[- ]*$|--- below this line|content-type: message/rfc822"
     r"|return-path:|received: from|[-| ]*message text follows|-+ ?the header of the original"
@@ -49,11 +50,11 @@ ORIGINAL_MARKERS = LineStarts(
     r"|old message:\s*$)",
 )
 # Quoting (`> `, `>>`) but not an SMTP transcript's `>>> DATA` lines.
-QUOTED = LineStarts(r"(?:>(?!>> ) ?)+")
-TAG = re.compile(r"<[^<>]{0,2000}>")
-BREAK = re.compile(r"<(?:br\s*/?|/p|/div|/tr|/li|/h\d)>", re.IGNORECASE)
-ENTITIES = {"&lt;": "<", "&gt;": ">", "&nbsp;": " ", "&amp;": "&", "&quot;": '"', "&#39;": "'", "&#160;": " "}
-MAX_BODY = 64 * 1024
+QUOTED: Final = LineStarts(r"(?:>(?!>> ) ?)+")
+TAG: Final = re.compile(r"<[^<>]{0,2000}>")
+BREAK: Final = re.compile(r"<(?:br\s*/?|/p|/div|/tr|/li|/h\d)>", re.IGNORECASE)
+ENTITIES: Final = {"&lt;": "<", "&gt;": ">", "&nbsp;": " ", "&amp;": "&", "&quot;": '"', "&#39;": "'", "&#160;": " "}
+MAX_BODY: Final = 64 * 1024
 
 
 def html_to_text(html: str) -> str:

@@ -5,11 +5,13 @@ the category names the reason."""
 
 from __future__ import annotations
 
+from typing import Final
+
 from domain.bounces.family import Family, phrase_table, read_nothing
 from domain.bounces.findings import Finding
 from domain.bounces.notice import Notice
 
-CATEGORIES = phrase_table(
+CATEGORIES: Final = phrase_table(
     {
         "spamdetected": (" - spam",),
         "virusdetected": (" - infected",),
@@ -35,4 +37,4 @@ def refine(finding: Finding) -> Finding:
     return finding.with_(hint=hint) if hint else finding
 
 
-FAMILY = Family("amavis", sniff, read_nothing, refine)
+FAMILY: Family = Family("amavis", sniff, read_nothing, refine)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any
+from typing import Any, Final
 
 from domain.bounces.addresses import clean
 from domain.bounces.family import Family
@@ -15,10 +15,10 @@ from domain.bounces.findings import Finding, status_of
 from domain.bounces.notice import Notice
 from domain.bounces.report import strip_type
 
-TYPE = re.compile(r'\\?"(?:notificationType|eventType)\\?"\s*:\s*\\?"(\w{1,40})')
-MARKER_TEXT = "an error occurred while trying to deliver the mail to the following recipients"
-SNS_FOLD = re.compile(r"!?\r?\n ")
-MAX_JSON = 256 * 1024
+TYPE: Final = re.compile(r'\\?"(?:notificationType|eventType)\\?"\s*:\s*\\?"(\w{1,40})')
+MARKER_TEXT: Final = "an error occurred while trying to deliver the mail to the following recipients"
+SNS_FOLD: Final = re.compile(r"!?\r?\n ")
+MAX_JSON: Final = 256 * 1024
 
 
 def _kind(notice: Notice) -> str | None:
@@ -81,4 +81,4 @@ def _document(text: str) -> dict[str, Any] | None:
     return document if isinstance(document, dict) else None
 
 
-FAMILY = Family("amazonses", sniff, read, excludes=excludes)
+FAMILY: Family = Family("amazonses", sniff, read, excludes=excludes)

@@ -6,13 +6,14 @@ the remote server's own code quoted in the diagnostic ("5.1.0 - Unknown address 
 from __future__ import annotations
 
 import re
+from typing import Final
 
 from domain.bounces.family import Family, read_nothing
 from domain.bounces.findings import Finding
 from domain.bounces.notice import Notice
 
-VAGUE = re.compile(r"[45]\.[01]\.0$")
-QUOTED = re.compile(r"[\"'](\d\.\d{1,3}\.\d{1,3})\s")
+VAGUE: Final = re.compile(r"[45]\.[01]\.0$")
+QUOTED: Final = re.compile(r"[\"'](\d\.\d{1,3}\.\d{1,3})\s")
 
 
 def sniff(notice: Notice) -> bool:
@@ -33,4 +34,4 @@ def refine(finding: Finding) -> Finding:
     return finding.with_(status=quoted.group(1))
 
 
-FAMILY = Family("amazonworkmail", sniff, read_nothing, refine)
+FAMILY: Family = Family("amazonworkmail", sniff, read_nothing, refine)

@@ -4,12 +4,14 @@ that does not accept mail, a name not found an unknown host."""
 
 from __future__ import annotations
 
+from typing import Final
+
 from domain.bounces.families import postfix
 from domain.bounces.family import Family, phrase_table
 from domain.bounces.findings import Finding
 from domain.bounces.notice import Notice
 
-MESSAGES = phrase_table(
+MESSAGES: Final = phrase_table(
     {
         "notaccept": ("type=mx: malformed or unexpected name server reply",),
         "hostunknown": ("host or domain name not found",),
@@ -33,4 +35,4 @@ def read(notice: Notice) -> list[Finding]:
     return [refine(f) for f in postfix.read(notice)]
 
 
-FAMILY = Family("aol", sniff, read, refine)
+FAMILY: Family = Family("aol", sniff, read, refine)

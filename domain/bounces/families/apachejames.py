@@ -4,13 +4,15 @@ after "Error message below:", then "Message details:" with the envelope indented
 
 from __future__ import annotations
 
+from typing import Final
+
 from domain.bounces.addresses import first_address
 from domain.bounces.family import Family
 from domain.bounces.findings import Finding
 from domain.bounces.notice import Notice
 
-ERROR = "error message below:"
-DETAILS = "message details:"
+ERROR: Final = "error message below:"
+DETAILS: Final = "message details:"
 
 
 def sniff(notice: Notice) -> bool:
@@ -44,4 +46,4 @@ def read(notice: Notice) -> list[Finding]:
     return [Finding(address, diagnostic) for address, diagnostic in found.items()]
 
 
-FAMILY = Family("apachejames", sniff, read)
+FAMILY: Family = Family("apachejames", sniff, read)

@@ -4,15 +4,16 @@
 from __future__ import annotations
 
 import re
+from typing import Final
 
 from domain.bounces.family import Family, phrase_table
 from domain.bounces.findings import Finding
 from domain.bounces.notice import Notice
 from domain.bounces.prose import scan
 
-MARKER = re.compile(r"running the courier mail server|courier mail server at|^\s*undeliverable mail\s*$", re.M)
+MARKER: Final = re.compile(r"running the courier mail server|courier mail server at|^\s*undeliverable mail\s*$", re.M)
 # Courier's own errors when no remote server answered (courier/module.esmtp/esmtpclient.c).
-MESSAGES = phrase_table(
+MESSAGES: Final = phrase_table(
     {
         "hostunknown": ("no such domain.",),
         "systemerror": ("this domain's dns violates rfc 1035.",),
@@ -22,8 +23,8 @@ MESSAGES = phrase_table(
 
 
 # Courier signs as "Courier mail server at <host>" and titles its notices (courier/module.dsn).
-SENDER = "courier mail server at "
-SUBJECTS = ("notice: mail delivery status.", "warning: delayed mail.")
+SENDER: Final = "courier mail server at "
+SUBJECTS: Final = ("notice: mail delivery status.", "warning: delayed mail.")
 
 
 def sniff(notice: Notice) -> bool:
@@ -47,4 +48,4 @@ def read(notice: Notice) -> list[Finding]:
     return [refine(f) for f in scan(notice)]
 
 
-FAMILY = Family("courier", sniff, read, refine)
+FAMILY: Family = Family("courier", sniff, read, refine)

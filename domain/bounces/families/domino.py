@@ -6,6 +6,7 @@ Domino module lists them."""
 from __future__ import annotations
 
 import re
+from typing import Final
 
 from domain.bounces.addresses import clean, find_addresses
 from domain.bounces.family import Family, phrase_table
@@ -13,7 +14,7 @@ from domain.bounces.findings import Finding
 from domain.bounces.notice import Notice
 
 # Domino's own sentences that settle the reason (its "not listed in Domino Directory" is an unknown user).
-MESSAGES = phrase_table(
+MESSAGES: Final = phrase_table(
     {
         "userunknown": (
             "not listed in domino directory",
@@ -32,9 +33,9 @@ MESSAGES = phrase_table(
         "systemerror": ("several matches found in domino directory",),
     }
 )
-SUBJECT = re.compile(r"^delivery[ _]failure:|^delivery failure\b", re.IGNORECASE)
-NOT_DELIVERED = re.compile(r"was not delivered to:|n'a pas \u00e9t\u00e9 remis \u00e0\s?:", re.IGNORECASE)
-BECAUSE = re.compile(r"^\s*(?:because|parce que)\s?:", re.IGNORECASE)
+SUBJECT: Final = re.compile(r"^delivery[ _]failure:|^delivery failure\b", re.IGNORECASE)
+NOT_DELIVERED: Final = re.compile(r"was not delivered to:|n'a pas \u00e9t\u00e9 remis \u00e0\s?:", re.IGNORECASE)
+BECAUSE: Final = re.compile(r"^\s*(?:because|parce que)\s?:", re.IGNORECASE)
 
 
 def sniff(notice: Notice) -> bool:
@@ -57,7 +58,10 @@ def read(notice: Notice) -> list[Finding]:
         elif BECAUSE.match(line):
             reason, listing = [], False
         elif listing:
-            addresses.extend(a for a in (clean(x) for x in find_addresses(line)) if a and a not in addresses)
+            for written in find_addresses(line):  # a loop, not extend(generator): each sees the one before
+                address = clean(written)
+                if address and address not in addresses:
+                    addresses.append(address)
         elif reason is not None and line.strip():
             reason.append(line.strip())
         elif reason:
@@ -73,4 +77,4 @@ def _flush(found: list[Finding], addresses: list[str], reason: list[str] | None)
     found.extend(Finding(address, diagnostic, hint=hint) for address in addresses)
 
 
-FAMILY = Family("domino", sniff, read, lambda f: f.with_(hint=f.hint or MESSAGES(f.diagnostic)))
+FAMILY: Family = Family("domino", sniff, read, lambda f: f.with_(hint=f.hint or MESSAGES(f.diagnostic)))

@@ -4,14 +4,15 @@ mail to <rcpt>." then the error, then "Message headers follow."."""
 from __future__ import annotations
 
 import re
+from typing import Final
 
 from domain.bounces.addresses import ANY_ADDRESS, clean
 from domain.bounces.family import Family
 from domain.bounces.findings import Finding
 from domain.bounces.notice import Notice
 
-ERROR = re.compile(r"error delivering your mail to <?(" + ANY_ADDRESS + r")>?\.?")
-END = re.compile(r"message headers follow")
+ERROR: Final = re.compile(r"error delivering your mail to <?(" + ANY_ADDRESS + r")>?\.?")
+END: Final = re.compile(r"message headers follow")
 
 
 def sniff(notice: Notice) -> bool:
@@ -36,4 +37,4 @@ def read(notice: Notice) -> list[Finding]:
     return found
 
 
-FAMILY = Family("dragonfly", sniff, read)
+FAMILY: Family = Family("dragonfly", sniff, read)

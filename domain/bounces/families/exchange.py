@@ -9,6 +9,7 @@ reason: their table is shared with the receiving-provider rules, in
 from __future__ import annotations
 
 import re
+from typing import Final
 
 from domain.bounces.addresses import ANY_ADDRESS, clean
 from domain.bounces.commands import RCPT
@@ -17,28 +18,30 @@ from domain.bounces.findings import Finding, status_of
 from domain.bounces.notice import Notice
 from domain.bounces.receivers import exchangeonline
 
-NDR_HEADERS = ("x-ms-exchange-message-is-ndr", "x-ms-exchange-crosstenant-originalarrivaltime")
-SUBJECT = re.compile(r"^(?:undeliverable|onbestelbaar|n[ãa]o_entregue|unzustellbar|non remis)\s*:", re.IGNORECASE)
-FAILED_TO = re.compile(
+NDR_HEADERS: Final = ("x-ms-exchange-message-is-ndr", "x-ms-exchange-crosstenant-originalarrivaltime")
+SUBJECT: Final = re.compile(
+    r"^(?:undeliverable|onbestelbaar|n[ãa]o_entregue|unzustellbar|non remis)\s*:", re.IGNORECASE
+)
+FAILED_TO: Final = re.compile(
     r"delivery has failed to these recipients or groups|your message to .{1,200} couldn'?t be delivered|"
     r"rejected your message to the following e-?mail addresses|falha na entrega a estes destinat|"
     r"uw bericht kan niet worden bezorgd"
 )
-FAILED_TO_ANY_CASE = re.compile(FAILED_TO.pattern, re.IGNORECASE)
-ADMIN = re.compile(r"^(?:diagnostic information for administrators|error details|diagnostische gegevens)", re.I)
-END = re.compile(r"^(?:original message headers|message hops|oorspronkelijke berichtkoppen)", re.IGNORECASE)
-ADDRESS_LINE = re.compile(r"(" + ANY_ADDRESS + r")")
-ADDRESS_ONLY = re.compile(r"<?" + ANY_ADDRESS + r">?")
-REPLY = re.compile(
+FAILED_TO_ANY_CASE: Final = re.compile(FAILED_TO.pattern, re.IGNORECASE)
+ADMIN: Final = re.compile(r"^(?:diagnostic information for administrators|error details|diagnostische gegevens)", re.I)
+END: Final = re.compile(r"^(?:original message headers|message hops|oorspronkelijke berichtkoppen)", re.IGNORECASE)
+ADDRESS_LINE: Final = re.compile(r"(" + ANY_ADDRESS + r")")
+ADDRESS_ONLY: Final = re.compile(r"<?" + ANY_ADDRESS + r">?")
+REPLY: Final = re.compile(
     r"remote server returned '(.{1,1000}?)'|(#\d{3}[ -].{1,1000}?##?)|^(\d{3} [245]\.\d.{1,1000})$|"
     r"^reported error:\s*(\S.{1,1000})$",
     re.I,
 )
 # Office 365's "Original Message Details" block names the recipient in a field of its own.
-RECIPIENT_FIELD = re.compile(r"^\s*recipient address:\s*(" + ANY_ADDRESS + r")", re.IGNORECASE)
-RCPT_SAID = re.compile(r"unknown recipient or mailbox unavailable ->.{0,200}@", re.IGNORECASE)
+RECIPIENT_FIELD: Final = re.compile(r"^\s*recipient address:\s*(" + ANY_ADDRESS + r")", re.IGNORECASE)
+RCPT_SAID: Final = re.compile(r"unknown recipient or mailbox unavailable ->.{0,200}@", re.IGNORECASE)
 # Exchange 2007 and later name the component and the error after the code (Microsoft's NDR list).
-COMPONENTS = phrase_table(
+COMPONENTS: Final = phrase_table(
     {
         "userunknown": (
             "resolver.adr.recipnotfound",
@@ -118,4 +121,4 @@ def _replies(lines: list[str]) -> dict[str, str]:
     return replies
 
 
-FAMILY = Family("exchange", sniff, read, refine)
+FAMILY: Family = Family("exchange", sniff, read, refine)

@@ -8,23 +8,26 @@ from __future__ import annotations
 
 import re
 from email.utils import getaddresses
+from typing import Final
 
 from domain.bounces.addresses import ANY_ADDRESS, clean
 from domain.bounces.family import Family, phrase_table, section
 from domain.bounces.findings import Finding, status_of
 from domain.bounces.notice import Notice
 
-MARKER = re.compile(
+MARKER: Final = re.compile(
     r"did not reach the following recipient\(s\)|the following recipient\(s\) could not be reached", re.IGNORECASE
 )
-INTRO = "your message did not reach some or all of the intended recipients"
-RECIPIENT = re.compile(r"^\s*['\"]?(" + ANY_ADDRESS + r")['\"]?\s+on\s+\S", re.IGNORECASE)
+INTRO: Final = "your message did not reach some or all of the intended recipients"
+RECIPIENT: Final = re.compile(r"^\s*['\"]?(" + ANY_ADDRESS + r")['\"]?\s+on\s+\S", re.IGNORECASE)
 # A display name (quoted or not) and the date Exchange writes after it ("Sam Taylor on 12/1/2026 8:00 AM").
-NAMED = re.compile(r"^\s{1,40}['\"]?([^'\"@<>\s][^'\"@<>]{0,99}?)['\"]?\s+on\s+(?:\d{1,4}[/.-]|[A-Z][a-z]{2},? )")
-MAX_ADDRESSEES = 200
-HOST_CODE = re.compile(r"<[^<>#]{0,200}#([245]\.\d{1,3}\.\d{1,3})")
+NAMED: Final = re.compile(
+    r"^\s{1,40}['\"]?([^'\"@<>\s][^'\"@<>]{0,99}?)['\"]?\s+on\s+(?:\d{1,4}[/.-]|[A-Z][a-z]{2},? )"
+)
+MAX_ADDRESSEES: Final = 200
+HOST_CODE: Final = re.compile(r"<[^<>#]{0,200}#([245]\.\d{1,3}\.\d{1,3})")
 # The explanations Exchange 2000/2003 writes under a recipient (its "MSEXCH:IMS" NDR texts).
-MESSAGES = phrase_table(
+MESSAGES: Final = phrase_table(
     {
         "userunknown": ("the recipient name is not recognized", "unknown recipient"),
     }
@@ -91,4 +94,4 @@ def refine(finding: Finding) -> Finding:
     return finding.with_(hint=hint) if hint else finding
 
 
-FAMILY = Family("exchange2003", sniff, read, refine)
+FAMILY: Family = Family("exchange2003", sniff, read, refine)

@@ -5,6 +5,7 @@ mail.ru, GMX and many hosting providers run Exim and keep this layout."""
 from __future__ import annotations
 
 import re
+from typing import Final
 
 from domain.bounces.addresses import ANY_ADDRESS, clean
 from domain.bounces.commands import EHLO, HELO, MAIL, command_in
@@ -13,27 +14,27 @@ from domain.bounces.findings import Finding
 from domain.bounces.notice import Notice
 from domain.bounces.wording import Wording
 
-MARKER = re.compile(
+MARKER: Final = re.compile(
     r"this message was created automatically by mail delivery software|"
     r"a message that you sent (?:could not be delivered|has not yet been delivered|was rejected by the local|"
     r"contained one or more recipient addresses)|"
     r"message \S+ (?:has been frozen|was frozen on arrival)|the \S+ router encountered the following error"
 )
-MARKER_PHRASES = Wording.of((MARKER.pattern,))  # the same, each phrase run only when its words are there
-SUBJECT = re.compile(
+MARKER_PHRASES: Final = Wording.of((MARKER.pattern,))  # the same, each phrase run only when its words are there
+SUBJECT: Final = re.compile(
     r"mail delivery failed|warning: message \S+ delayed|mail failure|message frozen|"
     r"error\(s\) in forwarding or filtering"
 )
-RECIPIENT = re.compile(r"^ {1,4}(" + ANY_ADDRESS + r")(?:\s+<[^>]{1,300}>)?\s*(?::\s*(.*))?$")
-UNDISCLOSED = re.compile(r"^ {1,4}an undisclosed address\s*$")
+RECIPIENT: Final = re.compile(r"^ {1,4}(" + ANY_ADDRESS + r")(?:\s+<[^>]{1,300}>)?\s*(?::\s*(.*))?$")
+UNDISCLOSED: Final = re.compile(r"^ {1,4}an undisclosed address\s*$")
 # A local delivery that failed (deliver.c): "pipe to |command" or "save to /file", the address it
 # was generated from on the next line. A pipe's line is its diagnostic (sisimai: a mailer error);
 # a file's path is not (its words are a path's, not an error's).
-LOCAL_DELIVERY = re.compile(r"^ {1,4}((?:pipe to \||save to /)\S.{0,300})$")
-GENERATED = re.compile(r"^\s+\(?generated (?:from|by) (" + ANY_ADDRESS + r")\)?", re.IGNORECASE)
+LOCAL_DELIVERY: Final = re.compile(r"^ {1,4}((?:pipe to \||save to /)\S.{0,300})$")
+GENERATED: Final = re.compile(r"^\s+\(?generated (?:from|by) (" + ANY_ADDRESS + r")\)?", re.IGNORECASE)
 # exim/src: messages that settle the reason when no SMTP command is named (route.c, dnslookup.c,
 # appendfile.c, smtp.c, parser.c, deliver.c, retry.c).
-MESSAGES = phrase_table(
+MESSAGES: Final = phrase_table(
     {
         "userunknown": ("user not found",),
         "hostunknown": (
@@ -129,4 +130,4 @@ def _flush(found: list[Finding], address: str | None, lines: list[str]) -> None:
         found.append(Finding(address, " ".join(lines)))
 
 
-FAMILY = Family("exim", sniff, read, refine)
+FAMILY: Family = Family("exim", sniff, read, refine)

@@ -6,20 +6,21 @@ an unknown user; else its sentences name the reason (au's mail-system notices)."
 from __future__ import annotations
 
 import re
+from typing import Final
 
 from domain.bounces.family import Family
 from domain.bounces.findings import Finding
 from domain.bounces.notice import Notice
 from domain.bounces.prose import scan
 
-SENDER = re.compile(r"postmaster@(?:ezweb\.ne\.jp|au\.com)")
-MESSAGES = (
+SENDER: Final = re.compile(r"postmaster@(?:ezweb\.ne\.jp|au\.com)")
+MESSAGES: Final = (
     ("mailboxfull", re.compile(r"the user\(s\) account is temporarily over quota")),
     ("suspend", re.compile(r"the user\(s\) account is (?:disabled|temporarily limited)\.")),
     ("expired", re.compile(r"your message was not delivered within ")),
     ("onhold", re.compile(r"each of the following recipients was rejected by a remote mail server")),
 )
-RCPT_SENT = re.compile(r"^\s+>>>\s+rcpt", re.MULTILINE)
+RCPT_SENT: Final = re.compile(r"^\s+>>>\s+rcpt", re.MULTILINE)
 
 
 def sniff(notice: Notice) -> bool:
@@ -51,4 +52,4 @@ def read(notice: Notice) -> list[Finding]:
     return found
 
 
-FAMILY = Family("ezweb", sniff, read)
+FAMILY: Family = Family("ezweb", sniff, read)

@@ -5,13 +5,14 @@ not the status, names the reason (Facebook's postmaster "response codes" page, a
 from __future__ import annotations
 
 import re
+from typing import Final
 
 from domain.bounces.family import Family, read_nothing
 from domain.bounces.findings import Finding
 from domain.bounces.notice import Notice
 
-CODE = re.compile(r"\b([a-z]{3}-[pt]\d)\b")
-CODES = {
+CODE: Final = re.compile(r"\b([a-z]{3}-[pt]\d)\b")
+CODES: Final = {
     "rcp-p1": "userunknown",  # the recipient address does not exist
     "int-p1": "userunknown",
     "int-p3": "userunknown",  # the recipient group address does not exist
@@ -43,7 +44,7 @@ CODES = {
     "pol-p5": "virusdetected",
     "rcp-t4": "suspend",  # the recipient address is deactivated
 }
-INTERNAL = re.compile(r"int-t\d$")  # Facebook's own temporary trouble
+INTERNAL: Final = re.compile(r"int-t\d$")  # Facebook's own temporary trouble
 
 
 def sniff(notice: Notice) -> bool:
@@ -61,4 +62,4 @@ def refine(finding: Finding) -> Finding:
     return finding.with_(hint=hint) if hint else finding
 
 
-FAMILY = Family("facebook", sniff, read_nothing, refine)
+FAMILY: Family = Family("facebook", sniff, read_nothing, refine)

@@ -6,16 +6,17 @@ line ending `<address>.`; the reason comes from the sentence, else from the subj
 from __future__ import annotations
 
 import re
+from typing import Final
 
 from domain.bounces.addresses import clean
 from domain.bounces.family import Family
 from domain.bounces.findings import Finding
 from domain.bounces.notice import Notice
 
-MESSAGE_ID = re.compile(r"^<\d{1,20}\.fml[^@]{1,300}@[^>]{1,300}>$")
-ADDRESSED = re.compile(r"<([^ <>]+?@[^ <>]+?)>\.$")
+MESSAGE_ID: Final = re.compile(r"^<\d{1,20}\.fml[^@]{1,300}@[^>]{1,300}>$")
+ADDRESSED: Final = re.compile(r"<([^ <>]+?@[^ <>]+?)>\.$")
 # fml's own sentences and subjects, and the reason each means.
-SENTENCES = (
+SENTENCES: Final = (
     ("rejected", re.compile(
         r"(?:ignored )*not member article from |reject (?:mail from .{1,200}@.{1,200}|"
         r"since .{1,200} header may cause mail loop|spammers:)|you are not a member of this mailing list"
@@ -25,7 +26,7 @@ SENTENCES = (
     )),
     ("securityerror", re.compile(r"security alert:")),
 )  # fmt: skip
-SUBJECTS = (
+SUBJECTS: Final = (
     ("rejected", re.compile(
         r"(?:ignored )*not member article from |reject mail (?:.{1,200}:|from) ,|spam mail from a spammer is rejected|"
         r"you .{1,200} are not member"
@@ -71,4 +72,4 @@ def read(notice: Notice) -> list[Finding]:
     return result
 
 
-FAMILY = Family("fml", sniff, read)
+FAMILY: Family = Family("fml", sniff, read)

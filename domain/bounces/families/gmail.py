@@ -6,6 +6,7 @@ reply after "The response from the remote server was:"; older ones end with "(st
 from __future__ import annotations
 
 import re
+from typing import Final
 
 from domain.bounces.addresses import ANY_ADDRESS, clean
 from domain.bounces.codes import status_in
@@ -14,16 +15,16 @@ from domain.bounces.findings import Finding
 from domain.bounces.notice import Notice
 from domain.bounces.statuses import status_reason
 
-SENDER = re.compile(r"mailer-daemon@(?:googlemail|google)\.com|@google\.com>?\s*$", re.IGNORECASE)
-ADDRESSED = re.compile(
+SENDER: Final = re.compile(r"mailer-daemon@(?:googlemail|google)\.com|@google\.com>?\s*$", re.IGNORECASE)
+ADDRESSED: Final = re.compile(
     r"(?:wasn'?t delivered to|couldn'?t be delivered to|could not be delivered to|delivering your message to|"
     r"message to|problem delivering your message to)\s+<?(" + ANY_ADDRESS + r")"
 )
-INTRO = re.compile(r"delivery to the following recipients? (?:failed|has been delayed|was)")
-DELAYED = re.compile(r"has been delayed|message delayed|temporary problem|will retry|will be retried")
-STATE = re.compile(r"\(state (\d{1,2})\)")
+INTRO: Final = re.compile(r"delivery to the following recipients? (?:failed|has been delayed|was)")
+DELAYED: Final = re.compile(r"has been delayed|message delayed|temporary problem|will retry|will be retried")
+STATE: Final = re.compile(r"\(state (\d{1,2})\)")
 # The "(state N)" of the older notices: the SMTP step and reason Gmail's own table gives each state.
-STATES = {
+STATES: Final = {
     "6": ("MAIL", "systemerror"),
     "8": ("AUTH", "systemerror"),
     "9": ("AUTH", "systemerror"),
@@ -34,7 +35,7 @@ STATES = {
     "17": ("DATA", "filtered"),
     "18": ("DATA", "filtered"),
 }
-MESSAGES = phrase_table(
+MESSAGES: Final = phrase_table(
     {
         # G Suite's resolver reports (sisimai 5's GSuite table) come before the older DNS wording
         # they contain: "DNS type 'mx' lookup of x responded with code NXDOMAIN Domain name not found".
@@ -115,4 +116,4 @@ def read(notice: Notice) -> list[Finding]:
     return found
 
 
-FAMILY = Family("gmail", sniff, read, refine)
+FAMILY: Family = Family("gmail", sniff, read, refine)

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import re
+from typing import Final
 
 from domain.bounces.addresses import ANY_ADDRESS, clean
 from domain.bounces.commands import command_in
@@ -11,8 +12,8 @@ from domain.bounces.family import Family
 from domain.bounces.findings import Finding
 from domain.bounces.notice import Notice
 
-SENDER = re.compile(r"@(?:gmx\.[a-z.]{2,6}|web\.de|1und1\.de|ionos\.[a-z.]{2,6})\b", re.IGNORECASE)
-QUOTED = re.compile(r'^\s*"(' + ANY_ADDRESS + r')":?\s*$')
+SENDER: Final = re.compile(r"@(?:gmx\.[a-z.]{2,6}|web\.de|1und1\.de|ionos\.[a-z.]{2,6})\b", re.IGNORECASE)
+QUOTED: Final = re.compile(r'^\s*"(' + ANY_ADDRESS + r')":?\s*$')
 
 
 def sniff(notice: Notice) -> bool:
@@ -41,4 +42,4 @@ def read(notice: Notice) -> list[Finding]:
     return [f.with_(command=command_in(f.diagnostic)) for f in found]
 
 
-FAMILY = Family("gmx", sniff, read)
+FAMILY: Family = Family("gmx", sniff, read)

@@ -8,16 +8,17 @@ account, a full mailbox) decides."""
 from __future__ import annotations
 
 import re
+from typing import Final
 
 from domain.bounces.family import Family
 from domain.bounces.findings import Finding
 from domain.bounces.notice import Notice
 
-GROUP = re.compile(r"@googlegroups\.com\b|google groups|groups\.google\.com")
-BULLET = re.compile(r"^ ?\* ?", re.M)
-ORIGINAL = "----- original message -----"
-EXPLANATIONS = 4  # the group may not exist, was removed, needs joining, or is closed to posting
-REFUSED = "not have permission to post messages to the group"
+GROUP: Final = re.compile(r"@googlegroups\.com\b|google groups|groups\.google\.com")
+BULLET: Final = re.compile(r"^ ?\* ?", re.M)
+ORIGINAL: Final = "----- original message -----"
+EXPLANATIONS: Final = 4  # the group may not exist, was removed, needs joining, or is closed to posting
+REFUSED: Final = "not have permission to post messages to the group"
 
 
 def sniff(notice: Notice) -> bool:
@@ -39,6 +40,6 @@ def read(notice: Notice) -> list[Finding]:
     return [Finding(address, diagnostic, hint=hint) for address in notice.failed_header]
 
 
-FAMILY = Family(
+FAMILY: Family = Family(
     "googlegroups", sniff, read, lambda finding: finding.with_(hint=finding.hint or "rejected"), completes_report=True
 )

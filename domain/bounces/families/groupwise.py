@@ -5,19 +5,20 @@ often only a local part, then "Possibly truncated original addressee:" with the 
 from __future__ import annotations
 
 import re
+from typing import Final
 
 from domain.bounces.addresses import clean, find_addresses, local_part
 from domain.bounces.family import Family, phrase_table, section
 from domain.bounces.findings import Finding
 from domain.bounces.notice import Notice
 
-MARKER = "the message that you sent was undeliverable to the following:"
-START = re.compile(r"^\s*the message that you sent was undeliverable to the following:\s*$", re.IGNORECASE)
-ORIGINALS = re.compile(r"^\s*possibly truncated original addressee:\s*$", re.IGNORECASE)
+MARKER: Final = "the message that you sent was undeliverable to the following:"
+START: Final = re.compile(r"^\s*the message that you sent was undeliverable to the following:\s*$", re.IGNORECASE)
+ORIGINALS: Final = re.compile(r"^\s*possibly truncated original addressee:\s*$", re.IGNORECASE)
 # `\tjoe (user not found)`: the addressee as GroupWise knows it, and why it failed.
-ENTRY = re.compile(r"^\s+(\S[^()\n]{0,200}?)\s*\(([^()\n]{1,300})\)\s*$")
+ENTRY: Final = re.compile(r"^\s+(\S[^()\n]{0,200}?)\s*\(([^()\n]{1,300})\)\s*$")
 # GroupWise's own words for why an addressee failed (it looked the addressee up in its directory).
-MESSAGES = phrase_table(
+MESSAGES: Final = phrase_table(
     {
         "userunknown": ("user not found", "addressee unknown", "unknown user"),
         "mailboxfull": ("mailbox full", "mailbox is full", "over quota"),
@@ -57,4 +58,4 @@ def _paragraph(lines: list[str]) -> list[str]:
     return kept
 
 
-FAMILY = Family("groupwise", sniff, read)
+FAMILY: Family = Family("groupwise", sniff, read)

@@ -4,15 +4,16 @@
 from __future__ import annotations
 
 import re
+from typing import Final
 
 from domain.bounces.addresses import ANY_ADDRESS, clean
 from domain.bounces.family import Family, phrase_table
 from domain.bounces.findings import Finding
 from domain.bounces.notice import Notice
 
-MARKER = re.compile(r"body of message generated response:", re.IGNORECASE)
-LINE = re.compile(r"^\s*([^@\n]{3,200}?):\s*<?(" + ANY_ADDRESS + r")>?\s*$")
-MESSAGES = phrase_table(
+MARKER: Final = re.compile(r"body of message generated response:", re.IGNORECASE)
+LINE: Final = re.compile(r"^\s*([^@\n]{3,200}?):\s*<?(" + ANY_ADDRESS + r")>?\s*$")
+MESSAGES: Final = phrase_table(
     {
         "hostunknown": ("unknown host",),
         "userunknown": ("unknown user", "invalid final delivery userid"),
@@ -41,4 +42,4 @@ def read(notice: Notice) -> list[Finding]:
     return found
 
 
-FAMILY = Family("imailserver", sniff, read)
+FAMILY: Family = Family("imailserver", sniff, read)

@@ -5,20 +5,22 @@ message to <rcpt>", which it writes for a recipient the remote server does not k
 
 from __future__ import annotations
 
+from typing import Final
+
 from domain.bounces.family import Family
 from domain.bounces.findings import Finding
 from domain.bounces.notice import Notice
 from domain.bounces.prose import scan
 
-NAMES = ('"interscan mss"', '"interscan notification"')
-SUBJECTS = frozenset(
+NAMES: Final = ('"interscan mss"', '"interscan notification"')
+SUBJECTS: Final = frozenset(
     {
         "mail could not be delivered",
         "\u30e1\u30c3\u30bb\u30fc\u30b8\u3092\u914d\u4fe1\u3067\u304d\u307e\u305b\u3093\u3002",
         "\u30e1\u30fc\u30eb\u914d\u4fe1\u306b\u5931\u6557\u3057\u307e\u3057\u305f",
     }
 )
-UNABLE = "unable to deliver message to"
+UNABLE: Final = "unable to deliver message to"
 
 
 def sniff(notice: Notice) -> bool:
@@ -36,4 +38,4 @@ def read(notice: Notice) -> list[Finding]:
     return [refine(f) for f in scan(notice)]
 
 
-FAMILY = Family("interscanmss", sniff, read, refine)
+FAMILY: Family = Family("interscanmss", sniff, read, refine)

@@ -5,15 +5,16 @@ recipients were affected:" (the reply comes before the addresses, so the prose r
 from __future__ import annotations
 
 import re
+from typing import Final
 
 from domain.bounces.addresses import ANY_ADDRESS, clean
 from domain.bounces.family import Family
 from domain.bounces.findings import Finding
 from domain.bounces.notice import Notice
 
-BECAUSE = "could not be delivered because of"
-AFFECTED = "the following recipients were affected:"
-RECIPIENT = re.compile(r"^\s{1,8}<?(" + ANY_ADDRESS + r")>?\s*$")
+BECAUSE: Final = "could not be delivered because of"
+AFFECTED: Final = "the following recipients were affected:"
+RECIPIENT: Final = re.compile(r"^\s{1,8}<?(" + ANY_ADDRESS + r")>?\s*$")
 
 
 def sniff(notice: Notice) -> bool:
@@ -44,4 +45,4 @@ def read(notice: Notice) -> list[Finding]:
     return found
 
 
-FAMILY = Family("mailmarshal", sniff, read)
+FAMILY: Family = Family("mailmarshal", sniff, read)

@@ -5,12 +5,13 @@ then a report. Its own wordings for a recipient the remote server does not know 
 from __future__ import annotations
 
 import re
+from typing import Final
 
 from domain.bounces.family import Family, read_nothing
 from domain.bounces.findings import Finding
 from domain.bounces.notice import Notice
 
-UNKNOWN = re.compile(
+UNKNOWN: Final = re.compile(
     r" user \([^)\s]{1,200}@[^)\s]{1,200}\) unknown\. |550 unknown user \S{1,200}@\S|"
     r"550 <[^>\s]{1,200}@[^>\s]{1,200}>\.+ user not exist|no such user"
 )
@@ -30,4 +31,4 @@ def refine(finding: Finding) -> Finding:
     return finding.with_(hint="userunknown") if UNKNOWN.search(finding.diagnostic.lower()) else finding
 
 
-FAMILY = Family("mcafee", sniff, read_nothing, refine)
+FAMILY: Family = Family("mcafee", sniff, read_nothing, refine)

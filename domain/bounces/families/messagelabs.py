@@ -4,12 +4,13 @@ X-Msg-Ref header and an RFC 3464 report; its diagnostics' own wording settles th
 from __future__ import annotations
 
 import re
+from typing import Final
 
 from domain.bounces.family import Family, read_nothing
 from domain.bounces.findings import Finding
 from domain.bounces.notice import Notice
 
-MESSAGES = (
+MESSAGES: Final = (
     ("userunknown", re.compile(r"542 .{1,300} rejected|no such user")),
     ("securityerror", re.compile(r"please turn on smtp authentication in your mail client")),
 )
@@ -32,4 +33,4 @@ def refine(finding: Finding) -> Finding:
     return finding.with_(hint=hint) if hint else finding
 
 
-FAMILY = Family("messagelabs", sniff, read_nothing, refine)
+FAMILY: Family = Family("messagelabs", sniff, read_nothing, refine)

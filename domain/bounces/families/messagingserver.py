@@ -7,12 +7,14 @@ sisimai 5 reads it."""
 
 from __future__ import annotations
 
+from typing import Final
+
 from domain.bounces.family import Family
 from domain.bounces.findings import Finding
 from domain.bounces.notice import Notice
 from domain.bounces.prose import scan
 
-MARKER = "this report relates to a message you sent with the following header fields"
+MARKER: Final = "this report relates to a message you sent with the following header fields"
 
 
 def sniff(notice: Notice) -> bool:
@@ -33,4 +35,4 @@ def read(notice: Notice) -> list[Finding]:
     return [refine(f) for f in scan(notice) if f.diagnostic]
 
 
-FAMILY = Family("messagingserver", sniff, read, refine)
+FAMILY: Family = Family("messagingserver", sniff, read, refine)

@@ -4,6 +4,7 @@ by the address it concerns (a line of its own, beginning with it), up to "------
 from __future__ import annotations
 
 import re
+from typing import Final
 
 from domain.bounces.addresses import ANY_ADDRESS, clean, find_addresses
 from domain.bounces.family import Family, phrase_table, section
@@ -11,7 +12,7 @@ from domain.bounces.findings import Finding
 from domain.bounces.notice import Notice
 
 # Notes' own sentences (in English and in Japanese, "not in the directory list").
-MESSAGES = phrase_table(
+MESSAGES: Final = phrase_table(
     {
         "userunknown": (
             "user not listed in public name & address book",
@@ -20,9 +21,9 @@ MESSAGES = phrase_table(
         "networkerror": ("message has exceeded maximum hop count",),
     }
 )
-ADDRESS_FIRST = re.compile(r"\s{0,8}[<\"]?" + ANY_ADDRESS)
-START = re.compile(r"^-+ *failure reasons *-+", re.IGNORECASE | re.MULTILINE)
-END = re.compile(r"^-+ *returned message *-+", re.IGNORECASE | re.MULTILINE)
+ADDRESS_FIRST: Final = re.compile(r"\s{0,8}[<\"]?" + ANY_ADDRESS)
+START: Final = re.compile(r"^-+ *failure reasons *-+", re.IGNORECASE | re.MULTILINE)
+END: Final = re.compile(r"^-+ *returned message *-+", re.IGNORECASE | re.MULTILINE)
 
 
 def sniff(notice: Notice) -> bool:
@@ -47,4 +48,4 @@ def read(notice: Notice) -> list[Finding]:
     return found
 
 
-FAMILY = Family("notes", sniff, read)
+FAMILY: Family = Family("notes", sniff, read)

@@ -6,18 +6,19 @@ sisimai's OpenSMTPD module lists)."""
 from __future__ import annotations
 
 import re
+from typing import Final
 
 from domain.bounces.family import Family, phrase_table
 from domain.bounces.findings import Finding
 from domain.bounces.notice import Notice
 from domain.bounces.prose import scan
 
-MARKER = re.compile(
+MARKER: Final = re.compile(
     r"this is the mailer-daemon, please do not reply to this e-?mail|"
     r"an error has occurred while attempting to deliver a message for"
 )
 
-MESSAGES = phrase_table(
+MESSAGES: Final = phrase_table(
     {
         "expired": ("envelope expired",),
         "hostunknown": ("invalid domain name", "domain does not exist"),
@@ -56,4 +57,4 @@ def read(notice: Notice) -> list[Finding]:
     return [refine(f) for f in scan(notice)]
 
 
-FAMILY = Family("opensmtpd", sniff, read, refine)
+FAMILY: Family = Family("opensmtpd", sniff, read, refine)

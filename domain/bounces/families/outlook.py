@@ -5,13 +5,15 @@ Exchange Online's own non-delivery reports are the `exchange` family's."""
 
 from __future__ import annotations
 
+from typing import Final
+
 from domain.bounces.families.exchange import NDR_HEADERS
 from domain.bounces.family import Family, phrase_table
 from domain.bounces.findings import Finding
 from domain.bounces.notice import Notice
 
-HEADERS = ("x-message-delivery", "x-message-info")
-MESSAGES = phrase_table(
+HEADERS: Final = ("x-message-delivery", "x-message-info")
+MESSAGES: Final = phrase_table(
     {
         "hostunknown": ("the mail could not be delivered to the recipient because the domain is not reachable",),
         "userunknown": ("requested action not taken: mailbox unavailable",),
@@ -36,4 +38,4 @@ def refine(finding: Finding) -> Finding:
     return finding.with_(hint=hint) if hint else finding
 
 
-FAMILY = Family("outlook", sniff, refine=refine)
+FAMILY: Family = Family("outlook", sniff, refine=refine)

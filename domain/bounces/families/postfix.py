@@ -4,6 +4,7 @@ TO command)` per recipient (bounce(5), http://www.postfix.org/bounce.5.html), us
 from __future__ import annotations
 
 import re
+from typing import Final
 
 from domain.bounces.commands import command_in
 from domain.bounces.family import Family
@@ -11,12 +12,12 @@ from domain.bounces.findings import Finding
 from domain.bounces.notice import Notice
 from domain.bounces.prose import scan
 
-SUBJECT = re.compile(
+SUBJECT: Final = re.compile(
     r"^(?:undelivered mail returned to sender|delayed mail \(still being retried\)|postmaster (?:copy|notify):)"
     r"|smtp server: errors from "
 )
 # "This is the <name> Postfix program at host", "The Postfix on <os> program" (bounce(5) templates).
-MARKER = re.compile(
+MARKER: Final = re.compile(
     r"this is the (?:mail system|(?:\w+ )?postfix program) at host|^\s*the (?:postfix )?mail system\s*$|"
     r"^\s*the (?:\w+ )?postfix (?:on \S+ )?program\s*$",
     re.M,
@@ -35,4 +36,4 @@ def read(notice: Notice) -> list[Finding]:
     return [f.with_(command=command_in(f.diagnostic)) for f in scan(notice)]
 
 
-FAMILY = Family("postfix", sniff, read)
+FAMILY: Family = Family("postfix", sniff, read)

@@ -5,14 +5,16 @@ as sisimai's PowerMTA module lists them)."""
 
 from __future__ import annotations
 
+from typing import Final
+
 from domain.bounces import report
 from domain.bounces.family import Family
 from domain.bounces.findings import Finding
 from domain.bounces.notice import Notice
 
-MARKER = "hello, this is the mail server on "
-CATEGORY = "x-powermta-bouncecategory"
-CATEGORIES = {
+MARKER: Final = "hello, this is the mail server on "
+CATEGORY: Final = "x-powermta-bouncecategory"
+CATEGORIES: Final = {
     "bad-domain": "hostunknown",
     "bad-mailbox": "userunknown",
     "inactive-mailbox": "suspend",
@@ -42,4 +44,4 @@ def read(notice: Notice) -> list[Finding]:
     return found
 
 
-FAMILY = Family("powermta", sniff, read, completes_report=True)
+FAMILY: Family = Family("powermta", sniff, read, completes_report=True)

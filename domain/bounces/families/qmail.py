@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import re
+from typing import Final
 
 from domain.bounces.commands import CONN, DATA, EHLO, MAIL, RCPT, command_in
 from domain.bounces.family import Family, phrase_table
@@ -11,9 +12,9 @@ from domain.bounces.findings import Finding
 from domain.bounces.notice import RECEIVED_READ, Notice
 from domain.bounces.prose import scan
 
-MARKER = re.compile(r"^hi\. this is the qmail|\(qmail \d+ invoked for bounce\)", re.M)
+MARKER: Final = re.compile(r"^hi\. this is the qmail|\(qmail \d+ invoked for bounce\)", re.M)
 # qmail-remote.c: which SMTP step a "Connected to ... but ..." sentence reports.
-COMMANDS = (
+COMMANDS: Final = (
     (" but greeting failed.", CONN),
     (" but my name was rejected.", EHLO),
     (" but sender was rejected.", MAIL),
@@ -21,8 +22,8 @@ COMMANDS = (
     (" failed on DATA command", DATA),
     (" failed after I sent the message", DATA),
 )
-EXPIRED = "this message has been in the queue too long."
-MESSAGES = phrase_table(
+EXPIRED: Final = "this message has been in the queue too long."
+MESSAGES: Final = phrase_table(
     {
         "userunknown": ("no mailbox here by that name", "does not like recipient."),
         "mailboxfull": ("disk quota exceeded",),
@@ -40,7 +41,7 @@ MESSAGES = phrase_table(
         "exceedlimit": ("the message exeeded the maximum size the user accepts",),
     }
 )
-LDAP_ERRORS = re.compile(
+LDAP_ERRORS: Final = re.compile(
     r"automatic homedir creator crashed|illegal value in ldap attribute|ldap attribute is not given but mandatory|"
     r"timeout while performing search on ldap server|too many results returned but needs to be unique|"
     r"(?:permanent|temporary) error while executing qmail-forward|temporary error in automatic homedir creation|"
@@ -92,4 +93,4 @@ def read(notice: Notice) -> list[Finding]:
     return [refine(f) for f in scan(notice)]
 
 
-FAMILY = Family("qmail", sniff, read, refine)
+FAMILY: Family = Family("qmail", sniff, read, refine)

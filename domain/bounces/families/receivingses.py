@@ -6,12 +6,14 @@ ReceivingSES module lists them: its "Mailbox does not exist" is its filter's ans
 
 from __future__ import annotations
 
+from typing import Final
+
 from domain.bounces.family import Family, phrase_table
 from domain.bounces.findings import Finding
 from domain.bounces.notice import Notice
 
-MARKER = "this message could not be delivered."
-MESSAGES = phrase_table(
+MARKER: Final = "this message could not be delivered."
+MESSAGES: Final = phrase_table(
     {
         "filtered": ("mailbox does not exist",),
         "mesgtoobig": ("message too large",),
@@ -32,4 +34,4 @@ def refine(finding: Finding) -> Finding:
     return finding.with_(hint=hint) if hint else finding
 
 
-FAMILY = Family("receivingses", sniff, refine=refine)
+FAMILY: Family = Family("receivingses", sniff, refine=refine)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Final
 
 from domain.bounces.addresses import clean, find_addresses
 from domain.bounces.codes import ENHANCED
@@ -13,17 +14,17 @@ from domain.bounces.findings import Finding
 from domain.bounces.notice import Notice
 from domain.bounces.prose import scan
 
-SUBJECT = re.compile(r"see transcript for details\s*$|^\s*warning: could not send message")
-MARKER = re.compile(
+SUBJECT: Final = re.compile(r"see transcript for details\s*$|^\s*warning: could not send message")
+MARKER: Final = re.compile(
     r"-{3,} ?(?:the following addresses had (?:permanent fatal errors|transient non-fatal errors)|"
     r"transcript of session follows)"
 )
-SENT = re.compile(r"^>>> ?([A-Za-z]{4})")
-RECEIVED = re.compile(r"^<<< ?(.+)$")
-TALKING = re.compile(r"^\.\.\. while talking to ", re.IGNORECASE)
+SENT: Final = re.compile(r"^>>> ?([A-Za-z]{4})")
+RECEIVED: Final = re.compile(r"^<<< ?(.+)$")
+TALKING: Final = re.compile(r"^\.\.\. while talking to ", re.IGNORECASE)
 # Sendmail's own error line for one address in the transcript: `550 5.1.2 <a@b>... Host unknown (...)`.
-LISTED_REASON = re.compile(r"\(reason: [245]\d\d[ -]([^()]{3,200})\)")
-ERROR_LINE = re.compile(r"^[45]\d\d[ -](?:[245]\.\d{1,3}\.\d{1,3} )?<?([^<>\s]{1,254}@[^<>\s]{1,254}?)>?\.\.\. ")
+LISTED_REASON: Final = re.compile(r"\(reason: [245]\d\d[ -]([^()]{3,200})\)")
+ERROR_LINE: Final = re.compile(r"^[45]\d\d[ -](?:[245]\.\d{1,3}\.\d{1,3} )?<?([^<>\s]{1,254}@[^<>\s]{1,254}?)>?\.\.\. ")
 
 
 def sniff(notice: Notice) -> bool:
@@ -97,4 +98,4 @@ def _transcript(lines: list[str]) -> list[_Block]:
     return [b for b in blocks if b.addresses or b.replies or b.command or b.errors]
 
 
-FAMILY = Family("sendmail", sniff, read)
+FAMILY: Family = Family("sendmail", sniff, read)

@@ -6,15 +6,16 @@ mobile", `To: rcpt` and "Error: ...". The gateways' own replies settle the reaso
 from __future__ import annotations
 
 import re
+from typing import Final
 
 from domain.bounces.addresses import first_address
 from domain.bounces.family import Family, phrase_table
 from domain.bounces.findings import Finding
 from domain.bounces.notice import Notice
 
-SENDER = re.compile(r"post_master@vtext\.com|sysadmin@\S*vzwpix\.com")
-ERROR = re.compile(r"^error:\s+(.+)$", re.IGNORECASE)
-MESSAGES = phrase_table(
+SENDER: Final = re.compile(r"post_master@vtext\.com|sysadmin@\S*vzwpix\.com")
+ERROR: Final = re.compile(r"^error:\s+(.+)$", re.IGNORECASE)
+MESSAGES: Final = phrase_table(
     {"userunknown": ("550 - requested action not taken: no such user here", "no valid recipients for this mm")}
 )
 
@@ -45,4 +46,4 @@ def read(notice: Notice) -> list[Finding]:
     return [Finding(a, diagnostic, hint=MESSAGES(diagnostic)) for a, diagnostic in found.items()]
 
 
-FAMILY = Family("verizon", sniff, read)
+FAMILY: Family = Family("verizon", sniff, read)

@@ -4,15 +4,23 @@ address." then `<rcpt>:` and "Remote host said: 550 ... [RCPT_TO]"."""
 from __future__ import annotations
 
 import re
+from typing import Final
 
 from domain.bounces.family import Family
 from domain.bounces.findings import Finding
 from domain.bounces.notice import Notice
 from domain.bounces.prose import scan
 
-MARKER = "sorry, we were unable to deliver your message to the following address"
-STEP = re.compile(r"\[(RCPT_TO|MAIL_FROM|DATA|CONNECT|EHLO|HELO)\]")
-STEPS = {"RCPT_TO": "RCPT", "MAIL_FROM": "MAIL", "DATA": "DATA", "CONNECT": "CONN", "EHLO": "EHLO", "HELO": "HELO"}
+MARKER: Final = "sorry, we were unable to deliver your message to the following address"
+STEP: Final = re.compile(r"\[(RCPT_TO|MAIL_FROM|DATA|CONNECT|EHLO|HELO)\]")
+STEPS: Final = {
+    "RCPT_TO": "RCPT",
+    "MAIL_FROM": "MAIL",
+    "DATA": "DATA",
+    "CONNECT": "CONN",
+    "EHLO": "EHLO",
+    "HELO": "HELO",
+}
 
 
 def sniff(notice: Notice) -> bool:
@@ -31,4 +39,4 @@ def read(notice: Notice) -> list[Finding]:
     return [refine(f) for f in scan(notice)]
 
 
-FAMILY = Family("yahoo", sniff, read, refine)
+FAMILY: Family = Family("yahoo", sniff, read, refine)

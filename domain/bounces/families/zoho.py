@@ -6,16 +6,17 @@ its word for a message it gave up retrying (as sisimai's Zoho module reads it)."
 from __future__ import annotations
 
 import re
+from typing import Final
 
 from domain.bounces.addresses import ANY_ADDRESS, clean
 from domain.bounces.family import Family, phrase_table
 from domain.bounces.findings import Finding
 from domain.bounces.notice import Notice
 
-MARKER = "this message was created automatically by mail delivery"
-RECIPIENT = re.compile(r"^(" + ANY_ADDRESS + r")[ \t]+(\S.*)$")
-STATUS_LINE = re.compile(r"^\[Status: [^<\n]{0,200}<(" + ANY_ADDRESS + r")>,", re.IGNORECASE)
-MESSAGES = phrase_table({"expired": ("host not reachable",)})
+MARKER: Final = "this message was created automatically by mail delivery"
+RECIPIENT: Final = re.compile(r"^(" + ANY_ADDRESS + r")[ \t]+(\S.*)$")
+STATUS_LINE: Final = re.compile(r"^\[Status: [^<\n]{0,200}<(" + ANY_ADDRESS + r")>,", re.IGNORECASE)
+MESSAGES: Final = phrase_table({"expired": ("host not reachable",)})
 
 
 def sniff(notice: Notice) -> bool:
@@ -51,4 +52,4 @@ def read(notice: Notice) -> list[Finding]:
     return found
 
 
-FAMILY = Family("zoho", sniff, read, refine)
+FAMILY: Family = Family("zoho", sniff, read, refine)

@@ -8,6 +8,7 @@ its table maps the replies it documents to reasons. `reason_from(remote, domain,
 from __future__ import annotations
 
 import re
+from typing import Final
 
 from domain.bounces.receivers import (
     apple,
@@ -46,7 +47,7 @@ def _top_level(pattern: str) -> str:
     return "".join(kept)
 
 
-PROVIDERS = (
+PROVIDERS: Final = (
     google.PROVIDER,
     orange.PROVIDER,
     spectrum.PROVIDER,
@@ -67,11 +68,11 @@ PROVIDERS = (
 
 # Every provider's hosts and domains in one pattern each: most recipients are no provider's, and two
 # searches rule them out where one per provider and field would take sixteen.
-ANY_HOST = re.compile("|".join(f"(?:{p.hosts.pattern})" for p in PROVIDERS))
-ANY_DOMAIN = re.compile("|".join(f"(?:{p.domains.pattern})" for p in PROVIDERS))
+ANY_HOST: Final = re.compile("|".join(f"(?:{p.hosts.pattern})" for p in PROVIDERS))
+ANY_DOMAIN: Final = re.compile("|".join(f"(?:{p.domains.pattern})" for p in PROVIDERS))
 # Every provider's domains are whole names (`^...$`, or `(?!)` for none), so a match can only start
 # at the beginning: `match` gives `search`'s answer without trying every later position (5x cheaper).
-DOMAINS_ANCHORED = all(
+DOMAINS_ANCHORED: Final = all(
     p.domains.pattern == "(?!)" or (p.domains.pattern.startswith("^") and "|" not in _top_level(p.domains.pattern))
     for p in PROVIDERS
 )

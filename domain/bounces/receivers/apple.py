@@ -6,11 +6,12 @@ sisimai 5's Apple table files them.
 from __future__ import annotations
 
 import re
+from typing import Final
 
 from domain.bounces.receivers.provider import Provider, phrase_reason
 
 # The first entry whose phrase the reply holds wins.
-MESSAGES = (
+MESSAGES: Final = (
     ("authfailure", ("s dmarc policy", "blocked for failing both spf and dkim")),
     ("blocked", ("rejected due to having a domain present in the spamhaus", "rejected due to listing in spamhaus",
                  "blocked - see https://support.proofpoint.com/dnsbl-lookup", "not accepting connections")),
@@ -29,7 +30,7 @@ reason = phrase_reason(MESSAGES)
 """The reason Apple's documented reply names, or ''."""
 
 
-PROVIDER = Provider(
+PROVIDER: Provider = Provider(
     "apple",
     hosts=re.compile(r"\.mail\.icloud\.com$|(?:^|\.)(?:apple|me)\.com$"),
     domains=re.compile(r"^(?:icloud|me|mac)\.com$"),

@@ -7,11 +7,12 @@ sisimai's table lists it.
 from __future__ import annotations
 
 import re
+from typing import Final
 
 from domain.bounces.receivers.provider import Provider, phrase_reason
 
-CODE = re.compile(r"aup#([0-9a-z]+)")
-CODES = {
+CODE: Final = re.compile(r"aup#([0-9a-z]+)")
+CODES: Final = {
     "cxbl": "blocked",  # the sending IP is blocked for spam-like behaviour
     "cxthrt": "securityerror",  # sending limited for suspicious account activity
     "cxmj": "securityerror",  # sending blocked for suspicious activity on the primary account
@@ -26,8 +27,8 @@ CODES = {
     "urlbl110": "spamdetected",  # a URL in the body is on Spamhaus DBL and ivmURI
     "urlbl1001": "spamdetected",  # a URL is on a Spamhaus list
 }
-IP_LISTED = re.compile(r"ipbl[01]{4,5}$")  # the sending IP is on one or more DNS block lists
-MESSAGES = (
+IP_LISTED: Final = re.compile(r"ipbl[01]{4,5}$")  # the sending IP is on one or more DNS block lists
+MESSAGES: Final = (
     ("blocked", ("cox too many bad commands from", "too many invalid recipients")),
     ("requireptr", ("rejected - no rdns", "dns check failure - try again later")),
     ("systemerror", ("esmtp server temporarily not available",)),
@@ -54,7 +55,7 @@ def reason(diagnostic: str, status: str) -> str:
     return _by_message(diagnostic, status)
 
 
-PROVIDER = Provider(
+PROVIDER: Provider = Provider(
     "cox",
     hosts=re.compile(r"cox\.net"),
     domains=re.compile(r"^cox\.net$"),

@@ -11,12 +11,13 @@ code covers several errors (5.7.1 is a block list, a refused sender or a relay d
 from __future__ import annotations
 
 import re
+from typing import Final
 
 from domain.bounces.codes import status_in
 from domain.bounces.receivers.provider import Provider
 
 # Codes whose reason does not depend on the words after them.
-CODES = (
+CODES: Final = (
     (re.compile(r"4\.4\.7$"), "expired"),
     (re.compile(r"4\.4\.312$"), "networkerror"),
     (re.compile(r"4\.4\.316$"), "expired"),
@@ -143,7 +144,7 @@ REPLIES: tuple[tuple[str, str, str], ...] = (
     (r"5\.5\.0", "requested action not taken: mailbox unavailable", "userunknown"),
     (r"5\.1\.2", "invalid x.400 address", "userunknown"),
 )
-_REPLIES = [(re.compile(codes + "$"), words, name) for codes, words, name in REPLIES]
+_REPLIES: Final = [(re.compile(codes + "$"), words, name) for codes, words, name in REPLIES]
 
 
 def reason_of(code: str, diagnostic: str, *, standard_codes: bool = True) -> str:
@@ -167,7 +168,7 @@ def reason(diagnostic: str, status: str) -> str:
     return reason_of(status_in(diagnostic) or status, diagnostic, standard_codes=False)
 
 
-PROVIDER = Provider(
+PROVIDER: Provider = Provider(
     "exchangeonline",
     hosts=re.compile(r"\.(?:prod|protection)\.outlook\.com$|(?:^|\.)(?:outlook|hotmail)\.com$"),
     domains=re.compile(r"^(?:outlook|hotmail|live|msn)\.com$"),

@@ -10,11 +10,12 @@ not authorise the sender authfailure (4.x: blocked, rejected).
 from __future__ import annotations
 
 import re
+from typing import Final
 
 from domain.bounces.receivers.provider import Provider, phrase_reason
 
-CODE = re.compile(r"\s(ib\d{3})\b")
-CODES = {
+CODE: Final = re.compile(r"\s(ib\d{3})\b")
+CODES: Final = {
     "ib007": "toomanyconn",  # too many sessions from this IP
     "ib101": "speeding",  # server temporarily unavailable (higher than normal volume)
     "ib103": "badreputation",  # poor reputation on Cloudmark CSI
@@ -37,7 +38,7 @@ CODES = {
     "ib607": "speeding",  # too many recipients this hour
     "ib705": "virusdetected",  # virus-infected message
 }
-MESSAGES = (
+MESSAGES: Final = (
     ("blocked", ("www.spamhaus.org/query/bl?ip=", "rbl reject")),
     (
         "expired",
@@ -66,7 +67,7 @@ def reason(diagnostic: str, status: str) -> str:
     return _by_message(diagnostic, status)
 
 
-PROVIDER = Provider(
+PROVIDER: Provider = Provider(
     "godaddy",
     hosts=re.compile(r"^(?:smtp|mailstore1)\.secureserver\.net$"),
     domains=re.compile(r"^secureserver\.net$"),

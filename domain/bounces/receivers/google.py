@@ -7,6 +7,7 @@ and the Gmail sender guidelines pages it links; each entry is (phrase in the rep
 from __future__ import annotations
 
 import re
+from typing import Final
 
 from domain.bounces.literals import alternation
 from domain.bounces.receivers.provider import Provider
@@ -134,7 +135,7 @@ REPLIES: dict[str, tuple[str, ...]] = {
         "is not a valid rfc 5321 address",
     ),
 }
-PATTERNS = [(reason, re.compile(alternation(phrases))) for reason, phrases in REPLIES.items()]
+PATTERNS: Final = [(reason, re.compile(alternation(phrases))) for reason, phrases in REPLIES.items()]
 
 
 def reason(diagnostic: str, status: str) -> str:
@@ -148,7 +149,7 @@ def reason(diagnostic: str, status: str) -> str:
     return next((name for name, pattern in PATTERNS if pattern.search(diagnostic)), "")
 
 
-PROVIDER = Provider(
+PROVIDER: Provider = Provider(
     "google",
     hosts=re.compile(r"(?:aspmx|gmail-smtp-in|alt\d\.aspmx|alt\d\.gmail-smtp-in)\.l\.google\.com|\.google\.com$"),
     domains=re.compile(r"^(?:gmail|googlemail)\.com$"),

@@ -4,11 +4,12 @@ error (i.ua's error pages, as sisimai's IUA table lists them)."""
 from __future__ import annotations
 
 import re
+from typing import Final
 
 from domain.bounces.receivers.provider import Provider
 
-CODE = re.compile(r"\.i\.ua/err/(\d{1,2})\b")
-CODES = {
+CODE: Final = re.compile(r"\.i\.ua/err/(\d{1,2})\b")
+CODES: Final = {
     "1": "norelaying",  # using the service as an SMTP relay is forbidden
     "2": "userunknown",  # no such user
     "3": "suspend",  # the mailbox has not been used for more than 3 months
@@ -28,7 +29,7 @@ def reason(diagnostic: str, status: str) -> str:
     return CODES.get(match.group(1), "") if match else ""
 
 
-PROVIDER = Provider(
+PROVIDER: Provider = Provider(
     "iua",
     hosts=re.compile(r"\.email\.ua$"),
     domains=re.compile(r"^(?:i\.ua|email\.ua)$"),

@@ -5,10 +5,11 @@ the address means the mailbox does not exist; the other is its domain filter ref
 from __future__ import annotations
 
 import re
+from typing import Final
 
 from domain.bounces.receivers.provider import Provider
 
-MESSAGES = (
+MESSAGES: Final = (
     ("filtered", "550 : user unknown"),  # no address: the recipient's filter refused the sender
     ("userunknown", ">: user unknown"),  # the address named: no such mailbox
 )
@@ -19,7 +20,7 @@ def reason(diagnostic: str, status: str) -> str:
     return next((name for name, phrase in MESSAGES if phrase in diagnostic), "")
 
 
-PROVIDER = Provider(
+PROVIDER: Provider = Provider(
     "kddi",
     hosts=re.compile(r"\.(?:ezweb\.ne\.jp|au\.com)$"),
     domains=re.compile(r"^(?:ezweb\.ne\.jp|au\.com)$"),

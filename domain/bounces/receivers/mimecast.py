@@ -5,11 +5,12 @@ Recognised by its hosts only: the recipients' domains are the customers'."""
 from __future__ import annotations
 
 import re
+from typing import Final
 
 from domain.bounces.codes import reply_in
 from domain.bounces.receivers.provider import Provider
 
-NEVER = re.compile(r"(?!)")
+NEVER: Final = re.compile(r"(?!)")
 REPLIES: tuple[tuple[str, str, str], ...] = (
     ("421", "sender address blocked", "blocked"),
     ("451", "recipient temporarily unavailable", "blocked"),
@@ -73,4 +74,4 @@ def reason(diagnostic: str, status: str) -> str:
     return next((name for code, words, name in REPLIES if code == reply and words in diagnostic), "")
 
 
-PROVIDER = Provider("mimecast", hosts=re.compile(r"\.mimecast\.com$"), domains=NEVER, reason=reason)
+PROVIDER: Provider = Provider("mimecast", hosts=re.compile(r"\.mimecast\.com$"), domains=NEVER, reason=reason)

@@ -6,17 +6,18 @@ and the 503/504 syntax replies name their own reason."""
 from __future__ import annotations
 
 import re
+from typing import Final
 
 from domain.bounces.commands import DATA, RCPT, command_in
 from domain.bounces.receivers.provider import Provider
 
-STATUSES = {"5.1.1": "userunknown", "5.2.0": "filtered"}
-MESSAGES = (
+STATUSES: Final = {"5.1.1": "userunknown", "5.2.0": "filtered"}
+MESSAGES: Final = (
     ("mailboxfull", ("552 too much mail data",)),
     ("toomanyconn", ("552 too many recipients",)),
     ("syntaxerror", ("503 bad sequence of commands", "504 command parameter not implemented")),
 )
-BY_COMMAND = {RCPT: "userunknown", DATA: "rejected"}
+BY_COMMAND: Final = {RCPT: "userunknown", DATA: "rejected"}
 
 
 def reason(diagnostic: str, status: str) -> str:
@@ -30,7 +31,7 @@ def reason(diagnostic: str, status: str) -> str:
     return BY_COMMAND.get(command, "") if command else ""
 
 
-PROVIDER = Provider(
+PROVIDER: Provider = Provider(
     "nttdocomo",
     hosts=re.compile(r"mfsmax\.docomo\.ne\.jp$"),
     domains=re.compile(r"^docomo\.ne\.jp$"),

@@ -4,11 +4,12 @@ digits name the error (Orange's postmaster pages, as sisimai's FrancePTT table l
 from __future__ import annotations
 
 import re
+from typing import Final
 
 from domain.bounces.receivers.provider import Provider
 
-CODE = re.compile(r"\b(?:lpn|lpnaaa|ofr|ouk)(?:_\d{3}|\d{3}[-_]\d{3})\b")
-CODES = {
+CODE: Final = re.compile(r"\b(?:lpn|lpnaaa|ofr|ouk)(?:_\d{3}|\d{3}[-_]\d{3})\b")
+CODES: Final = {
     "101": "blocked",  # sisimai 5: the sending IP is on a block list (LPNAAA_101)
     "102": "blocked",
     "103": "blocked",
@@ -43,7 +44,7 @@ def reason(diagnostic: str, status: str) -> str:
     return CODES.get(match.group(0)[-3:], "undefined")
 
 
-PROVIDER = Provider(
+PROVIDER: Provider = Provider(
     "orange",
     hosts=re.compile(r"(?:^|\.)(?:orange\.fr|wanadoo\.fr|laposte\.net)$"),
     domains=re.compile(r"^(?:orange\.fr|wanadoo\.fr|laposte\.net)$"),

@@ -10,11 +10,12 @@ toomanyconn). sisimai 5 misspells the Spamhaus range's reason; here it is `block
 from __future__ import annotations
 
 import re
+from typing import Final
 
 from domain.bounces.receivers.provider import Provider
 
-CODE = re.compile(r"aup#[-a-z]*(\d{4})")
-CODES = {
+CODE: Final = re.compile(r"aup#[-a-z]*(\d{4})")
+CODES: Final = {
     1000: "blocked",  # the IP was blocked for suspicious activity
     1010: "rejected",  # the sending account was blocked for suspicious activity
     1090: "systemerror",  # the message cannot be processed now
@@ -27,7 +28,7 @@ CODES = {
     1560: "policyviolation",  # too many invalid recipients
     1580: "speeding",  # too many recipients in a short time
 }
-RANGES = (
+RANGES: Final = (
     (1020, 1080, "rejected"),  # the account's sending is limited for suspicious activity
     (1100, 1150, "requireptr"),  # the connecting IP has no full-circle (reverse) DNS
     (1160, 1190, "policyviolation"),  # against the domain's security policies
@@ -49,7 +50,7 @@ def reason(diagnostic: str, status: str) -> str:
     return next((name for low, high, name in RANGES if low <= code <= high), "")
 
 
-PROVIDER = Provider(
+PROVIDER: Provider = Provider(
     "spectrum",
     hosts=re.compile(r"charter\.net|(?:^|\.)spectrum\.net$"),
     domains=re.compile(r"^(?:charter\.net|spectrum\.net)$"),

@@ -10,11 +10,12 @@ here. Its spam-content entry is filed under a misspelt reason name; here it is `
 from __future__ import annotations
 
 import re
+from typing import Final
 
 from domain.bounces.receivers.provider import Provider, phrase_reason
 
 # The first entry whose phrase the reply holds wins: "suspected spam ip" before "suspected spam".
-MESSAGES = (
+MESSAGES: Final = (
     ("authfailure", ("dmarc check failed", "spf check failed")),
     ("blocked", ("suspected spam ip", "suspected bounce attacks", "connection denied")),
     ("mesgtoobig", ("message too large",)),
@@ -33,7 +34,7 @@ reason = phrase_reason(MESSAGES)
 """The reason QQ's phrase names, or ''."""
 
 
-PROVIDER = Provider(
+PROVIDER: Provider = Provider(
     "tencentqq",
     hosts=re.compile(r"(?:^|\.)qq\.com$"),
     domains=re.compile(r"^(?:vip\.)?qq\.com$"),

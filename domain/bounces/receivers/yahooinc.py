@@ -7,11 +7,12 @@ the sentence is what is read here.
 from __future__ import annotations
 
 import re
+from typing import Final
 
 from domain.bounces.receivers.provider import Provider, phrase_reason
 
 # The first entry whose phrase the reply holds wins.
-MESSAGES = (
+MESSAGES: Final = (
     ("authfailure", ("yahoo requires all senders to authenticate with either spf or dkim",)),
     ("badreputation", ("temporarily deferred due to unexpected volume or user complaints",)),
     ("blocked", (" because the ip is in spamhaus's list;", "not accepted from ip addresses on spamhaus xbl")),
@@ -31,7 +32,7 @@ reason = phrase_reason(MESSAGES)
 """The reason Yahoo's documented reply names, or ''."""
 
 
-PROVIDER = Provider(
+PROVIDER: Provider = Provider(
     "yahooinc",
     hosts=re.compile(r"\.yahoodns\.net$"),
     domains=re.compile(
