@@ -17,12 +17,15 @@ from __future__ import annotations
 from typing import Any, TypeVar
 
 from sqlalchemy import inspect
+from sqlalchemy.orm.attributes import _ScalarAttributeImpl
+from sqlalchemy.orm.base import NO_VALUE
 from sqlmodel import SQLModel
 from sqlmodel._compat import partial_init
 
 M = TypeVar("M", bound=SQLModel)
 
 _IMPLS: dict[type, dict[str, Any] | None] = {}
+_PLAIN: dict[type, frozenset[str]] = {}
 
 
 def _plain_table(cls: type[SQLModel]) -> bool:
@@ -53,6 +56,8 @@ def fresh(cls: type[M], **values: Any) -> M:
             _IMPLS[cls] = None
             return cls(**values)
         _IMPLS[cls] = impls
+        _PLAIN[cls] = frozenset(key for key, impl in impls.items() if _plain_scalar(impl))
+    plain = _PLAIN[cls]
     given: dict[str, Any] = {}
     defaults: dict[str, Any] = {}
     for name, field in cls.model_fields.items():
@@ -62,12 +67,28 @@ def fresh(cls: type[M], **values: Any) -> M:
             defaults[name] = field.get_default(call_default_factory=True)
     fields_set = set(given)
     given.update(defaults)
-    dict_ = row.__dict__
+    dict_, committed = row.__dict__, state.committed_state
     for key, value in given.items():
-        impl = impls.get(key)
-        if impl is not None:
+        if key in plain:  # what _ScalarAttributeImpl.set records for it, inline
+            if key not in committed:
+                committed[key] = dict_.get(key, NO_VALUE)
+            dict_[key] = value
+        elif (impl := impls.get(key)) is not None:
             impl.set(state, dict_, value, None)
         else:
             dict_[key] = value
+    if committed and not state.modified:
+        state._modified_event(dict_, None, NO_VALUE)  # the state's half of a set: modified
     object.__setattr__(row, "__pydantic_fields_set__", fields_set)
     return row
+
+
+def _plain_scalar(impl: Any) -> bool:
+    """Whether setting `impl` on a new row only records its previous value and marks the row
+    modified (_ScalarAttributeImpl.set with no history to load and no listener to run)."""
+    return (
+        type(impl) is _ScalarAttributeImpl
+        and impl.send_modified_events
+        and not impl.dispatch._active_history
+        and not impl.dispatch.set
+    )
