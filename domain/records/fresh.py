@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
+from pydantic.fields import FieldInfo
 from sqlalchemy import inspect
 from sqlalchemy.orm.attributes import _ScalarAttributeImpl
 from sqlalchemy.orm.base import NO_VALUE
@@ -26,6 +27,7 @@ M = TypeVar("M", bound=SQLModel)
 
 _IMPLS: dict[type, dict[str, Any] | None] = {}
 _PLAIN: dict[type, frozenset[str]] = {}
+_FIELDS: dict[type, tuple[tuple[str, bool, Any, FieldInfo | None], ...]] = {}
 
 
 def _plain_table(cls: type[SQLModel]) -> bool:
@@ -57,14 +59,17 @@ def fresh(cls: type[M], **values: Any) -> M:
             return cls(**values)
         _IMPLS[cls] = impls
         _PLAIN[cls] = frozenset(key for key, impl in impls.items() if _plain_scalar(impl))
+        _FIELDS[cls] = tuple(_field_default(name, field) for name, field in cls.model_fields.items())
     plain = _PLAIN[cls]
     given: dict[str, Any] = {}
     defaults: dict[str, Any] = {}
-    for name, field in cls.model_fields.items():
+    for name, required, default, field in _FIELDS[cls]:
         if name in values:
             given[name] = values[name]
-        elif not field.is_required():
+        elif field is not None:
             defaults[name] = field.get_default(call_default_factory=True)
+        elif not required:
+            defaults[name] = default
     fields_set = set(given)
     given.update(defaults)
     dict_, committed = row.__dict__, state.committed_state
@@ -81,6 +86,18 @@ def fresh(cls: type[M], **values: Any) -> M:
         state._modified_event(dict_, None, NO_VALUE)  # the state's half of a set: modified
     object.__setattr__(row, "__pydantic_fields_set__", fields_set)
     return row
+
+
+def _field_default(name: str, field: FieldInfo) -> tuple[str, bool, Any, FieldInfo | None]:
+    """(name, required, default, field): the field when its default must be made anew each time
+    (a factory, a value pydantic copies), else the default itself, the one get_default returns."""
+    if field.is_required():
+        return name, True, None, None
+    if field.default_factory is None:
+        default = field.get_default()
+        if default is field.default:  # immutable: pydantic hands out the value itself
+            return name, False, default, None
+    return name, False, None, field
 
 
 def _plain_scalar(impl: Any) -> bool:
