@@ -109,3 +109,29 @@ def _plain_scalar(impl: Any) -> bool:
         and not impl.dispatch._active_history
         and not impl.dispatch.set
     )
+
+
+def assign(row: SQLModel, **values: Any) -> None:
+    """`setattr(row, name, value)` for each of `values`, in order, faster where `fresh` is: a plain
+    column's change is recorded as its attribute records it (the previous value kept once, the row
+    marked modified, and for a row in a session, dirty), then pydantic's own bookkeeping."""
+    cls = type(row)
+    plain = _PLAIN.get(cls) if _IMPLS.get(cls) else None
+    if not plain or (state := inspect(row))._last_known_values is not None:
+        for name, value in values.items():
+            setattr(row, name, value)
+        return
+    dict_, committed = row.__dict__, state.committed_state
+    fields_set = row.__pydantic_fields_set__
+    changed = False
+    for name, value in values.items():
+        if name in plain:
+            if name not in committed:
+                committed[name] = dict_.get(name, NO_VALUE)
+            dict_[name] = value
+            fields_set.add(name)
+            changed = True
+        else:
+            setattr(row, name, value)
+    if changed:
+        state._modified_event(dict_, None, NO_VALUE)
