@@ -10,6 +10,11 @@ with SQLModel's own "partial init"), then sets each field straight on its SQLAlc
 defaults computed the same way and `__pydantic_fields_set__` the fields given. For table models
 without aliases, relationships, extra fields or validation on assignment (checked, else it is
 the constructor). tests/domain/test_fresh_rows.py compares both on generated values.
+
+A plain column (no active history, no listeners) is set inline: what its attribute's set() would
+record (the previous value, once) goes in committed_state, and the state is marked modified once.
+`assign` changes fields of an existing row the same way, as setattr would
+(tests/domain/test_assigned_rows.py).
 """
 
 from __future__ import annotations
