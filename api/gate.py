@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from sqlmodel.ext.asyncio.session import AsyncSession
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import Receive, Scope, Send
@@ -49,11 +50,30 @@ class AuthGate:
                 )(scope, receive, send)
                 return
             receive = replay(body)
-        async with self.services.sessions() as session:
+        session = self.services.sessions()
+        try:
             scope.setdefault("state", {})
             scope["state"]["principal"] = principal
             scope["state"]["session"] = session
             await self.graphql(scope, receive, send)
+        finally:
+            await release(session)
+
+
+async def release(session: AsyncSession) -> None:
+    """Close the request's session, as leaving `async with session` does.
+
+    AsyncSession's exit runs close() in a task of its own (so that a cancelled request still
+    returns its connection to the pool), and close() runs the sync close in a greenlet in case it
+    has I/O to do. Once the session's last commit or rollback has released its connection (a
+    sendEmail's, a mutation's), close() only forgets the session's objects: that is done here in
+    place, about 25 us and a pass of the event loop less. A session still holding a transaction
+    (a query's autocommit reads, a request that failed midway) is closed as before.
+    """
+    if session.in_transaction():
+        await session.__aexit__(None, None, None)
+    else:
+        session.sync_session.close()
 
 
 def unauthenticated(code: str = "UNAUTHENTICATED", message: str = "missing or invalid bearer token") -> Response:

@@ -103,26 +103,44 @@ class Loaders:
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     reads_only: bool = False
     """Set for a query operation (api.schema.queries_without_transaction): its reads run in autocommit."""
-    account_by_id: DataLoader[uuid.UUID, MailAccount] = field(init=False)
-    attachments_by_email_id: DataLoader[uuid.UUID, list[OutboundAttachment]] = field(init=False)
-    events_by_email_id: DataLoader[uuid.UUID, list[EventRow]] = field(init=False)
-    email_message_by_id: DataLoader[uuid.UUID, EmailMessage | None] = field(init=False)
-    related_messages_by_email_id: DataLoader[uuid.UUID, list[EmailMessage]] = field(init=False)
-    content_by_email_id: DataLoader[uuid.UUID, OutboundEmailContent | None] = field(init=False)
-    recipients_by_email_id: DataLoader[uuid.UUID, list[OutboundRecipient]] = field(init=False)
-    sent_last_day_by_account_id: DataLoader[uuid.UUID, tuple[int, datetime | None]] = field(init=False)
 
     def __post_init__(self) -> None:
         bind = self.session.bind
         self.postgres = bind is not None and bind.dialect.name == "postgresql"
-        self.account_by_id = DataLoader(self._accounts)
-        self.attachments_by_email_id = DataLoader(self._attachments)
-        self.events_by_email_id = DataLoader(self._events)
-        self.email_message_by_id = DataLoader(self._email_messages)
-        self.related_messages_by_email_id = DataLoader(self._related_messages)
-        self.content_by_email_id = DataLoader(self._contents)
-        self.recipients_by_email_id = DataLoader(self._recipients)
-        self.sent_last_day_by_account_id = DataLoader(self._sent_last_day)
+
+    # Each loader is made on first use: a request uses few of them or none (a sendEmail), and
+    # making all eight was ~20 us of every request and every subscription update.
+    @functools.cached_property
+    def account_by_id(self) -> DataLoader[uuid.UUID, MailAccount]:
+        return DataLoader(self._accounts)
+
+    @functools.cached_property
+    def attachments_by_email_id(self) -> DataLoader[uuid.UUID, list[OutboundAttachment]]:
+        return DataLoader(self._attachments)
+
+    @functools.cached_property
+    def events_by_email_id(self) -> DataLoader[uuid.UUID, list[EventRow]]:
+        return DataLoader(self._events)
+
+    @functools.cached_property
+    def email_message_by_id(self) -> DataLoader[uuid.UUID, EmailMessage | None]:
+        return DataLoader(self._email_messages)
+
+    @functools.cached_property
+    def related_messages_by_email_id(self) -> DataLoader[uuid.UUID, list[EmailMessage]]:
+        return DataLoader(self._related_messages)
+
+    @functools.cached_property
+    def content_by_email_id(self) -> DataLoader[uuid.UUID, OutboundEmailContent | None]:
+        return DataLoader(self._contents)
+
+    @functools.cached_property
+    def recipients_by_email_id(self) -> DataLoader[uuid.UUID, list[OutboundRecipient]]:
+        return DataLoader(self._recipients)
+
+    @functools.cached_property
+    def sent_last_day_by_account_id(self) -> DataLoader[uuid.UUID, tuple[int, datetime | None]]:
+        return DataLoader(self._sent_last_day)
 
     def among(self, column: Any, ids: Sequence[uuid.UUID]) -> ColumnElement[bool]:
         """`column IN ids`; on PostgreSQL `column = ANY(:ids)`, one array parameter.

@@ -9,9 +9,11 @@ take the API down with it.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import math
 import time
+from typing import Any
 
 from limits import RateLimitItem, RateLimitItemPerMinute
 from limits.aio.storage import MemoryStorage, RedisStorage, Storage
@@ -21,6 +23,10 @@ from api.auth import Principal
 from domain.settings import Settings
 
 log = logging.getLogger("mailtrail.api")
+
+
+STORE_TIMEOUT = 2.0
+"""Seconds a request waits for the counter store before it is let through (hit's whole round trip)."""
 
 
 def storage_url(settings: Settings) -> str:
@@ -37,14 +43,18 @@ def make_storage(settings: Settings) -> Storage:
     if url.startswith("memory://"):
         return MemoryStorage()
     prefix = f"mailtrail:{settings.queue_namespace or 'default'}:ratelimit"
-    return RedisStorage(url, implementation="redispy", key_prefix=prefix, socket_timeout=2)
+    # No per-operation socket timeout: RateLimiter.hit bounds the whole call. redis-py writes under
+    # a socket timeout through asyncio.wait_for, a task per command (~20 us of every request).
+    timeouts: dict[str, Any] = {"socket_timeout": None, "socket_connect_timeout": STORE_TIMEOUT}  # None: typed out
+    return RedisStorage(url, implementation="redispy", key_prefix=prefix, **timeouts)
 
 
 class RateLimiter:
     """Counts each token's requests; `hit` answers how long to wait, or None to go ahead."""
 
-    def __init__(self, settings: Settings, storage: Storage | None = None) -> None:
+    def __init__(self, settings: Settings, storage: Storage | None = None, timeout: float = STORE_TIMEOUT) -> None:
         self.default = settings.rate_limit_per_minute
+        self.timeout = timeout
         self.storage = storage or make_storage(settings)
         self.limiter = SlidingWindowCounterRateLimiter(self.storage)
         self._items: dict[int, RateLimitItem] = {}
@@ -60,9 +70,10 @@ class RateLimiter:
         item = self._item(principal.rate_limit or self.default)
         key = principal.limit_key
         try:
-            if await self.limiter.hit(item, key):
-                return None
-            stats = await self.limiter.get_window_stats(item, key)
+            async with asyncio.timeout(self.timeout):
+                if await self.limiter.hit(item, key):
+                    return None
+                stats = await self.limiter.get_window_stats(item, key)
         except Exception as error:
             log.warning("rate limiter unavailable, request let through: %r", error)
             return None

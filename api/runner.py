@@ -13,18 +13,31 @@ from api.context import Context
 T = TypeVar("T")
 log = logging.getLogger("mailtrail.api")
 
+AUTOCOMMIT = {"isolation_level": "AUTOCOMMIT"}
 
-async def run_use_case(context: Context, use_case: Callable[[Session], T]) -> T:
+
+async def run_use_case(context: Context, use_case: Callable[[Session], T], autocommit: bool = False) -> T:
     """Commit on success; roll back and re-raise a DomainError (nothing changes on failure).
 
     Use cases are synchronous functions over a Session, shared with the workers; SQLAlchemy's
-    `run_sync` runs them on the request's async connection without a thread hop.
+    `run_sync` runs them on the request's async connection without a thread hop. The commit runs
+    in the same greenlet as the use case (AsyncSession.commit is the sync commit in a greenlet of
+    its own: each greenlet_spawn and its wrapper cost ~15 us). With `autocommit`, a request whose
+    use case writes once (api.single_write) first opens its connection in autocommit, there too.
     """
     session = context.session
+    postgres = context.loaders.postgres
+
+    def use_case_then_commit(sync_session: Session) -> T:
+        if autocommit and postgres and not sync_session.in_transaction():
+            sync_session.connection(execution_options=AUTOCOMMIT)
+        result = use_case(sync_session)
+        sync_session.commit()
+        return result
+
     async with context.loaders.lock:
         try:
-            result = await session.run_sync(use_case)  # type: ignore[arg-type]  # sqlmodel's Session subclass
-            await session.commit()
+            result = await session.run_sync(use_case_then_commit)  # type: ignore[arg-type]  # sqlmodel's Session
         except BaseException:
             await session.rollback()
             raise

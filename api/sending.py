@@ -25,7 +25,7 @@ from api.input_plans import plan_inputs
 from api.inputs import CONTEXT_ID, AttachmentInput, domain_attachments, parse_id
 from api.restrict import ensure_email_within, ensure_send_allowed
 from api.runner import run_use_case
-from api.single_write import without_transaction, writes_once
+from api.single_write import writes_once
 from api.types import Info, OutboundEmail
 from domain import records, sending
 from domain.content.drafting import stamp
@@ -156,8 +156,6 @@ class SendingMutations:
             fields, content = await render_draft(ctx, input, request.fields)
             request = replace(request, fields=fields)
             await ensure_send_allowed(ctx, request)
-            if writes_once(request, content):
-                await without_transaction(ctx)
 
             def use_case(session):  # type: ignore[no-untyped-def]
                 email, enqueue = sending.request_send(session, ctx.organization_id, request, ctx.actor, ctx.limits)
@@ -167,7 +165,7 @@ class SendingMutations:
                 return email
 
             try:
-                row = await run_use_case(ctx, use_case)
+                row = await run_use_case(ctx, use_case, autocommit=writes_once(request, content))
             except IntegrityError:
                 # Two requests with one idempotency key raced; the winner's row is the answer.
                 ctx.after_commit.clear()

@@ -7,7 +7,8 @@ READ COMMITTED, PostgreSQL's default and the engine's, each statement reads its 
 whether or not they share a transaction, and a single statement is atomic on its own: BEGIN and
 COMMIT around them bought nothing but two round trips (about 0.1 ms of the API's CPU per send, net
 of switching the connection to autocommit and back, and two statements of PostgreSQL's). So such
-a send runs in autocommit, as a query's reads do (api.loaders.Loaders.connection).
+a send runs in autocommit (api.runner.run_use_case opens its connection so), as a query's reads do
+(api.loaders.Loaders.connection).
 
 Anything that may write twice (a draft sent: a locked read, then an update; a reply; attachments;
 a content stamp) keeps its transaction. Under REPEATABLE READ this would have to go.
@@ -15,7 +16,6 @@ a content stamp) keeps its transaction. Under REPEATABLE READ this would have to
 
 from __future__ import annotations
 
-from api.context import Context
 from domain.content.drafting import ContentStamp
 from domain.sending import SendRequest
 
@@ -28,10 +28,3 @@ def writes_once(request: SendRequest, content: ContentStamp | None) -> bool:
         and not request.fields.attachments
         and content is None
     )
-
-
-async def without_transaction(ctx: Context) -> None:
-    """Open the request's connection in autocommit, unless it is not PostgreSQL or already in use."""
-    session = ctx.session
-    if ctx.loaders.postgres and not session.in_transaction():
-        await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})

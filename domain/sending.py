@@ -32,6 +32,7 @@ from domain.errors import DomainError, ErrorCode
 from domain.events import EventKind, record_event
 from domain.lifecycle import Action, EmailStatus, advance
 from domain.records import AccountState, EmailMessage, MailAccount, OutboundEmail, utcnow
+from domain.records.fresh import assign
 from domain.suppression import Probe, SendingAccount, check_not_suppressed
 
 
@@ -149,11 +150,9 @@ def _make_ready(
         raise DomainError(ErrorCode.RECIPIENT_REQUIRED, "an email needs at least one recipient", "to")
     if not request.allow_suppressed:
         check_not_suppressed(session, organization_id, [*email.to, *email.cc, *email.bcc], probe)
-    email.allow_suppressed = request.allow_suppressed
-    email.send_before = request.send_before
+    assign(email, allow_suppressed=request.allow_suppressed, send_before=request.send_before)
     if request.idempotency_key is not None:
-        email.idempotency_key = request.idempotency_key
-        email.payload_hash = request.payload_hash()
+        assign(email, idempotency_key=request.idempotency_key, payload_hash=request.payload_hash())
     if email.planned_send_at is None or request.draft_id is not None:
         mark_queued(email, now)
 
@@ -169,15 +168,18 @@ def queue(
 
 def mark_queued(email: OutboundEmail, now: datetime, action: Action = Action.REQUEST_SEND) -> None:
     """`queue`'s change to the row, without its event (the caller records it)."""
-    email.status = advance(email.status, action) or email.status
     domain = email.from_email.rpartition("@")[2] or "mailtrail.local"
-    email.local_message_id = email.local_message_id or mime.make_message_id(email.id.hex, domain)
-    email.planned_send_at = email.planned_send_at if action == Action.PLANNED_TIME_REACHED else None
-    email.first_queued_at = now
-    email.next_attempt_at = now
-    email.wait_reason = None
-    email.error_message = None
-    email.updated_at = now
+    assign(
+        email,
+        status=advance(email.status, action) or email.status,
+        local_message_id=email.local_message_id or mime.make_message_id(email.id.hex, domain),
+        planned_send_at=email.planned_send_at if action == Action.PLANNED_TIME_REACHED else None,
+        first_queued_at=now,
+        next_attempt_at=now,
+        wait_reason=None,
+        error_message=None,
+        updated_at=now,
+    )
 
 
 def _reply(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 
 import pytest
@@ -77,3 +78,29 @@ async def test_a_dead_counter_store_lets_requests_through() -> None:
     limiter = RateLimiter(settings)
     principal = Principal(uuid.uuid4(), uuid.uuid4())
     assert [await limiter.hit(principal) for _ in range(3)] == [None, None, None]
+
+
+async def test_a_silent_counter_store_lets_requests_through_within_the_timeout() -> None:
+    """A store that accepts the connection and never answers: each request waits the timeout, no more."""
+    opened: list[asyncio.StreamWriter] = []
+
+    async def silent(_reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        opened.append(writer)
+
+    server = await asyncio.start_server(silent, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    try:
+        settings = Settings(rate_limit_per_minute=1, rate_limit_storage_url=f"redis://127.0.0.1:{port}/0")
+        limiter = RateLimiter(settings, timeout=0.2)
+        principal = Principal(uuid.uuid4(), uuid.uuid4())
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        hits = [await asyncio.wait_for(limiter.hit(principal), 10) for _ in range(2)]  # a hang fails, not stalls
+        assert hits == [None, None]
+        assert opened, "the limiter never reached the store"
+        assert loop.time() - started < 1.5
+    finally:
+        for writer in opened:
+            writer.close()
+        server.close()
+        await server.wait_closed()
