@@ -51,7 +51,7 @@ def _inline_copy(notice: Notice) -> dict[str, str]:
         if part.maintype != "text" or part.children:
             continue
         text = part.text
-        lowered = text.lower()
+        lowered = part.lower_text
         marker = INLINE_COPY.search(lowered) if len(lowered) == len(text) else None
         if marker is None:
             continue

@@ -116,6 +116,7 @@ def body_views(root: Part) -> tuple[str, str]:
     start: what comes before it lower-cases the same alone, as the one character whose lower case
     looks ahead (a final sigma) looks no further than the newline before the cut."""
     texts: list[str] = []
+    read: list[Part] = []  # the parts `texts` came from
     seen_plain = False
     size = 0
     for part in root.walk():
@@ -130,13 +131,15 @@ def body_views(root: Part) -> tuple[str, str]:
             continue
         seen_plain = seen_plain or ctype == "text/plain"
         texts.append(part_text(part))
+        read.append(part)
         size += len(texts[-1])
         if size > MAX_BODY:
             break
     body = "\n".join(texts)[:MAX_BODY]
     if body.count("\n>") > 4:  # a forwarded notification, quoted: read it as it was written
         body = QUOTED.remove(body)
-    lowered = body.lower()
+    # One plain part read whole is the body itself: its lower-cased text, made once, is the body's.
+    lowered = read[0].lower_text if len(read) == 1 and body is read[0].text else body.lower()
     marker = ORIGINAL_MARKERS.search(lowered) if len(lowered) == len(body) else None
     if not (marker and marker[0] > 40):
         return body, lowered
