@@ -112,11 +112,14 @@ def _specific(status: str, diagnostic: str) -> str:
     """The status to classify by: a specific code the remote server itself replied wins (sisimai does
     the same), unless it contradicts the report's class (a 4.x.x reply in a permanent failure)."""
     found = ENHANCED.search(diagnostic)
-    if found is None or found.group(1) == "2" or found.group(2) == "0" or found.group(3) == "0":
+    if found is None:
         return status
-    if status and found.group(1) != status[:1]:
+    code_class, subject, detail = found.groups()  # one call where each group() is another
+    if code_class == "2" or subject == "0" or detail == "0":
         return status
-    return ".".join(found.groups())
+    if status and code_class != status[:1]:
+        return status
+    return f"{code_class}.{subject}.{detail}"
 
 
 def _fallback(fact: Fact, action: str, kind: str) -> str:

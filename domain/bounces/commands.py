@@ -10,7 +10,6 @@ command" / "but sender was rejected." (qmail-remote.c), and the command names th
 from __future__ import annotations
 
 import re
-from collections import deque
 from typing import Final
 
 from domain.bounces.literals import alternation
@@ -71,10 +70,11 @@ def command_in(text: str) -> str | None:
     # The last phrase counts: a transcript ends at the refused command.
     last: tuple[int, str] | None = None  # (where, command); on a tie the earlier phrasing stays
     for cues, pattern, command in SAID if SOME_CUE.search(lowered) is not None else ():
-        if not any(map(lowered.__contains__, cues)):
+        if not any(cue in lowered for cue in cues):  # a loop compiled, where map() calls a bound method
             continue
-        latest = deque(pattern.finditer(lowered), maxlen=1)  # its last match
-        match = latest[0] if latest else None
+        match: re.Match[str] | None = None
+        for found in pattern.finditer(lowered):
+            match = found  # its last match
         if match is not None and (last is None or match.start() > last[0]):
             last = (match.start(), command or _WORD[match.group(1)])
     if last is not None:

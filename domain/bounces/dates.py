@@ -42,9 +42,11 @@ def parse_date(value: str) -> datetime | None:
 def _common(value: str) -> datetime | None:
     """The date when it is written in the common form, or None (then the general parser decides)."""
     match = COMMON.fullmatch(value)
-    if match is None or match.group(7, 8, 9) == ("-", "00", "00"):  # -0000: the zone is unknown
+    if match is None:
         return None
     day, month, year, hour, minute, second, sign, zone_hours, zone_minutes = match.groups()
+    if sign == "-" and zone_hours == zone_minutes == "00":  # -0000: the zone is unknown
+        return None
     number = MONTHS.get(month.lower())
     if number is None:
         return None

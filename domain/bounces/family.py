@@ -53,9 +53,13 @@ class Family:
 def phrase_table(table: dict[str, tuple[str, ...]]) -> Callable[[str], str | None]:
     """A lookup from a diagnostic to the first reason whose listed phrase it contains (case-insensitive)."""
     compiled = [(reason, re.compile(alternation(p.lower() for p in phrases))) for reason, phrases in table.items()]
+    # Every reason's phrases in one pattern: a diagnostic holding none (most) is settled by one search.
+    any_phrase = re.compile(alternation(p.lower() for phrases in table.values() for p in phrases))
 
     def lookup(diagnostic: str) -> str | None:
         lowered = diagnostic.lower()
+        if any_phrase.search(lowered) is None:
+            return None
         for reason, pattern in compiled:
             if pattern.search(lowered):
                 return reason

@@ -77,6 +77,7 @@ class Part:
     _attached: Part | None
     _attached_read: bool
     _text: str | None
+    _lower_text: str | None
 
     def __init__(self, head: str, body: str, depth: int, budget: Budget) -> None:
         self.head = head
@@ -93,6 +94,7 @@ class Part:
         self._attached = None
         self._attached_read = False
         self._text = None
+        self._lower_text = None
 
     def __repr__(self) -> str:
         return f"Part(head={self.head!r}, body={self.body!r}, depth={self.depth!r})"
@@ -232,6 +234,14 @@ class Part:
         if text is None:
             text = self._text = self._read_text()
         return text
+
+    @property
+    def lower_text(self) -> str:
+        """`text` in lower case, made once (the body's views and the inline copy's search both read it)."""
+        lowered = self._lower_text
+        if lowered is None:
+            lowered = self._lower_text = self.text.lower()
+        return lowered
 
     def _read_text(self) -> str:
         encoding = self.get("content-transfer-encoding").strip().lower()

@@ -20,6 +20,7 @@ INLINE_COPY: Final = LineStarts(
     r"this is a copy of the message's headers|message headers follow|the header of the original message|"
     r"returned message|unsent message follows|(?:returned|original) mail follows|"
     r"a copy of the original message below this line)[^\n]{0,200}$",
+    first="- abmortu",
 )
 # An indented header field in a pasted copy (never at the start: the copy is stripped of its indent).
 INDENTED_FIELD: Final = re.compile(r"\n[ \t]+(?=[A-Za-z-]+:)")
@@ -50,7 +51,7 @@ def _inline_copy(notice: Notice) -> dict[str, str]:
         if part.maintype != "text" or part.children:
             continue
         text = part.text
-        lowered = text.lower()
+        lowered = part.lower_text
         marker = INLINE_COPY.search(lowered) if len(lowered) == len(text) else None
         if marker is None:
             continue

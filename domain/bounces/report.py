@@ -21,7 +21,7 @@ from domain.bounces.text import LineStarts
 RECIPIENT_FIELDS: Final = ("final-recipient", "original-recipient", "x-actual-recipient")
 MAX_BLOCKS: Final = 1000
 # A DSN field written into the text of a notification (broken MIME, a pasted or forwarded report).
-DSN_IN_TEXT: Final = re.compile(r"^[ \t>]*(?:final|original)-recipient[ \t]*:[ \t]*\S", re.IGNORECASE | re.MULTILINE)
+DSN_IN_TEXT: Final = LineStarts(r"[ \t>]*(?:final|original)-recipient[ \t]*:[ \t]*\S", re.IGNORECASE)
 QUOTING: Final = LineStarts(r"[ \t]*(?:>(?!>> )[ \t]?)+")
 ALL_RECIPIENT_FIELDS: Final = frozenset(RECIPIENT_FIELDS)
 OPENING_FIELDS: Final = frozenset(RECIPIENT_FIELDS[:2])  # the fields that may begin a group (checked inline first)

@@ -199,11 +199,12 @@ def filed_in(text: str) -> list[tuple[str, str]]:
     """The (reason, gate) pairs filed under the text's pieces at every `STRIDE`-th position, each
     piece once. A loop over the positions: compiled (see domain.bounces.native) it makes only the
     pieces and one dict lookup each, where cutting them with a regex and intersecting costs more."""
+    filed = FILED  # read once: compiled code looks a module global that is not Final up at each use
     found: list[tuple[str, str]] = []
     seen: set[str] = set()
     for start in range(0, len(text) - KEY + 1, STRIDE):
         piece = text[start : start + KEY]
-        pairs = FILED.get(piece)
+        pairs = filed.get(piece)
         if pairs is not None and piece not in seen:
             seen.add(piece)
             found.extend(pairs)
@@ -230,9 +231,13 @@ def gates_in(text: str) -> dict[str, list[str]]:
         if gate_text in text:
             found.setdefault(reason, []).append(gate_text)
     for reason, gate_text in filed_in(text):
+        held = found.get(reason)
+        if held is not None and gate_text in held:
+            continue  # a gate is filed under several pieces the text may all hold: searched for once
         if gate_text in text:
-            held = found.setdefault(reason, [])
-            if gate_text not in held:  # a gate is filed under several pieces the text may all hold
+            if held is None:
+                found[reason] = [gate_text]
+            else:
                 held.append(gate_text)
     return found
 

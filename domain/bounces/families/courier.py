@@ -10,8 +10,11 @@ from domain.bounces.family import Family, phrase_table
 from domain.bounces.findings import Finding
 from domain.bounces.notice import Notice
 from domain.bounces.prose import scan
+from domain.bounces.text import LineStarts
 
-MARKER: Final = re.compile(r"running the courier mail server|courier mail server at|^\s*undeliverable mail\s*$", re.M)
+# Its introduction's words, and its UNDELIVERABLE MAIL line (found from line starts only).
+SERVER: Final = re.compile(r"running the courier mail server|courier mail server at")
+UNDELIVERABLE: Final = LineStarts(r"\s*undeliverable mail\s*$")
 # Courier's own errors when no remote server answered (courier/module.esmtp/esmtpclient.c).
 MESSAGES: Final = phrase_table(
     {
@@ -30,7 +33,9 @@ SUBJECTS: Final = ("notice: mail delivery status.", "warning: delayed mail.")
 def sniff(notice: Notice) -> bool:
     """Courier's introduction, its sender's name, its subjects, or its Message-ID."""
     intro = notice.intro
-    if ("courier" in intro or "undeliverable mail" in intro) and MARKER.search(intro):
+    if "courier mail server" in intro and SERVER.search(intro):
+        return True
+    if "undeliverable mail" in intro and UNDELIVERABLE.search(intro) is not None:
         return True
     if SENDER in notice.sender.lower() or notice.lower_subject.strip() in SUBJECTS:
         return True

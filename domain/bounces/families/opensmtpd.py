@@ -17,6 +17,8 @@ MARKER: Final = re.compile(
     r"this is the mailer-daemon, please do not reply to this e-?mail|"
     r"an error has occurred while attempting to deliver a message for"
 )
+# Text every MARKER match holds: a substring test rules most notices out without the pattern.
+MARKER_WORDS: Final = ("please do not reply to this e", "while attempting to deliver a message for")
 
 MESSAGES: Final = phrase_table(
     {
@@ -43,7 +45,8 @@ MESSAGES: Final = phrase_table(
 
 def sniff(notice: Notice) -> bool:
     """OpenSMTPD's opening."""
-    return "mailer-daemon" in notice.intro and bool(MARKER.search(notice.intro))
+    intro = notice.intro
+    return "mailer-daemon" in intro and any(words in intro for words in MARKER_WORDS) and bool(MARKER.search(intro))
 
 
 def refine(finding: Finding) -> Finding:

@@ -11,24 +11,27 @@ from domain.bounces.family import Family
 from domain.bounces.findings import Finding
 from domain.bounces.notice import Notice
 from domain.bounces.prose import scan
+from domain.bounces.text import LineStarts
 
 SUBJECT: Final = re.compile(
     r"^(?:undelivered mail returned to sender|delayed mail \(still being retried\)|postmaster (?:copy|notify):)"
     r"|smtp server: errors from "
 )
-# "This is the <name> Postfix program at host", "The Postfix on <os> program" (bounce(5) templates).
-MARKER: Final = re.compile(
-    r"this is the (?:mail system|(?:\w+ )?postfix program) at host|^\s*the (?:postfix )?mail system\s*$|"
-    r"^\s*the (?:\w+ )?postfix (?:on \S+ )?program\s*$",
-    re.M,
-)
+# "This is the <name> Postfix program at host", "The Postfix on <os> program" (bounce(5) templates):
+# the sentence anywhere, the signature as a line of its own (searched from line starts only, where
+# a ^ in MULTILINE mode is tried at every character).
+MARKER: Final = re.compile(r"this is the (?:mail system|(?:\w+ )?postfix program) at host")
+MARKER_LINE: Final = LineStarts(r"\s*the (?:postfix )?mail system\s*$|\s*the (?:\w+ )?postfix (?:on \S+ )?program\s*$")
 
 
 def sniff(notice: Notice) -> bool:
     """Postfix's subjects, or its opening line."""
-    return bool(SUBJECT.search(notice.lower_subject)) or (
-        ("mail system" in notice.intro or "postfix" in notice.intro) and bool(MARKER.search(notice.intro))
-    )
+    intro = notice.intro
+    if SUBJECT.search(notice.lower_subject):
+        return True
+    if "mail system" not in intro and "postfix" not in intro:
+        return False
+    return MARKER.search(intro) is not None or MARKER_LINE.search(intro) is not None
 
 
 def read(notice: Notice) -> list[Finding]:

@@ -19,6 +19,8 @@ MARKER: Final = re.compile(
     r"-{3,} ?(?:the following addresses had (?:permanent fatal errors|transient non-fatal errors)|"
     r"transcript of session follows)"
 )
+# Text every MARKER match holds: without one the pattern need not try each run of dashes.
+MARKER_WORDS: Final = ("the following addresses had ", "transcript of session follows")
 SENT: Final = re.compile(r"^>>> ?([A-Za-z]{4})")
 RECEIVED: Final = re.compile(r"^<<< ?(.+)$")
 TALKING: Final = re.compile(r"^\.\.\. while talking to ", re.IGNORECASE)
@@ -29,7 +31,10 @@ ERROR_LINE: Final = re.compile(r"^[45]\d\d[ -](?:[245]\.\d{1,3}\.\d{1,3} )?<?([^
 
 def sniff(notice: Notice) -> bool:
     """Sendmail's subject, or its section markers."""
-    return bool(SUBJECT.search(notice.lower_subject)) or ("-----" in notice.intro and bool(MARKER.search(notice.intro)))
+    intro = notice.intro
+    if SUBJECT.search(notice.lower_subject):
+        return True
+    return "-----" in intro and any(words in intro for words in MARKER_WORDS) and bool(MARKER.search(intro))
 
 
 def read(notice: Notice) -> list[Finding]:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from re import _parser  # the standard library's own pattern parser: the text a pattern's matches hold
+from typing import Any
+
 import pytest
 
-from domain.bounces.receivers import PROVIDERS, cox, godaddy, google, orange, reason_from, spectrum
+from domain.bounces.receivers import HOST_WORDS, PROVIDERS, cox, godaddy, google, orange, reason_from, spectrum
 
 SPECTRUM = [
     (1000, "blocked"), (1010, "rejected"), (1020, "rejected"), (1050, "rejected"), (1080, "rejected"),
@@ -146,3 +149,54 @@ def _earlier(found: str, reason: str) -> tuple[str, ...]:
     """Phrases of a reason listed before `reason` (a phrase can contain an earlier reason's phrase)."""
     order = list(google.REPLIES)
     return google.REPLIES[found] if order.index(found) < order.index(reason) else ()
+
+
+def _texts(items: Any) -> list[str] | None:
+    """Every text a parsed (sub)pattern of literals, groups, alternatives and anchors matches (None: not one)."""
+    texts = [""]
+    for op, arg in items:
+        name = str(op)
+        if name == "LITERAL":
+            part: list[str] | None = [chr(arg)]
+        elif name == "AT":
+            part = [""]
+        elif name == "SUBPATTERN":
+            part = _texts(arg[3])
+        elif name == "BRANCH":
+            each = [_texts(alternative) for alternative in arg[1]]
+            part = None if any(e is None for e in each) else [t for e in each for t in e or []]
+        else:
+            part = None
+        if part is None:
+            return None
+        texts = [a + b for a in texts for b in part]
+    return texts
+
+
+def _holds_a_host_word(items: Any) -> bool:
+    """Does every match of a parsed (sub)pattern hold one of HOST_WORDS (as far as its literals show)?"""
+    runs, run = [], [""]
+    for op, arg in items:
+        part = _texts([(op, arg)])
+        if part is not None:
+            run = [a + b for a in run for b in part]
+            continue
+        runs.append(run)
+        run = [""]
+        if str(op) == "SUBPATTERN" and _holds_a_host_word(arg[3]):
+            return True
+        if str(op) == "BRANCH" and all(_holds_a_host_word(alternative) for alternative in arg[1]):
+            return True
+    return any(all(any(word in text for word in HOST_WORDS) for text in texts) for texts in [*runs, run])
+
+
+@pytest.mark.parametrize("provider", PROVIDERS, ids=lambda p: p.name)
+def test_every_match_of_a_provider_s_hosts_holds_one_of_the_host_words(provider: Any) -> None:
+    assert _holds_a_host_word(_parser.parse(provider.hosts.pattern)), provider.hosts.pattern
+    assert not _holds_a_host_word(_parser.parse(r"mx\.(?:google|example)\.com|cox\.net"))  # the check can fail
+
+
+def test_a_host_without_any_host_word_is_no_provider_s_and_one_with_it_is_read() -> None:
+    assert reason_from("mx.example.com", "example.com", "OFR_416", None) == ""
+    assert reason_from("smtp-in.orange.fr", "example.com", "OFR_416", None) != ""
+    assert reason_from("smtp-in.orange.fr.example.com", "example.com", "OFR_416", None) == ""  # a word, not a match

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import re
+from re import _parser  # the standard library's own pattern parser: what a pattern can begin with
+from typing import Any
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -13,6 +17,7 @@ from domain.bounces.text import (
     MAX_BODY,
     ORIGINAL_MARKERS,
     QUOTED,
+    LineStarts,
     _without_hidden,
     all_text,
     body_text,
@@ -138,6 +143,58 @@ def test_a_line_start_search_finds_what_the_caret_pattern_finds(pieces: list[str
     for markers in (ORIGINAL_MARKERS, INLINE_COPY):
         expected = markers.pattern.search(text)
         assert markers.search(text) == (expected.span() if expected else None)
+
+
+def _first_chars(items: Any) -> tuple[set[str], bool]:
+    """The characters a match of a parsed (sub)pattern can begin with, and whether it can match empty."""
+    found: set[str] = set()
+    for op, arg in items:
+        chars, empty = _first_of(op, arg)
+        found |= chars
+        if not empty:
+            return found, False
+    return found, True
+
+
+def _first_of(op: Any, arg: Any) -> tuple[set[str], bool]:
+    name = str(op)
+    if name == "LITERAL":
+        return {chr(arg)}, False
+    if name == "IN":
+        chars: set[str] = set()
+        for kind, value in arg:
+            assert str(kind) in ("LITERAL", "RANGE"), f"a class this check cannot enumerate: {kind}"
+            low, high = (value, value) if str(kind) == "LITERAL" else value
+            chars |= {chr(c) for c in range(low, high + 1)}
+        return chars, False
+    if name == "SUBPATTERN":
+        return _first_chars(arg[3])
+    if name == "BRANCH":
+        results = [_first_chars(alternative) for alternative in arg[1]]
+        return set().union(*(r[0] for r in results)), any(r[1] for r in results)
+    if name in ("MAX_REPEAT", "MIN_REPEAT"):
+        chars, empty = _first_chars(arg[2])
+        return chars, empty or arg[0] == 0
+    if name in ("AT", "ASSERT", "ASSERT_NOT"):
+        return set(), True  # zero-width: the first character comes after it
+    raise AssertionError(f"an element this check cannot read: {name}")
+
+
+@pytest.mark.parametrize("markers", [ORIGINAL_MARKERS, INLINE_COPY], ids=["original_markers", "inline_copy"])
+def test_the_first_characters_a_line_start_pattern_is_given_are_every_one_its_matches_can_begin_with(
+    markers: LineStarts,
+) -> None:
+    chars, empty = _first_chars(_parser.parse(markers.body))
+    assert not empty
+    assert chars <= set(markers.first), sorted(chars - set(markers.first))
+
+
+def test_a_line_beginning_with_a_character_not_given_as_first_is_passed_over() -> None:
+    markers = LineStarts("ab|xb", first="a")  # wrongly declared: "xb" can match too
+    assert markers.pattern.search("q\nxb") is not None
+    assert markers.search("q\nxb") is None
+    assert markers.search("q\nab") == (2, 4)
+    assert re.compile(markers.body).match("xb") is not None
 
 
 QUOTE_ATOMS = [">", "> ", ">>", ">>> ", ">>>", " ", "\t", "\n", "\n\n", "a", "DATA", "\r"]
