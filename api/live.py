@@ -141,8 +141,8 @@ class Hub:
                 continue  # already learned of (a catch-up overlapping a NOTIFY)
             self.seen.add(item.seq)
             self.seen.fill_stale_gaps(self.settings.event_hole_seconds)
-            note = Note(item, self.seen.copy(), self.seen.encode())
             org = item.organization_id
+            note: Note | None = None  # made only for an event someone here subscribes to
             # Each subscriber is in one index, so each chain keeps its subscribers' updates in order;
             # a subscriber to one email waits for nothing but that email's earlier events.
             for chain, flock in (
@@ -151,6 +151,8 @@ class Hub:
             ):
                 if not flock:
                     continue
+                if note is None:
+                    note = Note(item, self.seen.copy(), self.seen.encode())
                 for subscriber in flock.plain:
                     subscriber.offer(note)
                 direct = flock.direct()

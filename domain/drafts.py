@@ -27,6 +27,7 @@ from domain.records import (
 )
 from domain.records.at_once import insert_at_once
 from domain.records.fresh import fresh
+from domain.records.ids import new_id
 from domain.suppression import SendingAccount, check_not_suppressed
 
 __all__ = [
@@ -139,7 +140,7 @@ def new_draft(
     # factory's signature at each use, which cost more than the rest of building the row.
     email = fresh(
         OutboundEmail,
-        id=uuid.uuid4(),
+        id=new_id(),
         organization_id=organization_id,
         status=EmailStatus.DRAFT,
         created_at=now,

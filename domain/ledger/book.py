@@ -12,6 +12,7 @@ from sqlmodel import Session, col, delete, select, update
 from domain.ledger.precedence import DeliveryState, RecipientRole
 from domain.records import OutboundEmail, OutboundRecipient
 from domain.records.fresh import fresh
+from domain.records.ids import new_id
 from domain.records.types import UTCDateTime
 
 
@@ -41,7 +42,7 @@ def _rows(email: OutboundEmail, now: datetime, state: DeliveryState | None = Non
     return [
         fresh(
             OutboundRecipient,
-            id=uuid.uuid4(),  # not its default factory: pydantic inspects one at each use
+            id=new_id(),  # not its default factory: pydantic inspects one at each use
             organization_id=email.organization_id,
             email_id=email.id,
             address=address,

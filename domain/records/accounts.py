@@ -10,6 +10,7 @@ from typing import Any
 from sqlmodel import Field, SQLModel
 
 from domain.account_kind import AccountKind
+from domain.records.ids import new_id
 from domain.records.types import HistoryId, JSONType, UTCDateTime, enum_column, utcnow
 
 
@@ -23,7 +24,7 @@ class MailAccount(SQLModel, table=True):
     """A Gmail mailbox an organization connected; one organization owns an address at a time."""
 
     __tablename__ = "mail_account"
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
     organization_id: uuid.UUID = Field(foreign_key="organization.id", index=True, ondelete="CASCADE")
     email: str = Field(max_length=320, unique=True, description="lower-cased")
     display_name: str | None = Field(default=None, max_length=200)

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from domain.records.ids import new_id
 from domain.records.types import JSONType, UTCDateTime, utcnow
 
 
@@ -18,7 +19,7 @@ class ContextType(SQLModel, table=True):
     __tablename__ = "context_type"
     __table_args__ = (UniqueConstraint("organization_id", "name", name="uq_context_type_org_name"),)
 
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
     organization_id: uuid.UUID = Field(foreign_key="organization.id", ondelete="CASCADE")
     name: str = Field(max_length=100)
     fields: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSONType, description="[{key, label, type}]")
@@ -36,7 +37,7 @@ class ContextEntity(SQLModel, table=True):
         UniqueConstraint("organization_id", "context_type", "context_id", name="uq_context_entity_org_type_id"),
     )
 
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
     organization_id: uuid.UUID = Field(foreign_key="organization.id", ondelete="CASCADE")
     context_type: str = Field(max_length=100)
     context_id: uuid.UUID
@@ -53,7 +54,7 @@ class ContextEntityVersion(SQLModel, table=True):
     __tablename__ = "context_entity_version"
     __table_args__ = (Index("ix_context_entity_version_entity", "organization_id", "context_type", "context_id"),)
 
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
     organization_id: uuid.UUID = Field(foreign_key="organization.id", ondelete="CASCADE")
     context_type: str = Field(max_length=100)
     context_id: uuid.UUID
@@ -70,7 +71,7 @@ class EmailTemplate(SQLModel, table=True):
     __tablename__ = "email_template"
     __table_args__ = (UniqueConstraint("organization_id", "name", name="uq_email_template_org_name"),)
 
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
     organization_id: uuid.UUID = Field(foreign_key="organization.id", ondelete="CASCADE")
     name: str = Field(max_length=200)
     context_type: str = Field(max_length=100)

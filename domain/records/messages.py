@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import Column, Index, LargeBinary, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from domain.records.ids import new_id
 from domain.records.types import HistoryId, JSONType, UTCDateTime, enum_column, utcnow
 
 
@@ -39,7 +40,7 @@ class EmailMessage(SQLModel, table=True):
         Index("ix_email_message_org_created", "organization_id", "created_at"),
     )
 
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
     organization_id: uuid.UUID = Field(foreign_key="organization.id", ondelete="CASCADE")
     account_id: uuid.UUID = Field(foreign_key="mail_account.id", ondelete="CASCADE")
     gmail_id: str = Field(max_length=64)

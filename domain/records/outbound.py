@@ -21,6 +21,7 @@ from sqlmodel import Field, SQLModel
 
 from domain.delivery import DeliveryStatus
 from domain.lifecycle import EmailStatus
+from domain.records.ids import new_id
 from domain.records.types import HistoryId, JSONType, UTCDateTime, enum_column, utcnow
 
 
@@ -50,7 +51,7 @@ class OutboundEmail(SQLModel, table=True):
         _set_only("ix_outbound_email_message_id_header", "message_id_header", when="message_id_header"),
     )
 
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
     organization_id: uuid.UUID = Field(foreign_key="organization.id", ondelete="CASCADE")
     # No index of its own: the (account_id, ...) indexes above lead with it (migration 0010).
     account_id: uuid.UUID = Field(foreign_key="mail_account.id")
@@ -106,7 +107,7 @@ class OutboundAttachment(SQLModel, table=True):
 
     __tablename__ = "outbound_attachment"
 
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
     email_id: uuid.UUID = Field(foreign_key="outbound_email.id", index=True, ondelete="CASCADE")
     position: int = 0
     filename: str = Field(max_length=255)

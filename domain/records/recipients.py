@@ -9,6 +9,7 @@ from sqlalchemy import Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from domain.ledger.precedence import Correlation, DeliveryState, RecipientRole
+from domain.records.ids import new_id
 from domain.records.types import UTCDateTime, enum_column, utcnow
 
 
@@ -24,7 +25,7 @@ class OutboundRecipient(SQLModel, table=True):
         Index("ix_outbound_recipient_org_address", "organization_id", "address"),
     )
 
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
     organization_id: uuid.UUID = Field(foreign_key="organization.id", ondelete="CASCADE")
     # No index of its own: the unique (email_id, role, address) leads with it (migration 0010).
     email_id: uuid.UUID = Field(foreign_key="outbound_email.id", ondelete="CASCADE")

@@ -9,6 +9,7 @@ from enum import StrEnum
 from sqlalchemy import BigInteger, Column, Identity, Index, Integer, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from domain.records.ids import new_id
 from domain.records.types import UTCDateTime, enum_column, utcnow
 
 
@@ -26,7 +27,7 @@ class SuppressedAddress(SQLModel, table=True):
     __tablename__ = "suppressed_address"
     __table_args__ = (UniqueConstraint("organization_id", "email", name="uq_suppressed_org_email"),)
 
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
     organization_id: uuid.UUID = Field(foreign_key="organization.id", ondelete="CASCADE")
     email: str = Field(max_length=320)
     reason: str = Field(max_length=200)

@@ -7,13 +7,14 @@ from datetime import datetime
 
 from sqlmodel import Field, SQLModel
 
+from domain.records.ids import new_id
 from domain.records.types import JSONType, UTCDateTime, utcnow
 
 
 class Organization(SQLModel, table=True):
     __tablename__ = "organization"
 
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
     name: str = Field(max_length=200, unique=True)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     rate_limit_per_minute: int | None = Field(
@@ -26,7 +27,7 @@ class ApiToken(SQLModel, table=True):
 
     __tablename__ = "api_token"
 
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
     organization_id: uuid.UUID = Field(foreign_key="organization.id", index=True, ondelete="CASCADE")
     name: str = Field(default="", max_length=200)
     token_hash: str = Field(max_length=64, unique=True)

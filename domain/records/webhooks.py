@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import BigInteger, Column, ForeignKey, Identity, Index, Integer, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from domain.records.ids import new_id
 from domain.records.types import JSONType, UTCDateTime, enum_column, utcnow
 
 
@@ -29,7 +30,7 @@ class WebhookEndpoint(SQLModel, table=True):
 
     __tablename__ = "webhook_endpoint"
 
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
     organization_id: uuid.UUID = Field(foreign_key="organization.id", index=True, ondelete="CASCADE")
     url: str = Field(max_length=2000)
     description: str | None = Field(default=None, max_length=500)
@@ -75,7 +76,7 @@ class WebhookDelivery(SQLModel, table=True):
         Index("ix_webhook_delivery_due", "state", "next_attempt_at"),
     )
 
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
     webhook_id: str = Field(max_length=64, unique=True, description="the webhook-id header")
     endpoint_id: uuid.UUID = Field(foreign_key="webhook_endpoint.id", ondelete="CASCADE")
     organization_id: uuid.UUID = Field(foreign_key="organization.id", ondelete="CASCADE")
@@ -136,7 +137,7 @@ class WebhookNotice(SQLModel, table=True):
     __tablename__ = "webhook_notice"
     __table_args__ = (Index("ix_webhook_notice_org_created", "organization_id", "created_at"),)
 
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
     organization_id: uuid.UUID = Field(foreign_key="organization.id", ondelete="CASCADE")
     endpoint_id: uuid.UUID | None = None
     kind: str = Field(max_length=50)

@@ -28,6 +28,7 @@ from domain.records import (
     WebhookEndpoint,
     WebhookMessage,
 )
+from domain.records.ids import new_id
 from domain.seqset import SeqSet
 from domain.updates import UpdateKind, build_update, update_kind
 from domain.webhooks.payload import render
@@ -131,7 +132,7 @@ def ensure_deliveries(
     """A PENDING delivery of each event to each of its endpoints that has none yet; the ones created."""
     rows = [
         {
-            "id": uuid.uuid4(),
+            "id": new_id(),
             "webhook_id": webhook_id(endpoint.id, event.seq or 0),
             "endpoint_id": endpoint.id,
             "organization_id": event.organization_id,
