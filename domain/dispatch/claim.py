@@ -8,12 +8,14 @@ scan that stops at that entry, so it reads at most daily_cap (per-minute) index 
 many emails the account sent). The daily scan runs only when the account's sends counted by hour
 over the last 25 hours (account_send_hour, at least the day's sends) reach the cap: below it,
 the mark is known to be NULL at the cost of reading at most 25 small rows, where the scan read up
-to 2,000 entries on a busy account. The account's row is not locked, so claims of one account's
+to 2,000 entries on a busy account. Likewise the minute's scan runs only when the account's
+attempts counted in the two minutes the rolling minute overlaps (account_attempt_minute, a ring
+of four rows per account, counted by the claim's own write) reach the per-minute budget. The account's row is not locked, so claims of one account's
 emails do not queue behind each other: two workers claiming at the same instant may each see the
 last free slot of the minute, and Gmail's own 429 (a definite refusal: the email waits, no doubt is
 left) catches that rare overshoot. Only when a recipient is suppressed (or the email predates the
-ledger) does a second read list which. Then the claim is written, the email's row and its ATTEMPT
-event (one statement on PostgreSQL), and committed; the message is built after the commit, outside
+ledger) does a second read list which. Then the claim is written, the email's row, the attempt
+counted in its minute and its ATTEMPT event (one statement on PostgreSQL), and committed; the message is built after the commit, outside
 the lock.
 """
 
@@ -24,13 +26,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Insert, Integer, String, Uuid, bindparam
+from sqlalchemy import Insert, Integer, String, Uuid, bindparam, case, literal
+from sqlalchemy import select as select_row
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select, update
 
 from domain import mime, quota, send_window
-from domain.dispatch.claim_read import loaded
+from domain.dispatch.claim_read import loaded, minute_of, minute_slot
 from domain.dispatch.claim_read import read as read_claim
 from domain.dispatch.message import outgoing, suppressed_message
 from domain.dispatch.settle import fail_in, wait_for_reauth
@@ -39,6 +44,7 @@ from domain.events import EventKind, event_after, event_values, record_event
 from domain.gateway import AccountRef
 from domain.lifecycle import EmailStatus
 from domain.records import (
+    AccountAttemptMinute,
     AccountState,
     OutboundAttachment,
     OutboundEmail,
@@ -190,8 +196,10 @@ def _write_claim(session: Session, email_id: uuid.UUID, values: dict[str, Any]) 
     NOTIFYs listeners). Elsewhere (the embedded mode's SQLite) through the ORM: its in-process bus
     (domain/notify.py) publishes the events a flush writes.
     """
+    minute = minute_of(values["b_now"])
+    counted = {"b_slot": minute_slot(minute), "b_minute": minute}
     if session.get_bind().dialect.name == "postgresql":
-        precompiled.execute(session.connection(), _claim_write(), values)
+        precompiled.execute(session.connection(), _claim_write(), {**values, **counted})
         return
     email = session.get(OutboundEmail, email_id)
     assert email is not None  # locked by this transaction
@@ -200,11 +208,48 @@ def _write_claim(session: Session, email_id: uuid.UUID, values: dict[str, Any]) 
     email.uncertain_since, email.uncertain_history_id = values["b_since"], values["b_history"]
     session.add(email)
     record_event(session, email, EventKind.ATTEMPT, ACTOR, values["b_data"], at=values["b_now"])
+    precompiled.execute(session.connection(), _count_attempt("sqlite"), {"b_account_id": email.account_id, **counted})
+
+
+def count_attempt(session: Session, account_id: uuid.UUID, now: datetime) -> None:
+    """One more attempt started by the account in `now`'s minute (the claim's per-minute bound);
+    for a claim renewed outside `_write_claim`, whose statement counts the others."""
+    minute = minute_of(now)
+    values = {"b_account_id": account_id, "b_slot": minute_slot(minute), "b_minute": minute}
+    precompiled.execute(session.connection(), _count_attempt(session.get_bind().dialect.name), values)
+
+
+def _counting(insert: Any) -> Any:
+    """`insert` (of one AccountAttemptMinute row, attempts 1) made an upsert into the account's
+    ring: a slot holding an older minute is taken over, one holding this or a newer minute counts
+    one more (AccountAttemptMinute)."""
+    M = AccountAttemptMinute
+    newer = insert.excluded.minute > col(M.minute)
+    return insert.on_conflict_do_update(
+        index_elements=["account_id", "slot"],
+        set_={
+            "attempts": case((newer, 1), else_=col(M.attempts) + 1),
+            "minute": case((newer, insert.excluded.minute), else_=col(M.minute)),
+        },
+    )
+
+
+def _counted_values(account_id: Any) -> tuple[Any, ...]:
+    return account_id, bindparam("b_slot", type_=Integer()), bindparam("b_minute", type_=UTCDateTime()), literal(1)
+
+
+@lru_cache(maxsize=2)
+def _count_attempt(dialect: str) -> Insert:
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    account_id, slot, minute, one = _counted_values(bindparam("b_account_id", type_=Uuid()))
+    row = insert(AccountAttemptMinute).values(account_id=account_id, slot=slot, minute=minute, attempts=one)
+    return cast(Insert, _counting(row))
 
 
 @lru_cache(maxsize=1)
 def _claim_write() -> Insert:
-    """The claim's UPDATE and its event's INSERT in one PostgreSQL statement (a data-modifying WITH)."""
+    """The claim's UPDATE, the attempt counted in its account's minute and its event's INSERT in
+    one PostgreSQL statement (data-modifying WITHs)."""
     E = OutboundEmail
     email_id, now = bindparam("b_email_id", type_=Uuid()), bindparam("b_now", type_=UTCDateTime())
     claimed = (
@@ -218,10 +263,15 @@ def _claim_write() -> Insert:
             uncertain_since=bindparam("b_since", type_=UTCDateTime()),
             uncertain_history_id=bindparam("b_history"),
         )
-        .returning(col(E.organization_id))
+        .returning(col(E.organization_id), col(E.account_id))
         .cte("claimed")
     )
-    return event_after(claimed.c.organization_id, email_id, now)
+    counted = _counting(
+        pg_insert(AccountAttemptMinute).from_select(
+            ["account_id", "slot", "minute", "attempts"], select_row(*_counted_values(claimed.c.account_id))
+        )
+    ).cte("counted")
+    return event_after(claimed.c.organization_id, email_id, now).add_cte(counted)
 
 
 @dataclass(frozen=True)

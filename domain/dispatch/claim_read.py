@@ -22,6 +22,7 @@ from domain import quota
 from domain.dispatch.terms import Policy
 from domain.lifecycle import EmailStatus
 from domain.records import (
+    AccountAttemptMinute,
     AccountSendHour,
     AccountState,
     MailAccount,
@@ -31,6 +32,7 @@ from domain.records import (
     SuppressedAddress,
     precompiled,
 )
+from domain.records.accounts import MINUTE_SLOTS
 from domain.records.types import UTCDateTime
 
 
@@ -126,16 +128,28 @@ def claim_statement() -> Select[Any]:
             .scalar_subquery(),
         )
     )
-    minute_mark = (
-        select(Q.attempt_started_at)
-        .where(
-            Q.account_id == account_id,
-            col(Q.attempt_started_at) > bindparam("minute_ago", type_=UTCDateTime()),
-        )
-        .order_by(col(Q.attempt_started_at).desc())
-        .offset(bindparam("minute_offset", type_=Integer))
-        .limit(1)
+    M = AccountAttemptMinute
+    # At least the attempts of the rolling minute: the two minutes it overlaps, counted as each
+    # attempt was claimed. Below the budget, the mark is known to be NULL without reading them.
+    minute_bound = (
+        select(func.coalesce(func.sum(M.attempts), 0))
+        .where(M.account_id == account_id, col(M.minute) >= bindparam("minute_ago_start", type_=UTCDateTime()))
+        .correlate(None)
         .scalar_subquery()
+    )
+    minute_mark = case(
+        (
+            minute_bound > bindparam("minute_offset", type_=Integer),
+            select(Q.attempt_started_at)
+            .where(
+                Q.account_id == account_id,
+                col(Q.attempt_started_at) > bindparam("minute_ago", type_=UTCDateTime()),
+            )
+            .order_by(col(Q.attempt_started_at).desc())
+            .offset(bindparam("minute_offset", type_=Integer))
+            .limit(1)
+            .scalar_subquery(),
+        )
     )
     has_attachments = select(OutboundAttachment.id).where(OutboundAttachment.email_id == E.id).exists()
     R, S = OutboundRecipient, SuppressedAddress
@@ -182,6 +196,7 @@ def read(session: Session, email_id: uuid.UUID, now: datetime, policy: Policy) -
             "day_ago": now - quota.DAY,
             "day_ago_hour": hour_of(now - quota.DAY),
             "minute_ago": now - quota.MINUTE,
+            "minute_ago_start": minute_of(now - quota.MINUTE),
             "minute_offset": quota.sends_per_minute(policy.units_per_minute) - 1,
         },
     )
@@ -190,6 +205,16 @@ def read(session: Session, email_id: uuid.UUID, now: datetime, policy: Policy) -
     row = rows[0]
     n, m = len(EMAIL_COLUMNS), len(EMAIL_COLUMNS) + len(ACCOUNT_COLUMNS)
     return ClaimRead(Pending(*row[:n]), Sender(*row[n:m]), *row[m:])
+
+
+def minute_of(moment: datetime) -> datetime:
+    """The start of the UTC minute `moment` falls in: the minute `account_attempt_minute` counts it in."""
+    return moment.astimezone(UTC).replace(second=0, microsecond=0)
+
+
+def minute_slot(minute: datetime) -> int:
+    """The ring slot of the minute starting at `minute` (AccountAttemptMinute)."""
+    return int(minute.timestamp()) // 60 % MINUTE_SLOTS
 
 
 def hour_of(moment: datetime) -> datetime:

@@ -14,7 +14,7 @@ from typing import Any
 from domain import send_window
 from domain.content.guard import ContextUnavailable, send_blocked_reason
 from domain.context_provider import ContextProvider
-from domain.dispatch.claim import Claim, Unbuildable, claim
+from domain.dispatch.claim import Claim, Unbuildable, claim, count_attempt
 from domain.dispatch.outcomes import Outcomes
 from domain.dispatch.recovery import find_earlier_send
 from domain.dispatch.settle import locked
@@ -124,6 +124,7 @@ class Dispatcher:
                 return None
             email.attempt_started_at = now
             session.add(email)
+            count_attempt(session, email.account_id, now)  # it counts again in this minute's budget
         return now
 
     def _read_message_id(self, account: AccountRef, sent: SentMessage) -> str | None:

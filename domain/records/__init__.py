@@ -4,7 +4,7 @@ from sqlmodel import SQLModel
 
 from domain.account_kind import AccountKind
 from domain.ledger.precedence import Correlation, DeliveryState, RecipientRole
-from domain.records.accounts import AccountSendHour, AccountState, MailAccount, OAuthFlow
+from domain.records.accounts import AccountAttemptMinute, AccountSendHour, AccountState, MailAccount, OAuthFlow
 from domain.records.content import (
     ContentSettings,
     ContextEntity,
@@ -40,6 +40,7 @@ from domain.records.webhooks import (
 metadata = SQLModel.metadata
 
 __all__ = [
+    "AccountAttemptMinute",
     "AccountKind",
     "AccountSendHour",
     "AccountState",

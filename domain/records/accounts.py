@@ -74,3 +74,32 @@ class AccountSendHour(SQLModel, table=True):
     account_id: uuid.UUID = Field(foreign_key="mail_account.id", primary_key=True, ondelete="CASCADE")
     hour: datetime = Field(primary_key=True, sa_type=UTCDateTime, description="the hour's start, UTC")
     sends: int = Field(default=0)
+
+
+MINUTE_SLOTS = 4
+"""How many minutes an account's attempt counts are kept in (a ring: a slot is reused four minutes
+on). The claim reads the current and the previous minute; the other two leave room for workers
+whose clocks differ by a little."""
+
+
+class AccountAttemptMinute(SQLModel, table=True):
+    """How many send attempts an account started in one UTC minute (migration 0012), in a ring of
+    MINUTE_SLOTS rows per account.
+
+    The claim's per-minute budget needs to know whether the account started its per-minute number
+    of attempts in the rolling minute; the counts of the two minutes that minute overlaps bound
+    that from above at a cost that does not grow with the volume, and only when the bound reaches
+    the budget does the claim find the exact mark among the attempts themselves
+    (domain/dispatch/claim_read.py), as `account_send_hour` does for the daily cap. Every attempt
+    is counted in the statement that starts it (domain/dispatch/claim.py), so the bound never
+    falls short. A slot holding an older minute is taken over by the newer one (its count starts
+    again at 1); an attempt stamped with an older minute than its slot holds (a worker whose clock
+    is behind) is added to the newer count: the bound may be high, never low.
+    """
+
+    __tablename__ = "account_attempt_minute"
+
+    account_id: uuid.UUID = Field(foreign_key="mail_account.id", primary_key=True, ondelete="CASCADE")
+    slot: int = Field(primary_key=True, description="the minute's number since the epoch, modulo MINUTE_SLOTS")
+    minute: datetime = Field(sa_type=UTCDateTime, description="the minute's start, UTC")
+    attempts: int = Field(default=0)
