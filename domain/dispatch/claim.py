@@ -15,8 +15,8 @@ emails do not queue behind each other: two workers claiming at the same instant 
 last free slot of the minute, and Gmail's own 429 (a definite refusal: the email waits, no doubt is
 left) catches that rare overshoot. Only when a recipient is suppressed (or the email predates the
 ledger) does a second read list which. Then the claim is written, the email's row, the attempt
-counted in its minute and its ATTEMPT event (one statement on PostgreSQL), and committed; the message is built after the commit, outside
-the lock.
+counted in its minute and its ATTEMPT event (one statement on PostgreSQL), and committed; the
+message is built after the commit, outside the lock.
 """
 
 from __future__ import annotations
