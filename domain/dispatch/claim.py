@@ -10,13 +10,16 @@ over the last 25 hours (account_send_hour, at least the day's sends) reach the c
 the mark is known to be NULL at the cost of reading at most 25 small rows, where the scan read up
 to 2,000 entries on a busy account. Likewise the minute's scan runs only when the account's
 attempts counted in the two minutes the rolling minute overlaps (account_attempt_minute, a ring
-of four rows per account, counted by the claim's own write) reach the per-minute budget. The account's row is not locked, so claims of one account's
-emails do not queue behind each other: two workers claiming at the same instant may each see the
-last free slot of the minute, and Gmail's own 429 (a definite refusal: the email waits, no doubt is
-left) catches that rare overshoot. Only when a recipient is suppressed (or the email predates the
-ledger) does a second read list which. Then the claim is written, the email's row, the attempt
-counted in its minute and its ATTEMPT event (one statement on PostgreSQL), and committed; the
-message is built after the commit, outside the lock.
+of four rows per account, counted by the claim's own write) reach the per-minute budget.
+
+The account's row is not locked, so claims of one account's emails do not queue behind each
+other: two workers claiming at the same instant may each see the last free slot of the minute,
+and Gmail's own 429 (a definite refusal: the email waits, no doubt is left) catches that rare
+overshoot. Only when a recipient is suppressed (or the email predates the ledger) does a second
+read list which. Then the claim is written, the email's row, the attempt counted in its minute and
+its ATTEMPT event (one statement on PostgreSQL), and committed; the message is built after the
+commit, outside the lock. On PostgreSQL the common case is taken without the lock, its write
+conditional on the row version read (`claim`).
 """
 
 from __future__ import annotations
@@ -28,14 +31,14 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any, cast
 
-from sqlalchemy import Insert, Integer, String, Uuid, bindparam, case, literal
+from sqlalchemy import ColumnElement, Insert, Integer, String, TextClause, Uuid, bindparam, case, literal, text
 from sqlalchemy import select as select_row
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select, update
 
 from domain import mime, quota, send_window
-from domain.dispatch.claim_read import loaded, minute_of, minute_slot
+from domain.dispatch.claim_read import ClaimRead, loaded, minute_of, minute_slot
 from domain.dispatch.claim_read import read as read_claim
 from domain.dispatch.message import outgoing, suppressed_message
 from domain.dispatch.settle import fail_in, wait_for_reauth
@@ -48,6 +51,7 @@ from domain.records import (
     AccountState,
     OutboundAttachment,
     OutboundEmail,
+    OutboundEmailEvent,
     precompiled,
 )
 from domain.records.types import UTCDateTime
@@ -82,24 +86,41 @@ class Claim:
 def claim(
     sessions: Sessions, email_id: uuid.UUID, now: datetime, policy: Policy, decrypt: Callable[[str], dict[str, Any]]
 ) -> Claim | Unbuildable | Result:
-    """Take the send of a due PENDING email, or say why not (skipped, waiting, failed)."""
+    """Take the send of a due PENDING email, or say why not (skipped, waiting, failed).
+
+    On PostgreSQL the common case, an email due and free to send now, is taken at once: the read
+    takes no lock and the write is made only if the email's row is still the version read (its
+    `xmin`), each statement committed on its own, so the claim costs two round trips instead of
+    four (BEGIN, the locking read, the write, COMMIT). Whatever else the read finds (a wait, a
+    failure, a suppressed recipient, an earlier attempt's doubt), and a row changed in between,
+    goes the locked way, which decides every case.
+    """
+    with sessions() as session:
+        taken = _take_at_once(session, email_id, now, policy) if _is_postgresql(session) else None
+        ready = _ready(session, *taken, late=False, now=now) if taken is not None else None
+    if ready is not None:
+        return _built(ready, policy, decrypt, now)
+    return _claim_locked(sessions, email_id, now, policy, decrypt)
+
+
+def _claim_locked(
+    sessions: Sessions, email_id: uuid.UUID, now: datetime, policy: Policy, decrypt: Callable[[str], dict[str, Any]]
+) -> Claim | Unbuildable | Result:
+    """The claim in one transaction that holds the email's row locked from its read to its write."""
     with sessions() as session:
         read = read_claim(session, email_id, now, policy)
         if read is None or read.email.status != EmailStatus.PENDING:
             return Result(Outcome.SKIPPED, detail="not pending")
         email, account = read.email, read.account
-        if (
-            email.attempt_token is not None
-            and email.attempt_started_at
-            and email.attempt_started_at > now - policy.lease
-        ):
+        if _leased(read, now, policy):
             return Result(Outcome.SKIPPED, detail="another worker holds the send")
         # send window (ledger): past its sendBefore an email fails rather than going out late;
         # if an earlier attempt may have reached Gmail, that send is only looked for.
         late = send_window.expired(now, email.send_before)
         if late and email.uncertain_since is None:
             return fail_in(session, loaded(session, email), send_window.expired_message(), now)
-        if not late and email.next_attempt_at is not None and email.next_attempt_at > now + timedelta(milliseconds=50):
+        if not late and _not_yet_due(read, now):
+            assert email.next_attempt_at is not None
             return Result(Outcome.WAIT, (email.next_attempt_at - now).total_seconds(), "not yet due")
         if account.state == AccountState.NEEDS_REAUTH:
             if late:
@@ -115,59 +136,159 @@ def claim(
         # Checked here, just before Gmail, as well as when the send was asked for: an address
         # can be suppressed meanwhile (a bounce of an earlier email), and no path skips this.
         recipients = [*email.to, *email.cc, *email.bcc]
-        # The read's join compares the ledger's rows as stored; suppressed_among lower-cases them
-        # (a non-ASCII address is stored as written), so the join answers only for lower-case ones.
-        answered = read.has_recipients and not read.any_suppressed and all(a == a.lower() for a in recipients)
-        suppressed = [] if answered else suppressed_among(session, email.organization_id, recipients, now)
+        suppressed = [] if _none_suppressed(read) else suppressed_among(session, email.organization_id, recipients, now)
         if suppressed and not email.allow_suppressed:
             return fail_in(session, loaded(session, email), suppressed_message(suppressed), now)
-        daily_cap = account.daily_send_cap if account.daily_send_cap is not None else policy.daily_cap
-        wait = quota.next_slot_from_marks(
-            now, read.day_mark, read.minute_mark, daily_cap=daily_cap, units_per_minute=policy.units_per_minute
-        )
+        wait = _budget_wait(read, now, policy)
         if wait is not None:
             return _wait_for_budget(session, loaded(session, email), wait, now)
-        uncertain_since, uncertain_history_id = email.uncertain_since, email.uncertain_history_id
-        attempt: dict[str, Any] = {"attempt": email.attempt_count + 1}
-        if suppressed:
-            attempt["suppressed_recipients_allowed"] = suppressed
         token = uuid.uuid4()
-        _write_claim(
-            session,
-            email.id,
-            {
-                "b_email_id": email.id,
-                "b_token": token,
-                "b_now": now,
-                "b_count": email.attempt_count + 1,
-                # Until this attempt knows better, a crash from here on may hide an accepted send.
-                # The account's sync cursor is at or before this moment in its history: a walk
-                # from it sees whatever this attempt may send.
-                "b_since": uncertain_since or now,
-                "b_history": account.history_id if uncertain_since is None else uncertain_history_id,
-                "b_no_reason": None,
-                **event_values(EventKind.ATTEMPT, ACTOR, attempt),
-            },
-        )
-        attachments = (
-            session.exec(
-                select(OutboundAttachment)
-                .where(OutboundAttachment.email_id == email.id)
-                .order_by(col(OutboundAttachment.position))
-            ).all()
-            if read.has_attachments
-            else []
-        )
-        message = outgoing(email, attachments)
-        message_id = email.local_message_id or mime.make_message_id(email.id.hex, "mailtrail.local")
-        dated = email.first_queued_at or now
-        thread_hint = email.thread_hint
-        contextual = email.context_type is not None  # only those can carry a send guard
-        account_id, address, sealed = str(account.id), account.email, account.credentials_encrypted
+        _write_claim(session, email.id, _claim_values(read, token, now, suppressed))
+        ready = _ready(session, read, token, late=late, now=now)
     # The claim is committed (the row lock is released); the slow parts run outside it.
-    doubt = (uncertain_since, uncertain_history_id)
+    return _built(ready, policy, decrypt, now)
+
+
+def _leased(read: ClaimRead, now: datetime, policy: Policy) -> bool:
+    """Whether another attempt holds the send (its lease has not run out)."""
+    email = read.email
+    return bool(
+        email.attempt_token is not None and email.attempt_started_at and email.attempt_started_at > now - policy.lease
+    )
+
+
+def _not_yet_due(read: ClaimRead, now: datetime) -> bool:
+    due = read.email.next_attempt_at
+    return due is not None and due > now + timedelta(milliseconds=50)
+
+
+def _none_suppressed(read: ClaimRead) -> bool:
+    """Whether the read's own join answers that no recipient is suppressed.
+
+    The join compares the ledger's rows as stored; suppressed_among lower-cases them (a non-ASCII
+    address is stored as written), so the join answers only for lower-case ones."""
+    email = read.email
+    return (
+        read.has_recipients
+        and not read.any_suppressed
+        and all(a == a.lower() for a in (*email.to, *email.cc, *email.bcc))
+    )
+
+
+def _budget_wait(read: ClaimRead, now: datetime, policy: Policy) -> quota.Wait | None:
+    account = read.account
+    daily_cap = account.daily_send_cap if account.daily_send_cap is not None else policy.daily_cap
+    return quota.next_slot_from_marks(
+        now, read.day_mark, read.minute_mark, daily_cap=daily_cap, units_per_minute=policy.units_per_minute
+    )
+
+
+def _claim_values(read: ClaimRead, token: uuid.UUID, now: datetime, suppressed: list[str]) -> dict[str, Any]:
+    """What the claim's write binds: the attempt, its doubt, and its ATTEMPT event."""
+    email = read.email
+    attempt: dict[str, Any] = {"attempt": email.attempt_count + 1}
+    if suppressed:
+        attempt["suppressed_recipients_allowed"] = suppressed
+    return {
+        "b_email_id": email.id,
+        "b_token": token,
+        "b_now": now,
+        "b_count": email.attempt_count + 1,
+        # Until this attempt knows better, a crash from here on may hide an accepted send.
+        # The account's sync cursor is at or before this moment in its history: a walk
+        # from it sees whatever this attempt may send.
+        "b_since": email.uncertain_since or now,
+        "b_history": read.account.history_id if email.uncertain_since is None else email.uncertain_history_id,
+        "b_no_reason": None,
+        **event_values(EventKind.ATTEMPT, ACTOR, attempt),
+    }
+
+
+def _take_at_once(
+    session: Session, email_id: uuid.UUID, now: datetime, policy: Policy
+) -> tuple[ClaimRead, uuid.UUID] | None:
+    """The claim's common case on PostgreSQL, without a lock (see `claim`): the read and the token
+    written, or None for the locked way to decide (nothing was written)."""
+    session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+    read = read_claim(session, email_id, now, policy, lock=False)
+    if (
+        read is None
+        or read.version is None
+        or read.email.status != EmailStatus.PENDING
+        or read.email.uncertain_since is not None  # a search first, or a late email's own rules
+        or _leased(read, now, policy)
+        or send_window.expired(now, read.email.send_before)
+        or _not_yet_due(read, now)
+        or read.account.state != AccountState.ACTIVE
+        or not read.account.credentials_encrypted
+        or not _none_suppressed(read)
+        or _budget_wait(read, now, policy) is not None
+    ):
+        return None
+    token = uuid.uuid4()
+    minute = minute_of(now)
+    values = {
+        **_claim_values(read, token, now, []),
+        "b_version": read.version,
+        "b_slot": minute_slot(minute),
+        "b_minute": minute,
+    }
+    written = precompiled.execute(session.connection(), _claim_write(guarded=True), values)
+    return (read, token) if written else None
+
+
+@dataclass(frozen=True)
+class _Ready:
+    """A claim written: what building its message needs, read while its session is open."""
+
+    token: uuid.UUID
+    message: Any
+    message_id: str
+    dated: datetime
+    thread_hint: str | None
+    contextual: bool
+    account_id: str
+    address: str
+    sealed: str | None
+    uncertain_since: datetime | None
+    uncertain_history_id: int | None
+    late: bool
+
+
+def _ready(session: Session, read: ClaimRead, token: uuid.UUID, *, late: bool, now: datetime) -> _Ready:
+    email, account = read.email, read.account
+    attachments = (
+        session.exec(
+            select(OutboundAttachment)
+            .where(OutboundAttachment.email_id == email.id)
+            .order_by(col(OutboundAttachment.position))
+        ).all()
+        if read.has_attachments
+        else []
+    )
+    return _Ready(
+        token,
+        outgoing(email, attachments),
+        email.local_message_id or mime.make_message_id(email.id.hex, "mailtrail.local"),
+        email.first_queued_at or now,
+        email.thread_hint,
+        email.context_type is not None,  # only those can carry a send guard
+        str(account.id),
+        account.email,
+        account.credentials_encrypted,
+        email.uncertain_since,
+        email.uncertain_history_id,
+        late,
+    )
+
+
+def _built(
+    ready: _Ready, policy: Policy, decrypt: Callable[[str], dict[str, Any]], now: datetime
+) -> Claim | Unbuildable:
+    """The claim's message built, outside any transaction."""
+    doubt = (ready.uncertain_since, ready.uncertain_history_id)
     try:
-        built = mime.build_mime(message, message_id=message_id, now=dated)
+        built = mime.build_mime(ready.message, message_id=ready.message_id, now=ready.dated)
     except ValueError as error:  # input validation keeps this out; never leave a claim dangling
         return Unbuildable(f"the message could not be built: {error}", doubt)
     if len(built) > policy.max_message_bytes:
@@ -176,17 +297,22 @@ def claim(
             f"{policy.max_message_bytes / 2**20:.1f} MB",
             doubt,
         )
+    assert ready.sealed is not None  # an ACTIVE account with credentials: checked by the claim
     return Claim(
-        token,
-        AccountRef(account_id, address, decrypt(sealed)),
+        ready.token,
+        AccountRef(ready.account_id, ready.address, decrypt(ready.sealed)),
         mime.to_gmail_raw(built),
-        thread_hint,
-        uncertain_since,
-        uncertain_history_id,
+        ready.thread_hint,
+        ready.uncertain_since,
+        ready.uncertain_history_id,
         now,
-        contextual,
-        late,
+        ready.contextual,
+        ready.late,
     )
+
+
+def _is_postgresql(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
 
 
 def _write_claim(session: Session, email_id: uuid.UUID, values: dict[str, Any]) -> None:
@@ -246,15 +372,20 @@ def _count_attempt(dialect: str) -> Insert:
     return cast(Insert, _counting(row))
 
 
-@lru_cache(maxsize=1)
-def _claim_write() -> Insert:
+@lru_cache(maxsize=2)
+def _claim_write(guarded: bool = False) -> Insert:
     """The claim's UPDATE, the attempt counted in its account's minute and its event's INSERT in
     one PostgreSQL statement (data-modifying WITHs)."""
     E = OutboundEmail
     email_id, now = bindparam("b_email_id", type_=Uuid()), bindparam("b_now", type_=UTCDateTime())
+    where: list[ColumnElement[bool] | TextClause] = [col(E.id) == email_id]
+    if guarded:  # the claim at once: only the row version its read saw
+        where.append(
+            text("outbound_email.xmin = CAST(:b_version AS xid)").bindparams(bindparam("b_version", type_=String()))
+        )
     claimed = (
         update(E)
-        .where(col(E.id) == email_id)
+        .where(*where)
         .values(
             attempt_token=bindparam("b_token", type_=Uuid()),
             attempt_started_at=now,
@@ -271,7 +402,8 @@ def _claim_write() -> Insert:
             ["account_id", "slot", "minute", "attempts"], select_row(*_counted_values(claimed.c.account_id))
         )
     ).cte("counted")
-    return event_after(claimed.c.organization_id, email_id, now).add_cte(counted)
+    event = event_after(claimed.c.organization_id, email_id, now).add_cte(counted)
+    return event.returning(col(OutboundEmailEvent.seq)) if guarded else event
 
 
 @dataclass(frozen=True)

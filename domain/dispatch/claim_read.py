@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Integer, Select, Uuid, bindparam, case, func
+from sqlalchemy import Integer, Select, String, Uuid, bindparam, case, func, literal_column
 from sqlalchemy import select as select_row
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
@@ -85,7 +85,7 @@ ACCOUNT_COLUMNS = tuple(f.name for f in fields(Sender))
 
 @dataclass(frozen=True)
 class ClaimRead:
-    """What the claim's one locking statement returns."""
+    """What the claim's one statement returns."""
 
     email: Pending
     account: Sender
@@ -96,11 +96,17 @@ class ClaimRead:
     """Whether the email has ledger rows (one written before the ledger has none)."""
     day_mark: datetime | None
     minute_mark: datetime | None
+    version: str | None = None
+    """The email's row version (PostgreSQL's `xmin`) when read without a lock."""
 
 
-@lru_cache(maxsize=1)
-def claim_statement() -> Select[Any]:
-    """The claim's one statement, built once (building it costs more CPU than running it)."""
+@lru_cache(maxsize=2)
+def claim_statement(lock: bool = True) -> Select[Any]:
+    """The claim's one statement, built once (building it costs more CPU than running it).
+
+    Locking, it reads the email's row FOR UPDATE; not locking (PostgreSQL's claim at once,
+    claim.py), it reads the row version's `xmin` instead, which the claim's write then requires.
+    """
     E, A, Q = OutboundEmail, MailAccount, aliased(OutboundEmail)
     email_id = bindparam("b_email_id", type_=Uuid())
     # Uncorrelated, so that the offset below is one value for the whole statement (SQLite and
@@ -168,7 +174,7 @@ def claim_statement() -> Select[Any]:
     # Only the columns the claim uses, read as a plain row: loading both ORM objects (about
     # seventy columns) cost more CPU than the statement; a rare path loads the email's object.
     email_table, account_table = OutboundEmail.__table__, MailAccount.__table__  # type: ignore[attr-defined]
-    return (
+    statement = (
         select_row(
             *(email_table.c[name] for name in EMAIL_COLUMNS),
             *(account_table.c[name].label(f"account_{name}") for name in ACCOUNT_COLUMNS),
@@ -180,15 +186,20 @@ def claim_statement() -> Select[Any]:
         )
         .join(A, col(A.id) == E.account_id)
         .where(col(E.id) == email_id)
-        .with_for_update(of=E)
     )
+    if lock:
+        return statement.with_for_update(of=E)
+    return statement.add_columns(literal_column("outbound_email.xmin::text", type_=String()).label("version"))
 
 
-def read(session: Session, email_id: uuid.UUID, now: datetime, policy: Policy) -> ClaimRead | None:
-    """The email (row locked), its account, and the account's budget marks: one statement."""
+def read(
+    session: Session, email_id: uuid.UUID, now: datetime, policy: Policy, lock: bool = True
+) -> ClaimRead | None:
+    """The email (its row locked, or its row version read), its account, and the account's budget
+    marks: one statement."""
     rows = precompiled.execute(
         session.connection(),
-        claim_statement(),
+        claim_statement(lock),
         {
             "b_email_id": email_id,
             "b_now": now,

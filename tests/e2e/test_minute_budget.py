@@ -111,7 +111,9 @@ def analysed_claims(clock: Clock, units_per_minute: int) -> Iterator[tuple[Dispa
 
 def minute_scan(plans: list[str]) -> str:
     """The line of the latest claim's plan that scans the account's attempts."""
-    *_, plan = [text for text in plans if "FOR UPDATE" in text and "attempt_started_at" in text]
+    *_, plan = [
+        text for text in plans if "Query Text: SELECT outbound_email.id" in text and "account_attempt_minute" in text
+    ]
     (line,) = [line for line in plan.splitlines() if "ix_outbound_email_account_attempt" in line]
     return line
 

@@ -29,14 +29,18 @@ class Traffic:
 
     statements: list[str] = field(default_factory=list)
     commits: int = 0
+    blocks: list[bool] = field(default_factory=list)
+    """For each statement, whether it ran in a transaction block (psycopg sent a BEGIN, and a
+    COMMIT follows: two round trips more), rather than committed on its own."""
 
 
 @contextlib.contextmanager
 def traffic_of(engine: Engine) -> Iterator[Traffic]:
     seen = Traffic()
 
-    def statement(_conn: Any, _cursor: Any, sql: str, *_args: Any) -> None:
+    def statement(conn: Any, _cursor: Any, sql: str, *_args: Any) -> None:
         seen.statements.append(sql)
+        seen.blocks.append(not conn.connection.dbapi_connection.autocommit)
 
     def commit(_conn: Any) -> None:
         seen.commits += 1
@@ -84,9 +88,12 @@ async def test_send_email_then_its_send_cost_few_statements_and_commits(client, 
     # sendEmail: the account with the suppression probe (one outer join), then the email (written
     # PENDING at once), its recipient and its created and queued events in one INSERT; one commit.
     assert (len(api.statements), api.commits) == (2, 1), api.statements
-    # The worker: the claim (one locking read with the budget marks and the suppression re-check,
-    # then the attempt with its event in one statement) and the record (the conditional update,
-    # the recipients and the event in one statement); a commit each, as exactly once needs (the
-    # claim must be durable before Gmail is called). The record's single statement runs outside a
-    # transaction block: SQLAlchemy still reports its commit, which sends nothing.
+    # The worker: the claim (one read with the budget marks and the suppression re-check, then
+    # the attempt with its event in one statement, written only if the row is still the version
+    # read) and the record (the conditional update, the recipients and the event in one
+    # statement); each committed on its own, as exactly once needs (the claim must be durable
+    # before Gmail is called), outside any transaction block: SQLAlchemy still reports a commit of
+    # each session, which sends nothing.
     assert (len(worker.statements), worker.commits) == (3, 2), worker.statements
+    assert worker.blocks == [False, False, False], worker.statements
+    assert api.blocks == [False, False], api.statements
