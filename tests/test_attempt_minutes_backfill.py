@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import psycopg
 
-from tests.test_migrations import migrate, scratch_database
+from tests.test_migrations import migrate, scratch_database, seed_sending_accounts
 
 
 def test_the_last_two_minutes_attempts_are_counted_by_account_and_minute_in_their_slots(database_url: str) -> None:
@@ -24,21 +24,15 @@ def test_the_last_two_minutes_attempts_are_counted_by_account_and_minute_in_thei
     ]
     with scratch_database(database_url, "mailtrail_minutes") as (url, engine):
         migrate(engine, "0011")
-        with psycopg.connect(url, autocommit=True) as conn:
-            conn.execute("INSERT INTO organization (id, name, created_at) VALUES (%s, 'o', now())", (org,))
-            for n, account in enumerate((first, second)):
-                conn.execute(
-                    "INSERT INTO mail_account (id, organization_id, email, provider, state, scopes, kind,"
-                    " created_at, updated_at) VALUES (%s, %s, %s, 'gmail', 'ACTIVE', '[]', 'UNKNOWN', now(), now())",
-                    (account, org, f"me{n}@x.test"),
-                )
-            for account, started in attempts:
-                conn.execute(
-                    """INSERT INTO outbound_email (id, organization_id, account_id, from_email, "to", cc, bcc, subject,
-                       status, allow_suppressed, attempt_count, attempt_started_at, created_at, updated_at)
-                       VALUES (%s, %s, %s, 'me@x.test', '[]', '[]', '[]', 's', 'PENDING', false, 1, %s, now(), now())""",
-                    (uuid.uuid4(), org, account, started),
-                )
+        seed_sending_accounts(
+            url,
+            org,
+            [first, second],
+            [
+                {"account_id": account, "status": "PENDING", "attempt_started_at": started}
+                for account, started in attempts
+            ],
+        )
         migrate(engine, "head", time_zone="Asia/Kolkata")  # the minutes counted are UTC's all the same
         with psycopg.connect(url) as conn:
             conn.execute("SET TIME ZONE 'UTC'")

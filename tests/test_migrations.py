@@ -57,6 +57,27 @@ def migrate(engine: Engine, revision: str, *, down_to: str | None = None, time_z
             command.upgrade(config, revision)
 
 
+def seed_sending_accounts(url: str, org: uuid.UUID, accounts: list[uuid.UUID], emails: list[dict[str, object]]) -> None:
+    """An organization, its ACTIVE accounts and their emails, written in SQL as a revision from
+    0010 on has them (each email: its `account_id`, `status`, `sent_at`, `attempt_started_at`)."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("INSERT INTO organization (id, name, created_at) VALUES (%s, 'o', now())", (org,))
+        for n, account in enumerate(accounts):
+            conn.execute(
+                "INSERT INTO mail_account (id, organization_id, email, provider, state, scopes, kind,"
+                " created_at, updated_at) VALUES (%s, %s, %s, 'gmail', 'ACTIVE', '[]', 'UNKNOWN', now(), now())",
+                (account, org, f"me{n}@x.test"),
+            )
+        for email in emails:
+            conn.execute(
+                """INSERT INTO outbound_email (id, organization_id, account_id, from_email, "to", cc, bcc, subject,
+                   status, allow_suppressed, attempt_count, sent_at, attempt_started_at, created_at, updated_at)
+                   VALUES (%(id)s, %(org)s, %(account_id)s, 'me@x.test', '[]', '[]', '[]', 's', %(status)s, false,
+                   0, %(sent_at)s, %(attempt_started_at)s, now(), now())""",
+                {"id": uuid.uuid4(), "org": org, "sent_at": None, "attempt_started_at": None, **email},
+            )
+
+
 def test_the_migrated_database_matches_the_models(db: str) -> None:
     try:
         command.check(alembic_config())

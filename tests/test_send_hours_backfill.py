@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import psycopg
 
-from tests.test_migrations import migrate, scratch_database
+from tests.test_migrations import migrate, scratch_database, seed_sending_accounts
 
 
 def test_the_last_days_sends_are_counted_by_account_and_hour(database_url: str) -> None:
@@ -24,21 +24,15 @@ def test_the_last_days_sends_are_counted_by_account_and_hour(database_url: str) 
     ]
     with scratch_database(database_url, "mailtrail_hours") as (url, engine):
         migrate(engine, "0010")
-        with psycopg.connect(url, autocommit=True) as conn:
-            conn.execute("INSERT INTO organization (id, name, created_at) VALUES (%s, 'o', now())", (org,))
-            for n, account in enumerate((first, second)):
-                conn.execute(
-                    "INSERT INTO mail_account (id, organization_id, email, provider, state, scopes, kind,"
-                    " created_at, updated_at) VALUES (%s, %s, %s, 'gmail', 'ACTIVE', '[]', 'UNKNOWN', now(), now())",
-                    (account, org, f"me{n}@x.test"),
-                )
-            for account, sent_at in sends:
-                conn.execute(
-                    """INSERT INTO outbound_email (id, organization_id, account_id, from_email, "to", cc, bcc, subject,
-                       status, allow_suppressed, attempt_count, sent_at, created_at, updated_at)
-                       VALUES (%s, %s, %s, 'me@x.test', '[]', '[]', '[]', 's', %s, false, 0, %s, now(), now())""",
-                    (uuid.uuid4(), org, account, "SENT" if sent_at else "PENDING", sent_at),
-                )
+        seed_sending_accounts(
+            url,
+            org,
+            [first, second],
+            [
+                {"account_id": account, "status": "SENT" if sent_at else "PENDING", "sent_at": sent_at}
+                for account, sent_at in sends
+            ],
+        )
         # A session at a half-hour offset: the hours counted are UTC's all the same.
         migrate(engine, "head", time_zone="Asia/Kolkata")
         with psycopg.connect(url) as conn:

@@ -10,14 +10,14 @@ import dataclasses
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
-from sqlmodel import Session, select
+from sqlmodel import select
 
 from domain.dispatch import Dispatcher, Outcome
 from domain.dispatch.claim_read import minute_of, minute_slot
 from domain.records import AccountAttemptMinute
 from domain.settings import get_settings
 from tests.e2e.test_send_control import Clock, dispatcher, queue
-from tests.e2e.test_send_plans import explaining_engine
+from tests.e2e.test_send_plans import explaining_engine, sessions_of
 from tests.factories import Tenant, make_connected_tenant
 from workers import runtime
 from workers.db import session_scope
@@ -92,19 +92,19 @@ def test_the_budget_holds_to_the_millisecond_within_a_minute_and_across_its_end(
 def analysed_claims(clock: Clock, units_per_minute: int) -> Iterator[tuple[Dispatcher, list[str]]]:
     """A dispatcher whose statements' plans are logged with what each node actually ran."""
     with explaining_engine() as (engine, plans):
-
-        @contextlib.contextmanager
-        def sessions() -> Iterator[Session]:
-            with Session(engine, expire_on_commit=False) as session:
-                yield session
-                session.commit()
-
         with engine.connect() as conn:  # every pooled connection (one) logs its plans analysed
             conn.exec_driver_sql("SET auto_explain.log_analyze = on")
             conn.commit()
         policy = dataclasses.replace(runtime.policy(get_settings()), units_per_minute=units_per_minute)
         yield (
-            Dispatcher(sessions, runtime.gateway(), runtime.cipher().decrypt, policy, clock=clock, jitter=lambda: 0.0),
+            Dispatcher(
+                sessions_of(engine),
+                runtime.gateway(),
+                runtime.cipher().decrypt,
+                policy,
+                clock=clock,
+                jitter=lambda: 0.0,
+            ),
             plans,
         )
 

@@ -8,7 +8,7 @@ log lines, which `client_min_messages = log` sends to this connection as notices
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
@@ -46,18 +46,23 @@ def explaining_engine() -> Iterator[tuple[Engine, list[str]]]:
         engine.dispose()
 
 
+def sessions_of(engine: Engine) -> Callable[[], contextlib.AbstractContextManager[Session]]:
+    """Sessions on `engine`, committed on exit, as the workers' session_scope gives them."""
+
+    @contextlib.contextmanager
+    def sessions() -> Iterator[Session]:
+        with Session(engine, expire_on_commit=False) as session:
+            yield session
+            session.commit()
+
+    return sessions
+
+
 def test_recording_a_send_enters_by_the_email_id_however_many_emails_are_pending(db, gmail) -> None:  # type: ignore[no-untyped-def]
     tenant = make_connected_tenant(gmail)
     pending = [queue(tenant, to=f"r{n}@example.com") for n in range(40)]
     with explaining_engine() as (engine, plans):
-
-        @contextlib.contextmanager
-        def sessions() -> Iterator[Session]:
-            with Session(engine, expire_on_commit=False) as session:
-                yield session
-                session.commit()
-
-        outcomes = Outcomes(sessions, runtime.policy(get_settings()))
+        outcomes = Outcomes(sessions_of(engine), runtime.policy(get_settings()))
         result = outcomes.record_sent(pending[7], SentMessage("m-7", "t-7", ("SENT",)), "<h7@mail.gmail.com>", False)
 
     assert result.outcome == Outcome.SENT
