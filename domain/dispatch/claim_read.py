@@ -192,9 +192,7 @@ def claim_statement(lock: bool = True) -> Select[Any]:
     return statement.add_columns(literal_column("outbound_email.xmin::text", type_=String()).label("version"))
 
 
-def read(
-    session: Session, email_id: uuid.UUID, now: datetime, policy: Policy, lock: bool = True
-) -> ClaimRead | None:
+def read(session: Session, email_id: uuid.UUID, now: datetime, policy: Policy, lock: bool = True) -> ClaimRead | None:
     """The email (its row locked, or its row version read), its account, and the account's budget
     marks: one statement."""
     rows = precompiled.execute(
