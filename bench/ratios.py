@@ -18,8 +18,10 @@ its baseline:
 The machine is shared: every figure is a ratio to a baseline measured alongside it, reported as
 the median over rounds with the range seen. The last line printed is one JSON object.
 `--quick` (sizes 10k and 100k, fewer rounds) finishes in under five minutes on two cores.
-`BENCH_SENDS=N` sends N emails per send round instead (CPU is read in clock ticks: 30 emails give
-a resolution of a third of a millisecond per email; compare before and after with a few hundred).
+A send round is 100 emails with `--quick`, 300 in the full run: CPU is read in clock ticks of 10 ms
+from each of a dozen processes (API, worker, PostgreSQL backends), so 30 emails gave a resolution
+of a third of a millisecond per email per process, and rounds of 30 or 80 scattered by more than
+the differences measured. `BENCH_SENDS=N` sends N emails per round instead.
 """
 
 from __future__ import annotations
@@ -52,8 +54,8 @@ class Plan:
     broadcast_rounds: int
 
 
-QUICK = Plan([10_000, 100_000], 3, 15, 3, 30, 5000, 3, 50.0, 1000, 5)
-FULL = Plan([10_000, 100_000, 1_000_000], 5, 30, 5, 80, 5000, 3, 50.0, 1000, 10)
+QUICK = Plan([10_000, 100_000], 3, 15, 3, 100, 5000, 3, 50.0, 1000, 5)
+FULL = Plan([10_000, 100_000, 1_000_000], 5, 30, 5, 300, 5000, 3, 50.0, 1000, 10)
 
 
 def spread(values: list[float]) -> dict[str, float]:
