@@ -97,6 +97,8 @@ def claim(
     """
     with sessions() as session:
         taken = _take_at_once(session, email_id, now, policy) if _is_postgresql(session) else None
+        if isinstance(taken, Result):
+            return taken
         ready = _ready(session, *taken, late=False, now=now) if taken is not None else None
     if ready is not None:
         return _built(ready, policy, decrypt, now)
@@ -206,19 +208,25 @@ def _claim_values(read: ClaimRead, token: uuid.UUID, now: datetime, suppressed: 
 
 def _take_at_once(
     session: Session, email_id: uuid.UUID, now: datetime, policy: Policy
-) -> tuple[ClaimRead, uuid.UUID] | None:
+) -> tuple[ClaimRead, uuid.UUID] | Result | None:
     """The claim's common case on PostgreSQL, without a lock (see `claim`): the read and the token
-    written, or None for the locked way to decide (nothing was written)."""
+    written; the answers that write nothing, as the locked way gives them from a read an instant
+    later (not pending, leased, not yet due); or None for the locked way to decide (nothing was
+    written)."""
     session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
     read = read_claim(session, email_id, now, policy, lock=False)
+    if read is None or read.email.status != EmailStatus.PENDING:
+        return Result(Outcome.SKIPPED, detail="not pending")
+    if _leased(read, now, policy):
+        return Result(Outcome.SKIPPED, detail="another worker holds the send")
+    if send_window.expired(now, read.email.send_before):
+        return None  # past sendBefore: failed, or only looked for (the locked way)
+    if _not_yet_due(read, now):
+        assert read.email.next_attempt_at is not None
+        return Result(Outcome.WAIT, (read.email.next_attempt_at - now).total_seconds(), "not yet due")
     if (
-        read is None
-        or read.version is None
-        or read.email.status != EmailStatus.PENDING
-        or read.email.uncertain_since is not None  # a search first, or a late email's own rules
-        or _leased(read, now, policy)
-        or send_window.expired(now, read.email.send_before)
-        or _not_yet_due(read, now)
+        read.version is None
+        or read.email.uncertain_since is not None  # a search first
         or read.account.state != AccountState.ACTIVE
         or not read.account.credentials_encrypted
         or not _none_suppressed(read)

@@ -75,3 +75,14 @@ def test_an_untouched_row_is_claimed_at_once_and_sent(db, gmail) -> None:  # typ
     assert not any("FOR UPDATE" in sql for sql in ran)
     assert event_kinds(email_id).count("attempt") == 1
     assert len(gmail.messages(tenant.account_email, "SENT")) == 1
+
+
+def test_a_message_delivered_again_after_the_send_is_answered_from_the_one_unlocked_read(db, gmail) -> None:  # type: ignore[no-untyped-def]
+    tenant = make_connected_tenant(gmail)
+    email_id = queue(tenant)
+    assert dispatcher().send(email_id).outcome == Outcome.SENT
+    with after_the_claims_read("SELECT %(id)s", email_id) as ran:
+        again = dispatcher().send(email_id)  # the broker delivers at least once
+    assert again.outcome == Outcome.SKIPPED and again.detail == "not pending"
+    assert len(ran) == 1 and "FOR UPDATE" not in ran[0]
+    assert len(gmail.messages(tenant.account_email, "SENT")) == 1
