@@ -173,7 +173,7 @@ class SendingMutations:
         except DomainError as error:
             ctx.after_commit.clear()
             return member_of(error, SendEmailResult)  # type: ignore[no-any-return]
-        return EmailQueued(outbound_email=OutboundEmail.from_row(row))
+        return EmailQueued(outbound_email=OutboundEmail.from_written(row))
 
     @strawberry.mutation(
         description=(
@@ -214,4 +214,4 @@ class SendingMutations:
         except DomainError as error:
             ctx.after_commit.clear()
             return member_of(error, RetryEmailResult)  # type: ignore[no-any-return]
-        return EmailQueued(outbound_email=OutboundEmail.from_row(row))
+        return EmailQueued(outbound_email=OutboundEmail.from_written(row))
