@@ -154,7 +154,8 @@ class SendingMutations:
         try:
             request = send_request(input)
             fields, content = await render_draft(ctx, input, request.fields)
-            request = replace(request, fields=fields)
+            if fields is not request.fields:  # rendered from a template or context
+                request = replace(request, fields=fields)
             await ensure_send_allowed(ctx, request)
 
             def use_case(session):  # type: ignore[no-untyped-def]
