@@ -70,18 +70,22 @@ def find_unsafe_text(value: object, path: str = "") -> tuple[str, str] | None:
 
 def decode_body(data: str | bytes) -> dict[str, Any]:
     """A GraphQL-over-HTTP body: UTF-8 JSON, an object, every string storable; else BodyRejected."""
+    escaped = True
     if isinstance(data, bytes):
         try:
             data = data.decode("utf-8")
         except UnicodeDecodeError:
             raise BodyRejected(400, "the request body is not valid UTF-8") from None
+        # Strict UTF-8 has no surrogates, and json.loads refuses a raw control character in a
+        # string: from bytes, a NUL or a lone surrogate can only come in as a \u escape.
+        escaped = "\\u" in data
     try:
         value = json.loads(data)
     except json.JSONDecodeError:
         raise BodyRejected(400, "the request body is not valid JSON") from None
     if not isinstance(value, dict):
         raise BodyRejected(400, "the request body must be a JSON object with `query` (batches are not accepted)")
-    unsafe = find_unsafe_text(value)
+    unsafe = find_unsafe_text(value) if escaped else None
     if unsafe is not None:
         raise BodyRejected(400, f"{unsafe[0]} {unsafe[1]}")
     return value

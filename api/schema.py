@@ -8,16 +8,7 @@ from typing import Any
 
 import strawberry
 from graphql import ASTValidationRule, GraphQLError
-from strawberry.extensions import (
-    AddValidationRules,
-    MaskErrors,
-    MaxAliasesLimiter,
-    MaxTokensLimiter,
-    ParserCache,
-    QueryDepthLimiter,
-    SchemaExtension,
-    ValidationCache,
-)
+from strawberry.extensions import MaskErrors, MaxAliasesLimiter, QueryDepthLimiter, SchemaExtension
 from strawberry.extensions.runner import SchemaExtensionsRunner
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
@@ -32,6 +23,7 @@ from api.content import ContentQuery
 from api.content_mutations import ContentMutations
 from api.context import Context, LiveContext
 from api.control import ControlMutations
+from api.documents import CheckedDocuments
 from api.drafts import DraftMutations
 from api.entity_query import EntityQuery
 from api.hooks import HooksMadeOnce
@@ -153,7 +145,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     # Extensions are built fresh per request (an instance holds that request's execution
     # context). The limiters' rule classes, though, are made once and shared, so that the
     # validation cache (keyed by the rules) hits for repeated queries; the parse and validation
-    # caches themselves live at module level in Strawberry.
+    # caches themselves live at module level (api.documents).
     limit_rules: list[type[ASTValidationRule]] = [
         SafeStringLiterals,
         *QueryDepthLimiter(max_depth=settings.max_query_depth).validation_rules,
@@ -168,10 +160,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
         extensions=[
             ErrorCodes,
             BeforeExecution,
-            lambda: AddValidationRules(limit_rules),
-            lambda: MaxTokensLimiter(max_token_count=settings.max_query_tokens),
-            lambda: ParserCache(maxsize=256),
-            lambda: ValidationCache(maxsize=256),
+            lambda: CheckedDocuments(limit_rules, max_token_count=settings.max_query_tokens),
             lambda: MaskUnexpectedErrors(should_mask_error=should_mask, error_message="Unexpected error."),
         ],
     )

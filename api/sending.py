@@ -154,7 +154,8 @@ class SendingMutations:
         try:
             request = send_request(input)
             fields, content = await render_draft(ctx, input, request.fields)
-            request = replace(request, fields=fields)
+            if fields is not request.fields:  # rendered from a template or context
+                request = replace(request, fields=fields)
             await ensure_send_allowed(ctx, request)
 
             def use_case(session):  # type: ignore[no-untyped-def]
@@ -173,7 +174,7 @@ class SendingMutations:
         except DomainError as error:
             ctx.after_commit.clear()
             return member_of(error, SendEmailResult)  # type: ignore[no-any-return]
-        return EmailQueued(outbound_email=OutboundEmail.from_row(row))
+        return EmailQueued(outbound_email=OutboundEmail.from_written(row))
 
     @strawberry.mutation(
         description=(
@@ -214,4 +215,4 @@ class SendingMutations:
         except DomainError as error:
             ctx.after_commit.clear()
             return member_of(error, RetryEmailResult)  # type: ignore[no-any-return]
-        return EmailQueued(outbound_email=OutboundEmail.from_row(row))
+        return EmailQueued(outbound_email=OutboundEmail.from_written(row))

@@ -6,6 +6,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from enum import Enum
+from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
 import strawberry
@@ -17,7 +18,7 @@ from api.context import Context
 from api.counting import Count
 from api.event_types import Attachment, OutboundEmailEvent
 from api.lean_fields import never_awaitable
-from api.loaders import Loaders
+from api.loaders import Loaders, row_type
 from api.message_types import EmailMessage
 from api.recipients import Recipient
 from domain import records
@@ -143,6 +144,14 @@ class OutboundEmail:
             return email
         return cls(**{name: convert(row) for name, convert in FROM_ROW.items()}, row=row, bound_loaders=loaders)
 
+    @classmethod
+    def from_written(cls, row: records.OutboundEmail) -> OutboundEmail:
+        """The email of an ORM row a mutation just wrote: its columns copied into a named tuple at
+        once (as unchangeable as `from_row`'s eager fields), each field converted when first read.
+        A mutation's answer usually asks for a few fields (sendEmail's often its id alone): the
+        30 conversions of `from_row` were about 2% of a sendEmail's CPU, the copy is one C call."""
+        return cls.from_row(_WrittenRow._make(_written_columns(row)))
+
     if not TYPE_CHECKING:  # mypy keeps checking attribute names
 
         def __getattr__(self, name: str) -> Any:
@@ -216,6 +225,10 @@ class OutboundEmail:
         rows = await self.loaders(info).related_messages_by_email_id.load(self.row.id)
         return [EmailMessage.from_row(r) for r in rows if r.relation == records.Relation.BOUNCE]
 
+
+_WrittenRow: Any = row_type(records.OutboundEmail)
+_written_columns = attrgetter(*_WrittenRow._fields)
+"""`OutboundEmail.from_written`: an ORM row's columns as a tuple, in `row_type` order."""
 
 FROM_ROW: dict[str, Callable[[records.OutboundEmail], Any]] = {
     "id": lambda row: strawberry.ID(str(row.id)),

@@ -69,3 +69,24 @@ def test_a_recipient_read_from_a_named_tuple_row_equals_the_one_read_from_the_or
     assert lazy.address == "b@example.com" and "address" in vars(lazy) and "diagnostic" not in vars(lazy)
     assert lazy == eager and lazy.message_id == orm.message_id
     assert lazy.role.name == "CC" and lazy.delivery_state is not None and lazy.delivery_state.name == "BOUNCED"
+
+
+def test_an_email_read_from_a_written_orm_row_equals_the_eager_one_and_is_converted_as_read() -> None:
+    orm = records.OutboundEmail(
+        organization_id=uuid.uuid4(),
+        account_id=uuid.uuid4(),
+        from_email="a@example.com",
+        to=["b@example.com"],
+        bcc=["d@example.com"],
+        subject="Hi",
+        status=EmailStatus.PENDING,
+        idempotency_key="k-1",
+        created_at=datetime(2026, 1, 2, tzinfo=UTC),
+        updated_at=datetime(2026, 1, 3, tzinfo=UTC),
+    )
+    eager, written = OutboundEmail.from_row(orm), OutboundEmail.from_written(orm)
+    assert "id" not in vars(written) and written.id == str(orm.id) and "id" in vars(written)
+    orm.subject = "changed after the answer was made"  # the answer keeps what was written
+    for name in FROM_ROW:
+        assert getattr(written, name) == getattr(eager, name), name
+    assert written.status.name == "PENDING" and written.bcc == ["d@example.com"]
