@@ -98,7 +98,16 @@ class LeanQuery:
         except BaseException:
             self.discard()
             raise
+        finally:
+            self.forget()
         return executor.build_response(data)  # type: ignore[return-value]
+
+    def forget(self) -> None:
+        """Drop the plans: their completers call back into this object, a reference cycle that would
+        keep it, the executor and the request's context (its loaders, their rows) for the cycle
+        collector to find, instead of freeing them when the request ends."""
+        self.plans.clear()
+        self.completers.clear()
 
     def discard(self) -> None:
         """Close what was started but will not be awaited (no "never awaited" warnings)."""

@@ -27,7 +27,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Callable, Hashable
+import weakref
+from collections.abc import Awaitable, Callable, Hashable, Sequence
 from contextlib import AbstractAsyncContextManager
 from copy import copy
 from dataclasses import dataclass
@@ -39,13 +40,14 @@ from graphql import (
     GraphQLField,
     GraphQLObjectType,
     GraphQLResolveInfo,
+    GraphQLResolveInfoHelpers,
     OperationDefinitionNode,
     OperationType,
     VariableNode,
     Visitor,
     visit,
 )
-from graphql.execution.executor import CollectedErrors
+from graphql.execution.executor import CollectedErrors, Executor
 from graphql.language import ArgumentNode
 from graphql.language.visitor import SKIP
 from graphql.pyutils import Path
@@ -111,12 +113,42 @@ class SubscriptionInfo(_OperationContextAwareGraphQLResolveInfo):
     executor: SharingExecutor
 
 
+def weak_helpers(executor: Executor[Any]) -> GraphQLResolveInfoHelpers:
+    """graphql-core's resolve-info helpers of `executor` (`info.async_helpers`), holding it weakly.
+
+    graphql-core gives each executor helpers that are its own bound methods (`Executor.__init__`),
+    a reference cycle: the executor, its context and everything the operation reached (a page's
+    loaders and rows) outlived the request until the cycle collector found them. These call the
+    same methods while the operation runs; after it has ended they raise ReferenceError.
+    """
+    gather_ref = weakref.WeakMethod(executor.gather_async_work)
+    track_ref = weakref.WeakMethod(executor.track_async_work)
+
+    def gather(values: Sequence[Awaitable[Any]]) -> Awaitable[list[Any]]:
+        method = gather_ref()
+        if method is None:
+            raise ReferenceError("info.async_helpers used after its operation ended")
+        return method(values)
+
+    def track(values: Sequence[Any]) -> None:
+        method = track_ref()
+        if method is None:
+            raise ReferenceError("info.async_helpers used after its operation ended")
+        method(values)
+
+    return GraphQLResolveInfoHelpers(gather=gather, track=track)
+
+
 class SharingExecutor(StrawberryGraphQLCoreExecutionContext):
     """Strawberry's executor, rendering each `Delivery` once per sharing key (module docstring)."""
 
     _document_key: tuple[Hashable, ...] | None = None
     lean_queries: bool = True
     """Run eligible queries through api.lean (graphql-core runs them when this is False)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.async_helpers = weak_helpers(self)
 
     def build_resolve_info(
         self, field_def: GraphQLField, field_nodes: list[FieldNode], parent_type: GraphQLObjectType, path: Path
