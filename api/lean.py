@@ -219,7 +219,8 @@ class LeanQuery:
             def listed(value: Any, path: Path) -> Any:
                 if value is None or value is Undefined:
                     return None
-                if isinstance(value, Exception) or not is_iterable(value):
+                # A list passes graphql-core's is_iterable (isinstance against two ABC tuples) at once.
+                if value.__class__ is not list and (isinstance(value, Exception) or not is_iterable(value)):
                     raise Fallback
                 items = []
                 for index, element in enumerate(value):
