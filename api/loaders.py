@@ -12,10 +12,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, NamedTuple, TypeVar
 
-from sqlalchemy import ColumnElement, Select, Text, Uuid, any_, bindparam, cast, func
+import psycopg
+from psycopg.types.array import ListBinaryDumper
+from sqlalchemy import ColumnElement, Dialect, Select, Text, Uuid, any_, bindparam, cast, func
 from sqlalchemy import select as sa_select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.types import UserDefinedType
 from sqlmodel import SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from strawberry.dataloader import DataLoader
@@ -82,10 +85,38 @@ def event_rows() -> Select[Any]:
     return sa_select(*columns).order_by(col(E.seq))
 
 
+class BinaryIds(list[uuid.UUID]):
+    """A batch's ids, which psycopg sends as a binary `uuid[]` (registered below).
+
+    psycopg's choice for a list of UUIDs is its text array: each id written out as text and
+    searched by a regular expression for characters to quote, 137 us for a hundred ids against
+    25 us in binary (each id's 16 bytes); a page binds two such batches.
+    """
+
+
+psycopg.adapters.register_dumper(BinaryIds, ListBinaryDumper)
+
+
+class IdArray(UserDefinedType[list[uuid.UUID]]):
+    """PostgreSQL's `uuid[]` for a batch's ids, bound as `BinaryIds`.
+
+    SQLAlchemy's `ARRAY(Uuid())` copies a bound list into a plain list, which psycopg writes as text.
+    """
+
+    cache_ok = True
+    render_bind_cast = True
+
+    def get_col_spec(self, **_kw: Any) -> str:
+        return "UUID[]"
+
+    def bind_processor(self, dialect: Dialect) -> Callable[[Any], Any] | None:
+        return BinaryIds if dialect.driver == "psycopg" else None
+
+
 def batch_member(column: Any, postgres: bool) -> ColumnElement[bool]:
     """`column` among the `:ids` parameter: `= ANY(:ids)` on PostgreSQL (see `Loaders.among`), else `IN`."""
     if postgres:
-        return column == any_(bindparam("ids", type_=ARRAY(Uuid())))  # type: ignore[no-any-return]
+        return column == any_(bindparam("ids", type_=IdArray()))  # type: ignore[no-any-return]
     return column.in_(bindparam("ids", expanding=True))  # type: ignore[no-any-return]
 
 
