@@ -14,9 +14,8 @@ from typing import Any, NamedTuple, TypeVar
 
 import psycopg
 from psycopg.types.array import ListBinaryDumper
-from sqlalchemy import ColumnElement, Dialect, Select, Text, Uuid, any_, bindparam, cast, func
+from sqlalchemy import ColumnElement, Dialect, Select, Text, any_, bindparam, cast, func
 from sqlalchemy import select as sa_select
-from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.types import UserDefinedType
 from sqlmodel import SQLModel, col, select
@@ -198,7 +197,7 @@ class Loaders:
         those with at most 50 parameters) and never prepares it. One array keeps the text fixed.
         """
         if self.postgres:
-            return column == any_(bindparam(None, list(ids), type_=ARRAY(Uuid())))  # type: ignore[no-any-return]
+            return column == any_(bindparam(None, list(ids), type_=IdArray()))  # type: ignore[no-any-return]
         return column.in_(ids)  # type: ignore[no-any-return]
 
     async def connection(self) -> AsyncConnection:
