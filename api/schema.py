@@ -16,7 +16,6 @@ from strawberry.extensions import (
     ParserCache,
     QueryDepthLimiter,
     SchemaExtension,
-    ValidationCache,
 )
 from strawberry.extensions.runner import SchemaExtensionsRunner
 from strawberry.tools import merge_types
@@ -42,6 +41,7 @@ from api.sending import SendingMutations
 from api.sharing import SharingExecutor
 from api.subscriptions import Subscription
 from api.suppressions import SuppressionMutations, SuppressionQuery
+from api.validation_cache import DocumentValidationCache
 from api.webhooks import WebhookMutations, WebhookQuery
 from domain.settings import Settings, get_settings
 
@@ -171,7 +171,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
             lambda: AddValidationRules(limit_rules),
             lambda: MaxTokensLimiter(max_token_count=settings.max_query_tokens),
             lambda: ParserCache(maxsize=256),
-            lambda: ValidationCache(maxsize=256),
+            lambda: DocumentValidationCache(maxsize=256),
             lambda: MaskUnexpectedErrors(should_mask_error=should_mask, error_message="Unexpected error."),
         ],
     )
