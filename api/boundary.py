@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import dateutil.parser
+import orjson
 from graphql import GraphQLError, StringValueNode, ValidationRule
 from starlette.types import Message, Receive
 from strawberry.exceptions import StrawberryInputCoercionError
@@ -141,13 +142,21 @@ def _parse_datetime_value(value: object) -> dt.datetime:
         raise StrawberryInputCoercionError(f"{value[:64]!r} is not a valid DateTime: {error}") from None
 
 
+def iso_datetime(value: dt.datetime) -> str:
+    """`value.isoformat()`; for a UTC or naive datetime written by orjson, the same text in a
+    third of the time (a 100-email page writes five hundred: its emails', its events', its cursors)."""
+    if value.__class__ is dt.datetime and (value.tzinfo is dt.UTC or value.tzinfo is None):
+        return orjson.dumps(value)[1:-1].decode()
+    return value.isoformat()
+
+
 DATETIME = ScalarDefinition(
     name="DateTime",
     description=(
         "A point in time, ISO 8601 with a UTC offset (e.g. `2026-03-15T09:30:00+01:00`); returned in UTC (`...+00:00`)."
     ),
     specified_by_url="https://www.rfc-editor.org/rfc/rfc3339",
-    serialize=lambda value: value.isoformat(),
+    serialize=iso_datetime,
     parse_value=_parse_datetime_value,
     parse_literal=None,
     origin=dt.datetime,

@@ -98,7 +98,16 @@ class LeanQuery:
         except BaseException:
             self.discard()
             raise
+        finally:
+            self.forget()
         return executor.build_response(data)  # type: ignore[return-value]
+
+    def forget(self) -> None:
+        """Drop the plans: their completers call back into this object, a reference cycle that would
+        keep it, the executor and the request's context (its loaders, their rows) for the cycle
+        collector to find, instead of freeing them when the request ends."""
+        self.plans.clear()
+        self.completers.clear()
 
     def discard(self) -> None:
         """Close what was started but will not be awaited (no "never awaited" warnings)."""
@@ -210,7 +219,8 @@ class LeanQuery:
             def listed(value: Any, path: Path) -> Any:
                 if value is None or value is Undefined:
                     return None
-                if isinstance(value, Exception) or not is_iterable(value):
+                # A list passes graphql-core's is_iterable (isinstance against two ABC tuples) at once.
+                if value.__class__ is not list and (isinstance(value, Exception) or not is_iterable(value)):
                     raise Fallback
                 items = []
                 for index, element in enumerate(value):

@@ -101,10 +101,10 @@ C = TypeVar("C", bound=type)
 def never_awaitable(cls: C) -> C:
     """Declare that no instance of `cls` is awaitable, sparing the check per value.
 
-    For a type with a `__getattr__` (rows converted lazily), graphql-core's check,
-    `hasattr(value, "__await__")`, calls it and raises an AttributeError per value: a page
-    checks two hundred of them. The declaration must hold: `cls` defines no `__await__` and its
-    `__getattr__` never answers one.
+    graphql-core's check, `hasattr(value, "__await__")`, fails with an AttributeError per value
+    (its message formatted, then dropped; a `__getattr__` would be called too): a page checks
+    hundreds of them. The declaration must hold: `cls` defines no `__await__` and no
+    `__getattr__` of it answers one.
     """
     assert not hasattr(cls, "__await__"), cls
     SAFE.add(cls)

@@ -14,6 +14,7 @@ from sqlalchemy import tuple_
 from sqlmodel import col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
+from api.boundary import iso_datetime
 from api.counting import capped_count
 from api.errors import query_error
 from api.inputs import OutboundEmailFilter, aware, page_size, parse_id
@@ -34,7 +35,7 @@ from domain.grants import allows_context
 
 
 def encode_cursor(row: records.OutboundEmail) -> str:
-    return base64.urlsafe_b64encode(f"{row.created_at.isoformat()}|{row.id}".encode()).decode()
+    return base64.urlsafe_b64encode(f"{iso_datetime(row.created_at)}|{row.id}".encode()).decode()
 
 
 def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:

@@ -12,6 +12,7 @@ import strawberry
 from api.context import Context
 from api.lean_fields import never_awaitable
 from api.loaders import Loaders
+from api.row_fields import convert_lazily
 from domain import records
 from domain.ledger.precedence import DeliveryState
 
@@ -122,18 +123,6 @@ class Recipient:
             bound_loaders=loaders,
         )
 
-    if not TYPE_CHECKING:  # mypy keeps checking attribute names
-
-        def __getattr__(self, name: str) -> Any:
-            """A field of a lazily built recipient (`from_row`), converted from its row once."""
-            convert = RECIPIENT_FROM_ROW.get(name)
-            row = self.__dict__.get("row")
-            if convert is None or row is None:
-                raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
-            value = convert(row)
-            setattr(self, name, value)
-            return value
-
     @classmethod
     def from_event(cls, data: dict[str, Any], email_id: uuid.UUID, loaders: Loaders | None = None) -> Recipient:
         """The recipient as a `recipient_updated` event recorded it."""
@@ -196,3 +185,4 @@ RECIPIENT_FROM_ROW: dict[str, Any] = {
     "email_id": lambda row: strawberry.ID(str(row.email_id)),
 }
 """How each field of Recipient is made from its row (`Recipient.from_row`)."""
+convert_lazily(Recipient, RECIPIENT_FROM_ROW)  # a lazily built recipient converts each field when first read

@@ -27,7 +27,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Awaitable, Callable, Hashable
+import weakref
+from collections.abc import Awaitable, Callable, Hashable, Sequence
 from contextlib import AbstractAsyncContextManager
 from copy import copy
 from dataclasses import dataclass
@@ -46,7 +47,7 @@ from graphql import (
     Visitor,
     visit,
 )
-from graphql.execution.executor import CollectedErrors
+from graphql.execution.executor import CollectedErrors, Executor
 from graphql.language import ArgumentNode
 from graphql.language.visitor import SKIP
 from graphql.pyutils import Path
@@ -112,12 +113,42 @@ class SubscriptionInfo(_OperationContextAwareGraphQLResolveInfo):
     executor: SharingExecutor
 
 
+def weak_helpers(executor: Executor[Any]) -> GraphQLResolveInfoHelpers:
+    """graphql-core's resolve-info helpers of `executor` (`info.async_helpers`), holding it weakly.
+
+    graphql-core gives each executor helpers that are its own bound methods (`Executor.__init__`),
+    a reference cycle: the executor, its context and everything the operation reached (a page's
+    loaders and rows) outlived the request until the cycle collector found them. These call the
+    same methods while the operation runs; after it has ended they raise ReferenceError.
+    """
+    gather_ref = weakref.WeakMethod(executor.gather_async_work)
+    track_ref = weakref.WeakMethod(executor.track_async_work)
+
+    def gather(values: Sequence[Awaitable[Any]]) -> Awaitable[list[Any]]:
+        method = gather_ref()
+        if method is None:
+            raise ReferenceError("info.async_helpers used after its operation ended")
+        return method(values)
+
+    def track(values: Sequence[Any]) -> None:
+        method = track_ref()
+        if method is None:
+            raise ReferenceError("info.async_helpers used after its operation ended")
+        method(values)
+
+    return GraphQLResolveInfoHelpers(gather=gather, track=track)
+
+
 class SharingExecutor(StrawberryGraphQLCoreExecutionContext):
     """Strawberry's executor, rendering each `Delivery` once per sharing key (module docstring)."""
 
     _document_key: tuple[Hashable, ...] | None = None
     lean_queries: bool = True
     """Run eligible queries through api.lean (graphql-core runs them when this is False)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.async_helpers = weak_helpers(self)
 
     def build_resolve_info(
         self, field_def: GraphQLField, field_nodes: list[FieldNode], parent_type: GraphQLObjectType, path: Path
@@ -159,7 +190,7 @@ class SharingExecutor(StrawberryGraphQLCoreExecutionContext):
         if not isinstance(delivery, Delivery):
             if self.lean_queries and SHAPES.allows(self):
                 return self._lean(serially)
-            return untie_when_done(self, super().execute_operation(serially))
+            return super().execute_operation(serially)
         sharing_key = self.sharing_key
         if sharing_key is None:
             return self._render(delivery, serially)
@@ -209,43 +240,6 @@ class SharingExecutor(StrawberryGraphQLCoreExecutionContext):
             if self.is_awaitable(result):
                 result = await result
             return result  # type: ignore[no-any-return]
-
-
-def untie(executor: SharingExecutor, result: object) -> None:
-    """Break the executor's only reference cycle once its operation is done.
-
-    graphql-core's executor holds its own bound methods (`async_helpers`: gather, track), so it and
-    everything it reaches (the request's context, session and loaders, the collected fields, about
-    60 objects a request) are freed only by the cyclic collector, whose young collections were
-    ~2% of a sendEmail's CPU. Without the cycle, reference counting frees them as the request
-    ends. Relied on: `Executor.async_helpers` (a documented attribute) is read only while the
-    operation runs, when resolve infos are built; results delivered later (@defer, @stream: an
-    incremental result) keep it, and subscriptions never come here.
-    """
-    if isinstance(result, ExecutionResult):
-        executor.async_helpers = UNTIED
-
-
-async def _untied(executor: SharingExecutor, awaitable: Awaitable[Any]) -> Any:
-    result = await awaitable
-    untie(executor, result)
-    return result
-
-
-def untie_when_done(executor: SharingExecutor, result: Any) -> Any:
-    """`result` (or the awaitable of it), the executor untied once it is there (`untie`)."""
-    if executor.is_awaitable(result):
-        return _untied(executor, result)
-    untie(executor, result)
-    return result
-
-
-def _finished(*_args: Any) -> Any:
-    raise RuntimeError("the operation has finished: no more asynchronous work can be gathered or tracked")
-
-
-UNTIED = GraphQLResolveInfoHelpers(gather=_finished, track=_finished)
-"""What an untied executor holds instead of its own bound methods."""
 
 
 async def render(executor: SharingExecutor, delivery: Delivery) -> ExecutionResult:

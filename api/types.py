@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 from enum import Enum
 from operator import attrgetter
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import strawberry
 
@@ -21,6 +21,7 @@ from api.lean_fields import never_awaitable
 from api.loaders import Loaders, row_type
 from api.message_types import EmailMessage
 from api.recipients import Recipient
+from api.row_fields import convert_lazily
 from domain import records
 from domain.ledger.signals import strongest_failures
 
@@ -152,17 +153,6 @@ class OutboundEmail:
         30 conversions of `from_row` were about 2% of a sendEmail's CPU, the copy is one C call."""
         return cls.from_row(_WrittenRow._make(_written_columns(row)))
 
-    if not TYPE_CHECKING:  # mypy keeps checking attribute names
-
-        def __getattr__(self, name: str) -> Any:
-            """A field of a lazily built email (`from_row`), converted from its row once."""
-            convert = FROM_ROW.get(name)
-            if convert is None:
-                raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
-            value = convert(self.row)
-            setattr(self, name, value)
-            return value
-
     @strawberry.field(description="The mail account it is sent from.")
     async def account(self, info: Info) -> MailAccount:
         loaders = self.loaders(info)
@@ -261,6 +251,7 @@ FROM_ROW: dict[str, Callable[[records.OutboundEmail], Any]] = {
     "sent_at": lambda row: row.sent_at,
 }
 """How each field of OutboundEmail is made from its row (`OutboundEmail.from_row`)."""
+convert_lazily(OutboundEmail, FROM_ROW)  # a lazily built email converts each field when first read
 
 
 @never_awaitable

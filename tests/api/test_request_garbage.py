@@ -1,6 +1,6 @@
 """A request's executor, context and session are freed as it ends, not left to the cyclic collector.
 
-graphql-core's executor refers to itself (api.sharing.untie); once untied, nothing a sendEmail
+graphql-core's executor refers to itself unless its helpers hold it weakly (api.sharing.weak_helpers); so, nothing a sendEmail
 builds stays behind in a reference cycle, so the collector's young collections find nothing of
 its. (A document's first validation leaves cycles of its own: the document is warmed first.)
 """
