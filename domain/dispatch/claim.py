@@ -41,7 +41,7 @@ from domain import mime, quota, send_window
 from domain.dispatch.claim_read import ClaimRead, loaded, minute_of, minute_slot
 from domain.dispatch.claim_read import read as read_claim
 from domain.dispatch.message import outgoing, suppressed_message
-from domain.dispatch.settle import fail_in, wait_for_reauth
+from domain.dispatch.settle import fail_in, on_postgresql, wait_for_reauth
 from domain.dispatch.terms import ACTOR, Doubt, Outcome, Policy, Result, Sessions
 from domain.events import EventKind, event_after, event_values, record_event
 from domain.gateway import AccountRef
@@ -96,7 +96,7 @@ def claim(
     goes the locked way, which decides every case.
     """
     with sessions() as session:
-        taken = _take_at_once(session, email_id, now, policy) if _is_postgresql(session) else None
+        taken = _take_at_once(session, email_id, now, policy) if on_postgresql(session) else None
         if isinstance(taken, Result):
             return taken
         ready = _ready(session, *taken, late=False, now=now) if taken is not None else None
@@ -111,19 +111,19 @@ def _claim_locked(
     """The claim in one transaction that holds the email's row locked from its read to its write."""
     with sessions() as session:
         read = read_claim(session, email_id, now, policy)
-        if read is None or read.email.status != EmailStatus.PENDING:
-            return Result(Outcome.SKIPPED, detail="not pending")
+        skipped = _skipped(read, now, policy)
+        if skipped is not None:
+            return skipped
+        assert read is not None
         email, account = read.email, read.account
-        if _leased(read, now, policy):
-            return Result(Outcome.SKIPPED, detail="another worker holds the send")
         # send window (ledger): past its sendBefore an email fails rather than going out late;
         # if an earlier attempt may have reached Gmail, that send is only looked for.
         late = send_window.expired(now, email.send_before)
         if late and email.uncertain_since is None:
             return fail_in(session, loaded(session, email), send_window.expired_message(), now)
-        if not late and _not_yet_due(read, now):
-            assert email.next_attempt_at is not None
-            return Result(Outcome.WAIT, (email.next_attempt_at - now).total_seconds(), "not yet due")
+        waiting = None if late else _not_yet_due(read, now)
+        if waiting is not None:
+            return waiting
         if account.state == AccountState.NEEDS_REAUTH:
             if late:
                 return fail_in(session, loaded(session, email), send_window.expired_message(), now)
@@ -151,17 +151,29 @@ def _claim_locked(
     return _built(ready, policy, decrypt, now)
 
 
-def _leased(read: ClaimRead, now: datetime, policy: Policy) -> bool:
-    """Whether another attempt holds the send (its lease has not run out)."""
+def _skipped(read: ClaimRead | None, now: datetime, policy: Policy) -> Result | None:
+    """SKIPPED when the email is not PENDING, or another attempt holds its send (its lease has
+    not run out); None when the claim goes on."""
+    if read is None or read.email.status != EmailStatus.PENDING:
+        return Result(Outcome.SKIPPED, detail="not pending")
     email = read.email
-    return bool(
-        email.attempt_token is not None and email.attempt_started_at and email.attempt_started_at > now - policy.lease
-    )
+    if email.attempt_token is not None and email.attempt_started_at and email.attempt_started_at > now - policy.lease:
+        return Result(Outcome.SKIPPED, detail="another worker holds the send")
+    return None
 
 
-def _not_yet_due(read: ClaimRead, now: datetime) -> bool:
+def _not_yet_due(read: ClaimRead, now: datetime) -> Result | None:
+    """WAIT until the email's next attempt is due; None when it is due now."""
     due = read.email.next_attempt_at
-    return due is not None and due > now + timedelta(milliseconds=50)
+    if due is None or due <= now + timedelta(milliseconds=50):
+        return None
+    return Result(Outcome.WAIT, (due - now).total_seconds(), "not yet due")
+
+
+def _attempt_minute(now: datetime) -> dict[str, Any]:
+    """What counting an attempt started at `now` binds: its minute and the minute's ring slot."""
+    minute = minute_of(now)
+    return {"b_slot": minute_slot(minute), "b_minute": minute}
 
 
 def _none_suppressed(read: ClaimRead) -> bool:
@@ -215,15 +227,15 @@ def _take_at_once(
     written)."""
     session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
     read = read_claim(session, email_id, now, policy, lock=False)
-    if read is None or read.email.status != EmailStatus.PENDING:
-        return Result(Outcome.SKIPPED, detail="not pending")
-    if _leased(read, now, policy):
-        return Result(Outcome.SKIPPED, detail="another worker holds the send")
+    answer = _skipped(read, now, policy)
+    if answer is not None:
+        return answer
+    assert read is not None
     if send_window.expired(now, read.email.send_before):
         return None  # past sendBefore: failed, or only looked for (the locked way)
-    if _not_yet_due(read, now):
-        assert read.email.next_attempt_at is not None
-        return Result(Outcome.WAIT, (read.email.next_attempt_at - now).total_seconds(), "not yet due")
+    waiting = _not_yet_due(read, now)
+    if waiting is not None:
+        return waiting
     if (
         read.version is None
         or read.email.uncertain_since is not None  # a search first
@@ -234,13 +246,7 @@ def _take_at_once(
     ):
         return None
     token = uuid.uuid4()
-    minute = minute_of(now)
-    values = {
-        **_claim_values(read, token, now, []),
-        "b_version": read.version,
-        "b_slot": minute_slot(minute),
-        "b_minute": minute,
-    }
+    values = {**_claim_values(read, token, now, []), "b_version": read.version, **_attempt_minute(now)}
     written = precompiled.execute(session.connection(), _claim_write(guarded=True), values)
     return (read, token) if written else None
 
@@ -319,10 +325,6 @@ def _built(
     )
 
 
-def _is_postgresql(session: Session) -> bool:
-    return session.get_bind().dialect.name == "postgresql"
-
-
 def _write_claim(session: Session, email_id: uuid.UUID, values: dict[str, Any]) -> None:
     """Write the claim on the email's row (locked by the claim's read) and its ATTEMPT event.
 
@@ -330,9 +332,8 @@ def _write_claim(session: Session, email_id: uuid.UUID, values: dict[str, Any]) 
     NOTIFYs listeners). Elsewhere (the embedded mode's SQLite) through the ORM: its in-process bus
     (domain/notify.py) publishes the events a flush writes.
     """
-    minute = minute_of(values["b_now"])
-    counted = {"b_slot": minute_slot(minute), "b_minute": minute}
-    if session.get_bind().dialect.name == "postgresql":
+    counted = _attempt_minute(values["b_now"])
+    if on_postgresql(session):
         precompiled.execute(session.connection(), _claim_write(), {**values, **counted})
         return
     email = session.get(OutboundEmail, email_id)
@@ -348,8 +349,7 @@ def _write_claim(session: Session, email_id: uuid.UUID, values: dict[str, Any]) 
 def count_attempt(session: Session, account_id: uuid.UUID, now: datetime) -> None:
     """One more attempt started by the account in `now`'s minute (the claim's per-minute bound);
     for a claim renewed outside `_write_claim`, whose statement counts the others."""
-    minute = minute_of(now)
-    values = {"b_account_id": account_id, "b_slot": minute_slot(minute), "b_minute": minute}
+    values = {"b_account_id": account_id, **_attempt_minute(now)}
     precompiled.execute(session.connection(), _count_attempt(session.get_bind().dialect.name), values)
 
 

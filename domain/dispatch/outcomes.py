@@ -25,12 +25,12 @@ from sqlalchemy import Insert, Select, String, Update, Uuid, bindparam, exists, 
 from sqlalchemy import select as select_row
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlmodel import Session, col, update
+from sqlmodel import col, update
 
 from domain import account_health, quota, send_window
 from domain.dispatch.claim import Claim
 from domain.dispatch.claim_read import hour_of
-from domain.dispatch.settle import fail_in, locked, release, wait_for_reauth
+from domain.dispatch.settle import fail_in, locked, on_postgresql, release, wait_for_reauth
 from domain.dispatch.terms import ACTOR, Doubt, Outcome, Policy, Result, Sessions
 from domain.events import EventKind, event_after, event_values, record_event
 from domain.gateway import AuthRevoked, RateLimited, SentMessage, TransientError
@@ -133,10 +133,6 @@ def _record_sent_at_once() -> Select[uuid.UUID, bool]:
     return select_row(sent.c.organization_id, has_rows).add_cte(recipients, counted, event.cte("event"))
 
 
-def _is_postgresql(session: Session) -> bool:
-    return session.get_bind().dialect.name == "postgresql"
-
-
 @dataclass
 class Outcomes:
     """Writes each way an attempt can end, in its own short transaction."""
@@ -164,7 +160,7 @@ class Outcomes:
             "recovered_from_sent_mail": recovered,
         }
         with self.sessions() as session:
-            if _is_postgresql(session):
+            if on_postgresql(session):
                 # Nothing of this email is in the session: no ORM bookkeeping is bypassed.
                 conn = session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
                 rows = precompiled.execute(

@@ -65,3 +65,8 @@ def wait_for_reauth(session: Session, email: OutboundEmail, now: datetime, deadl
         )
     release(session, email, until, send_window.NEEDS_REAUTH, now)
     return Result(Outcome.WAIT, max(0.05, (until - now).total_seconds()), send_window.NEEDS_REAUTH)
+
+
+def on_postgresql(session: Session) -> bool:
+    """Whether `session` talks to PostgreSQL (the send path's one-statement writes), not SQLite."""
+    return session.get_bind().dialect.name == "postgresql"
