@@ -4,7 +4,8 @@
   Redis, google-api-python-client to the emulator; CPU time of the API process, the worker
   processes and this database's PostgreSQL backends, from the first mutation until the last email
   is SENT. The workers' idle polling (measured just before, for as long) is subtracted and
-  reported apart.
+  reported apart. The benchmark's own polling for SENT (bench.harness.wait_all_sent, a backend
+  named `OBSERVER`) is not Mailtrail's: its backend's CPU is reported apart, never added in.
 - bare: one thread building a small MIME message with the standard library and calling
   `users.messages.send` through google-api-python-client against the same emulator, in a loop;
   that thread's CPU time. The emulator's own CPU counts in neither.
@@ -25,7 +26,7 @@ from typing import Any
 import httpx
 import psycopg
 
-from bench.harness import World, wait_all_sent
+from bench.harness import OBSERVER, World, observer, wait_all_sent
 from bench.procstat import CpuMeter, descendants
 
 SEND = """mutation($i: SendEmailInput!) { sendEmail(input: $i) {
@@ -39,12 +40,17 @@ class SendBatch:
     """Of the CPU measured, the share the processes would have spent idle over the same time."""
     parts: dict[str, float]
     """CPU seconds per email by process group (api, worker, postgres), idle time included."""
+    observer: float
+    """CPU seconds per email of the backend serving the benchmark's own poll (not in the above)."""
 
 
-def backends(conninfo: str) -> list[int]:
+def backends(conninfo: str, observer: bool = False) -> list[int]:
+    """This database's backends serving Mailtrail (with `observer`: the benchmark's own poll)."""
     with psycopg.connect(conninfo, autocommit=True) as conn:
         rows = conn.execute(
             "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            " AND (application_name = %(name)s) = %(observer)s",
+            {"name": OBSERVER, "observer": observer},
         ).fetchall()
     return [int(pid) for (pid,) in rows]
 
@@ -88,17 +94,21 @@ def mailtrail_batch(world: World, url: str, api_pid: int, worker_pid: int, conni
     by_group = {name: CpuMeter() for name in ("api", "worker", "postgres")}
     for name, pids in groups(api_pid, worker_pid, conninfo).items():
         by_group[name].start(pids)
-    started = time.monotonic()
-    ids = asyncio.run(fire(url, world.token, world.accounts, n))
-    wait_all_sent(ids, timeout=300)
-    elapsed = time.monotonic() - started
+    with observer() as poll:
+        watcher = CpuMeter()
+        watcher.start(backends(conninfo, observer=True))
+        started = time.monotonic()
+        ids = asyncio.run(fire(url, world.token, world.accounts, n))
+        wait_all_sent(ids, timeout=300, conn=poll)
+        elapsed = time.monotonic() - started
+        polling = watcher.stop(backends(conninfo, observer=True)) / n
     busy = meter.stop(working_pids(api_pid, worker_pid, conninfo))
     parts = {name: by_group[name].stop(pids) / n for name, pids in groups(api_pid, worker_pid, conninfo).items()}
     meter.start(working_pids(api_pid, worker_pid, conninfo))
     time.sleep(min(elapsed, 3.0))
     idle = meter.stop(working_pids(api_pid, worker_pid, conninfo)) * elapsed / min(elapsed, 3.0)
     idle = min(idle, busy * 0.5)  # a noisy idle sample must not swallow the measurement
-    return SendBatch((busy - idle) / n, idle / busy if busy else 0.0, parts)
+    return SendBatch((busy - idle) / n, idle / busy if busy else 0.0, parts, polling)
 
 
 def bare_batch(world: World, n: int) -> float:

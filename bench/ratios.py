@@ -107,13 +107,14 @@ def send_path(plan: Plan, world: Any, url: str, api_pid: int, worker_pid: int, c
 
     mailtrail_batch(world, url, api_pid, worker_pid, conninfo, 10)  # warm up every process
     bare_batch(world, 10)
-    mine, bare, idle = [], [], []
+    mine, bare, idle, polling = [], [], [], []
     parts: dict[str, list[float]] = {"api": [], "worker": [], "postgres": []}
     for _ in range(plan.send_rounds):
         bare.append(bare_batch(world, plan.sends))
         batch = mailtrail_batch(world, url, api_pid, worker_pid, conninfo, plan.sends)
         mine.append(batch.cpu_per_email)
         idle.append(batch.idle_share)
+        polling.append(batch.observer)
         for name, value in batch.parts.items():
             parts[name].append(value)
     return {
@@ -122,6 +123,7 @@ def send_path(plan: Plan, world: Any, url: str, api_pid: int, worker_pid: int, c
         "bare_cpu_ms": spread([x * 1000 for x in bare]),
         "send_cpu_vs_bare": spread([m / b for m, b in zip(mine, bare, strict=True)]),
         "worker_idle_share": spread(idle),
+        "send_observer_postgres_cpu_ms": spread([x * 1000 for x in polling]),
     }
 
 
