@@ -13,9 +13,8 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Integer, Select, String, Uuid, bindparam, case, func, literal_column
+from sqlalchemy import Boolean, Integer, Select, String, Uuid, bindparam, case, func, literal_column
 from sqlalchemy import select as select_row
-from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from domain import quota
@@ -106,8 +105,16 @@ def claim_statement(lock: bool = True) -> Select[Any]:
 
     Locking, it reads the email's row FOR UPDATE; not locking (PostgreSQL's claim at once,
     claim.py), it reads the row version's `xmin` instead, which the claim's write then requires.
+
+    Of the account's budget it reads only the bounds (`account_send_hour`, `account_attempt_minute`)
+    and whether they reach the cap and the per-minute budget; the sends or attempts themselves are
+    read by a statement of their own (`marks`) only when they do. Within this statement, those scans
+    (by account, with an OFFSET known only at run time) made PostgreSQL's generic plan look
+    thousands of times dearer than a custom one wherever an account had many sends, so every claim
+    was planned anew (generic_plans 0 in pg_prepared_statements at a million emails): now it is
+    planned once per connection.
     """
-    E, A, Q = OutboundEmail, MailAccount, aliased(OutboundEmail)
+    E, A = OutboundEmail, MailAccount
     email_id = bindparam("b_email_id", type_=Uuid())
     # Uncorrelated, so that the offset below is one value for the whole statement (SQLite and
     # PostgreSQL both take a scalar subquery there, but not a reference to the outer row).
@@ -116,46 +123,21 @@ def claim_statement(lock: bool = True) -> Select[Any]:
     cap = func.coalesce(account_cap, bindparam("default_cap", type_=Integer))
     H = AccountSendHour
     # At least the sends of the rolling day: the hours that hold any of them, counted as each
-    # send was recorded. Below the cap, the mark is known to be NULL without reading the sends.
+    # send was recorded. Below the cap, the day's mark is known to be NULL without reading the sends.
     day_bound = (
         select(func.coalesce(func.sum(H.sends), 0))
         .where(H.account_id == account_id, col(H.hour) >= bindparam("day_ago_hour", type_=UTCDateTime()))
         .correlate(None)
         .scalar_subquery()
     )
-    day_mark = case(
-        (
-            day_bound >= cap,
-            select(Q.sent_at)
-            .where(Q.account_id == account_id, col(Q.sent_at) > bindparam("day_ago", type_=UTCDateTime()))
-            .order_by(col(Q.sent_at).desc())
-            .offset(case((cap > 0, cap - 1), else_=0))
-            .limit(1)
-            .scalar_subquery(),
-        )
-    )
     M = AccountAttemptMinute
     # At least the attempts of the rolling minute: the two minutes it overlaps, counted as each
-    # attempt was claimed. Below the budget, the mark is known to be NULL without reading them.
+    # attempt was claimed. Below the budget, the minute's mark is known to be NULL without reading them.
     minute_bound = (
         select(func.coalesce(func.sum(M.attempts), 0))
         .where(M.account_id == account_id, col(M.minute) >= bindparam("minute_ago_start", type_=UTCDateTime()))
         .correlate(None)
         .scalar_subquery()
-    )
-    minute_mark = case(
-        (
-            minute_bound > bindparam("minute_offset", type_=Integer),
-            select(Q.attempt_started_at)
-            .where(
-                Q.account_id == account_id,
-                col(Q.attempt_started_at) > bindparam("minute_ago", type_=UTCDateTime()),
-            )
-            .order_by(col(Q.attempt_started_at).desc())
-            .offset(bindparam("minute_offset", type_=Integer))
-            .limit(1)
-            .scalar_subquery(),
-        )
     )
     has_attachments = select(OutboundAttachment.id).where(OutboundAttachment.email_id == E.id).exists()
     R, S = OutboundRecipient, SuppressedAddress
@@ -181,8 +163,8 @@ def claim_statement(lock: bool = True) -> Select[Any]:
             has_attachments,
             any_suppressed,
             has_recipients,
-            day_mark,
-            minute_mark,
+            (day_bound >= cap).label("day_full"),
+            (minute_bound > bindparam("minute_offset", type_=Integer)).label("minute_full"),
         )
         .join(A, col(A.id) == E.account_id)
         .where(col(E.id) == email_id)
@@ -192,9 +174,38 @@ def claim_statement(lock: bool = True) -> Select[Any]:
     return statement.add_columns(literal_column("outbound_email.xmin::text", type_=String()).label("version"))
 
 
+@lru_cache(maxsize=1)
+def marks_statement() -> Select[Any]:
+    """When the account's bounds reach its cap or its budget: the send that opens the day's next
+    slot (the cap-th newest of the rolling day) and the attempt that opens the minute's (the
+    budget-th newest of the rolling minute), NULL for the one that is not asked for."""
+    Q = OutboundEmail
+    account_id = bindparam("b_account_id", type_=Uuid())
+    day_mark = (
+        select(Q.sent_at)
+        .where(Q.account_id == account_id, col(Q.sent_at) > bindparam("day_ago", type_=UTCDateTime()))
+        .order_by(col(Q.sent_at).desc())
+        .offset(bindparam("day_offset", type_=Integer))
+        .limit(1)
+        .scalar_subquery()
+    )
+    minute_mark = (
+        select(Q.attempt_started_at)
+        .where(Q.account_id == account_id, col(Q.attempt_started_at) > bindparam("minute_ago", type_=UTCDateTime()))
+        .order_by(col(Q.attempt_started_at).desc())
+        .offset(bindparam("minute_offset", type_=Integer))
+        .limit(1)
+        .scalar_subquery()
+    )
+    day = bindparam("b_day", type_=Boolean())
+    minute = bindparam("b_minute", type_=Boolean())
+    return select_row(case((day, day_mark)), case((minute, minute_mark)))
+
+
 def read(session: Session, email_id: uuid.UUID, now: datetime, policy: Policy, lock: bool = True) -> ClaimRead | None:
     """The email (its row locked, or its row version read), its account, and the account's budget
-    marks: one statement."""
+    marks: one statement, and a second only when the account has reached its cap or its budget."""
+    minute_offset = quota.sends_per_minute(policy.units_per_minute) - 1
     rows = precompiled.execute(
         session.connection(),
         claim_statement(lock),
@@ -202,18 +213,34 @@ def read(session: Session, email_id: uuid.UUID, now: datetime, policy: Policy, l
             "b_email_id": email_id,
             "b_now": now,
             "default_cap": policy.daily_cap,
-            "day_ago": now - quota.DAY,
             "day_ago_hour": hour_of(now - quota.DAY),
-            "minute_ago": now - quota.MINUTE,
             "minute_ago_start": minute_of(now - quota.MINUTE),
-            "minute_offset": quota.sends_per_minute(policy.units_per_minute) - 1,
+            "minute_offset": minute_offset,
         },
     )
     if not rows:
         return None
     row = rows[0]
     n, m = len(EMAIL_COLUMNS), len(EMAIL_COLUMNS) + len(ACCOUNT_COLUMNS)
-    return ClaimRead(Pending(*row[:n]), Sender(*row[n:m]), *row[m:])
+    email, account = Pending(*row[:n]), Sender(*row[n:m])
+    has_attachments, any_suppressed, has_recipients, day_full, minute_full, *version = row[m:]
+    day_mark = minute_mark = None
+    if day_full or minute_full:
+        cap = policy.daily_cap if account.daily_send_cap is None else account.daily_send_cap
+        ((day_mark, minute_mark),) = precompiled.execute(
+            session.connection(),
+            marks_statement(),
+            {
+                "b_account_id": account.id,
+                "b_day": bool(day_full),
+                "day_ago": now - quota.DAY,
+                "day_offset": max(cap - 1, 0),
+                "b_minute": bool(minute_full),
+                "minute_ago": now - quota.MINUTE,
+                "minute_offset": minute_offset,
+            },
+        )
+    return ClaimRead(email, account, has_attachments, any_suppressed, has_recipients, day_mark, minute_mark, *version)
 
 
 def minute_of(moment: datetime) -> datetime:
