@@ -39,9 +39,13 @@ def test_the_claims_read_gets_a_generic_plan_for_an_account_of_many_sends(db: st
             claim = read(session, email_id, datetime.now(UTC), policy, lock=False)
             assert claim is not None and claim.email.id == email_id
             assert claim.day_mark is None and claim.minute_mark is None  # far below cap and budget
-        plans = session.connection().exec_driver_sql(
-            "SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE statement LIKE '%%account_send_hour%%'"
-        ).all()
+        plans = (
+            session.connection()
+            .exec_driver_sql(
+                "SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE statement LIKE '%%account_send_hour%%'"
+            )
+            .all()
+        )
     engine.dispose()
     ((generic, custom),) = plans
     assert custom == 5
