@@ -21,7 +21,8 @@ the median over rounds with the range seen. The last line printed is one JSON ob
 A send round is 100 emails with `--quick`, 300 in the full run: CPU is read in clock ticks of 10 ms
 from each of a dozen processes (API, worker, PostgreSQL backends), so 30 emails gave a resolution
 of a third of a millisecond per email per process, and rounds of 30 or 80 scattered by more than
-the differences measured. `BENCH_SENDS=N` sends N emails per round instead.
+the differences measured. `BENCH_SENDS=N` sends N emails per round instead. The benchmark's own
+poll for SENT is not counted (bench.ratio_send): its backend's CPU is reported apart.
 """
 
 from __future__ import annotations
