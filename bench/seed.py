@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 import psycopg
 
@@ -70,6 +71,13 @@ WHERE e.organization_id = %(org)s
 )
 
 
+def write_emails(conn: psycopg.Connection[Any], organization_id: uuid.UUID, account_id: uuid.UUID, count: int) -> None:
+    """`count` emails of the organization's account, each with its events and recipient, in `conn`'s transaction."""
+    params = {"org": organization_id, "account": account_id, "count": count}
+    for statement in (EMAILS, EVENTS, RECIPIENTS):
+        conn.execute(statement, params)
+
+
 @dataclass(frozen=True)
 class Tenant:
     """An organization of the benchmark: its API token and size."""
@@ -103,10 +111,7 @@ def seed_sizes(url: str, sizes: list[int]) -> list[Tenant]:
         tenant = make_tenant(f"size{size}")
         with psycopg.connect(conninfo) as conn:
             conn.execute("SET session_replication_role = replica")  # no NOTIFY per seeded event
-            params = {"org": tenant.organization_id, "account": tenant.account_id, "count": size}
-            conn.execute(EMAILS, params)
-            conn.execute(EVENTS, params)
-            conn.execute(RECIPIENTS, params)
+            write_emails(conn, tenant.organization_id, tenant.account_id, size)
         tenants.append(Tenant(size, tenant.token, tenant.organization_id, tenant.account_id))
     with psycopg.connect(conninfo, autocommit=True) as conn:
         conn.execute("VACUUM ANALYZE outbound_email")

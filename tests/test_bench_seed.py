@@ -6,7 +6,7 @@ import uuid
 
 import psycopg
 
-from bench.seed import EMAILS, EVENTS, RECIPIENTS
+from bench.seed import write_emails
 from domain.records.ids import id_time_ms, new_id
 from tests.factories import make_tenant
 
@@ -14,9 +14,7 @@ from tests.factories import make_tenant
 def test_seeded_emails_and_recipients_have_v7_ids_of_their_creation_before_any_new_id(db: str) -> None:
     tenant = make_tenant(f"seed{uuid.uuid4().hex[:6]}")
     with psycopg.connect(db) as conn:
-        params = {"org": tenant.organization_id, "account": tenant.account_id, "count": 50}
-        for statement in (EMAILS, EVENTS, RECIPIENTS):
-            conn.execute(statement, params)
+        write_emails(conn, tenant.organization_id, tenant.account_id, 50)
         emails = conn.execute(
             "SELECT id, (extract(epoch FROM created_at) * 1000)::bigint FROM outbound_email WHERE organization_id = %s",
             (tenant.organization_id,),

@@ -181,22 +181,20 @@ def marks_statement() -> Select[Any]:
     budget-th newest of the rolling minute), NULL for the one that is not asked for."""
     Q = OutboundEmail
     account_id = bindparam("b_account_id", type_=Uuid())
-    day_mark = (
-        select(Q.sent_at)
-        .where(Q.account_id == account_id, col(Q.sent_at) > bindparam("day_ago", type_=UTCDateTime()))
-        .order_by(col(Q.sent_at).desc())
-        .offset(bindparam("day_offset", type_=Integer))
-        .limit(1)
-        .scalar_subquery()
-    )
-    minute_mark = (
-        select(Q.attempt_started_at)
-        .where(Q.account_id == account_id, col(Q.attempt_started_at) > bindparam("minute_ago", type_=UTCDateTime()))
-        .order_by(col(Q.attempt_started_at).desc())
-        .offset(bindparam("minute_offset", type_=Integer))
-        .limit(1)
-        .scalar_subquery()
-    )
+
+    def nth_newest(column: Any, since: str, offset: str) -> Any:
+        """The account's `offset`-th newest `column` after `since` (0: the newest)."""
+        return (
+            select(column)
+            .where(Q.account_id == account_id, col(column) > bindparam(since, type_=UTCDateTime()))
+            .order_by(col(column).desc())
+            .offset(bindparam(offset, type_=Integer))
+            .limit(1)
+            .scalar_subquery()
+        )
+
+    day_mark = nth_newest(Q.sent_at, "day_ago", "day_offset")
+    minute_mark = nth_newest(Q.attempt_started_at, "minute_ago", "minute_offset")
     day = bindparam("b_day", type_=Boolean())
     minute = bindparam("b_minute", type_=Boolean())
     return select_row(case((day, day_mark)), case((minute, minute_mark)))

@@ -25,7 +25,7 @@ from api import lean, lean_fields
 from api.settle import settle
 from api.sharing import SharingExecutor
 from bench.ratio_page import PAGE
-from bench.seed import EMAILS, EVENTS, RECIPIENTS
+from bench.seed import write_emails
 from tests.factories import Tenant, gql, make_tenant
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -159,9 +159,7 @@ def rich_tenant(db: str) -> Tenant:
 
     tenant = make_tenant(f"lean{uuid.uuid4().hex[:6]}")
     with psycopg.connect(db) as conn:
-        params = {"org": tenant.organization_id, "account": tenant.account_id, "count": 12}
-        for statement in (EMAILS, EVENTS, RECIPIENTS):
-            conn.execute(statement, params)
+        write_emails(conn, tenant.organization_id, tenant.account_id, 12)
         ids = [
             row[0]
             for row in conn.execute(

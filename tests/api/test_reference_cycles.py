@@ -23,7 +23,7 @@ from api.lean import LeanQuery
 from api.loaders import EventRow, Loaders
 from api.sharing import SharingExecutor, weak_helpers
 from bench.ratio_page import PAGE
-from bench.seed import EMAILS, EVENTS, RECIPIENTS
+from bench.seed import write_emails
 from tests.factories import Tenant, gql, make_tenant
 
 REQUEST_TYPES = (Context, Loaders, SharingExecutor, LeanQuery, EventRow)
@@ -33,9 +33,7 @@ REQUEST_TYPES = (Context, Loaders, SharingExecutor, LeanQuery, EventRow)
 def tenant(db: str) -> Tenant:
     tenant = make_tenant(f"cycles{uuid.uuid4().hex[:6]}")
     with psycopg.connect(db) as conn:
-        params = {"org": tenant.organization_id, "account": tenant.account_id, "count": 40}
-        for statement in (EMAILS, EVENTS, RECIPIENTS):
-            conn.execute(statement, params)
+        write_emails(conn, tenant.organization_id, tenant.account_id, 40)
     return tenant
 
 
