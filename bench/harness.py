@@ -223,7 +223,8 @@ CPU a benchmark charges to Mailtrail's PostgreSQL (bench.ratio_send)."""
 STATUS_COUNTS = "SELECT status, count(*) FROM outbound_email WHERE id = ANY(%s) GROUP BY status"
 
 
-def observer_conninfo() -> str:
+def database_conninfo() -> str:
+    """The run's database (MAILTRAIL_DATABASE_URL) as a libpq connection string."""
     return os.environ["MAILTRAIL_DATABASE_URL"].replace("postgresql+psycopg://", "postgresql://")
 
 
@@ -237,7 +238,7 @@ def count_by_status(ids: list[uuid.UUID], conn: Any = None) -> dict[str, int]:
 
 def observer() -> psycopg.Connection[Any]:
     """A connection for the benchmark's own reads, named OBSERVER."""
-    return psycopg.connect(observer_conninfo(), application_name=OBSERVER, autocommit=True)
+    return psycopg.connect(database_conninfo(), application_name=OBSERVER, autocommit=True)
 
 
 def wait_all_sent(ids: list[uuid.UUID], timeout: float = 600, conn: psycopg.Connection[Any] | None = None) -> float:

@@ -38,7 +38,16 @@ from typing import Any
 
 import httpx
 
-from bench.harness import ROOT, RUN_BROKER, api_server, free_port, sending_world, wait_listening, worker_group
+from bench.harness import (
+    ROOT,
+    RUN_BROKER,
+    api_server,
+    database_conninfo,
+    free_port,
+    sending_world,
+    wait_listening,
+    worker_group,
+)
 
 
 @dataclass(frozen=True)
@@ -201,7 +210,7 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("MAILTRAIL_LOG_LEVEL", "WARNING")
     results: dict[str, Any] = {"sizes": plan.sizes, "api_processes": args.api_processes}
     with sending_world(RUN_BROKER, accounts=4) as world:
-        conninfo = os.environ["MAILTRAIL_DATABASE_URL"].replace("postgresql+psycopg://", "postgresql://")
+        conninfo = database_conninfo()
         from bench.seed import seed_sizes
 
         tenants = seed_sizes(conninfo, plan.sizes) if "page" in paths else []

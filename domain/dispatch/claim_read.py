@@ -116,18 +116,15 @@ def claim_statement(lock: bool = True) -> Select[Any]:
     """
     E, A = OutboundEmail, MailAccount
     email_id = bindparam("b_email_id", type_=Uuid())
-    # Uncorrelated, so that the offset below is one value for the whole statement (SQLite and
-    # PostgreSQL both take a scalar subquery there, but not a reference to the outer row).
-    account_id = select(E.account_id).where(col(E.id) == email_id).correlate(None).scalar_subquery()
-    account_cap = select(A.daily_send_cap).where(A.id == account_id).correlate(None).scalar_subquery()
-    cap = func.coalesce(account_cap, bindparam("default_cap", type_=Integer))
+    # The bounds are read for the email's own row and account (correlated: one row, one run each).
+    account_id = E.account_id
+    cap = func.coalesce(A.daily_send_cap, bindparam("default_cap", type_=Integer))
     H = AccountSendHour
     # At least the sends of the rolling day: the hours that hold any of them, counted as each
     # send was recorded. Below the cap, the day's mark is known to be NULL without reading the sends.
     day_bound = (
         select(func.coalesce(func.sum(H.sends), 0))
         .where(H.account_id == account_id, col(H.hour) >= bindparam("day_ago_hour", type_=UTCDateTime()))
-        .correlate(None)
         .scalar_subquery()
     )
     M = AccountAttemptMinute
@@ -136,7 +133,6 @@ def claim_statement(lock: bool = True) -> Select[Any]:
     minute_bound = (
         select(func.coalesce(func.sum(M.attempts), 0))
         .where(M.account_id == account_id, col(M.minute) >= bindparam("minute_ago_start", type_=UTCDateTime()))
-        .correlate(None)
         .scalar_subquery()
     )
     has_attachments = select(OutboundAttachment.id).where(OutboundAttachment.email_id == E.id).exists()
