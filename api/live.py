@@ -95,7 +95,7 @@ class Hub:
             self._unsubscribe_bus()
         for fanning in list(self._fanning.values()):
             fanning.cancel()
-        self.snapshots.stop()
+        await self.snapshots.stop()
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
