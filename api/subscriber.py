@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass, field
 from typing import Any
 
+from api.alarms import Alarms, alarms
 from api.sharing import Shelf
 from domain.notify import Committed
 from domain.records import MailAccount, OutboundEmail
@@ -89,7 +90,7 @@ class Subscriber:
     """Set while no task serves it (`detach`): called, once, when one must."""
     _notes: deque[Note] | None = None
     _waiter: asyncio.Future[None] | None = None
-    _timer: asyncio.TimerHandle | None = None
+    _alarms: Alarms | None = None
     _recheck: Callable[[], Awaitable[float | None]] | None = None
     _checking: asyncio.Future[None] | None = None
 
@@ -140,10 +141,11 @@ class Subscriber:
     def _arm(self) -> None:
         delay = self.check_due - time.monotonic()
         if delay != float("inf"):
-            self._timer = asyncio.get_running_loop().call_later(max(0.0, delay), self._due)
+            self._alarms = alarms()
+            self._alarms.set_in(delay, self)  # api.alarms: not a TimerHandle of its own
 
-    def _due(self) -> None:
-        self._timer = None
+    def ring(self) -> None:
+        """`check_due` has come (api.alarms)."""
         if self.revive is not None and self._recheck is not None:
             self._checking = asyncio.ensure_future(self._look_at_token(self._recheck))
 
@@ -170,9 +172,8 @@ class Subscriber:
     def _stop_waiting(self) -> None:
         self.revive = None
         self._recheck = None
-        timer, self._timer = self._timer, None
-        if timer is not None:
-            timer.cancel()
+        if self._alarms is not None:
+            self._alarms.clear(self)
 
     @property
     def idle(self) -> bool:

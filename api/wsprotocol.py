@@ -6,8 +6,8 @@ asyncio.Queue for what the app receives (four deques and an event: ~3.8 KB) and 
 for flow control (~0.8 KB), and keeps the handshake's request and response for the socket's life
 (their headers: ~3 KB).
 Here the inbox is one deque made on demand and a single waiter (the ASGI app is its only reader),
-the writable gate a flag with a future made only while a send waits, and the handshake objects go
-once the handshake is done.
+the writable gate a flag with a future made only while a send waits, the handshake objects go
+once the handshake is done, and the keepalive ping waits on the loop's shared alarms (api.alarms).
 
 `write_frame` is the other half of api.fanout's direct path: when the hub writes the same update to
 a thousand sockets, it builds the RFC 6455 frame once and each socket writes those bytes, instead of
@@ -30,6 +30,7 @@ from websockets.frames import Opcode
 from websockets.http11 import Request
 from websockets.protocol import State
 
+from api.alarms import alarms
 from domain.settings import Settings
 
 OPEN = State.OPEN
@@ -147,6 +148,19 @@ class MailtrailWebSocketProtocol(WebSocketsSansIOProtocol):
             if request is not None:
                 request.headers.clear()
             self.__dict__.pop("response", None)
+
+    def schedule_ping(self) -> None:
+        """uvicorn's, on the loop's shared alarms (api.alarms) rather than a TimerHandle per socket."""
+        assert self.ping_interval is not None
+        alarms(self.loop).set_in(max(0.0, self.ping_interval - self.last_ping_rtt), self)
+
+    def ring(self) -> None:
+        """The keepalive ping is due (api.alarms)."""
+        self.send_keepalive_ping()
+
+    def stop_keepalive(self) -> None:
+        alarms(self.loop).clear(self)
+        super().stop_keepalive()
 
     def write_frame(self, frame: bytes) -> bool:
         """Write `frame` (a whole server frame) now if nothing can come before it; False: send it the
