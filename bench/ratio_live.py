@@ -18,6 +18,15 @@
 
 Commits are plain SQL (the draft's row and its audit event, one transaction, as a worker writes
 them), so that the writer's own CPU stays small next to what it measures.
+
+- raw fan-out, the broadcast's floor: as many bare processes as the API has, each holding its
+  share of 1,000 plain TCP sockets (loopback, TCP_NODELAY, like uvicorn's) to the benchmark, are
+  told to write one update's frame to each, in rounds interleaved with the broadcast's; measured
+  from the moment they are told until the last has written its last frame. No server can deliver
+  one change to 1,000 sockets faster than that on the same machine: whatever the broadcast takes
+  beyond its single delivery plus this is the server's own. Reported beside the ratio: the
+  fan-out (last - single) against it, and the best `broadcast_1000_vs_1` the machine allows at the
+  single delivery measured, (single + floor) / single.
 """
 
 from __future__ import annotations
@@ -27,6 +36,7 @@ import contextlib
 import json
 import multiprocessing
 import random
+import socket
 import sys
 import time
 import uuid
@@ -205,6 +215,72 @@ async def targeted(
     }
 
 
+def raw_writer(frame: bytes, count: int, ready: Any, commands: Any, done: Any) -> None:
+    """A bare process holding `count` accepted sockets: at each command, `frame` to every one of them;
+    puts when it finished (time.time)."""
+    with socket.create_server(("127.0.0.1", 0), backlog=count) as server:
+        ready.put(server.getsockname()[1])
+        sockets = []
+        for _ in range(count):
+            accepted, _address = server.accept()
+            accepted.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            accepted.setblocking(False)
+            sockets.append(accepted)
+    while commands.get() is not None:
+        for each in sockets:
+            each.send(frame)  # a loopback socket with an empty buffer takes a small frame whole
+        done.put(time.time())
+    for each in sockets:
+        each.close()
+
+
+class RawFanout:
+    """`processes` bare writers sharing `subscribers` sockets to this process (module docstring)."""
+
+    def __init__(self, subscribers: int, processes: int, frame: bytes) -> None:
+        spawn = multiprocessing.get_context("spawn")
+        self.done = spawn.Queue()
+        self.commands = [spawn.Queue() for _ in range(processes)]
+        shares = [subscribers // processes + (k < subscribers % processes) for k in range(processes)]
+        ready = spawn.Queue()
+        self.writers = [
+            spawn.Process(target=raw_writer, args=(frame, share, ready, commands, self.done), daemon=True)
+            for share, commands in zip(shares, self.commands, strict=True)
+        ]
+        self.clients: list[socket.socket] = []
+        for writer, share in zip(self.writers, shares, strict=True):
+            writer.start()
+            port = ready.get(timeout=60)
+            self.clients += [socket.create_connection(("127.0.0.1", port)) for _ in range(share)]
+
+    def round(self) -> float:
+        """Ms from telling the writers to the last frame written by any of them."""
+        told = time.time()
+        for commands in self.commands:
+            commands.put(True)
+        finished = max(self.done.get(timeout=60) for _ in self.commands)
+        for client in self.clients:
+            client.recv(1 << 16)  # each frame came whole (loopback): the next round starts empty
+        return (finished - told) * 1000
+
+    def close(self) -> None:
+        for commands in self.commands:
+            commands.put(None)
+        for writer in self.writers:
+            writer.join(10)
+        for client in self.clients:
+            client.close()
+
+
+def sample_frame(email_id: uuid.UUID, subject: str) -> bytes:
+    """An update's frame as the broadcast's subscribers got it (size as sent; the bytes do not matter)."""
+    from api.wsprotocol import text_frame
+
+    update = {"event": "updated", "emailId": str(email_id), "cursor": "x" * 24, "outboundEmail": {"subject": subject}}
+    body = {"id": "1", "type": "next", "payload": {"data": {"outboundEmailUpdates": update}}}
+    return text_frame(json.dumps(body).encode())
+
+
 async def broadcast(
     port: int,
     conninfo: str,
@@ -214,14 +290,16 @@ async def broadcast(
     narrow_email: uuid.UUID,
     subscribers: int,
     rounds: int,
+    processes: int,
 ) -> dict[str, Any]:
-    """Last delivery of one change to `subscribers` watchers vs to one, alternating."""
+    """Last delivery of one change to `subscribers` watchers vs to one, and the raw fan-out, in turn."""
     arrivals = Arrivals()
     many = await open_many(port, wide.token, QUERY, [{}] * subscribers, arrivals)
     one = await open_many(port, narrow.token, QUERY, [{}], arrivals)
     everyone = many + one
+    raw = RawFanout(subscribers, processes, sample_frame(wide_email, "b0"))
     await asyncio.sleep(2.0)
-    lasts, singles = [], []
+    lasts, singles, floors = [], [], []
     with psycopg.connect(conninfo) as conn:
         for r in range(rounds + 1):  # the first round warms up and is not counted
             for tenant, email_id, count, into in (
@@ -243,11 +321,20 @@ async def broadcast(
                 if r:
                     into.append((max(got) - at) * 1000)
                 await asyncio.sleep(0.2)
+            floor = raw.round()
+            if r:
+                floors.append(floor)
+            await asyncio.sleep(0.2)
+    raw.close()
     close_all(many + one)
     await asyncio.sleep(1.0)
+    pairs = list(zip(lasts, singles, floors, strict=True))
     return {
         "subscribers": subscribers,
         "last_ms": lasts,
         "single_ms": singles,
-        "ratios": [last / max(single, 0.1) for last, single in zip(lasts, singles, strict=True)],
+        "ratios": [last / max(single, 0.1) for last, single, _ in pairs],
+        "raw_fanout_ms": floors,
+        "fanout_vs_raw": [(last - single) / max(floor, 0.1) for last, single, floor in pairs],
+        "bound_vs_1": [(single + floor) / max(single, 0.1) for _, single, floor in pairs],
     }
