@@ -11,7 +11,8 @@ its baseline:
 | 100-email page (bounceDetails, events, recipients): API CPU | graphql-core over dicts (the floor); raw psycopg |
 | the same page, largest organization vs smallest | |
 | sendEmail -> SENT: CPU of API + worker + PostgreSQL per email | bare google-api-python-client send loop |
-| one change to 1,000 subscribers: last delivery | the same change to 1 subscriber; the floor: bare processes writing the frame to 1,000 sockets |
+| one change to 1,000 subscribers: last delivery | the same change to 1 subscriber |
+| the same change's fan-out (last - single) | bare processes writing the frame to 1,000 sockets |
 | 5,000 subscribers, one email each: p99 commit -> client | raw LISTEN p99 on the same commits |
 | resident memory per open subscription | |
 
