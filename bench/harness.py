@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from collections.abc import Iterator
@@ -187,11 +189,20 @@ def connected_tenant(
 
 @contextlib.contextmanager
 def worker_group(broker_url: str, processes: int = 2, threads: int = 8) -> Iterator[subprocess.Popen[bytes]]:
-    """`dramatiq workers.actors` (what `mailtrail worker` runs) on a real broker; its parent process."""
+    """What `mailtrail worker` runs (workers.cli.run_worker: Dramatiq's workers on every actor module,
+    the metrics endpoint on a port of this run's own) on a real broker; its parent process."""
+    samples = tempfile.mkdtemp(prefix="mailtrail-bench-metrics-")
+    run = f"import sys; from workers.cli import run_worker; sys.exit(run_worker({processes}, {threads}))"
     process = subprocess.Popen(
-        [sys.executable, "-m", "dramatiq", "workers.actors", "--processes", str(processes), "--threads", str(threads)],
+        [sys.executable, "-c", run],
         cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT), "MAILTRAIL_BROKER_URL": broker_url},
+        env={
+            **os.environ,
+            "PYTHONPATH": str(ROOT),
+            "MAILTRAIL_BROKER_URL": broker_url,
+            "MAILTRAIL_METRICS_PORT": str(free_port()),
+            "PROMETHEUS_MULTIPROC_DIR": samples,
+        },
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         start_new_session=True,
@@ -207,11 +218,12 @@ def worker_group(broker_url: str, processes: int = 2, threads: int = 8) -> Itera
             process.wait(20)
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
+        shutil.rmtree(samples, ignore_errors=True)
 
 
 @contextlib.contextmanager
 def worker_processes(broker_url: str, processes: int = 2, threads: int = 8) -> Iterator[None]:
-    """`dramatiq workers.actors` (what `mailtrail worker` runs) on a real broker."""
+    """What `mailtrail worker` runs, on a real broker."""
     with worker_group(broker_url, processes, threads):
         yield
 

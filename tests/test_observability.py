@@ -62,7 +62,7 @@ async def test_a_request_logs_json_with_its_request_id_and_organization(settings
 
 
 async def test_a_workers_lines_carry_the_email_it_sends(client, gmail, worker, json_logs) -> None:
-    import workers.webhooks  # noqa: F401 - the observability middleware is on the broker
+    import workers.broker  # noqa: F401 - the broker, with the observability middleware
 
     tenant = make_connected_tenant(gmail)
     result = await send(client, tenant.token, accountId=str(tenant.account_id), to=["a@example.com"], subject="Hi")
@@ -104,3 +104,29 @@ def test_a_worker_process_logs_at_the_configured_level_not_dramatiqs(json_logs) 
     logging.getLogger("mailtrail.actors").info("send x: sent")
     logging.getLogger("mailtrail.actors").warning("send y: failed")
     assert [line["message"] for line in lines(json_logs)] == ["send y: failed"]
+
+
+def test_a_process_that_loads_only_the_send_actors_boots_with_our_logging() -> None:
+    """`dramatiq workers.actors` (no webhook actors) once ran without the observability
+    middleware: its sends logged at INFO in Dramatiq's format whatever the settings said."""
+    boot = (
+        "import logging, workers.actors\n"
+        "from workers.broker import broker\n"
+        "logging.basicConfig(level=logging.INFO)\n"  # what Dramatiq's command line does first
+        "broker.emit_after('process_boot')\n"  # what each Dramatiq worker process then does
+        "logging.getLogger('mailtrail.actors').info('send x: sent')\n"
+        "logging.getLogger('mailtrail.actors').warning('send y: failed')\n"
+    )
+    env = {
+        **os.environ,
+        "MAILTRAIL_BROKER_URL": "stub://",
+        "MAILTRAIL_LOG_LEVEL": "WARNING",
+        "MAILTRAIL_LOG_FORMAT": "json",
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", boot], env=env, capture_output=True, text=True, timeout=120, check=True
+    )
+    logged = [json.loads(line) for line in done.stderr.splitlines() if line.startswith("{")]  # ours: JSON
+    # (the stub broker booted once already when built: Dramatiq's TimeLimit complains at the second boot)
+    ours = [(line["logger"], line["message"]) for line in logged if line["logger"].startswith("mailtrail")]
+    assert ours == [("mailtrail.actors", "send y: failed")]

@@ -29,7 +29,7 @@ def spans(settings) -> Iterator[object]:  # type: ignore[no-untyped-def]
 
 
 async def test_the_trace_of_a_mutation_continues_in_the_worker(settings, spans, gmail, worker) -> None:
-    import workers.webhooks  # noqa: F401 - the observability middleware is on the broker
+    import workers.broker  # noqa: F401 - the broker, with the observability middleware
     from api.app import create_app
     from api.observability import wrap
 

@@ -12,6 +12,7 @@ from dramatiq.brokers.stub import StubBroker
 from dramatiq.middleware import Middleware, Retries, ShutdownNotifications, TimeLimit
 
 from domain.settings import get_settings
+from workers import observability
 
 
 def middleware() -> list[Middleware]:
@@ -48,3 +49,7 @@ def make_broker(url: str) -> Broker:
 
 broker = make_broker(get_settings().broker_url)
 dramatiq.set_broker(broker)
+# On the broker itself, not beside some of the actors: a process that loads only `workers.actors`
+# (as `dramatiq workers.actors` does) ran without it, logging at INFO in Dramatiq's format whatever
+# MAILTRAIL_LOG_LEVEL and MAILTRAIL_LOG_FORMAT said, and without heartbeats or trace context.
+observability.install(broker)

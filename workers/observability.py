@@ -68,6 +68,8 @@ class Observability(dramatiq.Middleware):
     # -- messages ---------------------------------------------------------------------------
 
     def before_enqueue(self, broker: Broker, message: Message, delay: int) -> None:  # type: ignore[type-arg]
+        if not tracing.is_on():  # without a tracer provider there is no span whose context to carry
+            return
         from opentelemetry import propagate
 
         carrier: dict[str, str] = {}

@@ -23,7 +23,7 @@ from domain.webhooks.fanout import CHUNK, fan_out
 from domain.webhooks.maintenance import forget_old, lost_deliveries
 from domain.webhooks.policy import RetryPolicy
 from domain.webhooks.targets import TargetPolicy
-from workers import metrics, observability, runtime
+from workers import metrics, runtime
 from workers.broker import broker
 from workers.db import session_scope
 from workers.scheduler import Job
@@ -127,6 +127,3 @@ def webhook_jobs(settings: Settings) -> list[Job]:
         Job("webhook_sweep", max(1.0, settings.webhook_stale_seconds / 2), lambda: sweep_job(settings)),
         Job("webhook_retention", 3600.0, lambda: retention_job(settings)),
     ]
-
-
-observability.install(broker)
