@@ -202,6 +202,7 @@ def worker_group(broker_url: str, processes: int = 2, threads: int = 8) -> Itera
             "MAILTRAIL_BROKER_URL": broker_url,
             "MAILTRAIL_METRICS_PORT": str(free_port()),
             "PROMETHEUS_MULTIPROC_DIR": samples,
+            "MAILTRAIL_HEARTBEAT_DIR": samples,  # its liveness file too: this run's own, removed after
         },
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

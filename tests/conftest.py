@@ -7,8 +7,11 @@ the end. Settings are fixed through the environment before any Mailtrail module 
 from __future__ import annotations
 
 import asyncio
+import atexit
 import os
+import shutil
 import socket
+import tempfile
 import threading
 import time
 import uuid
@@ -39,6 +42,9 @@ API_PORT = free_port()
 EMULATOR_URL = f"http://127.0.0.1:{EMULATOR_PORT}"
 API_URL = f"http://127.0.0.1:{API_PORT}"
 PUSH_SERVICE_ACCOUNT = "gmail-push@mailtrail-sandbox.iam.gserviceaccount.com"
+HEARTBEATS = tempfile.mkdtemp(prefix=f"mailtrail-heartbeats-{RUN_ID}-")
+"""Where this run's worker processes touch their liveness files (not the machine's shared default)."""
+atexit.register(shutil.rmtree, HEARTBEATS, True)
 
 # Every Mailtrail module reads these once; the emulator and the live API bind these ports.
 os.environ.update(
@@ -47,6 +53,7 @@ os.environ.update(
         "MAILTRAIL_DATABASE_URL": TEST_DB_URL,
         "MAILTRAIL_BROKER_URL": "stub://",
         "MAILTRAIL_QUEUE_NAMESPACE": f"t{RUN_ID}",
+        "MAILTRAIL_HEARTBEAT_DIR": HEARTBEATS,
         "MAILTRAIL_LOG_LEVEL": "WARNING",
         "MAILTRAIL_PORT": str(API_PORT),
         "MAILTRAIL_GMAIL_API_URL": EMULATOR_URL,
