@@ -23,6 +23,12 @@ def spans(settings) -> Iterator[object]:  # type: ignore[no-untyped-def]
     exporter = InMemorySpanExporter()
     assert tracing.setup_tracing(settings.model_copy(update={"tracing": True}), "test", exporter=exporter)
     yield exporter
+    # The engines traced in the test would otherwise go on ending spans on the shut provider, whose
+    # warnings then went to a stream pytest had closed ("--- Logging error ---" in later tests).
+    from opentelemetry.instrumentation.sqlalchemy.engine import EngineTracer
+
+    EngineTracer.remove_all_event_listeners()  # type: ignore[no-untyped-call]
+    tracing._engines.clear()
     provider = trace.get_tracer_provider()
     getattr(provider, "shutdown", lambda: None)()
     tracing._configured = False
