@@ -229,6 +229,10 @@ def worker_processes(broker_url: str, processes: int = 2, threads: int = 8) -> I
         yield
 
 
+UNLIMITED = {"MAILTRAIL_RATE_LIMIT_PER_MINUTE": "100000000"}
+"""The API's environment in a benchmark: thousands of requests and sockets on one token, and the
+per-token rate limit is not what is measured."""
+
 OBSERVER = "mailtrail-bench-observer"
 """The `application_name` of the benchmark's own status polling: its backend is left out of the
 CPU a benchmark charges to Mailtrail's PostgreSQL (bench.ratio_send)."""

@@ -42,6 +42,7 @@ import httpx
 from bench.harness import (
     ROOT,
     RUN_BROKER,
+    UNLIMITED,
     api_server,
     database_conninfo,
     free_port,
@@ -222,7 +223,7 @@ def main(argv: list[str] | None = None) -> int:
         tenants = seed_sizes(conninfo, plan.sizes) if "page" in paths else []
         port = free_port()
         # Thousands of sockets and pages on one token: the per-token rate limit is not what is measured.
-        limits = {"MAILTRAIL_SUBSCRIPTION_QUEUE_SIZE": "10000", "MAILTRAIL_RATE_LIMIT_PER_MINUTE": "100000000"}
+        limits = {"MAILTRAIL_SUBSCRIPTION_QUEUE_SIZE": "10000", **UNLIMITED}
         with api_server(port, MAILTRAIL_API_PROCESSES=str(args.api_processes), **limits) as (url, api):
             wait_listening(api.pid, port, args.api_processes)
             if "page" in paths:

@@ -19,6 +19,7 @@ from collections import Counter
 
 from bench.harness import (
     RUN_BROKER,
+    UNLIMITED,
     api_process,
     free_port,
     percentiles,
@@ -59,7 +60,7 @@ def main(argv: list[str] | None = None) -> int:
 
     with sending_world(RUN_BROKER, args.accounts) as world:
         gmail, token, addresses, accounts = world.gmail, world.token, world.addresses, world.accounts
-        with api_process(free_port()) as url, worker_processes(RUN_BROKER, args.processes, args.threads):
+        with api_process(free_port(), **UNLIMITED) as url, worker_processes(RUN_BROKER, args.processes, args.threads):
             warm = asyncio.run(fire(url, token, accounts, 20, 5))
             wait_all_sent(warm)
             started = time.time()

@@ -26,7 +26,7 @@ import uuid
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
-from bench.harness import api_process, free_port, fresh_database, percentiles, show
+from bench.harness import UNLIMITED, api_process, free_port, fresh_database, percentiles, show
 
 QUERY = """subscription($id: ID) { outboundEmailUpdates(id: $id) { event emailId outboundEmail { subject status } } }"""
 
@@ -105,7 +105,7 @@ async def run(subscribers: int, events: int, rate: float, broadcasts: int) -> di
     token, org_id, _account, ids = seed(subscribers)
     port = free_port()
     results: dict[str, Any] = {}
-    with api_process(port, MAILTRAIL_SUBSCRIPTION_QUEUE_SIZE="10000") as url:
+    with api_process(port, MAILTRAIL_SUBSCRIPTION_QUEUE_SIZE="10000", **UNLIMITED) as url:
         ws_url = url.replace("http", "ws") + "/graphql"
         received: dict[Any, float] = {}
 
