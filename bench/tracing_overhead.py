@@ -21,7 +21,7 @@ from typing import Any
 
 import httpx
 
-from bench.harness import api_process, free_port, fresh_database, percentiles, show
+from bench.harness import UNLIMITED, api_process, free_port, fresh_database, percentiles, show
 
 PAGE = """{ outboundEmails(first: 100) { totalCount edges { node { id status subject to createdAt
   account { email } events { kind at } } } } }"""
@@ -91,8 +91,9 @@ def main() -> None:
             "MAILTRAIL_TRACING": "true",
             "OTEL_EXPORTER_OTLP_ENDPOINT": collector.url,
             "OTEL_BSP_SCHEDULE_DELAY": "500",
+            **UNLIMITED,
         }
-        with api_process(free_port()) as plain, api_process(free_port(), **traced_env) as traced:
+        with api_process(free_port(), **UNLIMITED) as plain, api_process(free_port(), **traced_env) as traced:
             headers = {"Authorization": f"Bearer {token}"}
             timings: dict[str, list[float]] = {"off": [], "on": []}
             with httpx.Client(headers=headers, timeout=30) as http:
