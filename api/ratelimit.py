@@ -116,13 +116,13 @@ class RateLimiter:
         """Count one request; None when allowed, else the seconds to wait (at least 1)."""
         per_minute = principal.rate_limit or self.default
         key = principal.limit_key
+        index = (key, per_minute)
         leasing = self.leases and per_minute >= 2 * LEASE_SHARE  # below that, a lease is one hit
-        held = self._leases.get((key, per_minute)) if leasing else None
+        held = self._leases.get(index) if leasing else None
         if held is not None and held.left > 0:
             held.left -= 1
             return None
         item = self._item(per_minute)
-        index = (key, per_minute)
         # One take at a time grows a lease: requests that find it empty while another's take is on
         # its way count one hit each, so a burst cannot lease the limit away many times over.
         size = 1 if index in self._taking else self._next_size(held, per_minute)
@@ -132,10 +132,10 @@ class RateLimiter:
             async with asyncio.timeout(self.timeout):
                 if await self.limiter.hit(item, key, cost=size):
                     if leasing:
-                        self._lease(key, per_minute, size)
+                        self._lease(index, size)
                     return None
                 if size > 1 and await self.limiter.hit(item, key):  # near the limit: one at a time
-                    self._lease(key, per_minute, 1)
+                    self._lease(index, 1)
                     return None
                 if held is not None:  # refused: the next take asks for one hit again
                     held.taken_at = -math.inf
@@ -154,9 +154,8 @@ class RateLimiter:
             return 1
         return max(1, min(held.size * 2, per_minute // LEASE_SHARE, LEASE_MAX))
 
-    def _lease(self, key: str, per_minute: int, size: int) -> None:
-        """Note `size` hits taken, one of them spent by this request."""
-        index = (key, per_minute)
+    def _lease(self, index: tuple[str, int], size: int) -> None:
+        """Note `size` hits taken for (token, limit) `index`, one of them spent by this request."""
         held = self._leases.pop(index, None)
         left = size - 1 + (held.left if held is not None else 0)  # another request's take may have landed
         self._leases[index] = Lease(left, size, self.clock())  # re-inserted: the newest in the order
